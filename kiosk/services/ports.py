@@ -1,0 +1,315 @@
+"""Ports: the small interfaces services use to reach the world.
+
+Adapters in ``kiosk.store`` and ``kiosk.upstream`` implement them; unit tests use
+fakes (``tests/unit/fakes.py``). Upstream errors live here so that services can catch
+them without knowing which HTTP library raised them.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from kiosk.domain.documents import DocKind, Document, DocumentSummary
+from kiosk.domain.grants import Grant
+from kiosk.domain.otp import AccountState
+from kiosk.domain.people import Patient
+
+# ---------------------------------------------------------------- upstream errors
+
+
+class UpstreamError(Exception):
+    """An upstream did not give a usable answer. ``str(err)`` never holds secrets."""
+
+    def __init__(self, service: str, detail: str = "") -> None:
+        super().__init__(f"{service}: {detail}" if detail else service)
+        self.service = service
+        self.detail = detail
+
+
+class Unavailable(UpstreamError):
+    """Connection refused or reset, DNS failure, 5xx."""
+
+
+class Timeout(UpstreamError):
+    """No answer within the configured timeout."""
+
+
+class Refused(UpstreamError):
+    """The upstream understood and said no (4xx other than wrong credentials)."""
+
+
+class Malformed(UpstreamError):
+    """The answer is not what the contract says: bad JSON, wrong types, HTML page, too big."""
+
+
+class WrongCredentials(Refused):
+    """The portal rejected the login/password pair (``invalid_grant``/``invalid_request``)."""
+
+
+# ---------------------------------------------------------------- clock
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """An aware datetime (UTC)."""
+        ...
+
+
+# ---------------------------------------------------------------- upstreams
+
+
+class AccountLevel(enum.StrEnum):
+    SIMPLIFIED = "simplified"
+    STANDARD = "standard"
+    FULL = "full"
+
+
+@dataclass(frozen=True, slots=True)
+class PortalIdentity:
+    subject: str
+    level: AccountLevel
+
+
+class Portal(Protocol):
+    def authenticate(self, login: str, password: str) -> PortalIdentity:
+        """Password grant + ID token check + userinfo. Raises WrongCredentials/UpstreamError."""
+        ...
+
+    def ping(self) -> None:
+        """Raise UpstreamError unless the provider answers its discovery document."""
+        ...
+
+
+class GrantRegistry(Protocol):
+    def grants_for(self, subject: str) -> list[Grant]:
+        """Every grant of the user, revoked ones included (with ``revoked_at``)."""
+        ...
+
+    def ping(self) -> None: ...
+
+
+class SmsGateway(Protocol):
+    def send(self, phone: str, text: str) -> str:
+        """Queue a text; returns the gateway's message id. Raises UpstreamError."""
+        ...
+
+    def ping(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A record refused at sync, with the reason (R-SYNC-4). Holds no personal data."""
+
+    source_id: str
+    reason: str
+
+
+@dataclass(slots=True)
+class SourceBatch:
+    """One page of changes from the EMR source, applied atomically with ``cursor``."""
+
+    patients: list[Patient] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)
+    withdrawn: list[str] = field(default_factory=list)  # document ids to drop (R-SYNC-3)
+    withdrawn_patients: list[str] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    cursor: str | None = None
+
+
+@dataclass(slots=True)
+class EmrSnapshot:
+    """Everything the source holds for one EMR now (the sign-in refresh, R-SYNC-2)."""
+
+    patient: Patient | None
+    documents: list[Document] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+
+
+class EmrSource(Protocol):
+    def changes(self, cursor: str | None) -> Iterator[SourceBatch]:
+        """Pages of changes since ``cursor`` (``None``: from the start), oldest first."""
+        ...
+
+    def snapshot(self, emr_id: str) -> EmrSnapshot: ...
+
+    def ping(self) -> None: ...
+
+
+# ---------------------------------------------------------------- store
+
+
+class PatientRepository(Protocol):
+    def get(self, emr_id: str) -> Patient | None: ...
+    def upsert_many(self, patients: Sequence[Patient]) -> None: ...
+    def delete_many(self, emr_ids: Sequence[str]) -> None: ...
+
+
+class DocumentRepository(Protocol):
+    def list_visible(
+        self, emr_id: str, kind: DocKind, limit: int, offset: int = 0
+    ) -> list[DocumentSummary]:
+        """Visible documents of one kind, newest first, served by an index (no sort)."""
+        ...
+
+    def count_visible(self, emr_id: str) -> dict[DocKind, int]: ...
+    def get_visible(self, emr_id: str, doc_id: str) -> Document | None: ...
+    def upsert_many(self, documents: Sequence[Document]) -> None:
+        """Insert or replace by ``doc_id`` (a changed ``version`` replaces the row)."""
+        ...
+
+    def delete_many(self, doc_ids: Sequence[str]) -> None: ...
+    def replace_emr(self, emr_id: str, documents: Sequence[Document]) -> None:
+        """Make the EMR's cached documents exactly ``documents`` (snapshot refresh)."""
+        ...
+
+
+class SyncStateRepository(Protocol):
+    def get_cursor(self, stream: str) -> str | None: ...
+    def set_cursor(self, stream: str, cursor: str | None) -> None: ...
+    def emr_synced_at(self, emr_id: str) -> datetime | None: ...
+    def mark_emr_synced(self, emr_ids: Sequence[str], at: datetime) -> None: ...
+    def add_rejects(self, rejects: Sequence[Rejected], at: datetime) -> None: ...
+    def last_sync(self) -> datetime | None:
+        """When the last batch of the full sync committed."""
+        ...
+
+    def set_last_sync(self, at: datetime) -> None: ...
+
+
+class AccountRepository(Protocol):
+    def load_for_update(self, subject: str) -> AccountState:
+        """The account's state, locked until commit; a fresh state when unknown."""
+        ...
+
+    def save(self, state: AccountState, login_digest: str | None = None) -> None: ...
+    def find_by_login_digest(self, login_digest: str) -> AccountState | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    """One link of the hash chain. ``details`` holds masked values only."""
+
+    kiosk_id: str
+    seq: int
+    at: datetime
+    event: str
+    actor: str
+    details: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+class AuditRepository(Protocol):
+    def head_for_update(self, kiosk_id: str) -> AuditRecord | None:
+        """The newest record of the kiosk's chain, locked against concurrent appends."""
+        ...
+
+    def append(self, record: AuditRecord) -> None: ...
+    def iter_chain(self, kiosk_id: str) -> Iterator[AuditRecord]:
+        """Records in storage order (by ``seq``)."""
+        ...
+
+    def kiosk_ids(self) -> list[str]: ...
+
+
+class SupportTopic(enum.StrEnum):
+    RECORDS = "records"  # what the records say → Department of Health (ДЗМ)
+    ACCESS = "access"  # access to the account → Department of IT (ДИТ)
+    FAILURE = "failure"  # a failure of the kiosk or portal → ДИТ
+    KIOSK = "kiosk"  # how the kiosk works → ДИТ
+
+
+class Department(enum.StrEnum):
+    HEALTH = "dzm"
+    IT = "dit"
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    id: str
+    created_at: datetime
+    department: Department
+    topic: SupportTopic
+    kiosk_id: str
+    requester: str  # masked
+    contact: str
+    text: str
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    delivered_at: datetime | None = None
+    last_error: str | None = None
+
+
+class OutboxRepository(Protocol):
+    def add(self, message: OutboxMessage) -> None: ...
+    def due(self, now: datetime, limit: int) -> list[OutboxMessage]: ...
+    def mark_delivered(self, message_id: str, at: datetime) -> None: ...
+    def mark_failed(
+        self, message_id: str, attempts: int, next_attempt_at: datetime, error: str
+    ) -> None: ...
+    def pending_count(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PinState:
+    kiosk_id: str
+    failures: int = 0
+    locked_until: datetime | None = None
+
+
+class StaffRepository(Protocol):
+    def load_for_update(self, kiosk_id: str) -> PinState: ...
+    def save(self, state: PinState) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction. Leaving the ``with`` block without ``commit()`` rolls back."""
+
+    patients: PatientRepository
+    documents: DocumentRepository
+    sync_state: SyncStateRepository
+    accounts: AccountRepository
+    audit: AuditRepository
+    outbox: OutboxRepository
+    staff: StaffRepository
+
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self, *, write: bool = False) -> UnitOfWork:
+        """``write=True`` takes the store's write lock at the start (SQLite BEGIN IMMEDIATE)."""
+        ...
+
+
+class StoreError(Exception):
+    """The store failed (locked, busy, out of disk); nothing of the transaction was kept."""
+
+
+# ---------------------------------------------------------------- delivery of support mail
+
+
+class SupportChannel(Protocol):
+    def deliver(self, message: OutboxMessage) -> None:
+        """Hand a support request to its department; raises UpstreamError to retry."""
+        ...
+
+
+class SyncLock(Protocol):
+    """One sync worker per store (R-SYNC-5)."""
+
+    def try_acquire(self) -> bool: ...
+    def release(self) -> None: ...
