@@ -1,0 +1,154 @@
+"""The composition root: config → store → clients → services. The UI receives ``Services``.
+
+Imports of SQLAlchemy and requests happen inside :func:`build_services`, which the UI
+calls from a worker after the Welcome screen is painted: start-up pays only for Qt.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from kiosk.config import Config
+from kiosk.domain.otp import CodePolicy
+from kiosk.services.audit import AuditLog
+from kiosk.services.booking import qr_payload
+from kiosk.services.clock import SystemClock
+from kiosk.services.ports import Clock, SupportChannel, UnitOfWorkFactory
+from kiosk.services.printing import PrintService
+from kiosk.services.records import RecordsService
+from kiosk.services.signin import SignInService, SignInSettings
+from kiosk.services.staff import StaffService
+from kiosk.services.support import SupportService
+from kiosk.services.sync import SyncService
+
+
+@dataclass
+class Services:
+    """Everything a screen may call. Every method may block: call it from a worker."""
+
+    config: Config
+    clock: Clock
+    uow: UnitOfWorkFactory
+    audit: AuditLog
+    signin: SignInService
+    records: RecordsService
+    printing: PrintService
+    support: SupportService
+    staff: StaffService
+    sync: SyncService
+    booking_url: str
+    support_url: str
+    support_channel: SupportChannel | None = None
+    closers: list[Callable[[], None]] = field(default_factory=list)
+
+    @property
+    def kiosk_id(self) -> str:
+        return self.config.kiosk.id
+
+    def close(self) -> None:
+        for close in reversed(self.closers):
+            close()
+        self.closers.clear()
+
+
+def default_store_url() -> str:
+    from platformdirs import user_data_dir
+
+    data = Path(user_data_dir("kiosk", appauthor=False))
+    data.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{data / 'cache.sqlite3'}"
+
+
+def assemble(
+    config: Config,
+    *,
+    uow: UnitOfWorkFactory,
+    portal: object,
+    registry: object,
+    sms: object,
+    source: object,
+    clock: Clock | None = None,
+    code_key: bytes | None = None,
+    pin_hash: str = "",
+    sync_lock: object | None = None,
+    probes: dict[str, Callable[[], None]] | None = None,
+) -> Services:
+    """Wire services from ready adapters (the real ones, or fakes in tests)."""
+    clock = clock or SystemClock()
+    kiosk_id = config.kiosk.id
+    key = code_key or secrets.token_bytes(32)
+    policy = CodePolicy()
+    audit = AuditLog(uow, clock, kiosk_id)
+    signin = SignInService(
+        portal, registry, sms, uow, clock, audit,  # type: ignore[arg-type]
+        SignInSettings(key, kiosk_id, policy, config.kiosk.child_age_limit),
+    )
+    records = RecordsService(
+        uow, registry, clock, audit, config.kiosk.child_age_limit,  # type: ignore[arg-type]
+        grants_max_age=timedelta(seconds=5),
+    )
+    return Services(
+        config=config,
+        clock=clock,
+        uow=uow,
+        audit=audit,
+        signin=signin,
+        records=records,
+        printing=PrintService(records, audit, kiosk_id, clock),
+        support=SupportService(uow, clock, audit, kiosk_id),
+        staff=StaffService(uow, clock, audit, kiosk_id, pin_hash, key, policy, probes or {}),
+        sync=SyncService(source, uow, clock, sync_lock),  # type: ignore[arg-type]
+        booking_url=qr_payload(config.portal.booking_url),
+        support_url=qr_payload(config.portal.support_url),
+    )
+
+
+def build_services(config: Config, clock: Clock | None = None) -> Services:
+    """The production graph: real store and real HTTP clients."""
+    from kiosk.store.database import open_store
+    from kiosk.upstream.fhir import FhirSource
+    from kiosk.upstream.portal import OidcPortal
+    from kiosk.upstream.registry import RegistryClient
+    from kiosk.upstream.sms import SmsClient
+
+    up = config.upstream
+    timeout = (up.connect_timeout_s, up.read_timeout_s)
+    store = open_store(config.store.url or default_store_url())
+    store.upgrade()
+    portal = OidcPortal(
+        config.portal.issuer, config.portal.client_id, config.secret("portal", "client_secret"),
+        timeout,
+    )
+    registry = RegistryClient(up.registry_url, config.secret("upstream", "registry_key"), timeout)
+    sms = SmsClient(up.sms_url, config.secret("upstream", "sms_key"), timeout)
+    source = FhirSource(up.fhir_url, timeout, up.fhir_page_size)
+    key_hex = config.secret("security", "code_key")
+    services = assemble(
+        config,
+        uow=store.uow_factory,
+        portal=portal,
+        registry=registry,
+        sms=sms,
+        source=source,
+        clock=clock,
+        code_key=bytes.fromhex(key_hex) if key_hex else None,
+        pin_hash=config.secret("kiosk", "staff_pin_hash"),
+        sync_lock=store.sync_lock(),
+        probes={
+            "portal": portal.ping,
+            "registry": registry.ping,
+            "sms": sms.ping,
+            "emr": source.ping,
+            "store": store.ping,
+        },
+    )
+    for client in (portal, registry, sms, source):
+        close = getattr(client, "close", None)
+        if close is not None:
+            services.closers.append(close)
+    services.closers.append(store.dispose)
+    return services

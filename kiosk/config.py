@@ -1,0 +1,252 @@
+"""Settings: one TOML file, ``KIOSK_<SECTION>_<KEY>`` environment overrides, secrets from
+0600 files. :func:`load` reports every problem at once, each with its key.
+
+Every key and its default is documented in docs/configuration.md.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+
+class ConfigError(Exception):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class KioskSection:
+    id: str = "kiosk-01"
+    language: str = "ru"
+    large_text: bool = False
+    high_contrast: bool = False
+    fullscreen: bool = True
+    idle_timeout_s: int = 120
+    idle_warning_s: int = 30
+    child_age_limit: int = 15
+    staff_pin_hash: str = ""
+    staff_pin_hash_file: str = ""
+
+
+@dataclass(frozen=True)
+class StoreSection:
+    url: str = ""  # empty: a SQLite file in the user's data directory
+
+
+@dataclass(frozen=True)
+class PortalSection:
+    issuer: str = "http://127.0.0.1:8700/portal"
+    client_id: str = "kiosk"
+    client_secret: str = ""
+    client_secret_file: str = ""
+    booking_url: str = "https://www.mos.ru/services/zapis-k-vrachu/"
+    support_url: str = "https://www.mos.ru/support/"
+    access_request_url: str = "https://www.mos.ru/services/emias-access/"
+    level_help_url: str = "https://www.mos.ru/otvet-tehnologii/kak-podtverdit-uchetnuyu-zapis/"
+
+
+@dataclass(frozen=True)
+class UpstreamSection:
+    registry_url: str = "http://127.0.0.1:8700/registry"
+    registry_key: str = ""
+    registry_key_file: str = ""
+    sms_url: str = "http://127.0.0.1:8700/sms"
+    sms_key: str = ""
+    sms_key_file: str = ""
+    fhir_url: str = "http://127.0.0.1:8700/fhir"
+    connect_timeout_s: float = 3.0
+    read_timeout_s: float = 10.0
+    fhir_page_size: int = 500
+
+
+@dataclass(frozen=True)
+class SecuritySection:
+    code_key: str = ""  # hex; the HMAC key for codes and login digests
+    code_key_file: str = ""
+
+
+@dataclass(frozen=True)
+class PrintSection:
+    printer: str = ""  # empty: the system default; "pdf:<dir>" writes PDFs (demo, tests)
+    paper: str = "A4"  # A4 or roll80
+
+
+@dataclass(frozen=True)
+class Config:
+    kiosk: KioskSection = field(default_factory=KioskSection)
+    store: StoreSection = field(default_factory=StoreSection)
+    portal: PortalSection = field(default_factory=PortalSection)
+    upstream: UpstreamSection = field(default_factory=UpstreamSection)
+    security: SecuritySection = field(default_factory=SecuritySection)
+    print: PrintSection = field(default_factory=PrintSection)
+
+    def secret(self, section: str, key: str) -> str:
+        """The inline value, or the content of ``<key>_file`` (already checked by load)."""
+        sec = getattr(self, section)
+        inline = getattr(sec, key)
+        path = getattr(sec, key + "_file", "")
+        if path:
+            return Path(path).read_text(encoding="utf-8").strip()
+        return str(inline)
+
+    @property
+    def code_key_bytes(self) -> bytes:
+        return bytes.fromhex(self.secret("security", "code_key"))
+
+
+_SECTIONS = {f.name: f.type for f in fields(Config)}
+_SECRET_FILES = {
+    ("kiosk", "staff_pin_hash_file"),
+    ("portal", "client_secret_file"),
+    ("upstream", "registry_key_file"),
+    ("upstream", "sms_key_file"),
+    ("security", "code_key_file"),
+}
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _coerce(value: Any, default: Any, key: str, problems: list[str]) -> Any:
+    kind = type(default)
+    if kind is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in _TRUE | _FALSE:
+            return value.lower() in _TRUE
+        problems.append(f"{key}: expected true or false, got {value!r}")
+        return default
+    if kind in (int, float):
+        try:
+            if isinstance(value, bool):
+                raise ValueError
+            return kind(value)
+        except (TypeError, ValueError):
+            problems.append(f"{key}: expected a number, got {value!r}")
+            return default
+    if not isinstance(value, str):
+        problems.append(f"{key}: expected text, got {value!r}")
+        return default
+    return value
+
+
+def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> Config:
+    """Read the file (optional), apply the environment, validate; raise ConfigError."""
+    env = dict(os.environ if env is None else env)
+    problems: list[str] = []
+    raw: dict[str, Any] = {}
+    if path is not None:
+        try:
+            raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            problems.append(f"{path}: file not found")
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+            problems.append(f"{path}: not valid TOML ({err})")
+    for name in raw:
+        if name not in _SECTIONS:
+            problems.append(f"[{name}]: unknown section")
+    built: dict[str, Any] = {}
+    for name, cls in _SECTIONS.items():
+        section_raw = raw.get(name, {})
+        if not isinstance(section_raw, dict):
+            problems.append(f"[{name}]: must be a table")
+            section_raw = {}
+        defaults = cls()
+        values: dict[str, Any] = {}
+        known = {f.name for f in fields(cls)}
+        for key in section_raw:
+            if key not in known:
+                problems.append(f"{name}.{key}: unknown key")
+        for f in fields(cls):
+            full = f"{name}.{f.name}"
+            default = getattr(defaults, f.name)
+            value = section_raw.get(f.name, default)
+            env_key = f"KIOSK_{name}_{f.name}".upper()
+            if env_key in env:
+                value = env[env_key]
+            values[f.name] = _coerce(value, default, full, problems)
+        built[name] = cls(**values)
+    config = Config(**built)
+    problems.extend(validate(config))
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def _check_url(value: str, key: str, problems: list[str], https: bool = False) -> None:
+    parts = urlsplit(value)
+    if parts.scheme not in ({"https"} if https else {"http", "https"}) or not parts.hostname:
+        want = "an https URL" if https else "an http(s) URL"
+        problems.append(f"{key}: expected {want}, got {value!r}")
+
+
+def validate(c: Config) -> list[str]:
+    p: list[str] = []
+    k = c.kiosk
+    if not k.id or len(k.id) > 64 or not k.id.replace("-", "").replace("_", "").isalnum():
+        p.append("kiosk.id: letters, digits, - and _ only, up to 64")
+    if k.language not in {"ru", "en"}:
+        p.append(f"kiosk.language: ru or en, got {k.language!r}")
+    if not 10 <= k.idle_timeout_s <= 3600:
+        p.append("kiosk.idle_timeout_s: between 10 and 3600 seconds")
+    if not 5 <= k.idle_warning_s <= 300:
+        p.append("kiosk.idle_warning_s: between 5 and 300 seconds")
+    if not 1 <= k.child_age_limit <= 18:
+        p.append("kiosk.child_age_limit: between 1 and 18")
+    if c.store.url and "://" not in c.store.url:
+        p.append("store.url: a SQLAlchemy URL such as sqlite:////var/lib/kiosk/cache.sqlite3")
+    _check_url(c.portal.issuer, "portal.issuer", p)
+    for key in ("booking_url", "support_url", "access_request_url", "level_help_url"):
+        _check_url(getattr(c.portal, key), f"portal.{key}", p, https=True)
+    for key in ("registry_url", "sms_url", "fhir_url"):
+        _check_url(getattr(c.upstream, key), f"upstream.{key}", p)
+    if not 0 < c.upstream.connect_timeout_s <= 60:
+        p.append("upstream.connect_timeout_s: between 0 and 60 seconds")
+    if not 0 < c.upstream.read_timeout_s <= 300:
+        p.append("upstream.read_timeout_s: between 0 and 300 seconds")
+    if not 1 <= c.upstream.fhir_page_size <= 5000:
+        p.append("upstream.fhir_page_size: between 1 and 5000")
+    if c.print.paper not in {"A4", "roll80"}:
+        p.append(f"print.paper: A4 or roll80, got {c.print.paper!r}")
+    for section, key in sorted(_SECRET_FILES):
+        path = getattr(getattr(c, section), key)
+        if not path:
+            continue
+        try:
+            st = os.stat(path)
+        except OSError:
+            p.append(f"{section}.{key}: cannot read {path}")
+            continue
+        if st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+            p.append(f"{section}.{key}: {path} must be readable by its owner only (chmod 600)")
+    try:
+        key_hex = c.secret("security", "code_key") if not p else c.security.code_key
+        if key_hex and len(bytes.fromhex(key_hex)) < 16:
+            p.append("security.code_key: at least 16 bytes of hex")
+    except ValueError:
+        p.append("security.code_key: must be hex")
+    except OSError:
+        pass
+    return p
+
+
+def missing_secrets(c: Config) -> list[str]:
+    """Secrets a production kiosk must have (the demo generates its own)."""
+    p = []
+    for section, key in (("security", "code_key"), ("kiosk", "staff_pin_hash"),
+                         ("portal", "client_secret")):
+        try:
+            value = c.secret(section, key)
+        except OSError:
+            value = ""
+        if not value:
+            p.append(f"{section}.{key}: required (inline or in {key}_file)")
+    return p

@@ -1,0 +1,160 @@
+"""The user's EMRs and their documents, grant-checked on every call (R-ACC-2/3/5, R-ACT-1..3).
+
+Grants are re-read from the registry when the session's copy is older than
+``grants_max_age`` (a few seconds: every call checks, but a screenful of calls does not
+hit the registry ten times). Validity in time — revocation instants and the child's
+15th birthday — is evaluated against the clock on every single call.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from kiosk.domain.documents import DocKind
+from kiosk.domain.grants import (
+    DEFAULT_CHILD_AGE_LIMIT,
+    Grant,
+    access_ends_at,
+    valid_grants,
+)
+from kiosk.domain.moscow import moscow_date
+from kiosk.domain.people import Sex, age_on, mask_name
+from kiosk.services.audit import AuditLog
+from kiosk.services.errors import AccessEnded, NoAccessLeft, NotFound
+from kiosk.services.ports import (
+    Clock,
+    GrantRegistry,
+    UnitOfWork,
+    UnitOfWorkFactory,
+    UpstreamError,
+)
+from kiosk.services.session import Session
+from kiosk.services.views import DocumentPage, DocumentRow, DocumentView, EmrCard
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 50
+
+
+class RecordsService:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        registry: GrantRegistry,
+        clock: Clock,
+        audit: AuditLog,
+        child_age_limit: int = DEFAULT_CHILD_AGE_LIMIT,
+        grants_max_age: timedelta = timedelta(seconds=5),
+    ) -> None:
+        self._uow = uow
+        self._registry = registry
+        self._clock = clock
+        self._audit = audit
+        self._age_limit = child_age_limit
+        self._max_age = grants_max_age
+
+    # ------------------------------------------------------------------ grants
+
+    def current_grants(self, session: Session) -> list[Grant]:
+        """Valid grants now; raises NoAccessLeft when none is left (R-ACC-2)."""
+        now = self._clock.now()
+        with session.lock:
+            if now - session.grants_checked_at >= self._max_age:
+                try:
+                    session.grants = self._registry.grants_for(session.subject)
+                    session.grants_checked_at = now
+                except UpstreamError as err:
+                    # Mid-session the last answer stands; time rules still apply below.
+                    log.warning("registry re-check failed: %s", type(err).__name__)
+            valid = valid_grants(session.grants, now, self._age_limit)
+        if not valid:
+            raise NoAccessLeft()
+        return valid
+
+    def _grant_for(self, session: Session, emr_id: str) -> Grant:
+        """R-ACC-5: an EMR id from the UI is never trusted without this check."""
+        for grant in self.current_grants(session):
+            if grant.emr_id == emr_id:
+                return grant
+        raise AccessEnded(emr_id)
+
+    # ------------------------------------------------------------------ reads
+
+    def emrs(self, session: Session) -> list[EmrCard]:
+        """Every EMR the user may open now (R-ENT-5), own first."""
+        grants = self.current_grants(session)
+        with self._uow() as uow:
+            return [self._card(uow, session, g) for g in grants]
+
+    def card(self, session: Session, emr_id: str) -> EmrCard:
+        grant = self._grant_for(session, emr_id)
+        with self._uow() as uow:
+            card = self._card(uow, session, grant)
+        self._audit.record("emr.opened", session.actor, emr=emr_id)
+        return card
+
+    def counts(self, session: Session, emr_id: str) -> dict[DocKind, int]:
+        self._grant_for(session, emr_id)
+        with self._uow() as uow:
+            return uow.documents.count_visible(emr_id)
+
+    def documents(
+        self, session: Session, emr_id: str, kind: DocKind, offset: int = 0, limit: int = PAGE_SIZE
+    ) -> DocumentPage:
+        """One page of a kind's list, newest first, cut-offs applied (R-SHOW-4/5)."""
+        self._grant_for(session, emr_id)
+        limit = max(1, min(limit, 500))
+        offset = max(0, offset)
+        with self._uow() as uow:
+            rows = uow.documents.list_visible(emr_id, kind, limit, offset)
+            total = uow.documents.count_visible(emr_id).get(kind, 0) if offset == 0 else -1
+        return DocumentPage(
+            emr_id,
+            kind,
+            [
+                DocumentRow(r.doc_id, r.kind, r.created_at, r.title, r.organization, r.performer)
+                for r in rows
+            ],
+            offset,
+            total,
+        )
+
+    def document(self, session: Session, emr_id: str, doc_id: str) -> DocumentView:
+        self._grant_for(session, emr_id)
+        with self._uow() as uow:
+            doc = uow.documents.get_visible(emr_id, doc_id)
+        if doc is None:
+            raise NotFound()
+        self._audit.record("document.opened", session.actor, emr=emr_id, doc=doc_id)
+        return DocumentView(
+            doc.doc_id, doc.emr_id, doc.kind, doc.created_at, doc.title, doc.organization,
+            doc.performer, doc.text,
+        )
+
+    # ------------------------------------------------------------------ helpers
+
+    def _card(self, uow: UnitOfWork, session: Session, grant: Grant) -> EmrCard:
+        now: datetime = self._clock.now()
+        patient = uow.patients.get(grant.emr_id)
+        synced = uow.sync_state.emr_synced_at(grant.emr_id)
+        ends = access_ends_at(grant, self._age_limit)
+        ends_on = moscow_date(ends) if ends else None
+        today = moscow_date(now)
+        if patient is None:
+            return EmrCard(
+                grant.emr_id, "—", age_on(grant.patient_birth_date, today), Sex.UNKNOWN,
+                grant.relation, ends_on, synced, grant.emr_id in session.stale_emrs, False,
+            )
+        return EmrCard(
+            emr_id=grant.emr_id,
+            masked_name=mask_name(patient.given, patient.patronymic, patient.family),
+            age=age_on(patient.birth_date, today),
+            sex=patient.sex,
+            relation=grant.relation,
+            access_ends_on=ends_on,
+            data_as_of=synced,
+            stale=grant.emr_id in session.stale_emrs,
+            in_cache=True,
+        )
+

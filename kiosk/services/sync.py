@@ -1,0 +1,126 @@
+"""Filling the cache from the EMR source (R-SYNC-1..5, R-SHOW-6).
+
+A batch and its cursor commit in one transaction, so a crash between batches loses
+nothing and a crash inside one keeps nothing of it; the store upserts by id, so a batch
+read twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from kiosk.services.ports import (
+    Clock,
+    EmrSource,
+    Rejected,
+    SourceBatch,
+    StoreError,
+    SyncLock,
+    UnitOfWorkFactory,
+    UpstreamError,
+)
+
+log = logging.getLogger(__name__)
+
+STREAM = "emr"
+
+
+@dataclass(slots=True)
+class SyncReport:
+    batches: int = 0
+    patients: int = 0
+    documents: int = 0
+    withdrawn: int = 0
+    rejected: int = 0
+    error: str | None = None  # the upstream or store failure that stopped the run
+    skipped: bool = False  # another worker holds the store's sync lock
+
+
+@dataclass(slots=True)
+class RefreshReport:
+    refreshed: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+class SyncService:
+    def __init__(
+        self,
+        source: EmrSource,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        lock: SyncLock | None = None,
+    ) -> None:
+        self._source = source
+        self._uow = uow
+        self._clock = clock
+        self._lock = lock
+
+    def run(self, max_batches: int | None = None) -> SyncReport:
+        """Apply source changes since the stored cursor; one worker per store (R-SYNC-5)."""
+        report = SyncReport()
+        if self._lock is not None and not self._lock.try_acquire():
+            report.skipped = True
+            log.info("sync skipped: another worker holds the lock")
+            return report
+        try:
+            with self._uow() as uow:
+                cursor = uow.sync_state.get_cursor(STREAM)
+            for batch in self._source.changes(cursor):
+                self._apply(batch, report)
+                if max_batches is not None and report.batches >= max_batches:
+                    break
+        except (UpstreamError, StoreError) as err:
+            report.error = f"{type(err).__name__}: {err}"
+            log.warning("sync stopped: %s", report.error)
+        finally:
+            if self._lock is not None:
+                self._lock.release()
+        return report
+
+    def _apply(self, batch: SourceBatch, report: SyncReport) -> None:
+        now = self._clock.now()
+        with self._uow(write=True) as uow:
+            uow.patients.upsert_many(batch.patients)
+            uow.documents.upsert_many(batch.documents)
+            uow.documents.delete_many(batch.withdrawn)
+            uow.patients.delete_many(batch.withdrawn_patients)
+            uow.sync_state.add_rejects(batch.rejected, now)
+            touched = {p.emr_id for p in batch.patients} | {d.emr_id for d in batch.documents}
+            uow.sync_state.mark_emr_synced(sorted(touched), now)
+            uow.sync_state.set_cursor(STREAM, batch.cursor)
+            uow.sync_state.set_last_sync(now)
+            uow.commit()
+        _log_rejects(batch.rejected)
+        report.batches += 1
+        report.patients += len(batch.patients)
+        report.documents += len(batch.documents)
+        report.withdrawn += len(batch.withdrawn)
+        report.rejected += len(batch.rejected)
+
+    def refresh(self, emr_ids: Iterable[str]) -> RefreshReport:
+        """R-SYNC-2: bring the signed-in user's EMRs up to date; failures leave the cache."""
+        result = RefreshReport()
+        for emr_id in emr_ids:
+            try:
+                snap = self._source.snapshot(emr_id)
+                now = self._clock.now()
+                with self._uow(write=True) as uow:
+                    if snap.patient is not None:
+                        uow.patients.upsert_many([snap.patient])
+                    uow.documents.replace_emr(emr_id, snap.documents)
+                    uow.sync_state.add_rejects(snap.rejected, now)
+                    uow.sync_state.mark_emr_synced([emr_id], now)
+                    uow.commit()
+                _log_rejects(snap.rejected)
+                result.refreshed.append(emr_id)
+            except (UpstreamError, StoreError) as err:
+                log.warning("refresh of an EMR failed: %s", type(err).__name__)
+                result.failed.append(emr_id)
+        return result
+
+
+def _log_rejects(rejects: list[Rejected]) -> None:
+    for r in rejects:
+        log.warning("rejected record %s: %s", r.source_id, r.reason)

@@ -1,0 +1,58 @@
+"""What screens and print receive: masked, formatted, never a full surname."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from kiosk.domain.documents import DocKind
+from kiosk.domain.grants import Relation
+from kiosk.domain.people import Sex
+
+
+@dataclass(frozen=True, slots=True)
+class EmrCard:
+    """One EMR in the picker and the header of the EMR view (R-SHOW-1..3, R-ACT-2)."""
+
+    emr_id: str
+    masked_name: str
+    age: int
+    sex: Sex
+    relation: Relation
+    access_ends_on: date | None  # the child's 15th birthday (Moscow date), None for self
+    data_as_of: datetime | None  # last good sync of this EMR
+    stale: bool  # the sign-in refresh failed: show «Данные на …» (R-SHOW-6)
+    in_cache: bool  # False: the source has not delivered this EMR yet
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentRow:
+    doc_id: str
+    kind: DocKind
+    created_at: datetime  # aware; the UI formats it in Moscow time
+    title: str
+    organization: str
+    performer: str
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentPage:
+    emr_id: str
+    kind: DocKind
+    rows: list[DocumentRow]
+    offset: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentView:
+    """A document opened to its full text; ``text`` is plain text (R-SHOW-5)."""
+
+    doc_id: str
+    emr_id: str
+    kind: DocKind
+    created_at: datetime
+    title: str
+    organization: str
+    performer: str
+    text: str

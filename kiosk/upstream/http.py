@@ -1,0 +1,306 @@
+"""What every upstream client shares: one session, bounded bodies, typed errors.
+
+Why a helper rather than bare ``requests`` calls in each client: the rules that keep a
+public terminal responsive and leak-free (explicit timeouts, a body cap read by
+streaming, an HTML error page with status 200 treated as garbage, retries only where
+repeating a call is harmless, error texts without secrets) must hold identically for
+the portal, the registry, the SMS gateway and the EMR source.
+
+Error messages name the service, the operation label the caller gives and the HTTP
+status. They never contain the URL's query string, the request body, headers or the
+response body, so a password, a one-time code, a token or a patient's id cannot end up
+in a log through an exception.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from kiosk.services.ports import Malformed, Refused, Timeout, Unavailable, UpstreamError
+
+#: Largest response body accepted from any upstream (bad-input rules: bodies over 1 MiB).
+MAX_BODY_BYTES = 1024 * 1024
+_CHUNK = 64 * 1024
+#: Statuses worth a retry of an idempotent GET: the upstream or its proxy is restarting.
+_RETRY_STATUSES = frozenset({502, 503, 504})
+
+TimeoutSpec = float | tuple[float, float]
+
+
+def _split_timeout(timeout: TimeoutSpec) -> tuple[float, float]:
+    if isinstance(timeout, tuple):
+        connect, read = timeout
+    else:
+        connect = read = float(timeout)
+    if connect <= 0 or read <= 0:
+        raise ValueError("timeouts must be positive")
+    return float(connect), float(read)
+
+
+@dataclass(frozen=True, slots=True)
+class HttpResponse:
+    """A fully read, size-checked response. ``body`` is at most ``MAX_BODY_BYTES``."""
+
+    status: int
+    content_type: str
+    body: bytes
+    url: str
+
+    def is_json(self) -> bool:
+        ctype = self.content_type.split(";", 1)[0].strip().lower()
+        return ctype == "application/json" or (
+            ctype.startswith("application/") and ctype.endswith("+json")
+        )
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) with the default port filled in, for same-origin checks."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port is None:
+        port = {"http": 80, "https": 443}.get(scheme)
+    return scheme, (parts.hostname or "").lower(), port
+
+
+def same_origin(url: str, base_url: str) -> bool:
+    return origin(url) == origin(base_url) and bool(origin(url)[1])
+
+
+class HttpClient:
+    """One ``requests.Session`` for one upstream; built by the client's constructor.
+
+    ``service`` names the upstream in error messages (``"portal"``, ``"fhir"`` ...).
+    ``timeout`` is (connect, read) seconds or one number for both; a request also gets
+    an overall deadline of connect + read for reading its body, so a server that
+    trickles bytes cannot hold the kiosk longer than a silent one.
+    """
+
+    def __init__(
+        self,
+        service: str,
+        timeout: TimeoutSpec,
+        *,
+        retries: int = 2,
+        backoff: float = 0.05,
+        max_body: int = MAX_BODY_BYTES,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.service = service
+        self.connect_timeout, self.read_timeout = _split_timeout(timeout)
+        self.retries = max(0, retries)
+        self.backoff = backoff
+        self.max_body = max_body
+        self.session = requests.Session()
+        # Our own bounded retries below; urllib3's would retry POSTs on some errors.
+        adapter = HTTPAdapter(max_retries=0, pool_connections=2, pool_maxsize=4)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        # No proxies or .netrc from the environment: upstreams are configured explicitly.
+        self.session.trust_env = False
+        self.session.headers.update({"User-Agent": "kiosk/0.1"})
+        if headers:
+            self.session.headers.update(headers)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ requests
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        op: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        headers: Mapping[str, str] | None = None,
+        data: Mapping[str, str] | None = None,
+        json_body: Any = None,
+        auth: tuple[str, str] | None = None,
+        accept_statuses: frozenset[int] = frozenset(),
+    ) -> HttpResponse:
+        """Send one request; 2xx and ``accept_statuses`` return, the rest raise typed errors.
+
+        ``op`` is a short label for messages (``"token"``, ``"search DocumentReference"``);
+        it replaces the URL, which may carry personal data in its path or query.
+        GET is retried on connection failures and 502/503/504 with a short doubling
+        backoff, at most ``retries`` times. Timeouts are not retried: a hung upstream
+        would hang again, and the patient is waiting. Nothing else is retried.
+        """
+        attempts = 1 + (self.retries if method.upper() == "GET" else 0)
+        last: UpstreamError | None = None
+        for attempt in range(attempts):
+            if attempt:
+                time.sleep(self.backoff * (2 ** (attempt - 1)))
+            try:
+                resp = self._once(
+                    method, url, op, params, headers, data, json_body, auth
+                )
+            except Unavailable as err:
+                last = err
+                continue
+            if resp.status in _RETRY_STATUSES and attempt + 1 < attempts:
+                last = Unavailable(self.service, f"{op}: HTTP {resp.status}")
+                continue
+            return self._check_status(resp, op, accept_statuses)
+        assert last is not None
+        raise last
+
+    def get_json(
+        self,
+        url: str,
+        op: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        return self.decode_json(self.request("GET", url, op, params=params, headers=headers), op)
+
+    def decode_json(self, resp: HttpResponse, op: str) -> Any:
+        """JSON of a response, or ``Malformed`` for another content type or bad JSON.
+
+        An HTML page with status 200 (a captive portal, a proxy error page) is the
+        classic way an upstream outage looks like success; the content-type check
+        catches it before any parsing.
+        """
+        if not resp.is_json():
+            shown = resp.content_type.split(";", 1)[0].strip()[:40] or "none"
+            raise Malformed(self.service, f"{op}: content type {shown!r}, expected JSON")
+        try:
+            return json.loads(resp.body)
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            raise Malformed(self.service, f"{op}: invalid JSON") from None
+
+    # ------------------------------------------------------------------ internals
+
+    def _check_status(
+        self, resp: HttpResponse, op: str, accept_statuses: frozenset[int]
+    ) -> HttpResponse:
+        if 200 <= resp.status < 300 or resp.status in accept_statuses:
+            return resp
+        if resp.status >= 500:
+            raise Unavailable(self.service, f"{op}: HTTP {resp.status}")
+        if resp.status >= 400:
+            raise Refused(self.service, f"{op}: HTTP {resp.status}")
+        raise Malformed(self.service, f"{op}: unexpected HTTP {resp.status}")
+
+    def _once(
+        self,
+        method: str,
+        url: str,
+        op: str,
+        params: Mapping[str, str | int] | None,
+        headers: Mapping[str, str] | None,
+        data: Mapping[str, str] | None,
+        json_body: Any,
+        auth: tuple[str, str] | None,
+    ) -> HttpResponse:
+        deadline = time.monotonic() + self.connect_timeout + self.read_timeout
+        try:
+            resp = self.session.request(
+                method,
+                url,
+                params=params,
+                headers=headers,
+                data=data,
+                json=json_body,
+                auth=auth,
+                timeout=(self.connect_timeout, self.read_timeout),
+                stream=True,
+                allow_redirects=False,
+            )
+        except requests.exceptions.ConnectTimeout:
+            raise Timeout(self.service, f"{op}: connect timeout") from None
+        except requests.exceptions.ReadTimeout:
+            raise Timeout(self.service, f"{op}: no answer in time") from None
+        except requests.exceptions.ConnectionError as err:
+            if _is_timeout(err):
+                raise Timeout(self.service, f"{op}: no answer in time") from None
+            raise Unavailable(self.service, f"{op}: connection failed") from None
+        except requests.exceptions.InvalidURL:
+            raise Malformed(self.service, f"{op}: invalid URL") from None
+        except requests.exceptions.RequestException:
+            raise Unavailable(self.service, f"{op}: request failed") from None
+        with resp:
+            body = self._read_capped(resp, op, deadline)
+            return HttpResponse(
+                status=resp.status_code,
+                content_type=resp.headers.get("Content-Type", ""),
+                body=body,
+                url=resp.url,
+            )
+
+    def _read_capped(self, resp: requests.Response, op: str, deadline: float) -> bytes:
+        declared = resp.headers.get("Content-Length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body:
+            raise Malformed(self.service, f"{op}: body over {self.max_body} bytes")
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in resp.iter_content(_CHUNK):
+                size += len(chunk)
+                if size > self.max_body:
+                    raise Malformed(self.service, f"{op}: body over {self.max_body} bytes")
+                chunks.append(chunk)
+                if time.monotonic() > deadline:
+                    raise Timeout(self.service, f"{op}: body not read in time")
+        except UpstreamError:
+            raise
+        except requests.exceptions.ConnectionError as err:
+            if _is_timeout(err):
+                raise Timeout(self.service, f"{op}: no answer in time") from None
+            raise Unavailable(self.service, f"{op}: connection broken") from None
+        except requests.exceptions.RequestException:
+            # ChunkedEncodingError, ContentDecodingError: the body broke off midway.
+            raise Unavailable(self.service, f"{op}: connection broken") from None
+        return b"".join(chunks)
+
+
+def _is_timeout(err: BaseException) -> bool:
+    """requests wraps urllib3's read timeouts during streaming in ConnectionError."""
+    seen: set[int] = set()
+    stack: list[BaseException | None] = [err]
+    while stack:
+        cur = stack.pop()
+        if cur is None or id(cur) in seen:
+            continue
+        seen.add(id(cur))
+        if isinstance(cur, TimeoutError) or "timed out" in type(cur).__name__.lower():
+            return True
+        if type(cur).__name__ in {"ReadTimeoutError", "ConnectTimeoutError"}:
+            return True
+        stack.extend(a for a in cur.args if isinstance(a, BaseException))
+        stack.append(cur.__cause__)
+        stack.append(cur.__context__)
+    return False
+
+
+def require_str(value: object, service: str, what: str) -> str:
+    """A non-empty string field of an upstream answer, else ``Malformed``."""
+    if not isinstance(value, str) or not value:
+        raise Malformed(service, f"{what}: missing or not a string")
+    return value
+
+
+def join_url(base: str, path: str) -> str:
+    return base.rstrip("/") + "/" + path.lstrip("/")

@@ -1,0 +1,394 @@
+"""Fakes of every port, in a few lines each (cosmicpython style), for unit and UI tests."""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from types import TracebackType
+from typing import Self
+
+from kiosk.domain.documents import DocKind, Document, DocumentSummary
+from kiosk.domain.grants import Grant, Relation
+from kiosk.domain.otp import AccountState
+from kiosk.domain.people import Patient, Sex
+from kiosk.services.ports import (
+    AccountLevel,
+    AuditRecord,
+    EmrSnapshot,
+    OutboxMessage,
+    PinState,
+    PortalIdentity,
+    Rejected,
+    SourceBatch,
+    Unavailable,
+    WrongCredentials,
+)
+
+
+class FakeClock:
+    def __init__(self, now: datetime | None = None) -> None:
+        self._now = now or datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, **kw: float) -> None:
+        self._now += timedelta(**kw)
+
+    def set(self, now: datetime) -> None:
+        self._now = now
+
+
+@dataclass
+class FakeData:
+    """The whole 'database' of the fake store; shared by every unit of work."""
+
+    patients: dict[str, Patient] = field(default_factory=dict)
+    documents: dict[str, Document] = field(default_factory=dict)
+    cursors: dict[str, str | None] = field(default_factory=dict)
+    synced: dict[str, datetime] = field(default_factory=dict)
+    rejects: list[tuple[Rejected, datetime]] = field(default_factory=list)
+    last_sync: datetime | None = None
+    accounts: dict[str, tuple[AccountState, str | None]] = field(default_factory=dict)
+    audit: list[AuditRecord] = field(default_factory=list)
+    outbox: dict[str, OutboxMessage] = field(default_factory=dict)
+    pins: dict[str, PinState] = field(default_factory=dict)
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+
+class _Patients:
+    def __init__(self, d: FakeData) -> None:
+        self.d = d
+
+    def get(self, emr_id: str) -> Patient | None:
+        return self.d.patients.get(emr_id)
+
+    def upsert_many(self, patients: Sequence[Patient]) -> None:
+        for p in patients:
+            self.d.patients[p.emr_id] = p
+
+    def delete_many(self, emr_ids: Sequence[str]) -> None:
+        for e in emr_ids:
+            self.d.patients.pop(e, None)
+
+
+class _Documents:
+    def __init__(self, d: FakeData) -> None:
+        self.d = d
+
+    def _visible(self, emr_id: str) -> list[Document]:
+        return [x for x in self.d.documents.values() if x.emr_id == emr_id and x.visible]
+
+    def list_visible(
+        self, emr_id: str, kind: DocKind, limit: int, offset: int = 0
+    ) -> list[DocumentSummary]:
+        docs = sorted(
+            (x for x in self._visible(emr_id) if x.kind == kind),
+            key=lambda x: (x.created_at, x.doc_id),
+            reverse=True,
+        )
+        return [
+            DocumentSummary(x.doc_id, x.kind, x.created_at, x.title, x.organization, x.performer)
+            for x in docs[offset : offset + limit]
+        ]
+
+    def count_visible(self, emr_id: str) -> dict[DocKind, int]:
+        out: dict[DocKind, int] = {}
+        for x in self._visible(emr_id):
+            out[x.kind] = out.get(x.kind, 0) + 1
+        return out
+
+    def get_visible(self, emr_id: str, doc_id: str) -> Document | None:
+        x = self.d.documents.get(doc_id)
+        return x if x and x.emr_id == emr_id and x.visible else None
+
+    def upsert_many(self, documents: Sequence[Document]) -> None:
+        for x in documents:
+            self.d.documents[x.doc_id] = x
+
+    def delete_many(self, doc_ids: Sequence[str]) -> None:
+        for i in doc_ids:
+            self.d.documents.pop(i, None)
+
+    def replace_emr(self, emr_id: str, documents: Sequence[Document]) -> None:
+        keep = {x.doc_id for x in documents}
+        for i in [i for i, x in self.d.documents.items() if x.emr_id == emr_id and i not in keep]:
+            del self.d.documents[i]
+        self.upsert_many(documents)
+
+
+class _SyncState:
+    def __init__(self, d: FakeData) -> None:
+        self.d = d
+
+    def get_cursor(self, stream: str) -> str | None:
+        return self.d.cursors.get(stream)
+
+    def set_cursor(self, stream: str, cursor: str | None) -> None:
+        self.d.cursors[stream] = cursor
+
+    def emr_synced_at(self, emr_id: str) -> datetime | None:
+        return self.d.synced.get(emr_id)
+
+    def mark_emr_synced(self, emr_ids: Sequence[str], at: datetime) -> None:
+        for e in emr_ids:
+            self.d.synced[e] = at
+
+    def add_rejects(self, rejects: Sequence[Rejected], at: datetime) -> None:
+        self.d.rejects.extend((r, at) for r in rejects)
+
+    def last_sync(self) -> datetime | None:
+        return self.d.last_sync
+
+    def set_last_sync(self, at: datetime) -> None:
+        self.d.last_sync = at
+
+
+class _Accounts:
+    def __init__(self, d: FakeData) -> None:
+        self.d = d
+
+    def load_for_update(self, subject: str) -> AccountState:
+        return self.d.accounts.get(subject, (AccountState(subject), None))[0]
+
+    def save(self, state: AccountState, login_digest: str | None = None) -> None:
+        old = self.d.accounts.get(state.subject, (state, None))[1]
+        self.d.accounts[state.subject] = (state, login_digest or old)
+
+    def find_by_login_digest(self, login_digest: str) -> AccountState | None:
+        for state, digest in self.d.accounts.values():
+            if digest == login_digest:
+                return state
+        return None
+
+
+class _Audit:
+    def __init__(self, d: FakeData) -> None:
+        self.d = d
+
+    def head_for_update(self, kiosk_id: str) -> AuditRecord | None:
+        mine = [r for r in self.d.audit if r.kiosk_id == kiosk_id]
+        return mine[-1] if mine else None
+
+    def append(self, record: AuditRecord) -> None:
+        self.d.audit.append(record)
+
+    def iter_chain(self, kiosk_id: str) -> Iterator[AuditRecord]:
+        return iter([r for r in self.d.audit if r.kiosk_id == kiosk_id])
+
+    def kiosk_ids(self) -> list[str]:
+        return sorted({r.kiosk_id for r in self.d.audit})
+
+
+class _Outbox:
+    def __init__(self, d: FakeData) -> None:
+        self.d = d
+
+    def add(self, message: OutboxMessage) -> None:
+        self.d.outbox[message.id] = message
+
+    def due(self, now: datetime, limit: int) -> list[OutboxMessage]:
+        due = [
+            m for m in self.d.outbox.values()
+            if m.delivered_at is None and (m.next_attempt_at is None or m.next_attempt_at <= now)
+        ]
+        return due[:limit]
+
+    def mark_delivered(self, message_id: str, at: datetime) -> None:
+        from dataclasses import replace
+
+        self.d.outbox[message_id] = replace(self.d.outbox[message_id], delivered_at=at)
+
+    def mark_failed(
+        self, message_id: str, attempts: int, next_attempt_at: datetime, error: str
+    ) -> None:
+        from dataclasses import replace
+
+        self.d.outbox[message_id] = replace(
+            self.d.outbox[message_id], attempts=attempts, next_attempt_at=next_attempt_at,
+            last_error=error,
+        )
+
+    def pending_count(self) -> int:
+        return sum(1 for m in self.d.outbox.values() if m.delivered_at is None)
+
+
+class _Staff:
+    def __init__(self, d: FakeData) -> None:
+        self.d = d
+
+    def load_for_update(self, kiosk_id: str) -> PinState:
+        return self.d.pins.get(kiosk_id, PinState(kiosk_id))
+
+    def save(self, state: PinState) -> None:
+        self.d.pins[state.kiosk_id] = state
+
+
+class FakeUnitOfWork:
+    """Works on a copy; ``commit`` publishes it, so an uncommitted unit keeps nothing."""
+
+    def __init__(self, data: FakeData) -> None:
+        self._shared = data
+
+    def __enter__(self) -> Self:
+        self._shared.lock.acquire()
+        self._work = copy.copy(self._shared)
+        for name in ("patients", "documents", "cursors", "synced", "accounts", "outbox", "pins"):
+            setattr(self._work, name, dict(getattr(self._shared, name)))
+        self._work.rejects = list(self._shared.rejects)
+        self._work.audit = list(self._shared.audit)
+        w = self._work
+        self.patients = _Patients(w)
+        self.documents = _Documents(w)
+        self.sync_state = _SyncState(w)
+        self.accounts = _Accounts(w)
+        self.audit = _Audit(w)
+        self.outbox = _Outbox(w)
+        self.staff = _Staff(w)
+        self.committed = False
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._shared.lock.release()
+
+    def commit(self) -> None:
+        for name in ("patients", "documents", "cursors", "synced", "rejects", "last_sync",
+                     "accounts", "audit", "outbox", "pins"):
+            setattr(self._shared, name, getattr(self._work, name))
+        self.committed = True
+
+    def rollback(self) -> None:
+        pass
+
+
+class FakeStore:
+    def __init__(self) -> None:
+        self.data = FakeData()
+
+    def __call__(self, *, write: bool = False) -> FakeUnitOfWork:
+        return FakeUnitOfWork(self.data)
+
+
+# ---------------------------------------------------------------- upstreams
+
+
+@dataclass
+class FakeAccount:
+    password: str
+    subject: str
+    level: AccountLevel = AccountLevel.FULL
+
+
+class FakePortal:
+    def __init__(self) -> None:
+        self.accounts: dict[str, FakeAccount] = {}
+        self.down = False
+        self.calls = 0
+
+    def authenticate(self, login: str, password: str) -> PortalIdentity:
+        self.calls += 1
+        if self.down:
+            raise Unavailable("portal", "down")
+        acc = self.accounts.get(login)
+        if acc is None or acc.password != password:
+            raise WrongCredentials("portal", "invalid_grant")
+        return PortalIdentity(acc.subject, acc.level)
+
+    def ping(self) -> None:
+        if self.down:
+            raise Unavailable("portal", "down")
+
+
+class FakeRegistry:
+    def __init__(self) -> None:
+        self.grants: dict[str, list[Grant]] = {}
+        self.down = False
+        self.calls = 0
+
+    def grants_for(self, subject: str) -> list[Grant]:
+        self.calls += 1
+        if self.down:
+            raise Unavailable("registry", "down")
+        return list(self.grants.get(subject, []))
+
+    def ping(self) -> None:
+        if self.down:
+            raise Unavailable("registry", "down")
+
+
+class FakeSms:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+        self.down = False
+
+    def send(self, phone: str, text: str) -> str:
+        if self.down:
+            raise Unavailable("sms", "down")
+        self.sent.append((phone, text))
+        return f"m{len(self.sent)}"
+
+    def last_code(self) -> str:
+        import re
+
+        match = re.search(r"\b(\d{6})\b", self.sent[-1][1])
+        assert match
+        return match.group(1)
+
+    def ping(self) -> None:
+        if self.down:
+            raise Unavailable("sms", "down")
+
+
+class FakeSource:
+    def __init__(self) -> None:
+        self.batches: list[SourceBatch] = []
+        self.snapshots: dict[str, EmrSnapshot] = {}
+        self.down = False
+
+    def changes(self, cursor: str | None) -> Iterator[SourceBatch]:
+        if self.down:
+            raise Unavailable("emr", "down")
+        start = int(cursor) if cursor else 0
+        for i, b in enumerate(self.batches[start:], start=start + 1):
+            b.cursor = str(i)
+            yield b
+
+    def snapshot(self, emr_id: str) -> EmrSnapshot:
+        if self.down:
+            raise Unavailable("emr", "down")
+        return self.snapshots.get(emr_id, EmrSnapshot(None))
+
+    def ping(self) -> None:
+        if self.down:
+            raise Unavailable("emr", "down")
+
+
+# ---------------------------------------------------------------- sample data
+
+T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+
+
+def patient(emr_id: str = "emr-1", birth: date = date(1980, 5, 17), **kw: object) -> Patient:
+    base = dict(family="Смирнов", given="Иван", patronymic="Петрович", sex=Sex.MALE)
+    base.update(kw)  # type: ignore[arg-type]
+    return Patient(emr_id=emr_id, birth_date=birth, **base)  # type: ignore[arg-type]
+
+
+def grant(emr_id: str = "emr-1", relation: Relation = Relation.SELF,
+          birth: date = date(1980, 5, 17), phone: str = "+79161234567",
+          approved: datetime = datetime(2025, 1, 1, tzinfo=UTC),
+          revoked: datetime | None = None) -> Grant:
+    return Grant(emr_id, relation, birth, phone, approved, revoked)
+
+
+def document(doc_id: str, emr_id: str = "emr-1", kind: DocKind = DocKind.EXAM_PROTOCOL,
+             created: datetime = datetime(2024, 3, 1, 10, 0, tzinfo=UTC), text: str = "Текст",
+             radiology: bool = False, title: str | None = None) -> Document:
+    return Document(doc_id, emr_id, kind, created, title or f"Документ {doc_id}",
+                    "ГП № 1", "Врач А.", text, "1", radiology)
