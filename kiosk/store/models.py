@@ -9,7 +9,7 @@ identity map would only cost time.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -88,7 +88,7 @@ def from_sqlite_text(value: str) -> datetime:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: UtcDateTime(), date: Date()}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UtcDateTime(), date: Date()}
 
 
 class PatientRow(Base):
@@ -119,18 +119,17 @@ class DocumentRow(Base):
     radiology: Mapped[bool] = mapped_column(Boolean)
     visible: Mapped[bool] = mapped_column(Boolean)
 
-    __table_args__ = (
-        # Serves list_visible's WHERE + ORDER BY + LIMIT without a sort step, and
-        # count_visible and replace_emr's lookup by EMR.
-        Index(
-            "ix_documents_list",
-            "emr_id",
-            "kind",
-            "visible",
-            created_at.desc(),
-            "doc_id",
-        ),
-    )
+
+# Serves list_visible's WHERE + ORDER BY + LIMIT without a sort step, and count_visible
+# and replace_emr's lookup by EMR.
+Index(
+    "ix_documents_list",
+    DocumentRow.emr_id,
+    DocumentRow.kind,
+    DocumentRow.visible,
+    DocumentRow.created_at.desc(),
+    DocumentRow.doc_id,
+)
 
 
 class SyncCursorRow(Base):

@@ -1,0 +1,396 @@
+"""A deterministic synthetic population for the demo, the tests and the benchmarks.
+
+``Population(size, seed, today)`` always gives the same people, accounts, grants and
+documents. A handful of fixed demo people carry every edge case of the order (see
+docs/upstream.md, "Demo accounts"); the rest are generated. Documents are produced
+lazily by ``documents()`` from a per-patient random stream, so a 200k-document
+population costs nothing until the simulator indexes it, and one EMR can be given
+50,000 documents for the benchmarks (``big_emr_docs``).
+
+Everything is relative to ``today`` where the rules are (a child turning 15 today or
+tomorrow) and absolute where the order's cut-offs are (2016, 2017, 2019).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from kiosk.domain.documents import DocKind
+from kiosk.domain.grants import Relation
+from kiosk.domain.people import Sex, anniversary
+
+DEMO_PASSWORD = "demo1234"
+
+
+@dataclass(frozen=True, slots=True)
+class SimPatient:
+    emr_id: str
+    family: str
+    given: str
+    patronymic: str | None
+    birth_date: date
+    sex: Sex
+
+
+@dataclass(frozen=True, slots=True)
+class SimObservation:
+    name: str
+    value: float
+    unit: str
+    low: float | None = None
+    high: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SimDocument:
+    """One document as the simulated EMR holds it, before FHIR rendering."""
+
+    fhir_id: str
+    emr_id: str
+    kind: DocKind
+    created_at: datetime
+    title: str
+    organization: str
+    performer: str
+    text: str
+    radiology: bool = False
+    withdrawn: bool = False
+    observations: tuple[SimObservation, ...] = ()
+
+    @property
+    def resource_type(self) -> str:
+        if self.kind in (DocKind.EXAM_PROTOCOL, DocKind.DISCHARGE_SUMMARY):
+            return "DocumentReference"
+        return "DiagnosticReport"
+
+    @property
+    def doc_id(self) -> str:
+        """The id the kiosk stores: unique across resource types."""
+        return f"{self.resource_type}/{self.fhir_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class SimGrant:
+    subject: str
+    emr_id: str
+    relation: Relation
+    patient_birth_date: date
+    phone: str
+    approved_at: datetime
+    revoked_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SimAccount:
+    """A portal account. ``note`` says what the account demonstrates (demo side panel)."""
+
+    login: str
+    password: str
+    subject: str
+    level: str  # simplified | standard | full
+    note: str = ""
+    emr_id: str | None = None  # the account holder's own EMR, if any
+
+
+@dataclass(frozen=True, slots=True)
+class DemoAccount:
+    login: str
+    password: str
+    level: str
+    note: str
+
+
+# ---------------------------------------------------------------- word lists
+
+_MALE = ["Иван", "Пётр", "Алексей", "Дмитрий", "Сергей", "Андрей", "Михаил", "Николай",
+         "Артём", "Егор", "Максим", "Павел", "Роман", "Олег", "Фёдор", "Григорий"]
+_FEMALE = ["Анна", "Мария", "Елена", "Ольга", "Татьяна", "Наталья", "Ирина", "Светлана",
+           "Дарья", "Полина", "Ксения", "Вера", "Софья", "Алиса", "Галина", "Юлия"]
+_FATHERS = ["Иван", "Пётр", "Алексей", "Дмитрий", "Сергей", "Андрей", "Михаил", "Николай",
+            "Павел", "Роман", "Олег", "Виктор", "Игорь", "Юрий"]
+_SURNAMES = ["Иванов", "Смирнов", "Кузнецов", "Попов", "Васильев", "Петров", "Соколов",
+             "Михайлов", "Новиков", "Фёдоров", "Морозов", "Волков", "Алексеев", "Лебедев",
+             "Семёнов", "Егоров", "Павлов", "Козлов", "Степанов", "Николаев"]
+_ORGS = ["ГБУЗ «ГП № 2 ДЗМ»", "ГБУЗ «ГКБ им. С. П. Боткина ДЗМ»", "ГБУЗ «ДГП № 32 ДЗМ»",
+         "ГБУЗ «ГКБ № 52 ДЗМ»", "ГБУЗ «КДЦ № 4 ДЗМ»"]
+_DOCTORS = ["Орлова Н. В.", "Гусев А. П.", "Белова Е. С.", "Титов М. И.", "Зайцева О. Л."]
+_COMPLAINTS = ["кашель", "головную боль", "боль в горле", "слабость", "боль в спине",
+               "повышение температуры", "заложенность носа"]
+_DIAGNOSES = ["ОРВИ (J06.9)", "Остеохондроз (M42.1)", "Гипертензия (I10)",
+              "Острый фарингит (J02.9)", "Здоров (Z00.0)"]
+_LAB_PANELS: list[tuple[str, list[tuple[str, float, float, str]]]] = [
+    ("Общий анализ крови", [("Гемоглобин", 120, 160, "г/л"), ("Эритроциты", 3.9, 5.5,
+                           "10*12/л"), ("Лейкоциты", 4.0, 9.0, "10*9/л")]),
+    ("Биохимический анализ крови", [("Глюкоза", 3.9, 6.1, "ммоль/л"),
+                                    ("Холестерин общий", 3.0, 5.2, "ммоль/л")]),
+    ("Общий анализ мочи", [("pH", 5.0, 7.0, ""), ("Удельный вес", 1.010, 1.025, "")]),
+]
+_STUDIES = [("Рентгенография органов грудной клетки", "Очаговых и инфильтративных изменений не выявлено."),
+            ("КТ головного мозга", "Патологических изменений не выявлено."),
+            ("УЗИ органов брюшной полости", "Эхопризнаки без особенностей."),
+            ("ЭКГ", "Ритм синусовый, ЧСС 72 в минуту.")]
+
+#: The order's cut-off instants and their neighbours, in UTC (Moscow is UTC+3).
+SHOWN_EXAM = datetime(2016, 12, 31, 21, 30, tzinfo=UTC)  # 01.01.2017 00:30 MSK
+HIDDEN_EXAM = datetime(2016, 12, 31, 20, 30, tzinfo=UTC)  # 31.12.2016 23:30 MSK
+SHOWN_2019 = datetime(2018, 12, 31, 21, 0, tzinfo=UTC)  # 01.01.2019 00:00 MSK
+HIDDEN_2019 = datetime(2018, 12, 31, 20, 59, tzinfo=UTC)  # 31.12.2018 23:59 MSK
+SHOWN_RADIOLOGY = datetime(2015, 12, 31, 21, 0, tzinfo=UTC)  # 01.01.2016 00:00 MSK
+HIDDEN_RADIOLOGY = datetime(2015, 12, 31, 20, 59, tzinfo=UTC)  # 31.12.2015 23:59 MSK
+RADIOLOGY_2016 = datetime(2016, 6, 15, 7, 0, tzinfo=UTC)
+
+HTML_TEXT = (
+    "<script>alert('xss')</script>\n<b>Жалобы</b> на кашель & насморк.\n"
+    "<img src=x onerror=alert(1)> Объективно: <i>зев гиперемирован</i>."
+)
+
+_START = datetime(2014, 1, 1, 6, 0, tzinfo=UTC)
+
+
+def _years_before(day: date, years: int) -> date:
+    """The birth date of someone who turns ``years`` on ``day``."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # today is 29 February; born 29 Feb turns on 1 March, pick 28th
+        return date(day.year - years, 2, 28)
+
+
+@dataclass
+class Population:
+    """People, portal accounts, registry grants and (lazily) EMR documents."""
+
+    size: int = 50
+    seed: int = 1
+    today: date = field(default_factory=lambda: datetime.now(UTC).date())
+    docs_per_patient: int = 8
+    big_emr_docs: int = 0
+
+    patients: list[SimPatient] = field(init=False)
+    accounts: list[SimAccount] = field(init=False)
+    grants: list[SimGrant] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.patients, self.accounts, self.grants = [], [], []
+        self._fixed()
+        self._generated()
+
+    # ------------------------------------------------------------------ public
+
+    def demo_accounts(self) -> list[DemoAccount]:
+        """The fixed accounts with their passwords, for the demo's side panel."""
+        return [
+            DemoAccount(a.login, a.password, a.level, a.note)
+            for a in self.accounts
+            if a.note
+        ]
+
+    def documents(self) -> Iterator[SimDocument]:
+        """Every document, fixed people first; deterministic and lazy."""
+        yield from self._fixed_documents()
+        for idx, patient in enumerate(self.patients):
+            if patient.emr_id.startswith("p"):
+                yield from self._random_documents(idx, patient, self.docs_per_patient)
+        if self.big_emr_docs:
+            yield from self._random_documents(-1, self.patients[8], self.big_emr_docs, "big")
+
+    def account(self, login: str) -> SimAccount:
+        return next(a for a in self.accounts if a.login == login)
+
+    def patient(self, emr_id: str) -> SimPatient:
+        return next(p for p in self.patients if p.emr_id == emr_id)
+
+    # ------------------------------------------------------------------ fixed people
+
+    def _fixed(self) -> None:
+        t = self.today
+        approved = datetime(2023, 5, 10, 9, 0, tzinfo=UTC)
+        add_p = self.patients.append
+        add_p(SimPatient("1001", "Смирнова", "Анна", "Сергеевна", date(1985, 3, 14), Sex.FEMALE))
+        add_p(SimPatient("1002", "Смирнов", "Пётр", "Андреевич",
+                         _years_before(t + timedelta(days=1), 15), Sex.MALE))
+        add_p(SimPatient("1003", "Смирнова", "Мария", "Андреевна",
+                         _years_before(t, 8) - timedelta(days=40), Sex.FEMALE))
+        add_p(SimPatient("1004", "Смирнов", "Илья", "Андреевич",
+                         _years_before(t, 11) - timedelta(days=100), Sex.MALE))
+        add_p(SimPatient("1005", "Римская-Корсакова", "Елена", "Викторовна",
+                         date(1979, 11, 2), Sex.FEMALE))
+        add_p(SimPatient("1006", "Римский-Корсаков", "Артём", "Олегович",
+                         _years_before(t, 15), Sex.MALE))
+        add_p(SimPatient("1007", "Ким", "Виктор", None, date(1988, 2, 29), Sex.MALE))
+        add_p(SimPatient("1008", "Кузнецова", "Ольга", "Игоревна", date(1990, 7, 7), Sex.FEMALE))
+        add_p(SimPatient("1009", "Большаков", "Борис", "Борисович", date(1960, 1, 20), Sex.MALE))
+        pw = DEMO_PASSWORD
+        acc = self.accounts.append
+        acc(SimAccount("anna", pw, "u-anna", "standard",
+                       "Мать: своя ЭМК, сын (15 лет завтра), дочь; доступ к ЭМК ещё одного "
+                       "сына отозван; документы на всех границах дат, HTML в тексте", "1001"))
+        acc(SimAccount("elena", pw, "u-elena", "full",
+                       "Двойная фамилия; сыну 15 лет сегодня (доступ закончился)", "1005"))
+        acc(SimAccount("viktor", pw, "u-viktor", "standard",
+                       "Без отчества, родился 29 февраля; снимки ЕРИС с 2016 года", "1007"))
+        acc(SimAccount("olga", pw, "u-olga", "simplified",
+                       "Упрощённая учётная запись портала: вход запрещён", "1008"))
+        acc(SimAccount("sergey", pw, "u-sergey", "standard",
+                       "Нет ни одного доступа к ЭМК"))
+        acc(SimAccount("boris", pw, "u-boris", "full",
+                       "Большая ЭМК (для замеров скорости)", "1009"))
+        g = self.grants.append
+        p = {x.emr_id: x for x in self.patients}
+        g(SimGrant("u-anna", "1001", Relation.SELF, p["1001"].birth_date, "+79161234567",
+                   approved))
+        g(SimGrant("u-anna", "1002", Relation.CHILD, p["1002"].birth_date, "+79161234567",
+                   approved + timedelta(days=1)))
+        g(SimGrant("u-anna", "1003", Relation.CHILD, p["1003"].birth_date, "+79167654321",
+                   approved + timedelta(days=2)))
+        g(SimGrant("u-anna", "1004", Relation.CHILD, p["1004"].birth_date, "+79161234567",
+                   approved + timedelta(days=3), revoked_at=datetime(2024, 2, 1, 12, 0, tzinfo=UTC)))
+        g(SimGrant("u-elena", "1005", Relation.SELF, p["1005"].birth_date, "+79035550011",
+                   approved))
+        g(SimGrant("u-elena", "1006", Relation.CHILD, p["1006"].birth_date, "+79035550011",
+                   approved + timedelta(hours=1)))
+        g(SimGrant("u-viktor", "1007", Relation.SELF, p["1007"].birth_date, "8 (926) 111-22-33",
+                   approved))
+        g(SimGrant("u-olga", "1008", Relation.SELF, p["1008"].birth_date, "+79857770099",
+                   approved))
+        g(SimGrant("u-boris", "1009", Relation.SELF, p["1009"].birth_date, "+79990001122",
+                   approved))
+
+    def _fixed_documents(self) -> Iterator[SimDocument]:
+        org, doc = _ORGS[0], _DOCTORS[0]
+        exam = "Протокол осмотра терапевта"
+
+        def d(fid: str, emr: str, kind: DocKind, at: datetime, title: str, text: str,
+              **kw: object) -> SimDocument:
+            return SimDocument(fid, emr, kind, at, title, org, doc, text, **kw)  # type: ignore[arg-type]
+
+        cbc = tuple(SimObservation(n, round((lo + hi) / 2, 2), u, lo, hi)
+                    for n, lo, hi, u in _LAB_PANELS[0][1])
+        for emr in ("1001", "1002", "1003", "1004", "1005", "1006", "1008"):
+            yield d(f"x-{emr}-exam-shown", emr, DocKind.EXAM_PROTOCOL, SHOWN_EXAM, exam,
+                    "Осмотр в новогоднюю ночь (01.01.2017 00:30 МСК): показан.")
+            yield d(f"x-{emr}-exam-hidden", emr, DocKind.EXAM_PROTOCOL, HIDDEN_EXAM, exam,
+                    "Осмотр 31.12.2016 23:30 МСК: скрыт.")
+            yield d(f"x-{emr}-exam-recent", emr, DocKind.EXAM_PROTOCOL,
+                    datetime(2024, 3, 5, 8, 15, tzinfo=UTC), exam,
+                    "Жалобы на кашель. Диагноз: ОРВИ (J06.9). Рекомендовано: обильное питьё.")
+        e = "1001"
+        yield d("x-1001-html", e, DocKind.EXAM_PROTOCOL, datetime(2023, 9, 1, 7, 0, tzinfo=UTC),
+                "Осмотр оториноларинголога <b>ЛОР</b>", HTML_TEXT)
+        yield d("x-1001-disch-shown", e, DocKind.DISCHARGE_SUMMARY, SHOWN_2019,
+                "Выписной эпикриз", "Выписана 01.01.2019 00:00 МСК: показан.")
+        yield d("x-1001-disch-hidden", e, DocKind.DISCHARGE_SUMMARY, HIDDEN_2019,
+                "Выписной эпикриз", "Выписана 31.12.2018 23:59 МСК: скрыт.")
+        yield d("x-1001-lab-shown", e, DocKind.LAB_RESULT, SHOWN_2019, "Общий анализ крови",
+                "Анализ 01.01.2019 00:00 МСК: показан.", observations=cbc)
+        yield d("x-1001-lab-hidden", e, DocKind.LAB_RESULT, HIDDEN_2019, "Общий анализ крови",
+                "Анализ 31.12.2018 23:59 МСК: скрыт.", observations=cbc)
+        yield d("x-1001-lab-recent", e, DocKind.LAB_RESULT,
+                datetime(2024, 3, 6, 6, 0, tzinfo=UTC), "Общий анализ крови",
+                "Без особенностей.", observations=cbc)
+        yield d("x-1001-instr-shown", e, DocKind.INSTRUMENTAL, SHOWN_2019, "ЭКГ",
+                "ЭКГ 01.01.2019 00:00 МСК: показана.")
+        yield d("x-1001-instr-hidden", e, DocKind.INSTRUMENTAL, HIDDEN_2019, "ЭКГ",
+                "ЭКГ 31.12.2018 23:59 МСК: скрыта.")
+        yield d("x-1001-instr-2016", e, DocKind.INSTRUMENTAL, RADIOLOGY_2016, "ЭКГ",
+                "ЭКГ 2016 года не из ЕРИС: скрыта.")
+        yield d("x-1001-rad-2016", e, DocKind.INSTRUMENTAL, RADIOLOGY_2016,
+                "Рентгенография органов грудной клетки", "Снимок ЕРИС 2016 года: показан.",
+                radiology=True)
+        yield d("x-1001-rad-shown", e, DocKind.INSTRUMENTAL, SHOWN_RADIOLOGY,
+                "КТ головного мозга", "Снимок ЕРИС 01.01.2016 00:00 МСК: показан.",
+                radiology=True)
+        yield d("x-1001-rad-hidden", e, DocKind.INSTRUMENTAL, HIDDEN_RADIOLOGY,
+                "КТ головного мозга", "Снимок ЕРИС 31.12.2015 23:59 МСК: скрыт.",
+                radiology=True)
+        yield d("x-1001-withdrawn", e, DocKind.EXAM_PROTOCOL,
+                datetime(2022, 4, 4, 9, 0, tzinfo=UTC), exam,
+                "Внесён по ошибке: не показывается.", withdrawn=True)
+        for i, (title, text) in enumerate(_STUDIES[:2]):
+            yield d(f"x-1007-rad-{i}", "1007", DocKind.INSTRUMENTAL,
+                    RADIOLOGY_2016 + timedelta(days=30 * i), title, text, radiology=True)
+        yield d("x-1007-exam", "1007", DocKind.EXAM_PROTOCOL,
+                datetime(2020, 2, 29, 9, 0, tzinfo=UTC), exam, "Осмотр в день рождения.")
+        if not self.big_emr_docs:
+            yield from self._random_documents(-1, self.patients[8], self.docs_per_patient, "big")
+
+    # ------------------------------------------------------------------ generated people
+
+    def _generated(self) -> None:
+        fixed = len(self.patients)
+        parent: SimAccount | None = None
+        for i in range(max(0, self.size - fixed)):
+            rng = random.Random(f"{self.seed}:p:{i}")
+            sex = Sex.MALE if rng.random() < 0.5 else Sex.FEMALE
+            age = rng.choice([rng.randint(0, 14), rng.randint(16, 90), rng.randint(20, 60)])
+            birth = _years_before(self.today, age) - timedelta(days=rng.randint(1, 360))
+            father = rng.choice(_FATHERS)
+            surname = rng.choice(_SURNAMES)
+            if sex is Sex.MALE:
+                given, patronymic = rng.choice(_MALE), father + "ович"
+            else:
+                given, patronymic, surname = rng.choice(_FEMALE), father + "овна", surname + "а"
+            emr = f"p{i:06d}"
+            self.patients.append(SimPatient(emr, surname, given, patronymic, birth, sex))
+            phone = f"+79{rng.randint(0, 999_999_999):09d}"
+            approved = datetime(2022, 1, 1, tzinfo=UTC) + timedelta(hours=rng.randint(0, 9000))
+            if age >= 18:
+                level = "simplified" if i % 20 == 7 else ("full" if i % 3 == 0 else "standard")
+                parent = SimAccount(f"user{i}", f"pw{i}", f"u-{i:06d}", level, "", emr)
+                self.accounts.append(parent)
+                self.grants.append(SimGrant(parent.subject, emr, Relation.SELF, birth, phone,
+                                            approved))
+            elif age < 15 and parent is not None:
+                self.grants.append(SimGrant(parent.subject, emr, Relation.CHILD, birth,
+                                            phone, approved))
+
+    def _random_documents(
+        self, idx: int, patient: SimPatient, count: int, tag: str = ""
+    ) -> Iterator[SimDocument]:
+        rng = random.Random(f"{self.seed}:d:{patient.emr_id}")
+        end = datetime.combine(self.today, datetime.min.time(), UTC)
+        span = max(1, int((end - _START).total_seconds()))
+        kinds = (DocKind.EXAM_PROTOCOL, DocKind.EXAM_PROTOCOL, DocKind.LAB_RESULT,
+                 DocKind.INSTRUMENTAL, DocKind.DISCHARGE_SUMMARY)
+        prefix = f"g{tag}-{patient.emr_id}-"
+        for n in range(count):
+            kind = kinds[rng.randrange(5)]
+            at = _START + timedelta(seconds=rng.randrange(span))
+            org, performer = _ORGS[rng.randrange(5)], _DOCTORS[rng.randrange(5)]
+            if kind is DocKind.EXAM_PROTOCOL:
+                yield SimDocument(
+                    prefix + str(n), patient.emr_id, kind, at, "Протокол осмотра", org,
+                    performer, f"Жалобы на {rng.choice(_COMPLAINTS)}. "
+                    f"Диагноз: {rng.choice(_DIAGNOSES)}. Рекомендации даны.")
+            elif kind is DocKind.DISCHARGE_SUMMARY:
+                yield SimDocument(
+                    prefix + str(n), patient.emr_id, kind, at, "Выписной эпикриз", org,
+                    performer, f"Находился на лечении. Диагноз: {rng.choice(_DIAGNOSES)}. "
+                    "Выписан в удовлетворительном состоянии.")
+            elif kind is DocKind.LAB_RESULT:
+                title, tests = _LAB_PANELS[rng.randrange(len(_LAB_PANELS))]
+                obs = tuple(
+                    SimObservation(name, round(rng.uniform(lo * 0.8, hi * 1.2), 2), unit, lo, hi)
+                    for name, lo, hi, unit in tests
+                )
+                yield SimDocument(prefix + str(n), patient.emr_id, kind, at, title, org,
+                                  performer, "", observations=obs)
+            else:
+                title, text = _STUDIES[rng.randrange(len(_STUDIES))]
+                yield SimDocument(prefix + str(n), patient.emr_id, kind, at, title, org,
+                                  performer, text, radiology=rng.random() < 0.3)
+
+    @property
+    def expected_document_count(self) -> int:
+        """How many documents ``documents()`` yields (for benchmarks sizing a run)."""
+        generated = sum(1 for p in self.patients if p.emr_id.startswith("p"))
+        return sum(1 for _ in self._fixed_documents()) + generated * self.docs_per_patient + (
+            self.big_emr_docs
+        )
+
+
+def anniversary_today(pop: Population, emr_id: str) -> date:
+    """When the patient turns 15 (helper for tests)."""
+    return anniversary(pop.patient(emr_id).birth_date, 15)

@@ -1,0 +1,159 @@
+"""Opening a store: engine set-up per backend, the unit-of-work factory, the sync lock.
+
+Nothing here runs at import time; ``open_store`` builds everything, so importing
+the package costs no connection and no file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from kiosk.services.ports import StoreError, SyncLock
+from kiosk.store.errors import on_handle_error, translating
+from kiosk.store.locks import FileSyncLock, PgAdvisorySyncLock
+from kiosk.store.uow import SqlAlchemyUnitOfWork
+
+#: Execution option that makes the SQLite ``begin`` hook take the write lock.
+WRITE_OPTION = "kiosk_write"
+
+DEFAULT_BUSY_TIMEOUT = 5.0
+DEFAULT_CONNECT_TIMEOUT = 5
+
+
+class Store:
+    """An opened store. ``uow_factory`` is what services receive (``UnitOfWorkFactory``)."""
+
+    def __init__(self, engine: Engine, sync_lock_path: Path | None) -> None:
+        self.engine = engine
+        self._write_engine = engine.execution_options(**{WRITE_OPTION: True})
+        self._sync_lock_path = sync_lock_path
+
+    @property
+    def url(self) -> URL:
+        return self.engine.url
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def uow_factory(self, *, write: bool = False) -> SqlAlchemyUnitOfWork:
+        """A new unit of work; ``write=True`` locks for writing from the start."""
+        return SqlAlchemyUnitOfWork(self._write_engine if write else self.engine, write=write)
+
+    def upgrade(self, revision: str = "head") -> None:
+        """Bring the schema to ``revision`` in one transaction (DDL is transactional on both).
+
+        On SQLite the migration runs under ``BEGIN IMMEDIATE``, so two kiosks starting
+        at once do not both try to create the tables.
+        """
+        from kiosk.store import migrate  # Alembic is only needed when migrating
+
+        with translating(), self._write_engine.begin() as conn:
+            migrate.upgrade_connection(conn, revision)
+
+    def current_revision(self) -> str | None:
+        from kiosk.store import migrate
+
+        with translating(), self.engine.connect() as conn:
+            return migrate.current_connection(conn)
+
+    def sync_lock(self) -> SyncLock:
+        """A new, not yet acquired lock object; hold one per sync worker (R-SYNC-5)."""
+        if self._sync_lock_path is not None:
+            return FileSyncLock(self._sync_lock_path)
+        return PgAdvisorySyncLock(self.engine)
+
+    def ping(self) -> None:
+        """Raise ``StoreError`` unless the database answers a trivial query."""
+        with translating(), self.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.dispose()
+
+
+def open_store(url: str | URL, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Store:
+    """Open a store on a SQLite file (``sqlite:///path``) or PostgreSQL (``postgresql+psycopg://``).
+
+    ``busy_timeout`` (seconds) is how long a SQLite unit waits for another process's
+    write lock before it fails with ``StoreError``. Connections are made lazily; call
+    ``ping()`` to check the database now.
+    """
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return _open_sqlite(parsed, busy_timeout)
+    if backend == "postgresql":
+        return _open_postgresql(parsed)
+    raise ValueError(f"unsupported database backend: {backend}")
+
+
+def _open_sqlite(url: URL, busy_timeout: float) -> Store:
+    database = url.database or ""
+    if database in ("", ":memory:") or database.startswith("file:"):
+        # Each pooled connection would see its own empty database, and a sync lock on
+        # a file next to it would be meaningless.
+        raise ValueError("the SQLite store needs a file path (sqlite:///path/to/kiosk.db)")
+    path = Path(database)
+    if not path.exists():
+        # Create it private: the cache holds names and medical documents. SQLite gives
+        # the -wal and -shm files the same permissions.
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    engine = create_engine(url, hide_parameters=True)
+    busy_ms = max(0, int(busy_timeout * 1000))
+
+    def on_connect(dbapi_conn: Any, record: ConnectionPoolEntry) -> None:
+        # The driver must not open transactions on its own: we emit BEGIN ourselves,
+        # choosing IMMEDIATE for write units (the pysqlite recipe of SQLAlchemy's docs).
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {busy_ms}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+        finally:
+            cursor.close()
+
+    def on_begin(conn: Any) -> None:
+        write = conn.get_execution_options().get(WRITE_OPTION, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    event.listen(engine, "connect", on_connect)
+    event.listen(engine, "begin", on_begin)
+    event.listen(engine, "handle_error", on_handle_error)
+    return Store(engine, path.with_name(path.name + ".sync-lock"))
+
+
+def _open_postgresql(url: URL) -> Store:
+    if url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    connect_args: dict[str, Any] = {}
+    if "connect_timeout" not in url.query:
+        connect_args["connect_timeout"] = DEFAULT_CONNECT_TIMEOUT
+    engine = create_engine(
+        url, hide_parameters=True, pool_pre_ping=True, connect_args=connect_args
+    )
+    event.listen(engine, "handle_error", on_handle_error)
+    return Store(engine, None)
+
+
+__all__ = ["Store", "StoreError", "open_store"]

@@ -1,0 +1,174 @@
+"""The EMR source: a FHIR R4 server read by paged ``_lastUpdated`` searches.
+
+``changes()`` walks Patient, then DocumentReference, then DiagnosticReport (patients
+first so a document's EMR is known when it lands), each sorted by ``_lastUpdated`` and
+searched with ``ge`` the newest instant already committed. Re-reading the items at the
+boundary instant is harmless (the store upserts by id and version); missing one is not,
+hence ``ge`` rather than ``gt``.
+
+The cursor is opaque to the caller: JSON ``{"v": 1, "<ResourceType>": "<instant>"}``.
+Each batch carries the cursor that covers everything up to and including that batch,
+so committing them together (R-SYNC-1) never skips a record.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from kiosk.services.ports import EmrSnapshot, Malformed, Rejected, SourceBatch
+from kiosk.upstream.fhir_parse import ParsedPage, parse_bundle, parse_patient
+from kiosk.upstream.http import HttpClient, TimeoutSpec, join_url, same_origin
+
+SERVICE = "fhir"
+RESOURCE_TYPES = ("Patient", "DocumentReference", "DiagnosticReport")
+_EMR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
+#: A page can never need more: guards against a server whose next links loop.
+MAX_PAGES = 1_000_000
+
+
+def _instant(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def load_cursor(cursor: str | None) -> dict[str, datetime]:
+    """The per-type instants of a cursor; an unreadable cursor starts from the beginning.
+
+    Starting over is always safe (upserts), while refusing would stop the sync for good.
+    """
+    if not cursor:
+        return {}
+    try:
+        raw = json.loads(cursor)
+    except ValueError:
+        return {}
+    out: dict[str, datetime] = {}
+    if isinstance(raw, dict):
+        for rtype in RESOURCE_TYPES:
+            value = raw.get(rtype)
+            if isinstance(value, str):
+                try:
+                    moment = datetime.fromisoformat(value)
+                except ValueError:
+                    continue
+                if moment.tzinfo is not None:
+                    out[rtype] = moment
+    return out
+
+
+def dump_cursor(state: dict[str, datetime]) -> str:
+    body: dict[str, Any] = {"v": 1}
+    body.update({k: _instant(v) for k, v in sorted(state.items())})
+    return json.dumps(body, separators=(",", ":"))
+
+
+class FhirSource:
+    """``EmrSource`` over FHIR R4 JSON (see docs/upstream.md for the fields read)."""
+
+    def __init__(self, base_url: str, timeout: TimeoutSpec, page_size: int = 500) -> None:
+        if not 1 <= page_size <= 5000:
+            raise ValueError("page_size must be 1..5000")
+        self.base_url = base_url.rstrip("/")
+        self.page_size = page_size
+        self.http = HttpClient(
+            SERVICE, timeout, headers={"Accept": "application/fhir+json"}
+        )
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> FhirSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ EmrSource
+
+    def ping(self) -> None:
+        body = self.http.get_json(join_url(self.base_url, "metadata"), "metadata")
+        if not isinstance(body, dict) or body.get("resourceType") != "CapabilityStatement":
+            raise Malformed(SERVICE, "metadata: not a CapabilityStatement")
+
+    def changes(self, cursor: str | None) -> Iterator[SourceBatch]:
+        state = load_cursor(cursor)
+        for rtype in RESOURCE_TYPES:
+            params: dict[str, str | int] = {"_sort": "_lastUpdated", "_count": self.page_size}
+            if rtype in state:
+                params["_lastUpdated"] = "ge" + _instant(state[rtype])
+            if rtype == "DiagnosticReport":
+                params["_include"] = "DiagnosticReport:result"
+            for page in self._pages(join_url(self.base_url, rtype), params, f"search {rtype}"):
+                newest = page.last_updated.get(rtype)
+                if newest is not None and (rtype not in state or newest > state[rtype]):
+                    state[rtype] = newest
+                if not (page.patients or page.documents or page.withdrawn or page.rejected):
+                    continue
+                yield SourceBatch(
+                    patients=page.patients,
+                    documents=page.documents,
+                    withdrawn=page.withdrawn,
+                    rejected=page.rejected,
+                    cursor=dump_cursor(state),
+                )
+
+    def snapshot(self, emr_id: str) -> EmrSnapshot:
+        if not _EMR_ID.match(emr_id):
+            raise Malformed(SERVICE, "invalid EMR id")
+        resp = self.http.request(
+            "GET",
+            join_url(self.base_url, f"Patient/{emr_id}"),
+            "read Patient",
+            accept_statuses=frozenset({404, 410}),
+        )
+        if resp.status in (404, 410):
+            return EmrSnapshot(patient=None)
+        snap = EmrSnapshot(patient=None)
+        parsed = parse_patient(self.http.decode_json(resp, "read Patient"))
+        if isinstance(parsed, Rejected):
+            snap.rejected.append(parsed)
+        else:
+            snap.patient = parsed
+        for rtype in RESOURCE_TYPES[1:]:
+            params: dict[str, str | int] = {"patient": emr_id, "_count": self.page_size}
+            if rtype == "DiagnosticReport":
+                params["_include"] = "DiagnosticReport:result"
+            for page in self._pages(join_url(self.base_url, rtype), params, f"search {rtype}"):
+                snap.documents.extend(d for d in page.documents if d.emr_id == emr_id)
+                snap.rejected.extend(page.rejected)
+        return snap
+
+    # ------------------------------------------------------------------ paging
+
+    def _pages(
+        self, url: str, params: dict[str, str | int] | None, op: str
+    ) -> Iterator[ParsedPage]:
+        """Search pages, following ``next`` only on the configured server (STYLE: pinned)."""
+        seen: set[str] = set()
+        for _ in range(MAX_PAGES):
+            body = self.http.get_json(url, op, params=params)
+            page = parse_bundle(body)
+            if page.error is not None:
+                raise Malformed(SERVICE, f"{op}: {page.error}")
+            yield page
+            nxt = page.next_url
+            if not nxt:
+                return
+            if not self._on_base(nxt):
+                raise Malformed(SERVICE, f"{op}: next link points off the configured server")
+            if nxt in seen:
+                raise Malformed(SERVICE, f"{op}: next links loop")
+            seen.add(nxt)
+            url, params = nxt, None
+        raise Malformed(SERVICE, f"{op}: too many pages")
+
+    def _on_base(self, url: str) -> bool:
+        if not same_origin(url, self.base_url):
+            return False
+        base_path = urlsplit(self.base_url).path.rstrip("/")
+        path = urlsplit(url).path
+        return path == base_path or path.startswith(base_path + "/")
