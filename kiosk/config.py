@@ -101,7 +101,14 @@ class Config:
         return bytes.fromhex(self.secret("security", "code_key"))
 
 
-_SECTIONS = {f.name: f.type for f in fields(Config)}
+_SECTIONS: dict[str, type] = {
+    "kiosk": KioskSection,
+    "store": StoreSection,
+    "portal": PortalSection,
+    "upstream": UpstreamSection,
+    "security": SecuritySection,
+    "print": PrintSection,
+}
 _SECRET_FILES = {
     ("kiosk", "staff_pin_hash_file"),
     ("portal", "client_secret_file"),
