@@ -1,27 +1,292 @@
-"""The ``kiosk`` command. Heavy imports happen inside the subcommands that need them."""
+"""The ``kiosk`` command. Heavy imports happen inside the subcommands that need them,
+so ``kiosk --version`` and the Welcome screen do not pay for SQLAlchemy or requests.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import logging
 import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from kiosk import __version__
+
+if TYPE_CHECKING:
+    from kiosk.config import Config
+
+DEFAULT_CONFIG = "/etc/kiosk/kiosk.toml"
+
+
+def _config_path(arg: str | None) -> str | None:
+    if arg:
+        return arg
+    return DEFAULT_CONFIG if Path(DEFAULT_CONFIG).exists() else None
+
+
+def _load_config(arg: str | None) -> Config:
+    from kiosk.config import ConfigError, load
+
+    try:
+        return load(_config_path(arg))
+    except ConfigError as err:
+        print("Configuration problems:", file=sys.stderr)
+        for problem in err.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    from kiosk.config import ConfigError, load, missing_secrets
+
+    try:
+        config = load(args.file)
+    except ConfigError as err:
+        print(f"{args.file}: {len(err.problems)} problem(s)", file=sys.stderr)
+        for problem in err.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 2
+    missing = [] if args.demo else missing_secrets(config)
+    if missing:
+        print(f"{args.file}: {len(missing)} problem(s)", file=sys.stderr)
+        for problem in missing:
+            print(f"  - {problem}", file=sys.stderr)
+        return 2
+    print(f"{args.file}: OK")
+    return 0
+
+
+def cmd_sim(args: argparse.Namespace) -> int:
+    from kiosk.sim.server import serve_forever
+
+    serve_forever(args.port, args.size, args.seed)
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    import time
+
+    from kiosk.app import build_services
+
+    services = build_services(_load_config(args.config))
+    try:
+        while True:
+            report = services.sync.run()
+            print(
+                f"sync: {report.batches} batches, {report.documents} documents, "
+                f"{report.withdrawn} withdrawn, {report.rejected} rejected"
+                + (" (another worker holds the lock)" if report.skipped else "")
+                + (f"; stopped: {report.error}" if report.error else ""),
+                flush=True,
+            )
+            if not args.follow:
+                return 1 if report.error else 0
+            time.sleep(args.interval)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        services.close()
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from kiosk.app import default_store_url
+    from kiosk.store.migrate import current, upgrade
+
+    config = _load_config(args.config)
+    url = config.store.url or default_store_url()
+    upgrade(url)
+    print(f"database at revision {current(url)}")
+    return 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from kiosk.app import default_store_url
+    from kiosk.services.audit import verify_chain
+    from kiosk.store.database import open_store
+
+    config = _load_config(args.config)
+    store = open_store(config.store.url or default_store_url())
+    try:
+        result = verify_chain(store.uow_factory)
+    finally:
+        store.dispose()
+    if result.ok:
+        print(f"audit OK: {result.checked} entries")
+        return 0
+    print(f"audit BROKEN at kiosk {result.kiosk_id} entry {result.bad_seq}: {result.reason}")
+    return 1
+
+
+def cmd_hash_pin(args: argparse.Namespace) -> int:
+    import getpass
+
+    from kiosk.services.staff import hash_pin
+
+    pin = getpass.getpass("Staff PIN: ")
+    if not pin.isdigit() or not 4 <= len(pin) <= 12:
+        print("A PIN is 4 to 12 digits.", file=sys.stderr)
+        return 2
+    print(hash_pin(pin))
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from kiosk.app import build_services
+
+    services = build_services(_load_config(args.config))
+    try:
+        health = services.staff.health()
+    finally:
+        services.close()
+    data = {
+        "kiosk_id": services.kiosk_id,
+        "version": __version__,
+        "checks": health.checks,
+        "last_sync": health.last_sync.isoformat() if health.last_sync else None,
+        "outbox_pending": health.outbox_pending,
+    }
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False))
+    else:
+        for key, value in data.items():
+            print(f"{key}: {value}")
+    return 0 if all(health.checks.values()) else 1
+
+
+DemoParts = tuple[Callable[[], object], list[tuple[str, str, str]], Any, Any]
+
+
+def _demo_parts(size: int) -> DemoParts:
+    """The simulator in-process, a config pointing at it, and a services factory."""
+    import secrets
+    from datetime import date
+
+    from kiosk.config import load
+    from kiosk.sim.population import Population
+    from kiosk.sim.server import SimServer
+
+    server = SimServer(Population(size=size, seed=7, today=date.today()))
+    server.start()
+    env = {
+        "KIOSK_PORTAL_ISSUER": server.portal_url,
+        "KIOSK_PORTAL_CLIENT_SECRET": server.client_secret,
+        "KIOSK_UPSTREAM_REGISTRY_URL": server.registry_url,
+        "KIOSK_UPSTREAM_REGISTRY_KEY": server.api_key,
+        "KIOSK_UPSTREAM_SMS_URL": server.sms_url,
+        "KIOSK_UPSTREAM_SMS_KEY": server.api_key,
+        "KIOSK_UPSTREAM_FHIR_URL": server.fhir_url,
+        "KIOSK_SECURITY_CODE_KEY": secrets.token_hex(32),
+        "KIOSK_KIOSK_FULLSCREEN": "false",
+        "KIOSK_KIOSK_ID": "demo-01",
+    }
+    import os
+
+    env = {**os.environ, **env}
+    config = load(None, env=env)
+
+    def factory() -> object:
+        from kiosk.app import build_services
+
+        services = build_services(config)
+        services.sync.run()
+        return services
+
+    accounts = [(a.login, a.password, a.description) for a in server.population.demo_accounts()]
+    return factory, accounts, server, config
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    factory, accounts, server, _config = _demo_parts(args.size)
+    print(f"Simulator on {server.base_url}")  # type: ignore[attr-defined]
+    for login, password, what in accounts:
+        print(f"  {login} / {password}  — {what}")
+    try:
+        from kiosk.ui.main import run_demo
+
+        return run_demo(factory, accounts, server.sms_outbox)  # type: ignore[attr-defined]
+    finally:
+        server.stop()  # type: ignore[attr-defined]
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from kiosk.ui.main import run_kiosk
+
+    return run_kiosk(_load_config(args.config), windowed=args.windowed)
+
+
+def cmd_self_test(args: argparse.Namespace) -> int:
+    import os
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    factory, _accounts, server, _config = _demo_parts(60)
+    try:
+        from kiosk.ui.main import self_test
+
+        return self_test(factory)
+    finally:
+        server.stop()  # type: ignore[attr-defined]
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kiosk", description="Clinic kiosk for the ЛКП")
     parser.add_argument("--version", action="version", version=f"kiosk {__version__}")
-    parser.add_subparsers(dest="command")
+    parser.add_argument("--self-test", action="store_true",
+                        help="walk the patient's path offscreen against the simulator")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command")
+
+    def add(name: str, func: Callable[[argparse.Namespace], int], help_: str,
+            config: bool = True) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_)
+        if config:
+            p.add_argument("--config", help=f"TOML file (default {DEFAULT_CONFIG} if present)")
+        p.set_defaults(func=func)
+        return p
+
+    p = add("run", cmd_run, "start the kiosk")
+    p.add_argument("--windowed", action="store_true", help="a normal window (development)")
+    p = add("demo", cmd_demo, "simulator + kiosk window + a demo phone", config=False)
+    p.add_argument("--size", type=int, default=200, help="patients in the simulator")
+    p = add("sim", cmd_sim, "serve the simulated upstreams on loopback", config=False)
+    p.add_argument("--port", type=int, default=8700)
+    p.add_argument("--size", type=int, default=200)
+    p.add_argument("--seed", type=int, default=7)
+    p = add("sync", cmd_sync, "bring the cache up to date from the EMR source")
+    p.add_argument("--follow", action="store_true", help="keep syncing")
+    p.add_argument("--interval", type=float, default=60.0)
+    p = add("check-config", cmd_check_config, "report every configuration problem", False)
+    p.add_argument("file")
+    p.add_argument("--demo", action="store_true", help="do not require production secrets")
+    db = sub.add_parser("db", help="database schema").add_subparsers(dest="db_command")
+    p = db.add_parser("upgrade", help="apply migrations")
+    p.add_argument("--config")
+    p.set_defaults(func=cmd_db_upgrade)
+    audit = sub.add_parser("audit", help="audit log").add_subparsers(dest="audit_command")
+    p = audit.add_parser("verify", help="check the hash chain")
+    p.add_argument("--config")
+    p.set_defaults(func=cmd_audit_verify)
+    add("hash-pin", cmd_hash_pin, "print the hash of a staff PIN for the config", config=False)
+    p = add("status", cmd_status, "kiosk health")
+    p.add_argument("--json", action="store_true")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if args.self_test:
+        return cmd_self_test(args)
+    func = getattr(args, "func", None)
+    if func is None:
         parser.print_help()
         return 2
-    return 0
+    return int(func(args))
 
 
 if __name__ == "__main__":
