@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from kiosk.domain.documents import DocKind
 from kiosk.domain.grants import Relation
-from kiosk.domain.people import Sex, anniversary
+from kiosk.domain.people import Sex
 
 DEMO_PASSWORD = "demo1234"
 
@@ -109,8 +109,11 @@ _MALE = ["Иван", "Пётр", "Алексей", "Дмитрий", "Серге
          "Артём", "Егор", "Максим", "Павел", "Роман", "Олег", "Фёдор", "Григорий"]
 _FEMALE = ["Анна", "Мария", "Елена", "Ольга", "Татьяна", "Наталья", "Ирина", "Светлана",
            "Дарья", "Полина", "Ксения", "Вера", "Софья", "Алиса", "Галина", "Юлия"]
-_FATHERS = ["Иван", "Пётр", "Алексей", "Дмитрий", "Сергей", "Андрей", "Михаил", "Николай",
-            "Павел", "Роман", "Олег", "Виктор", "Игорь", "Юрий"]
+_FATHERS = [("Иванович", "Ивановна"), ("Петрович", "Петровна"), ("Алексеевич", "Алексеевна"),
+            ("Дмитриевич", "Дмитриевна"), ("Сергеевич", "Сергеевна"), ("Андреевич", "Андреевна"),
+            ("Михайлович", "Михайловна"), ("Николаевич", "Николаевна"), ("Павлович", "Павловна"),
+            ("Олегович", "Олеговна"), ("Викторович", "Викторовна"), ("Игоревич", "Игоревна"),
+            ("Юрьевич", "Юрьевна")]
 _SURNAMES = ["Иванов", "Смирнов", "Кузнецов", "Попов", "Васильев", "Петров", "Соколов",
              "Михайлов", "Новиков", "Фёдоров", "Морозов", "Волков", "Алексеев", "Лебедев",
              "Семёнов", "Егоров", "Павлов", "Козлов", "Степанов", "Николаев"]
@@ -128,7 +131,8 @@ _LAB_PANELS: list[tuple[str, list[tuple[str, float, float, str]]]] = [
                                     ("Холестерин общий", 3.0, 5.2, "ммоль/л")]),
     ("Общий анализ мочи", [("pH", 5.0, 7.0, ""), ("Удельный вес", 1.010, 1.025, "")]),
 ]
-_STUDIES = [("Рентгенография органов грудной клетки", "Очаговых и инфильтративных изменений не выявлено."),
+_STUDIES = [("Рентгенография органов грудной клетки",
+             "Очаговых и инфильтративных изменений не выявлено."),
             ("КТ головного мозга", "Патологических изменений не выявлено."),
             ("УЗИ органов брюшной полости", "Эхопризнаки без особенностей."),
             ("ЭКГ", "Ритм синусовый, ЧСС 72 в минуту.")]
@@ -246,7 +250,8 @@ class Population:
         g(SimGrant("u-anna", "1003", Relation.CHILD, p["1003"].birth_date, "+79167654321",
                    approved + timedelta(days=2)))
         g(SimGrant("u-anna", "1004", Relation.CHILD, p["1004"].birth_date, "+79161234567",
-                   approved + timedelta(days=3), revoked_at=datetime(2024, 2, 1, 12, 0, tzinfo=UTC)))
+                   approved + timedelta(days=3),
+                   revoked_at=datetime(2024, 2, 1, 12, 0, tzinfo=UTC)))
         g(SimGrant("u-elena", "1005", Relation.SELF, p["1005"].birth_date, "+79035550011",
                    approved))
         g(SimGrant("u-elena", "1006", Relation.CHILD, p["1006"].birth_date, "+79035550011",
@@ -329,9 +334,9 @@ class Population:
             father = rng.choice(_FATHERS)
             surname = rng.choice(_SURNAMES)
             if sex is Sex.MALE:
-                given, patronymic = rng.choice(_MALE), father + "ович"
+                given, patronymic = rng.choice(_MALE), father[0]
             else:
-                given, patronymic, surname = rng.choice(_FEMALE), father + "овна", surname + "а"
+                given, patronymic, surname = rng.choice(_FEMALE), father[1], surname + "а"
             emr = f"p{i:06d}"
             self.patients.append(SimPatient(emr, surname, given, patronymic, birth, sex))
             phone = f"+79{rng.randint(0, 999_999_999):09d}"
@@ -390,7 +395,3 @@ class Population:
             self.big_emr_docs
         )
 
-
-def anniversary_today(pop: Population, emr_id: str) -> date:
-    """When the patient turns 15 (helper for tests)."""
-    return anniversary(pop.patient(emr_id).birth_date, 15)

@@ -101,7 +101,7 @@ class ParsedPage:
     error: str | None = None
 
 
-class _Reject(Exception):  # noqa: N818 - internal control flow, never escapes this module
+class _Reject(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
@@ -192,9 +192,9 @@ def _patient_ref(res: Mapping[str, Any]) -> str:
     parts = ref.rstrip("/").split("/")
     if len(parts) >= 2 and parts[-2] == "Patient" and _ID.match(parts[-1]):
         return parts[-1]
-    if len(parts) >= 4 and parts[-4] == "Patient" and parts[-2] == "_history":
-        if _ID.match(parts[-3]):
-            return parts[-3]
+    history = len(parts) >= 4 and parts[-4] == "Patient" and parts[-2] == "_history"
+    if history and _ID.match(parts[-3]):
+        return parts[-3]
     raise _Reject("subject is not a Patient reference")
 
 
