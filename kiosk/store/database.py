@@ -6,6 +6,7 @@ the package costs no connection and no file.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from types import TracebackType
@@ -113,10 +114,12 @@ def _open_sqlite(url: URL, busy_timeout: float) -> Store:
         # a file next to it would be meaningless.
         raise ValueError("the SQLite store needs a file path (sqlite:///path/to/kiosk.db)")
     path = Path(database)
-    if not path.exists():
+    if not path.exists() and path.parent.is_dir():
         # Create it private: the cache holds names and medical documents. SQLite gives
-        # the -wal and -shm files the same permissions.
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        # the -wal and -shm files the same permissions. (A missing directory is left
+        # for the first connection to report as a StoreError.)
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     engine = create_engine(url, hide_parameters=True)
     busy_ms = max(0, int(busy_timeout * 1000))
 
@@ -149,9 +152,7 @@ def _open_postgresql(url: URL) -> Store:
     connect_args: dict[str, Any] = {}
     if "connect_timeout" not in url.query:
         connect_args["connect_timeout"] = DEFAULT_CONNECT_TIMEOUT
-    engine = create_engine(
-        url, hide_parameters=True, pool_pre_ping=True, connect_args=connect_args
-    )
+    engine = create_engine(url, hide_parameters=True, pool_pre_ping=True, connect_args=connect_args)
     event.listen(engine, "handle_error", on_handle_error)
     return Store(engine, None)
 

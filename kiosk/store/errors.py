@@ -1,8 +1,10 @@
 """Turning driver failures into ``StoreError`` with a plain message.
 
-Driver messages may quote SQL and bound values, and bound values can be personal data
-(names, login digests), so the message of a ``StoreError`` is one of a few fixed
-sentences and the original exception is not chained.
+SQLAlchemy's messages quote SQL and bound values, and bound values can be personal
+data (names, login digests), so the message of a ``StoreError`` is one of a few fixed
+sentences. Engines are also made with ``hide_parameters=True``. The only exception
+chained behind a ``StoreError`` is the driver's own (``database is locked``), which
+carries neither the statement nor its parameters.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Connection, Insert, Table, delete, distinct, func, select, text, update
+from sqlalchemy import Connection, Insert, Table, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -100,9 +100,11 @@ class _Repository:
         if not rows:
             return
         stmt = self._insert(table)
-        names = list(update_columns) if update_columns is not None else [
-            c.name for c in table.columns if c.name not in keys
-        ]
+        names = (
+            list(update_columns)
+            if update_columns is not None
+            else [c.name for c in table.columns if c.name not in keys]
+        )
         excluded = stmt.excluded
         stmt = stmt.on_conflict_do_update(  # type: ignore[attr-defined]
             index_elements=list(keys), set_={name: excluded[name] for name in names}
@@ -136,8 +138,9 @@ class SqlPatientRepository(_Repository):
     def get(self, emr_id: str) -> Patient | None:
         t = PATIENTS
         row = self._conn.execute(
-            select(t.c.emr_id, t.c.family, t.c.given, t.c.patronymic, t.c.birth_date, t.c.sex)
-            .where(t.c.emr_id == emr_id)
+            select(
+                t.c.emr_id, t.c.family, t.c.given, t.c.patronymic, t.c.birth_date, t.c.sex
+            ).where(t.c.emr_id == emr_id)
         ).first()
         if row is None:
             return None
@@ -209,8 +212,7 @@ class SqlDocumentRepository(_Repository):
         """
         t = DOCUMENTS
         rows = self._conn.execute(
-            select(t.c.doc_id, t.c.kind, t.c.created_at, t.c.title, t.c.organization,
-                   t.c.performer)
+            select(t.c.doc_id, t.c.kind, t.c.created_at, t.c.title, t.c.organization, t.c.performer)
             .where(t.c.emr_id == emr_id, t.c.kind == DocKind(kind).value, t.c.visible == True)  # noqa: E712
             .order_by(t.c.created_at.desc(), t.c.doc_id.asc())
             .limit(limit)
@@ -246,7 +248,9 @@ class SqlDocumentRepository(_Repository):
         t = DOCUMENTS
         row = self._conn.execute(
             select(*(t.c[name] for name in _DOC_COLUMNS if name != "visible")).where(
-                t.c.doc_id == doc_id, t.c.emr_id == emr_id, t.c.visible == True  # noqa: E712
+                t.c.doc_id == doc_id,
+                t.c.emr_id == emr_id,
+                t.c.visible == True,  # noqa: E712
             )
         ).first()
         if row is None:
@@ -549,7 +553,7 @@ class SqlAuditRepository(_Repository):
     def kiosk_ids(self) -> list[str]:
         t = AUDIT
         return list(
-            self._conn.execute(select(distinct(t.c.kiosk_id)).order_by(t.c.kiosk_id)).scalars()
+            self._conn.execute(select(t.c.kiosk_id).distinct().order_by(t.c.kiosk_id)).scalars()
         )
 
 
@@ -669,4 +673,3 @@ class SqlStaffRepository(_Repository):
             ],
             ["kiosk_id"],
         )
-

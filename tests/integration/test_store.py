@@ -1,0 +1,205 @@
+"""The store on real SQLite files: the shared contract plus what is SQLite's own.
+
+SQLite specifics proven here: the list query walks the index (no sort), write units
+take the database lock up front (BEGIN IMMEDIATE), a locked database gives a plain
+``StoreError`` and keeps nothing, migrations run from the package.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import event
+
+from kiosk.domain.documents import DocKind
+from kiosk.domain.otp import AccountState
+from kiosk.services.ports import StoreError
+from kiosk.store import migrate
+from kiosk.store.database import Store, open_store
+from kiosk.store.models import Base
+from tests.integration.test_store_contract import T0, StoreContract, doc
+
+
+@pytest.fixture
+def store_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'kiosk.db'}"
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    s = open_store(store_url)
+    s.upgrade()
+    try:
+        yield s
+    finally:
+        s.dispose()
+
+
+class TestSqliteStore(StoreContract):
+    """The repository contract on a SQLite file."""
+
+
+# ---------------------------------------------------------------- the list index
+
+
+def test_list_visible_uses_index_without_sort_r_show_5(store: Store, store_url: str) -> None:
+    """R-SHOW-5: the newest-first list is read from the index, with no temporary B-tree."""
+    with store.uow_factory(write=True) as uow:
+        uow.documents.upsert_many(
+            [doc(f"d{i}", emr_id=f"e{i % 3}", kind=list(DocKind)[i % 4]) for i in range(200)]
+        )
+        uow.commit()
+    seen: list[tuple[str, Any]] = []
+
+    def capture(conn: Any, cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        if "FROM documents" in statement:
+            seen.append((statement, params))
+
+    event.listen(store.engine, "before_cursor_execute", capture)
+    try:
+        with store.uow_factory() as uow:
+            uow.documents.list_visible("e1", DocKind.LAB_RESULT, 50, offset=10)
+            uow.documents.count_visible("e1")
+    finally:
+        event.remove(store.engine, "before_cursor_execute", capture)
+    assert len(seen) == 2
+    raw = sqlite3.connect(store_url.removeprefix("sqlite:///"))
+    try:
+        for statement, params in seen:
+            plan = raw.execute("EXPLAIN QUERY PLAN " + statement, params).fetchall()
+            details = " | ".join(row[-1] for row in plan)
+            assert "ix_documents_list" in details, details
+            assert "TEMP B-TREE" not in details.upper(), details
+    finally:
+        raw.close()
+
+
+# ---------------------------------------------------------------- connection set-up
+
+
+def test_sqlite_settings_and_private_file(store: Store, store_url: str) -> None:
+    """WAL for readers during sync; the file holds personal data, so it is 0600."""
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+    path = Path(store_url.removeprefix("sqlite:///"))
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_in_memory_url_refused() -> None:
+    with pytest.raises(ValueError, match="file path"):
+        open_store("sqlite://")
+
+
+def test_write_unit_locks_at_start_read_unit_does_not(store: Store, store_url: str) -> None:
+    """A write unit holds the write lock from ``__enter__``; WAL readers still read."""
+    other = open_store(store_url, busy_timeout=0.1)
+    try:
+        with store.uow_factory(write=True):
+            with pytest.raises(StoreError, match="busy"), other.uow_factory(write=True):
+                pass
+            with other.uow_factory() as reader:
+                assert reader.sync_state.get_cursor("fhir") is None
+    finally:
+        other.dispose()
+
+
+def test_locked_database_gives_plain_store_error_nothing_written(
+    store: Store, store_url: str
+) -> None:
+    """Store bad input: a locked database → a plain message, no partial write."""
+    secret = "subject-ПЕРСОНАЛЬНОЕ"
+    path = store_url.removeprefix("sqlite:///")
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        impatient = open_store(store_url, busy_timeout=0.1)
+
+        def write_batch() -> None:
+            with impatient.uow_factory() as uow:
+                uow.documents.upsert_many([doc("d1")])
+                uow.accounts.save(AccountState(secret), "digest-" + secret)
+                uow.commit()
+
+        try:
+            with pytest.raises(StoreError) as caught:
+                write_batch()
+        finally:
+            impatient.dispose()
+        holder.execute("ROLLBACK")
+    finally:
+        holder.close()
+    message = str(caught.value)
+    assert "busy" in message
+    assert secret not in message
+    assert "INSERT" not in message.upper()
+    # SQLAlchemy chains the driver's own exception (no SQL, no parameters in it).
+    for chained in (caught.value.__cause__, caught.value.__context__):
+        assert secret not in str(chained)
+        assert "INSERT" not in str(chained).upper()
+    with store.uow_factory() as uow:
+        assert uow.accounts.find_by_login_digest("digest-" + secret) is None
+        assert uow.documents.get_visible("emr-1", "d1") is None
+
+
+def test_unreachable_database_gives_store_error(tmp_path: Path) -> None:
+    s = open_store(f"sqlite:///{tmp_path / 'no-such-dir' / 'kiosk.db'}")
+    try:
+        with pytest.raises(StoreError, match="cannot be reached"):
+            s.ping()
+        with pytest.raises(StoreError), s.uow_factory(write=True):
+            pass
+    finally:
+        s.dispose()
+
+
+def test_integrity_bug_is_not_disguised(store: Store) -> None:
+    """A programming error (duplicate audit seq) stays an IntegrityError, not StoreError."""
+    from sqlalchemy.exc import IntegrityError
+
+    from kiosk.services.ports import AuditRecord
+
+    rec = AuditRecord("k", 0, T0, "e", "a", {}, "0", "h")
+    with store.uow_factory(write=True) as uow:
+        uow.audit.append(rec)
+        with pytest.raises(IntegrityError):
+            uow.audit.append(rec)
+
+
+# ---------------------------------------------------------------- migrations
+
+
+def test_migrations_upgrade_empty_file_to_head(tmp_path: Path) -> None:
+    """The packaged migrations build the schema the models describe, and say so."""
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    assert migrate.current(url) is None
+    migrate.upgrade(url)
+    assert migrate.current(url) == migrate.head() == "0001"
+    migrate.upgrade(url)  # idempotent: a second start changes nothing
+    s = open_store(url)
+    try:
+        with s.engine.connect() as conn:
+            diff = compare_metadata(
+                MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata
+            )
+    finally:
+        s.dispose()
+    assert diff == []
+
+
+def test_migration_files_are_package_data() -> None:
+    """The wheel carries the migrations: env.py as a module, the rest by package-data globs."""
+    root = migrate.MIGRATIONS
+    assert (root / "__init__.py").is_file()
+    assert (root / "env.py").is_file()
+    assert (root / "script.py.mako").is_file()
+    assert (root / "versions" / "0001_initial.py").is_file()
