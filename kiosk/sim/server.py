@@ -183,8 +183,7 @@ class SimServer:
         self._grants: list[SimGrant] = list(population.grants)
         self._tokens: dict[str, tuple[str, datetime]] = {}
         self._outbox: list[dict[str, str]] = []
-        self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        self._other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self._keys: tuple[rsa.RSAPrivateKey, rsa.RSAPrivateKey] | None = None
         self._kid = secrets.token_hex(8)
         self.fhir = _FhirStore(self.now)
         self.fhir.load(population)
@@ -324,6 +323,16 @@ class SimServer:
 
     # ------------------------------------------------------------------ portal
 
+    def _signing_keys(self) -> tuple[rsa.RSAPrivateKey, rsa.RSAPrivateKey]:
+        """(the real key, a stranger's key), made on first use: RSA generation is slow."""
+        with self._lock:
+            if self._keys is None:
+                self._keys = (
+                    rsa.generate_private_key(public_exponent=65537, key_size=2048),
+                    rsa.generate_private_key(public_exponent=65537, key_size=2048),
+                )
+            return self._keys
+
     def discovery(self) -> dict[str, Any]:
         base = self.portal_url
         return {
@@ -339,7 +348,7 @@ class SimServer:
         }
 
     def jwks(self) -> dict[str, Any]:
-        jwk = RSAAlgorithm.to_jwk(self._key.public_key(), as_dict=True)
+        jwk = RSAAlgorithm.to_jwk(self._signing_keys()[0].public_key(), as_dict=True)
         assert isinstance(jwk, dict)
         jwk.update({"kid": self._kid, "use": "sig", "alg": "RS256"})
         return {"keys": [jwk]}
@@ -373,7 +382,8 @@ class SimServer:
                 "iat": iat - (3600 if mode == "expired" else 0),
                 "exp": iat + (-1800 if mode == "expired" else 300),
             }
-            key = self._other_key if mode == "bad_signature" else self._key
+            real, stranger = self._signing_keys()
+            key = stranger if mode == "bad_signature" else real
             body["id_token"] = jwt.encode(claims, key, algorithm="RS256",
                                           headers={"kid": self._kid})
         return 200, body
@@ -518,6 +528,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        # Headers and body go out in two writes; without NODELAY, Nagle plus delayed
+        # ACK add ~40 ms to every keep-alive request.
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with self.server.sim._lock:
             self.server.sim._sockets.add(self.request)
 

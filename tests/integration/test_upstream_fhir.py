@@ -1,0 +1,138 @@
+"""FhirSource against the simulator over loopback HTTP (R-SYNC-1, R-SYNC-3, R-SYNC-4)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from kiosk.domain.documents import DocKind
+from kiosk.services.ports import Malformed
+from kiosk.sim.server import SimServer
+from kiosk.upstream.fhir import FhirSource, load_cursor
+
+TIMEOUT = (0.5, 2.0)
+
+
+@pytest.fixture
+def source(sim: SimServer):
+    with FhirSource(sim.fhir_url, TIMEOUT, page_size=25) as src:
+        yield src
+
+
+def _drain(source: FhirSource, cursor: str | None):
+    batches = list(source.changes(cursor))
+    docs = {d.doc_id: d for b in batches for d in b.documents}
+    patients = {p.emr_id: p for b in batches for p in b.patients}
+    withdrawn = {w for b in batches for w in b.withdrawn}
+    return batches, docs, patients, withdrawn
+
+
+def test_full_sync_pages_through_everything_R_SYNC_1(sim: SimServer, source: FhirSource):
+    batches, docs, patients, withdrawn = _drain(source, None)
+    expected = {d.doc_id for d in sim.population.documents() if not d.withdrawn}
+    assert set(docs) == expected
+    assert withdrawn == {"DocumentReference/x-1001-withdrawn"}
+    assert set(patients) == {p.emr_id for p in sim.population.patients}
+    assert len(batches) > 5  # several pages per resource type
+    assert all(b.cursor for b in batches)
+    assert not [r for b in batches for r in b.rejected]
+
+
+def test_document_fields_and_cutoff_instants_R_SHOW_4(source: FhirSource):
+    _, docs, patients, _ = _drain(source, None)
+    shown = docs["DocumentReference/x-1001-exam-shown"]
+    assert shown.kind is DocKind.EXAM_PROTOCOL
+    assert shown.created_at.isoformat() == "2016-12-31T21:30:00+00:00"
+    assert shown.visible
+    assert not docs["DocumentReference/x-1001-exam-hidden"].visible
+    assert docs["DiagnosticReport/x-1001-rad-2016"].radiology
+    assert docs["DiagnosticReport/x-1001-rad-2016"].visible
+    assert not docs["DiagnosticReport/x-1001-instr-2016"].radiology
+    assert not docs["DiagnosticReport/x-1001-instr-2016"].visible
+    assert docs["DiagnosticReport/x-1001-lab-shown"].kind is DocKind.LAB_RESULT
+    assert "Гемоглобин" in docs["DiagnosticReport/x-1001-lab-shown"].text
+    assert docs["DocumentReference/x-1001-disch-shown"].kind is DocKind.DISCHARGE_SUMMARY
+    html = docs["DocumentReference/x-1001-html"]
+    assert "<script>alert('xss')</script>" in html.text  # kept as text (R-SHOW-5)
+    anna = patients["1001"]
+    assert (anna.family, anna.given, anna.patronymic) == ("Смирнова", "Анна", "Сергеевна")
+    assert patients["1007"].patronymic is None
+
+
+def test_cursor_resumes_and_sees_changes_R_SYNC_1_R_SYNC_3(sim: SimServer, source: FhirSource):
+    batches, _, _, _ = _drain(source, None)
+    cursor = batches[-1].cursor
+    again, docs, _, _ = _drain(source, cursor)
+    # Only the boundary items of each type are read again.
+    assert sum(len(b.documents) + len(b.patients) for b in again) <= 3
+    sim.withdraw_document("DiagnosticReport/x-1001-lab-recent")
+    doc = sim.document("DocumentReference/x-1001-exam-recent")
+    assert doc is not None
+    sim.upsert_document(replace(doc, text="Исправленный текст"))
+    _, docs, _, withdrawn = _drain(source, cursor)
+    assert "DiagnosticReport/x-1001-lab-recent" in withdrawn
+    assert docs["DocumentReference/x-1001-exam-recent"].text == "Исправленный текст"
+    assert docs["DocumentReference/x-1001-exam-recent"].version == "2"
+
+
+def test_each_batch_cursor_is_safe_to_commit_R_SYNC_1(sim: SimServer, source: FhirSource):
+    """Stopping after any batch and resuming from its cursor misses nothing."""
+    full = {d.doc_id for b in source.changes(None) for d in b.documents}
+    first = next(iter(source.changes(None)))
+    for _ in range(3):
+        it = source.changes(first.cursor)
+        seen = {d.doc_id for d in first.documents}
+        seen |= {d.doc_id for b in it for d in b.documents}
+        assert seen == full
+    state = load_cursor(first.cursor)
+    assert "Patient" in state
+
+
+def test_malformed_records_rejected_rest_goes_in_R_SYNC_4(sim: SimServer, source: FhirSource):
+    sim.set_fault("fhir", malformed_records=True)
+    batches, docs, _, _ = _drain(source, None)
+    rejected = [r for b in batches for r in b.rejected]
+    assert rejected
+    assert all(r.reason for r in rejected)
+    assert docs  # the rest of each page went in
+    assert {r.reason for r in rejected} <= {"subject is not an object",
+                                             "birthDate is not a full date"}
+
+
+def test_snapshot_of_one_emr_R_SYNC_2(sim: SimServer, source: FhirSource):
+    snap = source.snapshot("1001")
+    assert snap.patient is not None and snap.patient.emr_id == "1001"
+    ids = {d.doc_id for d in snap.documents}
+    assert "DocumentReference/x-1001-html" in ids
+    assert "DocumentReference/x-1001-withdrawn" not in ids
+    assert all(d.emr_id == "1001" for d in snap.documents)
+    expected = {d.doc_id for d in sim.population.documents()
+                if d.emr_id == "1001" and not d.withdrawn}
+    assert ids == expected
+    assert source.snapshot("no-such").patient is None
+
+
+def test_big_snapshot_pages(sim: SimServer):
+    with FhirSource(sim.fhir_url, TIMEOUT, page_size=2) as src:
+        snap = src.snapshot("1001")
+    assert len(snap.documents) > 10
+
+
+def test_next_link_off_the_configured_server_is_refused(source: FhirSource, monkeypatch):
+    bundle = {"resourceType": "Bundle", "type": "searchset",
+              "link": [{"relation": "next", "url": "http://evil.example/fhir/Patient?p=2"}],
+              "entry": []}
+    monkeypatch.setattr(source.http, "get_json", lambda *a, **k: bundle)
+    with pytest.raises(Malformed, match="next link"):
+        list(source.changes(None))
+
+
+def test_ping(source: FhirSource):
+    source.ping()
+
+
+def test_non_bundle_page_is_malformed(source: FhirSource, monkeypatch):
+    monkeypatch.setattr(source.http, "get_json", lambda *a, **k: {"resourceType": "Patient"})
+    with pytest.raises(Malformed):
+        list(source.changes(None))
