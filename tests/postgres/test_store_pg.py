@@ -1,0 +1,66 @@
+"""The store on PostgreSQL (many kiosks, one database): the shared contract and more.
+
+Needs ``KIOSK_TEST_PG_URL``; skipped with the reason otherwise. The contract's
+process tests matter most here: ``load_for_update`` (``SELECT … FOR UPDATE`` after an
+insert-if-missing) keeps wrong-code counts exact across kiosks (R-OTP-3), the audit
+head lock serialises one chain (R-KSK-7), and the advisory sync lock admits one
+worker (R-SYNC-5).
+"""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from kiosk.services.ports import StoreError
+from kiosk.store import migrate
+from kiosk.store.database import Store, open_store
+from kiosk.store.models import Base
+from tests.integration.test_store_contract import StoreContract, run_in_processes, try_sync_lock
+
+pytestmark = pytest.mark.postgres
+
+
+class TestPostgresStore(StoreContract):
+    """The repository contract on PostgreSQL."""
+
+
+def test_migrations_match_models_on_postgresql(store: Store, store_url: str) -> None:
+    assert migrate.current(store_url) == migrate.head()
+    with store.engine.connect() as conn:
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata
+        )
+    assert diff == []
+
+
+def test_upgrade_on_empty_schema(store_url: str) -> None:
+    assert migrate.current(store_url) is None
+    migrate.upgrade(store_url)
+    migrate.upgrade(store_url)
+    assert migrate.current(store_url) == "0001"
+
+
+def test_sync_lock_per_schema_r_sync_5(store: Store, pg_base_url: str) -> None:
+    """R-SYNC-5: the lock is per store; another schema (another store) is not blocked."""
+    lock = store.sync_lock()
+    assert lock.try_acquire()
+    try:
+        assert run_in_processes(try_sync_lock, [(pg_base_url,)]) == [0]
+    finally:
+        lock.release()
+
+
+def test_unreachable_server_gives_store_error() -> None:
+    s = open_store("postgresql+psycopg://postgres@127.0.0.1:1/none?connect_timeout=2")
+    try:
+        with pytest.raises(StoreError, match="cannot be reached"):
+            s.ping()
+        with pytest.raises(StoreError, match="cannot be reached"), s.uow_factory() as uow:
+            uow.patients.get("x")
+        lock = s.sync_lock()
+        with pytest.raises(StoreError):
+            lock.try_acquire()
+    finally:
+        s.dispose()
