@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Connection, Insert, Table, delete, func, select, text, update
+from sqlalchemy import Connection, Executable, Table, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -84,11 +84,6 @@ class _Repository:
         """The unit's connection; the first use begins its transaction."""
         return self._session.connection()
 
-    def _insert(self, table: Table) -> Insert:
-        if self._dialect == "postgresql":
-            return postgresql.insert(table)
-        return sqlite.insert(table)
-
     def _upsert(
         self,
         table: Table,
@@ -99,16 +94,22 @@ class _Repository:
         """Insert or replace by primary key, ``CHUNK`` rows per executemany."""
         if not rows:
             return
-        stmt = self._insert(table)
         names = (
             list(update_columns)
             if update_columns is not None
             else [c.name for c in table.columns if c.name not in keys]
         )
-        excluded = stmt.excluded
-        stmt = stmt.on_conflict_do_update(  # type: ignore[attr-defined]
-            index_elements=list(keys), set_={name: excluded[name] for name in names}
-        )
+        stmt: Executable
+        if self._dialect == "postgresql":
+            pg = postgresql.insert(table)
+            stmt = pg.on_conflict_do_update(
+                index_elements=list(keys), set_={name: pg.excluded[name] for name in names}
+            )
+        else:
+            lite = sqlite.insert(table)
+            stmt = lite.on_conflict_do_update(
+                index_elements=list(keys), set_={name: lite.excluded[name] for name in names}
+            )
         conn = self._conn
         for chunk in _chunks(rows, CHUNK):
             conn.execute(stmt, list(chunk))

@@ -8,6 +8,15 @@ from typing import Self
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from kiosk.services.ports import (
+    AccountRepository,
+    AuditRepository,
+    DocumentRepository,
+    OutboxRepository,
+    PatientRepository,
+    StaffRepository,
+    SyncStateRepository,
+)
 from kiosk.store.errors import store_error_for, translating
 from kiosk.store.repositories import (
     SqlAccountRepository,
@@ -34,13 +43,13 @@ class SqlAlchemyUnitOfWork:
         self._write = write
         self._session = Session(bind=bind, autoflush=False, expire_on_commit=False)
         dialect = bind.dialect.name
-        self.patients = SqlPatientRepository(self._session, dialect)
-        self.documents = SqlDocumentRepository(self._session, dialect)
-        self.sync_state = SqlSyncStateRepository(self._session, dialect)
-        self.accounts = SqlAccountRepository(self._session, dialect)
-        self.audit = SqlAuditRepository(self._session, dialect)
-        self.outbox = SqlOutboxRepository(self._session, dialect)
-        self.staff = SqlStaffRepository(self._session, dialect)
+        self.patients: PatientRepository = SqlPatientRepository(self._session, dialect)
+        self.documents: DocumentRepository = SqlDocumentRepository(self._session, dialect)
+        self.sync_state: SyncStateRepository = SqlSyncStateRepository(self._session, dialect)
+        self.accounts: AccountRepository = SqlAccountRepository(self._session, dialect)
+        self.audit: AuditRepository = SqlAuditRepository(self._session, dialect)
+        self.outbox: OutboxRepository = SqlOutboxRepository(self._session, dialect)
+        self.staff: StaffRepository = SqlStaffRepository(self._session, dialect)
 
     @property
     def write(self) -> bool:

@@ -203,3 +203,75 @@ def test_migration_files_are_package_data() -> None:
     assert (root / "env.py").is_file()
     assert (root / "script.py.mako").is_file()
     assert (root / "versions" / "0001_initial.py").is_file()
+
+
+def test_out_of_disk_gives_plain_store_error_nothing_written(store: Store) -> None:
+    """Store bad input: out of disk → a plain message and no partial write.
+
+    A full disk is simulated with ``PRAGMA max_page_count``, which makes SQLite answer
+    exactly as it does on ENOSPC (``SQLITE_FULL``).
+    """
+
+    def cap(dbapi_conn: Any, record: Any) -> None:
+        dbapi_conn.execute("PRAGMA max_page_count = 40")
+
+    store.dispose()  # new connections get the cap
+    event.listen(store.engine, "connect", cap)
+    big = [doc(f"big{i}", text="я" * 4000) for i in range(200)]
+
+    def write_batch() -> None:
+        with store.uow_factory(write=True) as uow:
+            uow.sync_state.set_cursor("fhir", "after-big-batch")
+            uow.documents.upsert_many(big)
+            uow.commit()
+
+    try:
+        with pytest.raises(StoreError, match="out of disk space"):
+            write_batch()
+        with store.uow_factory() as uow:
+            assert uow.sync_state.get_cursor("fhir") is None
+            assert uow.documents.count_visible("emr-1")[DocKind.EXAM_PROTOCOL] == 0
+    finally:
+        event.remove(store.engine, "connect", cap)
+
+
+def test_audit_log_verifies_through_the_store_r_ksk_7(store: Store) -> None:
+    """R-KSK-7 end to end: the service's chain verifies after a round trip through SQLite,
+    and an entry changed in the database is found."""
+    from datetime import timedelta
+
+    from kiosk.services.audit import AuditLog, verify_chain
+
+    class Clock:
+        def __init__(self) -> None:
+            self.t = T0
+
+        def now(self) -> Any:
+            self.t += timedelta(seconds=1, microseconds=7)
+            return self.t
+
+    log = AuditLog(store.uow_factory, Clock(), "kiosk-7")
+    log.record("signin.start", "anon", step=1)
+    log.record("emr.open", "Иван С.", emr="e-1", printed=False)
+    log.record("doc.print", "Иван С.", doc="d-1", pages=3)
+    result = verify_chain(store.uow_factory)
+    assert result.ok
+    assert result.checked == 3
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE audit SET actor = 'Пётр С.' WHERE seq = 2")
+    broken = verify_chain(store.uow_factory)
+    assert not broken.ok
+    assert broken.bad_seq == 2
+
+
+def test_store_conforms_to_the_ports(store: Store) -> None:
+    """The adapter satisfies the service ports (checked by mypy; run here as a smoke test)."""
+    from kiosk.services.ports import SyncLock, UnitOfWork, UnitOfWorkFactory
+
+    factory: UnitOfWorkFactory = store.uow_factory
+    lock: SyncLock = store.sync_lock()
+    with factory() as uow:
+        unit: UnitOfWork = uow
+        assert unit.documents.count_visible("none") == dict.fromkeys(DocKind, 0)
+    assert lock.try_acquire()
+    lock.release()

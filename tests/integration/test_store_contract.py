@@ -14,7 +14,7 @@ import multiprocessing
 import sys
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -30,6 +30,7 @@ from kiosk.services.ports import (
     SupportTopic,
 )
 from kiosk.store.database import Store, open_store
+from kiosk.store.repositories import SqlOutboxRepository, SqlSyncStateRepository
 
 T0 = datetime(2024, 3, 1, 9, 30, tzinfo=UTC)
 MSK = timezone(timedelta(hours=3))
@@ -318,7 +319,7 @@ class StoreContract:
             assert last == later
             assert last is not None
             assert last.utcoffset() == timedelta(0)
-            assert uow.sync_state.rejects() == [
+            assert cast(SqlSyncStateRepository, uow.sync_state).rejects() == [
                 ("x", "oversized", T0),
                 ("Observation/9", "missing date", T0),
             ]
@@ -452,7 +453,7 @@ class StoreContract:
                     last_error="Unavailable",
                 )
             ]
-            delivered = uow.outbox.get("m2")
+            delivered = cast(SqlOutboxRepository, uow.outbox).get("m2")
             assert delivered is not None
             assert delivered.delivered_at == T0 + timedelta(minutes=2)
 
