@@ -34,7 +34,8 @@ def test_demo_accounts_are_exposed_as_data():
 def test_edge_cases_present_R_ACC_1_R_SHOW_1():
     pop = Population(size=10, seed=1, today=TODAY)
     p = {x.emr_id: x for x in pop.patients}
-    assert mask_name(p["1005"].given, p["1005"].patronymic, p["1005"].family) == "Елена Викторовна Р."
+    elena = p["1005"]
+    assert mask_name(elena.given, elena.patronymic, elena.family) == "Елена Викторовна Р."
     assert p["1007"].patronymic is None and p["1007"].birth_date == date(1988, 2, 29)
     grants = {(g.subject, g.emr_id): g for g in pop.grants}
     tomorrow = grants[("u-anna", "1002")]
