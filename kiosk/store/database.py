@@ -24,6 +24,10 @@ from kiosk.store.uow import SqlAlchemyUnitOfWork
 #: Execution option that makes the SQLite ``begin`` hook take the write lock.
 WRITE_OPTION = "kiosk_write"
 
+_PG_MIGRATE_LOCK = text(
+    "SELECT pg_advisory_xact_lock(hashtextextended('kiosk.migrate:' || current_schema(), 0))"
+)
+
 DEFAULT_BUSY_TIMEOUT = 5.0
 DEFAULT_CONNECT_TIMEOUT = 5
 
@@ -51,12 +55,15 @@ class Store:
     def upgrade(self, revision: str = "head") -> None:
         """Bring the schema to ``revision`` in one transaction (DDL is transactional on both).
 
-        On SQLite the migration runs under ``BEGIN IMMEDIATE``, so two kiosks starting
-        at once do not both try to create the tables.
+        Two kiosks starting at once must not both try to create the tables: SQLite
+        runs the migration under ``BEGIN IMMEDIATE``, PostgreSQL under a transaction
+        advisory lock per schema; the second one then finds the schema at head.
         """
         from kiosk.store import migrate  # Alembic is only needed when migrating
 
         with translating(), self._write_engine.begin() as conn:
+            if self.dialect == "postgresql":
+                conn.execute(_PG_MIGRATE_LOCK)
             migrate.upgrade_connection(conn, revision)
 
     def current_revision(self) -> str | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import sys
+import threading
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any, cast
@@ -29,6 +30,7 @@ from kiosk.services.ports import (
     Rejected,
     SupportTopic,
 )
+from kiosk.store import migrate
 from kiosk.store.database import Store, open_store
 from kiosk.store.repositories import SqlOutboxRepository, SqlSyncStateRepository
 
@@ -372,6 +374,36 @@ class StoreContract:
         assert final.failures == 160
         assert final.attempt_sends == 160
 
+    def test_load_for_update_exact_across_threads_r_otp_3(self, store: Store) -> None:
+        """R-OTP-3 within one kiosk: UI workers on threads share the store safely."""
+        errors: list[BaseException] = []
+
+        def work() -> None:
+            try:
+                for _ in range(25):
+                    with store.uow_factory(write=True) as uow:
+                        state = uow.accounts.load_for_update("threads")
+                        uow.accounts.save(replace(state, failures=state.failures + 1), "d-t")
+                        uow.commit()
+            except BaseException as err:  # pragma: no cover - reported below
+                errors.append(err)
+
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        with store.uow_factory() as uow:
+            final = uow.accounts.find_by_login_digest("d-t")
+        assert final is not None
+        assert final.failures == 100
+
+    def test_concurrent_first_upgrades(self, store_url: str) -> None:
+        """Kiosks starting together on an empty store: every one starts, schema at head."""
+        assert run_in_processes(upgrade_store, [(store_url,)] * 3) == [0, 0, 0]
+        assert migrate.current(store_url) == migrate.head()
+
     # ------------------------------------------------------------ audit
 
     def test_audit_chain_round_trip_r_ksk_7(self, store: Store) -> None:
@@ -572,6 +604,14 @@ def append_audit(url: str, kiosk_id: str, times: int) -> None:
                     AuditRecord(kiosk_id, seq, datetime.now(UTC), "e", "a", {}, prev, f"h{seq}")
                 )
                 uow.commit()
+    finally:
+        store.dispose()
+
+
+def upgrade_store(url: str) -> None:
+    store = open_store(url, busy_timeout=60)
+    try:
+        store.upgrade()
     finally:
         store.dispose()
 
