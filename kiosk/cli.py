@@ -161,21 +161,22 @@ DemoParts = tuple[Callable[[], object], list[tuple[str, str, str]], Any, Any]
 def _demo_parts(size: int) -> DemoParts:
     """The simulator in-process, a config pointing at it, and a services factory."""
     import secrets
-    from datetime import date
+    from datetime import UTC, datetime
 
     from kiosk.config import load
+    from kiosk.domain.moscow import moscow_date
     from kiosk.sim.population import Population
-    from kiosk.sim.server import SimServer
+    from kiosk.sim.server import API_KEY, CLIENT_SECRET, SimServer
 
-    server = SimServer(Population(size=size, seed=7, today=date.today()))
+    server = SimServer(Population(size=size, seed=7, today=moscow_date(datetime.now(UTC))))
     server.start()
     env = {
         "KIOSK_PORTAL_ISSUER": server.portal_url,
-        "KIOSK_PORTAL_CLIENT_SECRET": server.client_secret,
+        "KIOSK_PORTAL_CLIENT_SECRET": CLIENT_SECRET,
         "KIOSK_UPSTREAM_REGISTRY_URL": server.registry_url,
-        "KIOSK_UPSTREAM_REGISTRY_KEY": server.api_key,
+        "KIOSK_UPSTREAM_REGISTRY_KEY": API_KEY,
         "KIOSK_UPSTREAM_SMS_URL": server.sms_url,
-        "KIOSK_UPSTREAM_SMS_KEY": server.api_key,
+        "KIOSK_UPSTREAM_SMS_KEY": API_KEY,
         "KIOSK_UPSTREAM_FHIR_URL": server.fhir_url,
         "KIOSK_SECURITY_CODE_KEY": secrets.token_hex(32),
         "KIOSK_KIOSK_FULLSCREEN": "false",
@@ -193,7 +194,8 @@ def _demo_parts(size: int) -> DemoParts:
         services.sync.run()
         return services
 
-    accounts = [(a.login, a.password, a.description) for a in server.population.demo_accounts()]
+    population = server.population
+    accounts = [(a.login, a.password, f"{a.level}: {a.note}") for a in population.demo_accounts()]
     return factory, accounts, server, config
 
 
@@ -205,7 +207,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     try:
         from kiosk.ui.main import run_demo
 
-        return run_demo(factory, accounts, server.sms_outbox)  # type: ignore[attr-defined]
+        def outbox() -> list[tuple[str, str]]:
+            return [(m["to"], m["text"]) for m in server.sms_outbox()]
+
+        return run_demo(factory, accounts, outbox)
     finally:
         server.stop()  # type: ignore[attr-defined]
 
