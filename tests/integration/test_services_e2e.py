@@ -27,7 +27,7 @@ from kiosk.services.errors import (
 )
 from kiosk.sim.server import API_KEY, CLIENT_SECRET, SimServer
 
-PASSWORD = "demo1234"  # noqa: S105 - the simulator's published demo password
+PASSWORD = "demo1234"
 
 
 @pytest.fixture
