@@ -19,7 +19,8 @@ from sqlalchemy import Connection, Executable, Table, delete, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from kiosk.domain.documents import DocKind, Document, DocumentSummary
+from kiosk.domain.documents import DocKind, Document, DocumentSummary, visible_from
+from kiosk.domain.moscow import moscow_midnight
 from kiosk.domain.otp import AccountState
 from kiosk.domain.people import Patient, Sex
 from kiosk.services.ports import (
@@ -295,7 +296,7 @@ class SqlDocumentRepository(_Repository):
                     (
                         d.doc_id,
                         d.emr_id,
-                        DocKind(d.kind).value,
+                        _KIND_VALUES[d.kind],
                         to_sqlite_text(d.created_at),
                         d.title,
                         d.organization,
@@ -303,7 +304,7 @@ class SqlDocumentRepository(_Repository):
                         d.text,
                         d.version,
                         1 if d.radiology else 0,
-                        1 if d.visible else 0,
+                        1 if d.created_at >= _VISIBLE_FROM[d.kind, d.radiology] else 0,
                     )
                     for d in chunk
                 ],
@@ -323,6 +324,17 @@ class SqlDocumentRepository(_Repository):
         self.delete_many([doc_id for doc_id in cached if doc_id not in keep])
         self.upsert_many(documents)
 
+
+#: Enum member (or its plain value) → stored text; a lookup also rejects unknown kinds.
+_KIND_VALUES: dict[str, str] = {kind: kind.value for kind in DocKind}
+
+#: The first visible instant per (kind, radiology): ``Document.visible`` as one
+#: comparison. Same rule, same domain functions, evaluated once instead of per row.
+_VISIBLE_FROM: dict[tuple[str, bool], datetime] = {
+    (kind, radiology): moscow_midnight(visible_from(kind, radiology))
+    for kind in DocKind
+    for radiology in (False, True)
+}
 
 _sqlite_upsert_sql: str | None = None
 

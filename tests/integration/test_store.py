@@ -10,12 +10,15 @@ from __future__ import annotations
 import sqlite3
 import stat
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import event
 
 from kiosk.domain.documents import DocKind
@@ -23,7 +26,7 @@ from kiosk.domain.otp import AccountState
 from kiosk.services.ports import StoreError
 from kiosk.store import migrate
 from kiosk.store.database import Store, open_store
-from kiosk.store.models import Base
+from kiosk.store.models import Base, from_sqlite_text, to_sqlite_text
 from tests.integration.test_store_contract import T0, StoreContract, doc
 
 
@@ -238,8 +241,6 @@ def test_out_of_disk_gives_plain_store_error_nothing_written(store: Store) -> No
 def test_audit_log_verifies_through_the_store_r_ksk_7(store: Store) -> None:
     """R-KSK-7 end to end: the service's chain verifies after a round trip through SQLite,
     and an entry changed in the database is found."""
-    from datetime import timedelta
-
     from kiosk.services.audit import AuditLog, verify_chain
 
     class Clock:
@@ -275,3 +276,20 @@ def test_store_conforms_to_the_ports(store: Store) -> None:
         assert unit.documents.count_visible("none") == dict.fromkeys(DocKind, 0)
     assert lock.try_acquire()
     lock.release()
+
+
+@given(
+    moment=st.datetimes(
+        min_value=datetime(1900, 1, 1),  # naive bounds, zone added by hypothesis
+        max_value=datetime(2200, 1, 1),
+        timezones=st.sampled_from(
+            [UTC, timezone(timedelta(hours=3)), timezone(timedelta(hours=-9, minutes=-30))]
+        ),
+    )
+)
+def test_sqlite_time_text_is_fixed_width_utc(moment: datetime) -> None:
+    """Stored times sort as times: fixed-width UTC text, and they come back equal."""
+    text = to_sqlite_text(moment)
+    assert len(text) == 26
+    assert text == moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
+    assert from_sqlite_text(text) == moment

@@ -169,6 +169,34 @@ class StoreContract:
             listed = uow.documents.list_visible("emr-1", DocKind.EXAM_PROTOCOL, 10)
             assert [s.doc_id for s in listed] == ["new"]
 
+    def test_visibility_at_every_cutoff_r_show_4(self, store: Store) -> None:
+        """R-SHOW-4: stored visibility equals the domain rule at each cut-off, to the µs,
+        whatever the zone the time comes in (radiology studies from 01.01.2016)."""
+        from kiosk.domain.documents import visible_from
+        from kiosk.domain.moscow import moscow_midnight
+
+        docs = []
+        for kind in DocKind:
+            for radiology in (False, True):
+                edge = moscow_midnight(visible_from(kind, radiology))
+                for n, delta in enumerate((timedelta(microseconds=-1), timedelta(0))):
+                    for zone in (UTC, MSK, timezone(timedelta(hours=-5))):
+                        docs.append(
+                            doc(
+                                f"{kind}-{radiology}-{n}-{zone.utcoffset(None)}",
+                                kind=kind,
+                                radiology=radiology,
+                                created_at=(edge + delta).astimezone(zone),
+                            )
+                        )
+        with store.uow_factory(write=True) as uow:
+            uow.documents.upsert_many(docs)
+            uow.commit()
+        with store.uow_factory() as uow:
+            stored = {d.doc_id: uow.documents.get_visible("emr-1", d.doc_id) for d in docs}
+        assert {k: v is not None for k, v in stored.items()} == {d.doc_id: d.visible for d in docs}
+        assert sum(d.visible for d in docs) == len(docs) // 2
+
     def test_list_visible_newest_first_with_offset_r_show_5(self, store: Store) -> None:
         """R-SHOW-5: one kind per list, newest first; pages do not overlap (ties by id)."""
         docs = [doc(f"x{i:02d}", created_at=T0 + timedelta(hours=i)) for i in range(10)]
