@@ -1,0 +1,37 @@
+"""«Запись к врачу» (R-ACT-4): the portal's booking page as a QR code and one sentence.
+
+The QR holds the configured URL only (checked by ``qr_payload``): no personal data.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QWidget
+
+from kiosk.services.booking import qr_payload
+from kiosk.ui.widgets import QrWidget, button, header, init_screen, label
+
+
+class BookingScreen(QWidget):
+    """Signals:
+        back(): return to where the patient came from.
+    """
+
+    back = Signal()
+
+    def __init__(self, booking_url: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = init_screen(self, "booking")
+        self.back_button = button(self.tr("Назад"), name="back")
+        self.back_button.clicked.connect(self.back)
+        layout.addLayout(header(self.tr("Запись к врачу"), self.back_button))
+        layout.addStretch(1)
+        self.qr = QrWidget(qr_payload(booking_url), side=420)
+        self.qr.setObjectName("bookingQr")
+        layout.addWidget(self.qr, 0, Qt.AlignmentFlag.AlignHCenter)
+        hint = label(self.tr(
+            "Наведите камеру телефона на QR-код, чтобы открыть запись к врачу на портале "
+            "mos.ru."), "subtitle", name="bookingHint")
+        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(hint)
+        layout.addStretch(2)

@@ -1,0 +1,87 @@
+"""What every screen shares: the services (once built), the task runner, the signed-in
+session's state, the printer, and one place to report an error.
+
+The session state lives here and only here, so that sign-out can wipe it in one call
+(R-KSK-2): screens keep nothing of a patient that this object does not also own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Signal
+
+from kiosk.config import Config
+from kiosk.ui.i18n import Languages
+from kiosk.ui.tasks import Callback, TaskRunner
+
+if TYPE_CHECKING:  # the real graph is imported by a worker, never at start-up
+    from kiosk.app import Services
+    from kiosk.services.printing import Printer
+    from kiosk.services.session import Session
+    from kiosk.services.signin import Attempt
+    from kiosk.services.views import EmrCard
+
+
+@dataclass
+class SessionState:
+    """The patient's state in memory; ``wipe`` forgets all of it."""
+
+    attempt: Attempt | None = None
+    session: Session | None = None
+    cards: list[EmrCard] = field(default_factory=list)
+    emr_id: str | None = None
+    refreshed: bool = False
+
+    def wipe(self) -> None:
+        self.attempt = None
+        self.session = None
+        self.cards = []
+        self.emr_id = None
+        self.refreshed = False
+
+    def card(self, emr_id: str | None = None) -> EmrCard | None:
+        emr_id = emr_id or self.emr_id
+        return next((c for c in self.cards if c.emr_id == emr_id), None)
+
+
+class UiContext(QObject):
+    """Shared by the window and its screens.
+
+    Signals:
+        error(object): a task failed and its screen does not handle it itself.
+        services_ready(): the service graph was built (the window may sign in now).
+    """
+
+    error = Signal(object)
+    services_ready = Signal()
+
+    def __init__(self, config: Config, runner: TaskRunner | None = None,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.config = config
+        self.runner = runner or TaskRunner(self)
+        self.runner.unhandled.connect(self.error)
+        self.services: Services | None = None
+        self.state = SessionState()
+        self.languages = Languages()
+        self.large_text = config.kiosk.large_text
+        self.high_contrast = config.kiosk.high_contrast
+        self.printer: Printer | None = None
+
+    def set_services(self, services: Services) -> None:
+        self.services = services
+        self.services_ready.emit()
+
+    def call(self, fn: Callable[..., Any], *args: object, on_done: Callback | None = None,
+             on_error: Callback | None = None) -> int:
+        """Run a service call in a worker; errors default to the window's handler."""
+        return self.runner.submit(fn, *args, on_done=on_done,
+                                  on_error=on_error or self.error.emit)
+
+    @property
+    def svc(self) -> Services:
+        assert self.services is not None, "services are not built yet"
+        return self.services

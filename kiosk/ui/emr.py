@@ -1,0 +1,449 @@
+"""The EMR view (R-ACT-1..3, R-SHOW-4..6): masked header, one list per document kind,
+newest first, fetched page by page in a worker as the patient scrolls.
+
+Lists are a ``QAbstractListModel`` with ``canFetchMore``/``fetchMore``: an EMR with
+thousands of lab results opens as fast as one with three, and the GUI thread never
+waits for the store.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QFontMetrics, QKeyEvent, QMouseEvent, QPainter, QPen
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QGridLayout,
+    QHBoxLayout,
+    QListView,
+    QScroller,
+    QStackedWidget,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QWidget,
+)
+
+from kiosk.domain.documents import KIND_ORDER, DocKind
+from kiosk.ui.context import UiContext
+from kiosk.ui.texts import age_label, kind_title, moscow, relation_label, sex_label
+from kiosk.ui.widgets import button, header, init_screen, label
+
+if TYPE_CHECKING:
+    from kiosk.services.session import Session
+    from kiosk.services.views import DocumentPage, DocumentRow, EmrCard
+
+PAGE = 50
+ROW_ROLE = Qt.ItemDataRole.UserRole + 1
+Index = QModelIndex | QPersistentModelIndex
+
+
+class DocumentListModel(QAbstractListModel):
+    """One kind's documents of one EMR, loaded a page at a time by a worker.
+
+    Signals:
+        loaded(int): rows now loaded (after each page).
+        checked_changed(int): how many rows are chosen for printing.
+        failed(object): a page could not be read (the error).
+    """
+
+    loaded = Signal(int)
+    checked_changed = Signal(int)
+    failed = Signal(object)
+
+    def __init__(self, ctx: UiContext, session: Session, emr_id: str, kind: DocKind,
+                 page_size: int = PAGE) -> None:
+        super().__init__()
+        self._ctx = ctx
+        self._session: Session | None = session
+        self.emr_id = emr_id
+        self.kind = kind
+        self._page = page_size
+        self._rows: list[DocumentRow] = []
+        self._checked: set[str] = set()
+        self.total: int | None = None
+        self._loading = False
+        self._done = False
+
+    # ------------------------------------------------------------------ model
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        if role == ROW_ROLE:
+            return row
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return f"{moscow(row.created_at)} · {row.title} · {row.organization} · {row.performer}"
+        if role == Qt.ItemDataRole.CheckStateRole:
+            return (Qt.CheckState.Checked if row.doc_id in self._checked
+                    else Qt.CheckState.Unchecked)
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        base = super().flags(index)
+        return base | Qt.ItemFlag.ItemIsUserCheckable if index.isValid() else base
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and not self._done and not self._loading \
+            and self._session is not None
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        if not self.canFetchMore(parent):
+            return
+        self._loading = True
+        self._ctx.call(self._ctx.svc.records.documents, self._session, self.emr_id, self.kind,
+                       len(self._rows), self._page, on_done=self._got, on_error=self._failed)
+
+    # ------------------------------------------------------------------ pages
+
+    def _got(self, page: object) -> None:
+        self._loading = False
+        if self._session is None:
+            return
+        assert hasattr(page, "rows")
+        p: DocumentPage = page  # type: ignore[assignment]
+        if p.offset == 0 and p.total >= 0:
+            self.total = p.total
+        if p.rows:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(p.rows) - 1)
+            self._rows.extend(p.rows)
+            self.endInsertRows()
+        if len(p.rows) < self._page or (self.total is not None and len(self._rows) >= self.total):
+            self._done = True
+        self.loaded.emit(len(self._rows))
+
+    def _failed(self, err: object) -> None:
+        self._loading = False
+        self._done = True  # no retry loop; the window decides what to do
+        self.failed.emit(err)
+
+    # ------------------------------------------------------------------ choice
+
+    def row(self, i: int) -> DocumentRow:
+        return self._rows[i]
+
+    def toggle(self, i: int) -> None:
+        doc_id = self._rows[i].doc_id
+        self._checked ^= {doc_id}
+        idx = self.index(i)
+        self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.CheckStateRole])
+        self.checked_changed.emit(len(self._checked))
+
+    def checked_ids(self) -> list[str]:
+        return [r.doc_id for r in self._rows if r.doc_id in self._checked]
+
+    def clear_checks(self) -> None:
+        self._checked.clear()
+        if self._rows:
+            self.dataChanged.emit(self.index(0), self.index(len(self._rows) - 1))
+        self.checked_changed.emit(0)
+
+    def wipe(self) -> None:
+        """Sign-out: forget every row and the session."""
+        self.beginResetModel()
+        self._rows = []
+        self._checked.clear()
+        self._session = None
+        self._done = True
+        self.endResetModel()
+
+
+CHECK_AREA = 84
+
+
+class DocumentDelegate(QStyledItemDelegate):
+    """Two lines per document (date, title / organisation, performer) and a big check box.
+
+    Signals: none.
+    """
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
+        fm = QFontMetrics(option.font)
+        return QSize(option.rect.width(), max(96, fm.height() * 2 + 40))
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        row = index.data(ROW_ROLE)
+        if row is None:
+            return
+        painter.save()
+        pal = option.palette
+        rect = option.rect
+        selected = bool(option.state & QStyle.StateFlag.State_HasFocus)
+        painter.fillRect(rect, pal.alternateBase() if index.row() % 2 else pal.base())
+        text_pen = QPen(pal.text().color())
+        painter.setPen(QPen(pal.mid().color(), 1))
+        painter.drawLine(rect.bottomLeft(), rect.bottomRight())
+        box = QRect(rect.left() + 18, rect.center().y() - 22, 44, 44)
+        painter.setPen(QPen(pal.text().color(), 3))
+        painter.drawRoundedRect(box, 6, 6)
+        if index.data(Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Checked:
+            painter.fillRect(box.adjusted(8, 8, -8, -8), pal.highlight())
+        if selected:
+            painter.setPen(QPen(pal.highlight().color(), 4))
+            painter.drawRect(rect.adjusted(2, 2, -2, -2))
+        font = option.font
+        fm = QFontMetrics(font)
+        left = rect.left() + CHECK_AREA
+        width = rect.width() - CHECK_AREA - 16
+        line1 = QRect(left, rect.top() + 14, width, fm.height())
+        line2 = QRect(left, line1.bottom() + 8, width, fm.height())
+        bold = option.font
+        bold.setBold(True)
+        painter.setFont(bold)
+        painter.setPen(text_pen)
+        first = f"{moscow(row.created_at)}   {row.title}"
+        painter.drawText(line1, Qt.AlignmentFlag.AlignLeft,
+                         QFontMetrics(bold).elidedText(first, Qt.TextElideMode.ElideRight, width))
+        font.setBold(False)
+        painter.setFont(font)
+        second = f"{row.organization} · {row.performer}"
+        painter.drawText(line2, Qt.AlignmentFlag.AlignLeft,
+                         fm.elidedText(second, Qt.TextElideMode.ElideRight, width))
+        painter.restore()
+
+
+class DocumentList(QListView):
+    """A touch list: the left strip ticks a document for printing, the rest opens it.
+
+    Signals:
+        open_row(int): open this row's document.
+    """
+
+    open_row = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setItemDelegate(DocumentDelegate(self))
+        self.setUniformItemSizes(True)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setAlternatingRowColors(True)
+        QScroller.grabGesture(self.viewport(), QScroller.ScrollerGestureType.TouchGesture)
+
+    def model_(self) -> DocumentListModel | None:
+        model = self.model()
+        return model if isinstance(model, DocumentListModel) else None
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        index = self.indexAt(event.position().toPoint())
+        model = self.model_()
+        if index.isValid() and model is not None and event.button() == Qt.MouseButton.LeftButton:
+            self.setCurrentIndex(index)
+            if event.position().x() < CHECK_AREA:
+                model.toggle(index.row())
+            else:
+                self.open_row.emit(index.row())
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        index = self.currentIndex()
+        model = self.model_()
+        if index.isValid() and model is not None:
+            if event.key() == Qt.Key.Key_Space:
+                model.toggle(index.row())
+                return
+            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self.open_row.emit(index.row())
+                return
+        super().keyPressEvent(event)
+
+
+class EmrScreen(QWidget):
+    """Signals:
+        open_document(str): a document id to open.
+        print_documents(list): ids chosen for printing, in list order.
+        switch_emr(): back to the picker (R-ACT-1).
+        sign_out(): «Выйти».
+        booking(): «Запись к врачу».
+        support(): «Поддержка».
+    """
+
+    open_document = Signal(str)
+    print_documents = Signal(list)
+    switch_emr = Signal()
+    sign_out = Signal()
+    booking = Signal()
+    support = Signal()
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._ctx = ctx
+        self.models: dict[DocKind, DocumentListModel] = {}
+        self.lists: dict[DocKind, DocumentList] = {}
+        layout = init_screen(self, "emr")
+        self.switch = button(self.tr("Сменить карту"), name="switchEmr")
+        self.switch.clicked.connect(self.switch_emr)
+        self.exit = button(self.tr("Выйти"), name="signOut")
+        self.exit.clicked.connect(self.sign_out)
+        top = header("", self.switch, self.exit)
+        layout.addLayout(top)
+        self.title = self.findChild(QWidget, "screenTitle")
+        self.details = label("", name="emrDetails")
+        layout.addWidget(self.details)
+        self.stale = label("", "notice", name="dataAsOf")
+        self.stale.hide()
+        layout.addWidget(self.stale)
+        kinds = QGridLayout()
+        kinds.setSpacing(10)
+        self.kind_buttons = QButtonGroup(self)
+        self.kind_buttons.setExclusive(True)
+        self.pages = QStackedWidget()
+        for i, kind in enumerate(KIND_ORDER):
+            b = button(kind_title(kind), name=f"kind_{kind.value}")
+            b.setCheckable(True)
+            self.kind_buttons.addButton(b, i)
+            kinds.addWidget(b, i // 2, i % 2)
+            view = DocumentList()
+            view.setObjectName(f"list_{kind.value}")
+            view.open_row.connect(lambda r, kind=kind: self._open(kind, r))
+            self.lists[kind] = view
+            self.pages.addWidget(view)
+        self.kind_buttons.idClicked.connect(self.show_kind)
+        layout.addLayout(kinds)
+        self.empty = label("", "muted", name="emptyList")
+        layout.addWidget(self.empty)
+        layout.addWidget(self.pages, 1)
+        bottom = QHBoxLayout()
+        bottom.setSpacing(14)
+        self.print_button = button(self.tr("Печать выбранных"), "primary", "printChosen")
+        self.print_button.setEnabled(False)
+        self.print_button.clicked.connect(self._print)
+        self.book = button(self.tr("Запись к врачу"), name="booking")
+        self.book.clicked.connect(self.booking)
+        self.help = button(self.tr("Поддержка"), name="support")
+        self.help.clicked.connect(self.support)
+        bottom.addWidget(self.print_button, 2)
+        bottom.addWidget(self.book, 1)
+        bottom.addWidget(self.help, 1)
+        layout.addLayout(bottom)
+        layout.addWidget(label(self.tr(
+            "Нажмите на документ, чтобы открыть его. Квадрат слева — выбрать для печати."),
+            "muted"))
+
+    # ------------------------------------------------------------------ loading
+
+    def show_card(self, card: EmrCard) -> None:
+        """Header and «Данные на …» from the card (R-SHOW-1..3, R-SHOW-6)."""
+        if isinstance(self.title, type(self.details)):
+            self.title.setText(card.masked_name)
+        self.details.setText(" · ".join((age_label(card.age),
+                                         self.tr("Пол: %1").replace("%1", sex_label(card.sex)),
+                                         relation_label(card.relation))))
+        if card.stale or not card.in_cache:
+            if card.data_as_of is not None:
+                text = self.tr("Данные на %1. Сервис медицинских карт сейчас недоступен, "
+                               "показаны сохранённые данные.").replace(
+                                   "%1", moscow(card.data_as_of))
+            else:
+                text = self.tr("Данные карты ещё не загружены. Попробуйте позже.")
+            self.stale.setText(text)
+            self.stale.show()
+        else:
+            self.stale.setText("")
+            self.stale.hide()
+
+    def load(self, session: Session, card: EmrCard) -> None:
+        """Start over for ``card``: fresh models, first kind shown."""
+        self.wipe_models()
+        self.show_card(card)
+        for kind in KIND_ORDER:
+            model = DocumentListModel(self._ctx, session, card.emr_id, kind)
+            model.setParent(self)
+            model.loaded.connect(lambda _n, kind=kind: self._update_kind(kind))
+            model.checked_changed.connect(self._update_print)
+            model.failed.connect(self._ctx.error)
+            self.models[kind] = model
+            self.lists[kind].setModel(model)
+            self._update_kind(kind)
+        self._update_print()
+        self._ctx.call(self._ctx.svc.records.counts, session, card.emr_id,
+                       on_done=self._counts)
+        first = self.kind_buttons.button(0)
+        first.setChecked(True)
+        self.show_kind(0)
+
+    def _counts(self, counts: object) -> None:
+        assert isinstance(counts, dict)
+        for kind, model in self.models.items():
+            if model.total is None:
+                model.total = int(counts.get(kind, 0))
+            self._update_kind(kind)
+        # Open on the first kind that has documents: less tapping for the patient.
+        current = KIND_ORDER[self.pages.currentIndex()]
+        if not counts.get(current):
+            for i, kind in enumerate(KIND_ORDER):
+                if counts.get(kind):
+                    self.kind_buttons.button(i).setChecked(True)
+                    self.show_kind(i)
+                    break
+
+    def show_kind(self, i: int) -> None:
+        kind = KIND_ORDER[i]
+        self.pages.setCurrentIndex(i)
+        model = self.models.get(kind)
+        if model is not None and model.rowCount() == 0 and model.canFetchMore():
+            model.fetchMore()
+        self._update_kind(kind)
+
+    def _update_kind(self, kind: DocKind) -> None:
+        model = self.models.get(kind)
+        b = self.kind_buttons.button(KIND_ORDER.index(kind))
+        title = kind_title(kind)
+        if model is not None and model.total is not None:
+            title = f"{title} ({model.total})"
+        b.setText(title)
+        b.setAccessibleName(title)
+        if KIND_ORDER[self.pages.currentIndex()] is kind and model is not None:
+            empty = model.total == 0 or (model.rowCount() == 0 and not model.canFetchMore()
+                                         and not model._loading)
+            self.empty.setText(self.tr("В этом разделе документов нет.") if empty else "")
+            self.empty.setVisible(empty)
+
+    def _update_print(self, _n: int = 0) -> None:
+        n = sum(len(m.checked_ids()) for m in self.models.values())
+        self.print_button.setEnabled(n > 0)
+        self.print_button.setText(self.tr("Печать выбранных (%1)").replace("%1", str(n)))
+
+    def chosen_ids(self) -> list[str]:
+        return [d for kind in KIND_ORDER if kind in self.models
+                for d in self.models[kind].checked_ids()]
+
+    def _print(self) -> None:
+        ids = self.chosen_ids()
+        if ids:
+            self.print_documents.emit(ids)
+
+    def _open(self, kind: DocKind, row: int) -> None:
+        self.open_document.emit(self.models[kind].row(row).doc_id)
+
+    def clear_checks(self) -> None:
+        for model in self.models.values():
+            model.clear_checks()
+
+    def wipe_models(self) -> None:
+        for kind, model in self.models.items():
+            self.lists[kind].setModel(None)
+            model.wipe()
+            model.deleteLater()
+        self.models = {}
+        if isinstance(self.title, type(self.details)):
+            self.title.setText("")
+        self.details.setText("")
+        self.stale.setText("")

@@ -1,0 +1,60 @@
+"""Languages (R-KSK-8): Russian is the source language of every ``tr()`` string, so it
+needs no translator; English comes from ``resources/translations/kiosk_en.qm``.
+
+The ``.ts`` file is the source of the translation and the ``.qm`` is compiled from it
+with ``pyside6-lrelease`` (see docs/ui.md); both are committed because the ``.qm`` is
+small and the kiosk must start without build tools.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QTranslator
+
+LANGUAGES = ("ru", "en")
+
+
+def translations_dir() -> Path:
+    """``resources/translations`` of the checkout, or the copy shipped in the package."""
+    here = Path(__file__).resolve()
+    for candidate in (
+        here.parents[2] / "resources" / "translations",
+        here.parent / "resources" / "translations",
+    ):
+        if candidate.is_dir():
+            return candidate
+    return here.parents[2] / "resources" / "translations"
+
+
+class Languages:
+    """Holds the installed translator so that switching replaces, not stacks, it."""
+
+    def __init__(self) -> None:
+        self._translator: QTranslator | None = None
+        self.current = "ru"
+
+    def set(self, language: str) -> bool:
+        """Install ``language``; False (and Russian stays) when its file is missing."""
+        app = QCoreApplication.instance()
+        if app is None:
+            return False
+        if self._translator is not None:
+            app.removeTranslator(self._translator)
+            self._translator = None
+        self.current = "ru"
+        if language == "ru":
+            return True
+        translator = QTranslator(app)
+        if not translator.load(f"kiosk_{language}", str(translations_dir())):
+            return False
+        app.installTranslator(translator)
+        self._translator = translator
+        self.current = language
+        return True
+
+
+
+def translate(context: str, text: str) -> str:
+    """Shorthand used by :mod:`kiosk.ui.texts`; lupdate sees the literal calls there."""
+    return QCoreApplication.translate(context, text)

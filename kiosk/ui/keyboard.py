@@ -1,0 +1,189 @@
+"""The in-window on-screen keyboard (R-KSK-8): ЙЦУКЕН and Latin, digits, shift, backspace.
+
+Why in-window and not Qt Virtual Keyboard: QtVK lives in PySide6-Addons (+156 MB) and
+needs ``libpulse0``, opens as a separate top-level window that a kiosk compositor may
+place anywhere, and never shows offscreen, so it cannot be tested in CI. This widget is
+a plain child of the screen, so it cannot be dragged away or closed, and tests press
+its keys like any button.
+
+Each key sends a real ``QKeyEvent`` with its text to the target field: the on-screen
+keys and a physical keyboard go through exactly the same path in the field.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QGridLayout,
+    QHBoxLayout,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+LAYOUTS: dict[str, tuple[str, ...]] = {
+    "ru": ("йцукенгшщзхъ", "фывапролджэ", "ячсмитьбюё"),
+    "en": ("qwertyuiop", "asdfghjkl", "zxcvbnm"),
+}
+DIGITS = "1234567890"
+SYMBOLS = ".@_-+"
+
+
+class OnScreenKeyboard(QWidget):
+    """Keys for whichever registered field last had focus.
+
+    Signals:
+        enter_pressed(): the Enter key was pressed (the screen decides what it means).
+        layout_changed(str): ``"ru"`` or ``"en"``.
+    """
+
+    enter_pressed = Signal()
+    layout_changed = Signal(str)
+
+    def __init__(self, layout: str = "en", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("keyboard")
+        self._targets: list[QWidget] = []
+        self._target: QWidget | None = None
+        self._layout = layout
+        self._shift = False
+        self._letter_keys: list[QPushButton] = []
+        box = QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(8)
+        self._grid = QGridLayout()
+        self._grid.setSpacing(6)
+        box.addLayout(self._grid)
+        bottom = QHBoxLayout()
+        bottom.setSpacing(6)
+        self.shift_key = self._key("⇧", "key_shift", self._toggle_shift,
+                                   QCoreApplication.translate("Keyboard", "Заглавные буквы"))
+        self.shift_key.setCheckable(True)
+        self.layout_key = self._key("", "key_layout", self._toggle_layout,
+                                    QCoreApplication.translate("Keyboard", "Сменить язык"))
+        self.space_key = self._key(QCoreApplication.translate("Keyboard", "Пробел"), "key_space",
+                                   lambda: self._type(" "))
+        self.backspace_key = self._key("⌫", "key_backspace", self._backspace,
+                                       QCoreApplication.translate("Keyboard", "Стереть"))
+        self.enter_key = self._key(QCoreApplication.translate("Keyboard", "Ввод"), "key_enter",
+                                   self._enter)
+        self.enter_key.setProperty("role", "primary")
+        bottom.addWidget(self.shift_key, 2)
+        bottom.addWidget(self.layout_key, 2)
+        bottom.addWidget(self.space_key, 6)
+        bottom.addWidget(self.backspace_key, 2)
+        bottom.addWidget(self.enter_key, 3)
+        box.addLayout(bottom)
+        self._build_keys()
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._focus_changed)
+
+    # ------------------------------------------------------------------ API
+
+    def set_targets(self, *targets: QWidget) -> None:
+        """Fields this keyboard types into; the first is the default target."""
+        self._targets = list(targets)
+        self._target = targets[0] if targets else None
+
+    @property
+    def target(self) -> QWidget | None:
+        return self._target
+
+    @property
+    def layout_name(self) -> str:
+        return self._layout
+
+    def set_layout(self, name: str) -> None:
+        if name != self._layout and name in LAYOUTS:
+            self._layout = name
+            self._build_keys()
+            self.layout_changed.emit(name)
+
+    def key(self, char: str) -> QPushButton:
+        """The button of ``char`` (tests and accessibility tools press it)."""
+        found = self.findChild(QPushButton, f"key_{char.lower()}")
+        if found is None:
+            raise KeyError(char)
+        return found
+
+    # ------------------------------------------------------------------ building
+
+    def _key(self, text: str, name: str, slot: object, accessible: str = "") -> QPushButton:
+        btn = QPushButton(text)
+        btn.setObjectName(name)
+        btn.setProperty("role", "key")
+        btn.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # never steal focus from the field
+        btn.setAccessibleName(accessible or text)
+        btn.setAutoRepeat(name == "key_backspace")
+        btn.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        btn.clicked.connect(slot)
+        return btn
+
+    def _build_keys(self) -> None:
+        while self._grid.count():
+            item = self._grid.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.setParent(None)
+                widget.deleteLater()
+        self._letter_keys = []
+        rows = (DIGITS, *LAYOUTS[self._layout], SYMBOLS)
+        width = max(len(r) for r in rows)
+        for r, chars in enumerate(rows):
+            offset = (width - len(chars))  # centre short rows on a half-key grid
+            for c, ch in enumerate(chars):
+                btn = self._key(ch, f"key_{ch}", lambda _=False, ch=ch: self._type_letter(ch))
+                self._grid.addWidget(btn, r, offset + 2 * c, 1, 2)
+                if ch.isalpha():
+                    self._letter_keys.append(btn)
+        self.layout_key.setText("EN" if self._layout == "ru" else "РУ")
+        self._apply_shift()
+
+    # ------------------------------------------------------------------ typing
+
+    def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        if new is not None and new in self._targets:
+            self._target = new
+
+    def _send(self, key: Qt.Key, text: str = "") -> None:
+        target = self._target
+        if target is None or not target.isEnabled():
+            return
+        if not target.hasFocus():
+            target.setFocus(Qt.FocusReason.OtherFocusReason)
+        mods = Qt.KeyboardModifier.NoModifier
+        QApplication.sendEvent(target, QKeyEvent(QEvent.Type.KeyPress, key, mods, text))
+        QApplication.sendEvent(target, QKeyEvent(QEvent.Type.KeyRelease, key, mods, text))
+
+    def _type(self, text: str) -> None:
+        self._send(Qt.Key.Key_unknown, text)
+
+    def _type_letter(self, ch: str) -> None:
+        self._type(ch.upper() if self._shift else ch)
+        if self._shift:
+            self._shift = False
+            self.shift_key.setChecked(False)
+            self._apply_shift()
+
+    def _backspace(self) -> None:
+        self._send(Qt.Key.Key_Backspace)
+
+    def _enter(self) -> None:
+        self.enter_pressed.emit()
+
+    def _toggle_shift(self) -> None:
+        self._shift = not self._shift
+        self.shift_key.setChecked(self._shift)
+        self._apply_shift()
+
+    def _toggle_layout(self) -> None:
+        self.set_layout("en" if self._layout == "ru" else "ru")
+
+    def _apply_shift(self) -> None:
+        for btn in self._letter_keys:
+            ch = btn.objectName()[4:]
+            btn.setText(ch.upper() if self._shift else ch)

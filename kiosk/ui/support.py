@@ -1,0 +1,154 @@
+"""Support (R-ACT-5): the topic decides the department — what the records say goes to
+the Department of Health (ДЗМ), access, failures and the kiosk to the Department of IT
+(ДИТ). The request is only written to the persistent outbox here, so it survives a
+network failure; the patient gets a confirmation and the portal's support QR.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QLineEdit,
+    QPlainTextEdit,
+    QRadioButton,
+    QStackedWidget,
+    QWidget,
+)
+
+from kiosk.services.booking import qr_payload
+from kiosk.services.ports import Department, SupportTopic
+from kiosk.ui.context import UiContext
+from kiosk.ui.keyboard import OnScreenKeyboard
+from kiosk.ui.messages import message_for
+from kiosk.ui.widgets import QrWidget, button, header, init_screen, label
+
+TOPICS = (SupportTopic.RECORDS, SupportTopic.ACCESS, SupportTopic.FAILURE, SupportTopic.KIOSK)
+
+
+class SupportScreen(QWidget):
+    """Signals:
+        back(): return to where the patient came from.
+    """
+
+    back = Signal()
+
+    def __init__(self, ctx: UiContext, support_url: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._ctx = ctx
+        layout = init_screen(self, "support")
+        self.back_button = button(self.tr("Назад"), name="back")
+        self.back_button.clicked.connect(self.back)
+        layout.addLayout(header(self.tr("Обращение в поддержку"), self.back_button))
+        self.pages = QStackedWidget()
+        layout.addWidget(self.pages, 1)
+
+        form = QWidget()
+        form.setObjectName("screen")
+        f = init_screen(form, "supportForm")
+        f.setContentsMargins(0, 0, 0, 0)
+        f.setSpacing(10)
+        f.addWidget(label(self.tr("О чём ваш вопрос?"), "subtitle"))
+        self.topics = QButtonGroup(self)
+        titles = {
+            SupportTopic.RECORDS: self.tr(
+                "О содержании медицинских документов — Департамент здравоохранения (ДЗМ)"),
+            SupportTopic.ACCESS: self.tr(
+                "О доступе к личному кабинету — Департамент информационных технологий (ДИТ)"),
+            SupportTopic.FAILURE: self.tr("О сбое киоска или портала — ДИТ"),
+            SupportTopic.KIOSK: self.tr("О работе киоска — ДИТ"),
+        }
+        for i, topic in enumerate(TOPICS):
+            radio = QRadioButton(titles[topic])
+            radio.setObjectName(f"topic_{topic.value}")
+            radio.setAccessibleName(titles[topic])
+            self.topics.addButton(radio, i)
+            f.addWidget(radio)
+        self.topics.button(0).setChecked(True)
+        self.text = QPlainTextEdit()
+        self.text.setObjectName("supportText")
+        self.text.setAccessibleName(self.tr("Текст обращения"))
+        self.text.setPlaceholderText(self.tr("Опишите вопрос"))
+        self.text.setTabChangesFocus(True)
+        self.text.setMinimumHeight(120)
+        f.addWidget(self.text, 1)
+        self.contact = QLineEdit()
+        self.contact.setObjectName("supportContact")
+        self.contact.setMaxLength(120)
+        self.contact.setAccessibleName(self.tr("Телефон или e-mail для ответа"))
+        self.contact.setPlaceholderText(self.tr("Телефон или e-mail для ответа"))
+        f.addWidget(self.contact)
+        self.error = label("", "error", name="supportError")
+        self.error.hide()
+        f.addWidget(self.error)
+        self.send = button(self.tr("Отправить"), "primary", "sendSupport")
+        self.send.clicked.connect(self.submit)
+        f.addWidget(self.send)
+        self.keyboard = OnScreenKeyboard("ru")
+        self.keyboard.set_targets(self.text, self.contact)
+        self.keyboard.enter_pressed.connect(self._enter)
+        f.addWidget(self.keyboard)
+        self.pages.addWidget(form)
+
+        done = QWidget()
+        done.setObjectName("screen")
+        d = init_screen(done, "supportDone")
+        self.confirmation = label("", "subtitle", name="supportConfirmation")
+        d.addWidget(self.confirmation)
+        self.qr = QrWidget(qr_payload(support_url), side=320)
+        self.qr.setObjectName("supportQr")
+        d.addWidget(self.qr, 0, Qt.AlignmentFlag.AlignHCenter)
+        qr_hint = label(self.tr(
+            "Задать вопрос можно и на портале mos.ru: наведите камеру телефона на QR-код."))
+        qr_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        d.addWidget(qr_hint)
+        d.addStretch(1)
+        self.done_button = button(self.tr("Готово"), "primary", "supportDoneButton")
+        self.done_button.clicked.connect(self.back)
+        d.addWidget(self.done_button)
+        self.pages.addWidget(done)
+
+    def _enter(self) -> None:
+        if self.keyboard.target is self.text:
+            self.text.insertPlainText("\n")
+        else:
+            self.submit()
+
+    def topic(self) -> SupportTopic:
+        return TOPICS[max(0, self.topics.checkedId())]
+
+    def submit(self) -> None:
+        if self._ctx.services is None or not self.send.isEnabled():
+            return
+        self.send.setEnabled(False)
+        self.error.hide()
+        self._ctx.call(self._ctx.svc.support.submit, self._ctx.state.session, self.topic(),
+                       self.text.toPlainText(), self.contact.text(),
+                       on_done=self._sent, on_error=self._failed)
+
+    def _sent(self, receipt: object) -> None:
+        self.send.setEnabled(True)
+        department = getattr(receipt, "department", Department.IT)
+        request_id = str(getattr(receipt, "request_id", ""))
+        where = (self.tr("в Департамент здравоохранения (ДЗМ)") if department is Department.HEALTH
+                 else self.tr("в Департамент информационных технологий (ДИТ)"))
+        self.confirmation.setText(self.tr(
+            "Обращение № %1 принято и будет передано %2. Ответ придёт на указанный контакт.")
+            .replace("%1", request_id).replace("%2", where))
+        self.text.clear()
+        self.contact.clear()
+        self.pages.setCurrentIndex(1)
+
+    def _failed(self, err: object) -> None:
+        self.send.setEnabled(True)
+        assert isinstance(err, BaseException)
+        self.error.setText(message_for(err).text)
+        self.error.show()
+
+    def reset(self) -> None:
+        self.text.clear()
+        self.contact.clear()
+        self.confirmation.setText("")
+        self.error.hide()
+        self.topics.button(0).setChecked(True)
+        self.pages.setCurrentIndex(0)

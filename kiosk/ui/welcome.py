@@ -1,0 +1,89 @@
+"""Welcome (R-ENT-6, R-KSK-8): language, large text, contrast, «Войти», how it works.
+
+The first screen paints before any service exists: it imports no I/O module.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QWidget
+
+from kiosk.ui.widgets import button, header, init_screen, label
+
+
+class WelcomeScreen(QWidget):
+    """Signals:
+        sign_in(): «Войти» pressed.
+        booking(): «Запись к врачу» pressed.
+        support(): «Поддержка» pressed.
+        language(str): ``"ru"`` or ``"en"`` chosen.
+        large_text(bool): the large-text switch.
+        high_contrast(bool): the contrast switch.
+    """
+
+    sign_in = Signal()
+    booking = Signal()
+    support = Signal()
+    language = Signal(str)
+    large_text = Signal(bool)
+    high_contrast = Signal(bool)
+
+    def __init__(self, language: str, large: bool, contrast: bool,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = init_screen(self, "welcome")
+        self.ru = button("Русский", name="langRu")
+        self.en = button("English", name="langEn")
+        for b, code in ((self.ru, "ru"), (self.en, "en")):
+            b.setCheckable(True)
+            b.setChecked(language == code)
+            b.clicked.connect(lambda _=False, code=code: self.language.emit(code))
+        layout.addLayout(header(self.tr("Личный кабинет пациента"), self.ru, self.en))
+        layout.addWidget(label(self.tr(
+            "Посмотрите и распечатайте свои медицинские документы и документы своих детей."),
+            "subtitle"))
+        layout.addSpacing(12)
+        steps = label(self.tr(
+            "Как это работает:\n"
+            "1. Введите логин и пароль от mos.ru.\n"
+            "2. Введите код из СМС, которое придёт на ваш телефон.\n"
+            "3. Выберите медицинскую карту и откройте нужный документ.\n"
+            "4. Документ можно распечатать здесь же."), name="howItWorks")
+        layout.addWidget(steps)
+        layout.addWidget(label(self.tr(
+            "Это бесплатно. Новое согласие не нужно: вы дали его при регистрации на портале."),
+            "notice", name="freeNotice"))
+        layout.addStretch(1)
+        self.enter = button(self.tr("Войти"), "primary", "signIn")
+        self.enter.setMinimumHeight(96)
+        self.enter.clicked.connect(self.sign_in)
+        layout.addWidget(self.enter)
+        more = QHBoxLayout()
+        more.setSpacing(14)
+        self.book = button(self.tr("Запись к врачу"), name="booking")
+        self.book.clicked.connect(self.booking)
+        self.help = button(self.tr("Поддержка"), name="support")
+        self.help.clicked.connect(self.support)
+        more.addWidget(self.book, 1)
+        more.addWidget(self.help, 1)
+        layout.addLayout(more)
+        switches = QHBoxLayout()
+        switches.setSpacing(14)
+        self.large = button(self.tr("Крупный текст"), name="largeText")
+        self.large.setCheckable(True)
+        self.large.setChecked(large)
+        self.large.toggled.connect(self.large_text)
+        self.contrast = button(self.tr("Высокий контраст"), name="highContrast")
+        self.contrast.setCheckable(True)
+        self.contrast.setChecked(contrast)
+        self.contrast.toggled.connect(self.high_contrast)
+        switches.addWidget(self.large, 1)
+        switches.addWidget(self.contrast, 1)
+        layout.addLayout(switches)
+        self.status = label("", "muted", name="welcomeStatus")
+        self.status.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.status)
+
+    def set_busy(self, text: str) -> None:
+        """«Киоск запускается…» while the services are still being built."""
+        self.status.setText(text)

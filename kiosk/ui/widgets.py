@@ -1,0 +1,233 @@
+"""Small building blocks every screen uses: plain-text labels, big buttons, the QR
+widget, the corner logo with its staff gesture, and the in-window message overlay.
+
+Labels are created with ``Qt.PlainText``: whatever a service returns is drawn as text,
+never interpreted as markup (R-SHOW-5). Messages are an overlay inside the window, not a
+``QMessageBox``: a separate top-level dialog could fall behind a kiosk window.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+
+def polish(widget: QWidget) -> None:
+    """Re-apply the style sheet after a ``role`` property changed."""
+    style = widget.style()
+    style.unpolish(widget)
+    style.polish(widget)
+
+
+def label(text: str = "", role: str = "", wrap: bool = True, name: str = "") -> QLabel:
+    lab = QLabel()
+    lab.setTextFormat(Qt.TextFormat.PlainText)
+    lab.setWordWrap(wrap)
+    lab.setText(text)
+    if role:
+        lab.setProperty("role", role)
+    if name:
+        lab.setObjectName(name)
+    lab.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+    return lab
+
+
+def button(text: str, role: str = "", name: str = "", accessible: str = "") -> QPushButton:
+    btn = QPushButton(text)
+    if role:
+        btn.setProperty("role", role)
+    if name:
+        btn.setObjectName(name)
+    btn.setAccessibleName(accessible or text)
+    btn.setCursor(Qt.CursorShape.PointingHandCursor)
+    btn.setAutoDefault(False)
+    return btn
+
+
+def init_screen(page: QWidget, name: str) -> QVBoxLayout:
+    """Give a page of the stack its name and the standard margins."""
+    page.setObjectName("screen")
+    page.setProperty("screen", name)
+    layout = QVBoxLayout(page)
+    layout.setContentsMargins(32, 24, 32, 24)
+    layout.setSpacing(18)
+    return layout
+
+
+def header(title: str, *buttons: QWidget) -> QHBoxLayout:
+    """The top line of a screen: the logo (staff gesture), the title, actions."""
+    box = QHBoxLayout()
+    box.setSpacing(14)
+    logo = LogoLabel(QCoreApplication.translate("Header", "ЛКП"))
+    logo.setAccessibleName(QCoreApplication.translate("Header", "Личный кабинет пациента"))
+    box.addWidget(logo, 0, Qt.AlignmentFlag.AlignTop)
+    box.addWidget(label(title, "title", name="screenTitle"), 1)
+    for b in buttons:
+        box.addWidget(b, 0, Qt.AlignmentFlag.AlignTop)
+    return box
+
+
+def row(*widgets: QWidget, stretch_first: bool = False) -> QHBoxLayout:
+    box = QHBoxLayout()
+    box.setSpacing(14)
+    for i, w in enumerate(widgets):
+        box.addWidget(w, 1 if (stretch_first and i == 0) else 0)
+    return box
+
+
+class QrWidget(QWidget):
+    """A QR code drawn square by square from qrcode's matrix (no Pillow, no files).
+
+    Signals: none.
+    """
+
+    def __init__(self, payload: str = "", side: int = 300, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._matrix: list[list[bool]] = []
+        self._side = side
+        self.setMinimumSize(side, side)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.set_payload(payload)
+
+    def set_payload(self, payload: str) -> None:
+        self.payload = payload
+        self._matrix = qr_matrix(payload) if payload else []
+        self.setAccessibleName(QCoreApplication.translate("QrWidget", "QR-код"))
+        self.update()
+
+    def sizeHint(self) -> QSize:
+        return QSize(self._side, self._side)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor("white"))
+        if self._matrix:
+            n = len(self._matrix)
+            cell = min(self.width(), self.height()) / n
+            x0 = (self.width() - cell * n) / 2
+            y0 = (self.height() - cell * n) / 2
+            black = QColor("black")
+            for y, line in enumerate(self._matrix):
+                for x, dark in enumerate(line):
+                    if dark:
+                        painter.fillRect(QRectF(x0 + x * cell, y0 + y * cell, cell + 0.5,
+                                                cell + 0.5), black)
+        painter.end()
+
+
+def qr_matrix(payload: str) -> list[list[bool]]:
+    """The module matrix with its quiet zone (qrcode's default border of 4)."""
+    import qrcode
+
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
+    qr.add_data(payload)
+    qr.make(fit=True)
+    return [[bool(v) for v in line] for line in qr.get_matrix()]
+
+
+class LogoLabel(QLabel):
+    """The corner logo; holding it for three seconds is the staff gesture (R-KSK-6).
+
+    Signals:
+        long_pressed(): held long enough.
+    """
+
+    long_pressed = Signal()
+    HOLD_MS = 3000
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setProperty("role", "logo")
+        self.setObjectName("logo")
+        self.setMinimumHeight(56)
+        self._hold = QTimer(self)
+        self._hold.setSingleShot(True)
+        self._hold.setInterval(self.HOLD_MS)
+        self._hold.timeout.connect(self.long_pressed)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self._hold.start()
+        super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        self._hold.stop()
+        super().mouseReleaseEvent(event)
+
+    def hideEvent(self, event: QEvent) -> None:  # type: ignore[override]
+        self._hold.stop()
+        super().hideEvent(event)  # type: ignore[arg-type]
+
+
+class Overlay(QFrame):
+    """A dimmed layer over the whole window with a centred panel: messages, the idle
+    warning, confirmations. Being a child of the window, it cannot get lost behind it.
+
+    Signals:
+        closed(): the patient pressed the button (or the owner closed it).
+    """
+
+    closed = Signal()
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setProperty("role", "overlay")
+        self.setObjectName("overlay")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(40, 40, 40, 40)
+        outer.addStretch(1)
+        self.panel = QFrame()
+        self.panel.setProperty("role", "dialog")
+        self.panel.setMaximumWidth(900)
+        inner = QVBoxLayout(self.panel)
+        inner.setContentsMargins(32, 32, 32, 32)
+        inner.setSpacing(20)
+        self.text = label("", name="overlayText")
+        self.text.setMinimumWidth(360)
+        self.qr = QrWidget(side=260)
+        self.ok = button(QCoreApplication.translate("Overlay", "Понятно"), "primary", "overlayOk")
+        self.ok.clicked.connect(self.dismiss)
+        inner.addWidget(self.text)
+        inner.addWidget(self.qr, 0, Qt.AlignmentFlag.AlignHCenter)
+        inner.addWidget(self.ok)
+        line = QHBoxLayout()
+        line.addStretch(1)
+        line.addWidget(self.panel, 4)
+        line.addStretch(1)
+        outer.addLayout(line)
+        outer.addStretch(1)
+        self.hide()
+        parent.installEventFilter(self)
+
+    def show_message(self, text: str, qr_url: str = "", button_text: str = "") -> None:
+        self.text.setText(text)
+        self.qr.set_payload(qr_url)
+        self.qr.setVisible(bool(qr_url))
+        self.ok.setText(button_text or QCoreApplication.translate("Overlay", "Понятно"))
+        self.ok.setAccessibleName(self.ok.text())
+        self.setGeometry(self.parentWidget().rect())
+        self.show()
+        self.raise_()
+        self.ok.setFocus()
+
+    def dismiss(self) -> None:
+        was_visible = self.isVisible()
+        self.hide()
+        self.text.setText("")
+        self.qr.set_payload("")
+        if was_visible:
+            self.closed.emit()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.parentWidget() and event.type() == QEvent.Type.Resize:
+            self.setGeometry(self.parentWidget().rect())
+        return False

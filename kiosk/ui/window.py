@@ -1,0 +1,529 @@
+"""The kiosk window: one ``QStackedWidget`` of screens and the patient's path through it.
+
+Kiosk mode (R-KSK-4) is a frameless full-screen window that ignores close events and
+has no escape shortcuts, dialogs or context menus; windowed mode is for development.
+
+Sign-out (R-KSK-2) — by button, idle timeout or error — cancels pending work, deletes
+every screen with its models and builds fresh ones, forgets the session state, removes
+the session's print files and clears the clipboard. Rebuilding rather than clearing
+field by field means a screen added later cannot forget to wipe itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QAbstractItemModel, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QApplication,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QPlainTextEdit,
+    QStackedWidget,
+    QWidget,
+)
+
+from kiosk.domain.moscow import moscow_date
+from kiosk.services.errors import AccountBlocked, CodeExpired
+from kiosk.ui.booking import BookingScreen
+from kiosk.ui.code import BlockedScreen, CodeScreen
+from kiosk.ui.context import UiContext
+from kiosk.ui.credentials import CredentialsScreen
+from kiosk.ui.document import DocumentScreen
+from kiosk.ui.emr import EmrScreen
+from kiosk.ui.idle import IdleWatcher
+from kiosk.ui.messages import Next, message_for
+from kiosk.ui.picker import PickerScreen
+from kiosk.ui.preview import PreviewScreen
+from kiosk.ui.staff import StaffScreen
+from kiosk.ui.style import style_sheet
+from kiosk.ui.support import SupportScreen
+from kiosk.ui.texts import mmss
+from kiosk.ui.welcome import WelcomeScreen
+from kiosk.ui.widgets import LogoLabel, Overlay
+
+if TYPE_CHECKING:
+    from kiosk.services.printing import PrintJob
+    from kiosk.services.session import Session
+    from kiosk.services.signin import Attempt
+    from kiosk.services.views import DocumentView, EmrCard
+
+log = logging.getLogger(__name__)
+
+
+def scrub(root: QWidget) -> None:
+    """Empty every text-bearing widget under ``root`` before it is deleted.
+
+    ``deleteLater`` runs when control returns to the event loop; until then the old
+    screens must already hold nothing (defence in depth for R-KSK-2).
+    """
+    for lab in root.findChildren(QLabel):
+        lab.clear()
+    for edit in root.findChildren(QLineEdit):
+        edit.clear()
+    for text in root.findChildren(QPlainTextEdit):
+        text.clear()
+    for view in root.findChildren(QAbstractItemView):
+        view.setModel(None)
+    for model in root.findChildren(QAbstractItemModel):
+        wipe = getattr(model, "wipe", None)
+        if wipe is not None:
+            wipe()
+    for btn in root.findChildren(QAbstractButton):
+        btn.setText("")
+        btn.setAccessibleName("")
+    for w in [root, *root.findChildren(QWidget)]:
+        w.setToolTip("")
+        w.setAccessibleName("")
+
+
+class Screens:
+    """The set of screen widgets; rebuilt as a whole at sign-out and language change."""
+
+    def __init__(self, ctx: UiContext) -> None:
+        cfg = ctx.config
+        self.welcome = WelcomeScreen(ctx.languages.current, ctx.large_text, ctx.high_contrast)
+        self.credentials = CredentialsScreen(ctx)
+        self.code = CodeScreen(ctx)
+        self.blocked = BlockedScreen()
+        self.picker = PickerScreen()
+        self.emr = EmrScreen(ctx)
+        self.document = DocumentScreen()
+        self.preview = PreviewScreen(cfg.print.paper)
+        self.booking = BookingScreen(cfg.portal.booking_url)
+        self.support = SupportScreen(ctx, cfg.portal.support_url)
+        self.staff = StaffScreen(ctx)
+
+    def all(self) -> list[QWidget]:
+        return [self.welcome, self.credentials, self.code, self.blocked, self.picker, self.emr,
+                self.document, self.preview, self.booking, self.support, self.staff]
+
+
+class KioskWindow(QMainWindow):
+    """Signals:
+        signed_out(): a sign-out finished; every patient trace is gone.
+        screen_changed(str): the name of the screen now shown.
+    """
+
+    signed_out = Signal()
+    screen_changed = Signal(str)
+
+    def __init__(self, ctx: UiContext, kiosk_mode: bool = True,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.kiosk_mode = kiosk_mode
+        self._pending_sign_in = False
+        self._return_to: QWidget | None = None
+        self._print_return: QWidget | None = None
+        self.setWindowTitle(self.tr("Личный кабинет пациента"))
+        self.stack = QStackedWidget()
+        self.setCentralWidget(self.stack)
+        self.overlay = Overlay(self)
+        self.idle = IdleWatcher(ctx.config.kiosk.idle_timeout_s, ctx.config.kiosk.idle_warning_s,
+                                self)
+        self.idle.warning.connect(self._idle_warning)
+        self.idle.extended.connect(self._idle_extended)
+        self.idle.timed_out.connect(self._idle_timed_out)
+        self._idle_overlay = False
+        staff_key = QShortcut(QKeySequence("Ctrl+Alt+S"), self)
+        staff_key.setContext(Qt.ShortcutContext.ApplicationShortcut)
+        staff_key.activated.connect(self.open_staff)
+        ctx.error.connect(self.handle_error)
+        ctx.services_ready.connect(self._services_ready)
+        self.screens = self._build()
+        self.apply_style()
+        self.set_kiosk_mode(kiosk_mode)
+        self._show(self.screens.welcome)
+        if ctx.services is None:
+            self.screens.welcome.set_busy(self.tr("Киоск запускается…"))
+
+    # ------------------------------------------------------------------ building
+
+    def _build(self) -> Screens:
+        s = Screens(self.ctx)
+        for w in s.all():
+            self.stack.addWidget(w)
+        for w in s.all():
+            for field in w.findChildren(QLineEdit) + w.findChildren(QPlainTextEdit):
+                # No copy/paste menu: nothing to carry away, nothing to escape to (R-KSK-4).
+                field.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
+            for logo in w.findChildren(LogoLabel):
+                logo.long_pressed.connect(self.open_staff)
+        w = s.welcome
+        w.sign_in.connect(self.start_sign_in)
+        w.booking.connect(lambda: self._open_aside(self.screens.booking))
+        w.support.connect(lambda: self._open_aside(self.screens.support))
+        w.language.connect(self.set_language)
+        w.large_text.connect(self.set_large_text)
+        w.high_contrast.connect(self.set_high_contrast)
+        s.credentials.attempt_started.connect(self._attempt_started)
+        s.credentials.back.connect(self.sign_out)
+        s.code.signed_in.connect(self._signed_in)
+        s.code.expired.connect(lambda: self.handle_error(CodeExpired()))
+        s.code.cancel.connect(self.sign_out)
+        s.blocked.home.connect(self.sign_out)
+        s.picker.chosen.connect(self.open_emr)
+        s.picker.sign_out.connect(self.sign_out)
+        s.emr.open_document.connect(self.open_document)
+        s.emr.print_documents.connect(self.prepare_print)
+        s.emr.switch_emr.connect(self.show_picker)
+        s.emr.sign_out.connect(self.sign_out)
+        s.emr.booking.connect(lambda: self._open_aside(self.screens.booking))
+        s.emr.support.connect(lambda: self._open_aside(self.screens.support))
+        s.document.back.connect(lambda: self._show(self.screens.emr))
+        s.document.print_document.connect(lambda d: self.prepare_print([d]))
+        s.preview.print_now.connect(self.print_now)
+        s.preview.cancel.connect(self._leave_preview)
+        s.booking.back.connect(self._back_aside)
+        s.support.back.connect(self._back_aside)
+        s.staff.closed.connect(self.sign_out)
+        s.staff.language.connect(lambda lang: self.set_language(lang, keep_staff=True))
+        s.staff.large_text.connect(self.set_large_text)
+        s.staff.leave_kiosk.connect(lambda: self.set_kiosk_mode(False))
+        return s
+
+    def _rebuild(self) -> None:
+        old = self.screens
+        self.screens = self._build()
+        for w in old.all():
+            scrub(w)
+            self.stack.removeWidget(w)
+            w.hide()
+            w.deleteLater()
+
+    def apply_style(self) -> None:
+        self.setStyleSheet(style_sheet(self.ctx.large_text, self.ctx.high_contrast))
+
+    # ------------------------------------------------------------------ kiosk mode
+
+    def set_kiosk_mode(self, on: bool) -> None:
+        """Frameless full screen on top (R-KSK-4), or an ordinary window for development."""
+        was_visible = self.isVisible()
+        self.kiosk_mode = on
+        flags = Qt.WindowType.Window
+        if on:
+            flags |= Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint
+        self.setWindowFlags(flags)
+        if was_visible:
+            self.show_for_mode()
+
+    def show_for_mode(self) -> None:
+        if self.kiosk_mode:
+            self.showFullScreen()
+        else:
+            self.showNormal()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.kiosk_mode:
+            event.ignore()  # Alt+F4 and the like do nothing in kiosk mode
+            return
+        self.shutdown()
+        event.accept()
+
+    def shutdown(self) -> None:
+        """Application exit: stop timers and workers, wipe, and join the pool."""
+        self.idle.stop()
+        self.screens.code.stop()
+        self.ctx.runner.shutdown()
+        self._wipe_state()
+        for w in self.screens.all():
+            scrub(w)
+
+    # ------------------------------------------------------------------ navigation
+
+    def current(self) -> QWidget:
+        return self.stack.currentWidget()
+
+    def current_name(self) -> str:
+        return str(self.current().property("screen"))
+
+    def _show(self, screen: QWidget) -> None:
+        self.stack.setCurrentWidget(screen)
+        if screen in (self.screens.welcome,):
+            self.idle.stop()
+        else:
+            self.idle.start()
+        self.screen_changed.emit(str(screen.property("screen")))
+
+    def _open_aside(self, screen: QWidget) -> None:
+        self._return_to = self.current()
+        if screen is self.screens.support:
+            self.screens.support.reset()
+        self._show(screen)
+
+    def _back_aside(self) -> None:
+        target = self._return_to or self.screens.welcome
+        self._return_to = None
+        if target is self.screens.welcome:
+            self.sign_out()  # the support form may hold typed text: wipe it
+        else:
+            self.screens.support.reset()
+            self._show(target)
+
+    def _services_ready(self) -> None:
+        self.screens.welcome.set_busy("")
+        if self._pending_sign_in:
+            self._pending_sign_in = False
+            self.start_sign_in()
+
+    def start_sign_in(self) -> None:
+        if self.ctx.services is None:
+            self._pending_sign_in = True
+            self.screens.welcome.set_busy(self.tr("Киоск запускается, подождите несколько секунд…"))
+            return
+        self._show(self.screens.credentials)
+
+    def _attempt_started(self, attempt: Attempt) -> None:
+        self.ctx.state.attempt = attempt
+        self.screens.credentials.wipe()
+        self._show(self.screens.code)
+        self.screens.code.start(attempt)
+
+    def _signed_in(self, session: Session) -> None:
+        state = self.ctx.state
+        state.session = session
+        state.attempt = None
+        self.show_picker()
+        # R-SYNC-2: cached data at once, the refresh from the source behind it.
+        svc = self.ctx.svc
+        ids = [g.emr_id for g in session.grants]
+        self.ctx.call(svc.sync.refresh, ids, on_done=self._refreshed,
+                      on_error=lambda err: log.warning("refresh failed: %s", type(err).__name__))
+
+    def _refreshed(self, report: object) -> None:
+        session = self.ctx.state.session
+        if session is None:
+            return
+        failed = set(getattr(report, "failed", []))
+        refreshed = set(getattr(report, "refreshed", []))
+        with session.lock:
+            session.stale_emrs = failed
+        self.ctx.state.refreshed = True
+        emr_id = self.ctx.state.emr_id
+
+        def cards_done(cards: object) -> None:
+            self._set_cards(cards)
+            card = self.ctx.state.card()
+            if card is None or self.current() not in (self.screens.emr, self.screens.document):
+                return
+            if emr_id in refreshed and not self.screens.emr.chosen_ids():
+                self.screens.emr.load(session, card)
+            else:
+                self.screens.emr.show_card(card)
+
+        self.ctx.call(self.ctx.svc.records.emrs, session, on_done=cards_done)
+
+    def show_picker(self, message: str = "") -> None:
+        session = self.ctx.state.session
+        if session is None:
+            self.sign_out()
+            return
+        self.ctx.state.emr_id = None
+        self.screens.emr.wipe_models()
+        self.screens.document.wipe()
+        self.screens.picker.show_message(message)
+        self.screens.picker.set_loading()
+        self._show(self.screens.picker)
+        self.ctx.call(self.ctx.svc.records.emrs, session, on_done=self._set_cards)
+
+    def _set_cards(self, cards: object) -> None:
+        assert isinstance(cards, list)
+        self.ctx.state.cards = cards
+        now = self.ctx.svc.clock.now()
+        self.screens.picker.set_cards(cards, moscow_date(now),
+                                      self.ctx.config.kiosk.child_age_limit)
+
+    def open_emr(self, emr_id: str) -> None:
+        session = self.ctx.state.session
+        if session is None:
+            return
+
+        def opened(card: object) -> None:
+            c: EmrCard = card  # type: ignore[assignment]
+            self.ctx.state.emr_id = c.emr_id
+            self.ctx.state.cards = [c if x.emr_id == c.emr_id else x
+                                    for x in self.ctx.state.cards]
+            self.screens.picker.show_message("")
+            self.screens.emr.load(session, c)
+            self._show(self.screens.emr)
+
+        self.ctx.call(self.ctx.svc.records.card, session, emr_id, on_done=opened)
+
+    def open_document(self, doc_id: str) -> None:
+        state = self.ctx.state
+        if state.session is None or state.emr_id is None:
+            return
+
+        def opened(doc: object) -> None:
+            d: DocumentView = doc  # type: ignore[assignment]
+            self.screens.document.show_document(d)
+            self._show(self.screens.document)
+
+        self.ctx.call(self.ctx.svc.records.document, state.session, state.emr_id, doc_id,
+                      on_done=opened)
+
+    # ------------------------------------------------------------------ printing
+
+    def prepare_print(self, doc_ids: list[str]) -> None:
+        state = self.ctx.state
+        if state.session is None or state.emr_id is None or not doc_ids:
+            return
+        self._print_return = self.current()
+
+        def prepared(job: object) -> None:
+            j: PrintJob = job  # type: ignore[assignment]
+            self._show(self.screens.preview)
+            self.screens.preview.show_job(j)
+
+        self.ctx.call(self.ctx.svc.printing.prepare, state.session, state.emr_id, doc_ids,
+                      on_done=prepared)
+
+    def print_now(self) -> None:
+        job = self.screens.preview.job
+        printer = self.ctx.printer
+        if job is None:
+            return
+        if printer is None:
+            from kiosk.services.errors import PrinterError
+
+            self.handle_error(PrinterError("no printer configured"))
+            return
+        self.screens.preview.set_busy(True)
+
+        def printed(_result: object) -> None:
+            self.screens.preview.set_busy(False)
+            self.screens.emr.clear_checks()
+            self._leave_preview()
+            self.overlay.show_message(self.tr(
+                "Готово. Заберите, пожалуйста, документы из принтера."))
+
+        def failed(err: object) -> None:
+            self.screens.preview.set_busy(False)
+            self.handle_error(err)
+
+        self.ctx.call(printer.print_job, job, on_done=printed, on_error=failed)
+
+    def _leave_preview(self) -> None:
+        target = self._print_return or self.screens.emr
+        self._print_return = None
+        self.screens.preview.wipe()
+        self._show(target)
+
+    # ------------------------------------------------------------------ errors
+
+    def handle_error(self, err: object) -> None:
+        """Every error that reaches the window becomes a plain message (R-KSK-5)."""
+        if not isinstance(err, BaseException):
+            err = RuntimeError(repr(type(err)))
+        portal = self.ctx.config.portal
+        msg = message_for(err, portal.level_help_url, portal.access_request_url)
+        if msg.next is Next.BLOCKED and isinstance(err, AccountBlocked):
+            self.ctx.state.attempt = None
+            self.screens.code.stop()
+            self.screens.blocked.show_until(err.until)
+            self._show(self.screens.blocked)
+        elif msg.next is Next.CREDENTIALS:
+            self.ctx.state.attempt = None
+            self.screens.code.stop()
+            self._show(self.screens.credentials)
+            self.screens.credentials.show_error(msg.text)
+        elif msg.next is Next.PICKER:
+            self.show_picker(msg.text)
+        elif msg.next is Next.SIGN_OUT:
+            self.sign_out(msg.text)
+        else:
+            self.overlay.show_message(msg.text, msg.qr_url)
+
+    # ------------------------------------------------------------------ idle
+
+    def _idle_warning(self, seconds: int) -> None:
+        self._idle_overlay = True
+        self.overlay.show_message(
+            self.tr("Вы ещё здесь? Через %1 сеанс завершится, а данные будут стёрты с экрана. "
+                    "Коснитесь экрана, чтобы продолжить.").replace(
+                        "%1", mmss(timedelta(seconds=seconds).total_seconds())),
+            button_text=self.tr("Продолжить"))
+
+    def _idle_extended(self) -> None:
+        if self._idle_overlay:
+            self._idle_overlay = False
+            self.overlay.dismiss()
+
+    def _idle_timed_out(self) -> None:
+        self._idle_overlay = False
+        self.overlay.dismiss()
+        self.sign_out()
+
+    # ------------------------------------------------------------------ sign-out
+
+    def _wipe_state(self) -> None:
+        self.ctx.runner.cancel_all()
+        self.ctx.state.wipe()
+        printer = self.ctx.printer
+        remove = getattr(printer, "remove_files", None)
+        if remove is not None:
+            remove()
+        clipboard = QGuiApplication.clipboard()
+        if clipboard is not None:
+            clipboard.clear()
+
+    def sign_out(self, message: str = "") -> None:
+        """R-KSK-2: wipe every screen, model, state, print file and the clipboard."""
+        self.idle.stop()
+        self.screens.code.stop()
+        self._idle_overlay = False
+        self.overlay.dismiss()
+        self._wipe_state()
+        self._return_to = None
+        self._print_return = None
+        self._pending_sign_in = False
+        self._rebuild()
+        self._show(self.screens.welcome)
+        if self.ctx.services is None:
+            self.screens.welcome.set_busy(self.tr("Киоск запускается…"))
+        if message:
+            self.overlay.show_message(message)
+        self.signed_out.emit()
+
+    # ------------------------------------------------------------------ settings
+
+    def set_language(self, language: str, keep_staff: bool = False) -> None:
+        staff_open = keep_staff and self.screens.staff.unlocked
+        self.ctx.languages.set(language)
+        self.setWindowTitle(self.tr("Личный кабинет пациента"))
+        self.sign_out()
+        if staff_open:
+            self._show(self.screens.staff)
+            self.screens.staff.show_panel()
+
+    def set_large_text(self, on: bool) -> None:
+        self.ctx.large_text = on
+        self.apply_style()
+
+    def set_high_contrast(self, on: bool) -> None:
+        self.ctx.high_contrast = on
+        self.apply_style()
+
+    # ------------------------------------------------------------------ staff
+
+    def open_staff(self) -> None:
+        """The staff gesture or Ctrl+Alt+S: the patient is signed out first (no medical
+        data ever sits behind the panel)."""
+        if self.current() is self.screens.staff:
+            return
+        self.sign_out()
+        self._show(self.screens.staff)
+        self.screens.staff.show_pin()
+
+
+def find_app() -> QApplication:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    return app
