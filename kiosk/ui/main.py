@@ -20,7 +20,14 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QMessageLogContext, Qt, QTimer, QtMsgType, qInstallMessageHandler
+from PySide6.QtCore import (
+    QCoreApplication,
+    QMessageLogContext,
+    Qt,
+    QTimer,
+    QtMsgType,
+    qInstallMessageHandler,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -102,7 +109,7 @@ def _start_services(ctx: UiContext, window: KioskWindow,
                     factory: Callable[[], Services]) -> None:
     def failed(err: object) -> None:
         log.error("the services could not be built: %s", err)
-        window.screens.welcome.set_busy(window.tr(
+        window.screens.welcome.set_busy(QCoreApplication.translate("KioskWindow",
             "Киоск сейчас не может начать работу. Обратитесь к администратору в регистратуре."))
 
     ctx.runner.submit(factory, on_done=ctx.set_services, on_error=failed)

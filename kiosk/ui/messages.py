@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+from PySide6.QtCore import QT_TRANSLATE_NOOP
 
 from kiosk.domain.credentials import InvalidInput
 from kiosk.domain.otp import SendRefusal
@@ -31,6 +31,7 @@ from kiosk.services.errors import (
     WrongCode,
 )
 from kiosk.services.ports import StoreError, UpstreamError
+from kiosk.ui.i18n import translate
 from kiosk.ui.texts import mmss, moscow
 
 
@@ -70,86 +71,86 @@ def message_for(
     now_seconds_to: float | None = None,
 ) -> Message:
     """The plain message for ``err``. ``now_seconds_to``: seconds until a resend is allowed."""
-    t = QCoreApplication.translate
     if isinstance(err, InvalidInput):
         # The domain's message is already a plain Russian sentence.
-        return Message(t("Messages", str(err)))
+        return Message(translate("Messages", str(err)))
     if isinstance(err, BadCredentials):
-        return Message(t("Messages",
+        return Message(translate("Messages",
             "Неверный логин или пароль. Проверьте раскладку клавиатуры и попробуйте ещё раз. "
             "Это те же логин и пароль, что и на mos.ru."))
     if isinstance(err, ServiceUnavailable):
         if err.service == "sms":
-            return Message(t("Messages",
+            return Message(translate("Messages",
                 "Не удалось отправить СМС с кодом. Попробуйте немного позже или обратитесь "
                 "к администратору в регистратуре."))
         if err.service == "emr":
-            return Message(t("Messages",
+            return Message(translate("Messages",
                 "Сервис медицинских карт сейчас недоступен. Попробуйте позже или обратитесь "
                 "к администратору в регистратуре."))
         if err.service == "store":
-            return Message(t("Messages",
+            return Message(translate("Messages",
                 "Киоск временно не может работать с данными. Обратитесь к администратору "
                 "в регистратуре."))
-        return Message(t("Messages",
+        return Message(translate("Messages",
             "Портал mos.ru сейчас не отвечает. Попробуйте немного позже или обратитесь "
             "к администратору в регистратуре."))
     if isinstance(err, SimplifiedAccount):
-        return Message(t("Messages",
+        return Message(translate("Messages",
             "Ваша учётная запись mos.ru — упрощённая. Для входа нужна стандартная или полная: "
             "подтвердите личность в центре госуслуг или онлайн. Наведите камеру телефона на "
             "QR-код, чтобы узнать как."), qr_url=level_help_url)
     if isinstance(err, NoGrants):
-        return Message(t("Messages",
+        return Message(translate("Messages",
             "У вас пока нет доступа ни к одной медицинской карте. Подайте заявку на доступ "
             "к электронной медицинской карте на mos.ru: наведите камеру телефона на QR-код."),
             qr_url=access_request_url)
     if isinstance(err, CodeTypo):
-        return Message(t("Messages", "Код — это 6 цифр из СМС. Проверьте и введите ещё раз."))
+        return Message(translate("Messages",
+            "Код — это 6 цифр из СМС. Проверьте и введите ещё раз."))
     if isinstance(err, WrongCode):
-        return Message(t("Messages", "Неверный код. Осталось попыток: %1.")
+        return Message(translate("Messages", "Неверный код. Осталось попыток: %1.")
                        .replace("%1", str(err.attempts_left)))
     if isinstance(err, AccountBlocked):
-        return Message(t("Messages",
+        return Message(translate("Messages",
             "Вход заблокирован до %1 (время московское), потому что код 5 раз был введён "
             "неверно.").replace("%1", moscow(err.until)), Next.BLOCKED)
     if isinstance(err, CodeExpired):
-        return Message(t("Messages",
+        return Message(translate("Messages",
             "Время действия кода истекло. Введите логин и пароль ещё раз — мы пришлём новый "
             "код."), Next.CREDENTIALS)
     if isinstance(err, ResendRefused):
         if err.reason is SendRefusal.COOLDOWN and now_seconds_to is not None:
-            return Message(t("Messages", "Новый код можно запросить через %1.")
+            return Message(translate("Messages", "Новый код можно запросить через %1.")
                            .replace("%1", mmss(now_seconds_to)))
         if err.reason is SendRefusal.NO_ATTEMPT:
-            return Message(t("Messages", "Начните вход заново."), Next.CREDENTIALS)
-        return Message(t("Messages",
+            return Message(translate("Messages", "Начните вход заново."), Next.CREDENTIALS)
+        return Message(translate("Messages",
             "Больше кодов отправить нельзя. Введите код из последнего СМС или попробуйте "
             "войти позже."))
     if isinstance(err, AccessEnded):
-        return Message(t("Messages",
+        return Message(translate("Messages",
             "Доступ к этой медицинской карте закончился. Выберите другую карту."), Next.PICKER)
     if isinstance(err, NoAccessLeft):
-        return Message(t("Messages",
+        return Message(translate("Messages",
             "Доступ к медицинским картам закончился, сеанс завершён. Если это ошибка, "
             "обратитесь в поддержку."), Next.SIGN_OUT)
     if isinstance(err, NotFound):
-        return Message(t("Messages",
+        return Message(translate("Messages",
             "Документ не найден: возможно, его уже изменили. Обновите список."))
     if isinstance(err, PrinterError):
-        return Message(t("Messages",
+        return Message(translate("Messages",
             "Не удалось напечатать: принтер недоступен или неисправен. Обратитесь к "
             "администратору в регистратуре."))
     if isinstance(err, PinWrong):
-        return Message(t("Messages", "Неверный PIN. Осталось попыток: %1.")
+        return Message(translate("Messages", "Неверный PIN. Осталось попыток: %1.")
                        .replace("%1", str(err.attempts_left)))
     if isinstance(err, PinLocked):
-        return Message(t("Messages", "Панель заблокирована до %1.")
+        return Message(translate("Messages", "Панель заблокирована до %1.")
                        .replace("%1", moscow(err.until)))
     if isinstance(err, (UpstreamError, StoreError)):
-        return Message(t("Messages",
+        return Message(translate("Messages",
             "Сервис временно недоступен. Попробуйте позже или обратитесь к администратору "
             "в регистратуре."))
-    return Message(t("Messages",
+    return Message(translate("Messages",
         "Что-то пошло не так. Попробуйте ещё раз или обратитесь к администратору "
         "в регистратуре."))

@@ -1,0 +1,973 @@
+<?xml version='1.0' encoding='utf-8'?>
+<TS version="2.1" language="en_GB" sourcelanguage="ru_RU">
+<context>
+    <name>BlockedScreen</name>
+    <message>
+        <location filename="../../kiosk/ui/code.py" line="216" />
+        <source>Вход временно заблокирован</source>
+        <translation>Sign-in temporarily blocked</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/code.py" line="220" />
+        <source>Код из СМС был введён неверно 5 раз подряд. Так мы защищаем ваши медицинские данные. Блокировка снимется сама, разблокировать её раньше нельзя. Если код вводили не вы — обратитесь в поддержку.</source>
+        <translation>The SMS code was entered wrongly 5 times in a row. This protects your medical data. The block lifts by itself and cannot be lifted earlier. If it was not you who entered the code, contact support.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/code.py" line="224" />
+        <source>На главную</source>
+        <translation>Home</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/code.py" line="232" />
+        <source>Вход будет доступен после %1 (время московское).</source>
+        <translation>You can sign in again after %1 (Moscow time).</translation>
+    </message>
+</context>
+<context>
+    <name>BookingScreen</name>
+    <message>
+        <location filename="../../kiosk/ui/booking.py" line="25" />
+        <source>Назад</source>
+        <translation>Back</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/booking.py" line="27" />
+        <source>Запись к врачу</source>
+        <translation>Book a doctor</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/booking.py" line="33" />
+        <source>Наведите камеру телефона на QR-код, чтобы открыть запись к врачу на портале mos.ru.</source>
+        <translation>Point your phone camera at the QR code to open doctor booking on the mos.ru portal.</translation>
+    </message>
+</context>
+<context>
+    <name>CodeScreen</name>
+    <message>
+        <location filename="../../kiosk/ui/code.py" line="42" />
+        <source>Отмена</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/code.py" line="44" />
+        <location filename="../../kiosk/ui/code.py" line="50" />
+        <source>Код из СМС</source>
+        <translation>SMS code</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/code.py" line="68" />
+        <source>Стереть</source>
+        <translation>Delete</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/code.py" line="73" />
+        <source>Сброс</source>
+        <translation>Clear</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/code.py" line="73" />
+        <source>Очистить</source>
+        <translation>Clear</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/code.py" line="82" />
+        <location filename="../../kiosk/ui/code.py" line="148" />
+        <source>Подтвердить</source>
+        <translation>Confirm</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/code.py" line="103" />
+        <source>Мы отправили код на номер %1</source>
+        <translation>We sent a code to %1</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/code.py" line="131" />
+        <source>Код действует ещё %1</source>
+        <translation>The code is valid for %1</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/code.py" line="134" />
+        <source>Новый код больше отправить нельзя</source>
+        <translation>No more codes can be sent</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/code.py" line="137" />
+        <source>Отправить ещё раз (через %1)</source>
+        <translation>Send again (in %1)</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/code.py" line="140" />
+        <source>Отправить ещё раз</source>
+        <translation>Send again</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/code.py" line="148" />
+        <source>Проверяем…</source>
+        <translation>Checking…</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/code.py" line="168" />
+        <source>Неверный код. Осталось попыток: %1</source>
+        <translation>Wrong code. Attempts left: %1</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/code.py" line="190" />
+        <source>Новый код отправлен. Предыдущий код больше не действует.</source>
+        <translation>A new code was sent. The previous code no longer works.</translation>
+    </message>
+</context>
+<context>
+    <name>CredentialsScreen</name>
+    <message>
+        <location filename="../../kiosk/ui/credentials.py" line="32" />
+        <source>Назад</source>
+        <translation>Back</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/credentials.py" line="34" />
+        <source>Вход через mos.ru</source>
+        <translation>Sign in with mos.ru</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/credentials.py" line="36" />
+        <source>Введите логин и пароль, которые вы используете на портале mos.ru. Логин — это электронная почта, телефон или СНИЛС.</source>
+        <translation>Enter the login and password you use on the mos.ru portal. The login is your e-mail, phone number or SNILS.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/credentials.py" line="43" />
+        <location filename="../../kiosk/ui/credentials.py" line="53" />
+        <source>Логин</source>
+        <translation>Login</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/credentials.py" line="47" />
+        <location filename="../../kiosk/ui/credentials.py" line="55" />
+        <source>Пароль</source>
+        <translation>Password</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/credentials.py" line="50" />
+        <location filename="../../kiosk/ui/credentials.py" line="85" />
+        <source>Показать</source>
+        <translation>Show</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/credentials.py" line="63" />
+        <location filename="../../kiosk/ui/credentials.py" line="110" />
+        <source>Получить код по СМС</source>
+        <translation>Get a code by SMS</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/credentials.py" line="85" />
+        <source>Скрыть</source>
+        <translation>Hide</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/credentials.py" line="97" />
+        <source>Киоск ещё запускается. Подождите несколько секунд.</source>
+        <translation>The kiosk is still starting. Please wait a few seconds.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/credentials.py" line="110" />
+        <source>Проверяем…</source>
+        <translation>Checking…</translation>
+    </message>
+</context>
+<context>
+    <name>DemoPhone</name>
+    <message>
+        <location filename="../../kiosk/ui/main.py" line="176" />
+        <source>Демо-телефон</source>
+        <translation>Demo phone</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/main.py" line="177" />
+        <source>Тестовые учётные записи (нажмите, чтобы подставить):</source>
+        <translation>Test accounts (tap to fill in):</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/main.py" line="184" />
+        <source>СМС:</source>
+        <translation>SMS:</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/main.py" line="212" />
+        <source>Пока ничего не пришло.</source>
+        <translation>Nothing has arrived yet.</translation>
+    </message>
+</context>
+<context>
+    <name>DocumentScreen</name>
+    <message>
+        <location filename="../../kiosk/ui/document.py" line="34" />
+        <source>К списку</source>
+        <translation>Back to list</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/document.py" line="43" />
+        <source>Текст документа</source>
+        <translation>Document text</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/document.py" line="49" />
+        <source>Печать</source>
+        <translation>Print</translation>
+    </message>
+</context>
+<context>
+    <name>EmrCardWidget</name>
+    <message>
+        <location filename="../../kiosk/ui/picker.py" line="51" />
+        <source>Пол: %1</source>
+        <translation>Sex: %1</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/picker.py" line="56" />
+        <source>Доступ к карте закончится %1, когда ребёнку исполнится %2 лет</source>
+        <translation>Access to this record ends on %1, when the child turns %2</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/picker.py" line="60" />
+        <source>Данные карты ещё загружаются.</source>
+        <translation>The record is still loading.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/picker.py" line="61" />
+        <source>Открыть карту</source>
+        <translation>Open record</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/picker.py" line="62" />
+        <source>Открыть карту: %1</source>
+        <translation>Open record: %1</translation>
+    </message>
+</context>
+<context>
+    <name>EmrScreen</name>
+    <message>
+        <location filename="../../kiosk/ui/emr.py" line="291" />
+        <source>Сменить карту</source>
+        <translation>Switch record</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/emr.py" line="293" />
+        <source>Выйти</source>
+        <translation>Sign out</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/emr.py" line="325" />
+        <source>Печать выбранных</source>
+        <translation>Print selected</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/emr.py" line="328" />
+        <source>Запись к врачу</source>
+        <translation>Book a doctor</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/emr.py" line="330" />
+        <source>Поддержка</source>
+        <translation>Support</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/emr.py" line="337" />
+        <source>Нажмите на документ, чтобы открыть его. Квадрат слева — выбрать для печати.</source>
+        <translation>Tap a document to open it. Tap the square on the left to select it for printing.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/emr.py" line="347" />
+        <source>Пол: %1</source>
+        <translation>Sex: %1</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/emr.py" line="351" />
+        <source>Данные на %1. Сервис медицинских карт сейчас недоступен, показаны сохранённые данные.</source>
+        <translation>Data as of %1. The medical records service is unavailable right now; saved data is shown.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/emr.py" line="355" />
+        <source>Данные карты ещё не загружены. Попробуйте позже.</source>
+        <translation>The record has not been loaded yet. Please try later.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/emr.py" line="416" />
+        <source>В этом разделе документов нет.</source>
+        <translation>There are no documents in this section.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/emr.py" line="422" />
+        <source>Печать выбранных (%1)</source>
+        <translation>Print selected (%1)</translation>
+    </message>
+</context>
+<context>
+    <name>Header</name>
+    <message>
+        <location filename="../../kiosk/ui/widgets.py" line="70" />
+        <source>ЛКП</source>
+        <translation>PPA</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/widgets.py" line="71" />
+        <source>Личный кабинет пациента</source>
+        <translation>Patient's personal account</translation>
+    </message>
+</context>
+<context>
+    <name>Keyboard</name>
+    <message>
+        <location filename="../../kiosk/ui/keyboard.py" line="63" />
+        <source>Заглавные буквы</source>
+        <translation>Capital letters</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/keyboard.py" line="66" />
+        <source>Сменить язык</source>
+        <translation>Switch language</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/keyboard.py" line="67" />
+        <source>Пробел</source>
+        <translation>Space</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/keyboard.py" line="70" />
+        <source>Стереть</source>
+        <translation>Delete</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/keyboard.py" line="71" />
+        <source>Ввод</source>
+        <translation>Enter</translation>
+    </message>
+</context>
+<context>
+    <name>KioskWindow</name>
+    <message>
+        <location filename="../../kiosk/ui/main.py" line="112" />
+        <source>Киоск сейчас не может начать работу. Обратитесь к администратору в регистратуре.</source>
+        <translation>The kiosk cannot start right now. Please ask the receptionist.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/window.py" line="125" />
+        <location filename="../../kiosk/ui/window.py" line="500" />
+        <source>Личный кабинет пациента</source>
+        <translation>Patient's personal account</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/window.py" line="145" />
+        <location filename="../../kiosk/ui/window.py" line="490" />
+        <source>Киоск запускается…</source>
+        <translation>The kiosk is starting…</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/window.py" line="279" />
+        <source>Киоск запускается, подождите несколько секунд…</source>
+        <translation>The kiosk is starting, please wait a few seconds…</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/window.py" line="405" />
+        <source>Готово. Заберите, пожалуйста, документы из принтера.</source>
+        <translation>Done. Please take your documents from the printer.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/window.py" line="449" />
+        <source>Вы ещё здесь? Через %1 сеанс завершится, а данные будут стёрты с экрана. Коснитесь экрана, чтобы продолжить.</source>
+        <translation>Are you still there? In %1 the session ends and your data is cleared from the screen. Touch the screen to continue.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/window.py" line="452" />
+        <source>Продолжить</source>
+        <translation>Continue</translation>
+    </message>
+</context>
+<context>
+    <name>Messages</name>
+    <message>
+        <location filename="../../kiosk/ui/messages.py" line="57" />
+        <source>Введите логин.</source>
+        <translation>Enter your login.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/messages.py" line="58" />
+        <source>Логин слишком длинный.</source>
+        <translation>The login is too long.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/messages.py" line="59" />
+        <source>Логин может содержать латинские буквы, цифры и знаки . _ @ + -</source>
+        <translation>A login may contain Latin letters, digits and . _ @ + -</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/messages.py" line="60" />
+        <source>Введите пароль.</source>
+        <translation>Enter your password.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/messages.py" line="61" />
+        <source>Пароль слишком длинный.</source>
+        <translation>The password is too long.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/messages.py" line="62" />
+        <source>Пароль содержит недопустимые символы.</source>
+        <translation>The password contains characters that are not allowed.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/messages.py" line="63" />
+        <source>Опишите, пожалуйста, вопрос.</source>
+        <translation>Please describe your question.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/messages.py" line="64" />
+        <source>Текст обращения: не более 2000 символов.</source>
+        <translation>Request text: at most 2000 characters.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/messages.py" line="65" />
+        <source>Контакт: не более 120 символов.</source>
+        <translation>Contact: at most 120 characters.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/messages.py" line="78" />
+        <source>Неверный логин или пароль. Проверьте раскладку клавиатуры и попробуйте ещё раз. Это те же логин и пароль, что и на mos.ru.</source>
+        <translation>Wrong login or password. Check the keyboard layout and try again. These are the same login and password as on mos.ru.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/messages.py" line="83" />
+        <source>Не удалось отправить СМС с кодом. Попробуйте немного позже или обратитесь к администратору в регистратуре.</source>
+        <translation>The SMS with the code could not be sent. Please try a little later or ask the receptionist.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/messages.py" line="87" />
+        <source>Сервис медицинских карт сейчас недоступен. Попробуйте позже или обратитесь к администратору в регистратуре.</source>
+        <translation>The medical records service is unavailable right now. Please try later or ask the receptionist.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/messages.py" line="91" />
+        <source>Киоск временно не может работать с данными. Обратитесь к администратору в регистратуре.</source>
+        <translation>The kiosk cannot reach its data right now. Please ask the receptionist.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/messages.py" line="94" />
+        <source>Портал mos.ru сейчас не отвечает. Попробуйте немного позже или обратитесь к администратору в регистратуре.</source>
+        <translation>The mos.ru portal is not responding right now. Please try a little later or ask the receptionist.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/messages.py" line="98" />
+        <source>Ваша учётная запись mos.ru — упрощённая. Для входа нужна стандартная или полная: подтвердите личность в центре госуслуг или онлайн. Наведите камеру телефона на QR-код, чтобы узнать как.</source>
+        <translation>Your mos.ru account is a simplified one. Signing in needs a standard or full account: confirm your identity at a public services centre or online. Point your phone camera at the QR code to find out how.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/messages.py" line="103" />
+        <source>У вас пока нет доступа ни к одной медицинской карте. Подайте заявку на доступ к электронной медицинской карте на mos.ru: наведите камеру телефона на QR-код.</source>
+        <translation>You do not have access to any medical record yet. Request access to an electronic medical record on mos.ru: point your phone camera at the QR code.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/messages.py" line="108" />
+        <source>Код — это 6 цифр из СМС. Проверьте и введите ещё раз.</source>
+        <translation>The code is the 6 digits from the SMS. Check it and enter it again.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/messages.py" line="111" />
+        <source>Неверный код. Осталось попыток: %1.</source>
+        <translation>Wrong code. Attempts left: %1.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/messages.py" line="114" />
+        <source>Вход заблокирован до %1 (время московское), потому что код 5 раз был введён неверно.</source>
+        <translation>Sign-in is blocked until %1 (Moscow time) because a wrong code was entered 5 times.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/messages.py" line="118" />
+        <source>Время действия кода истекло. Введите логин и пароль ещё раз — мы пришлём новый код.</source>
+        <translation>The code has expired. Enter your login and password again and we will send a new code.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/messages.py" line="123" />
+        <source>Новый код можно запросить через %1.</source>
+        <translation>You can request a new code in %1.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/messages.py" line="126" />
+        <source>Начните вход заново.</source>
+        <translation>Please start signing in again.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/messages.py" line="127" />
+        <source>Больше кодов отправить нельзя. Введите код из последнего СМС или попробуйте войти позже.</source>
+        <translation>No more codes can be sent. Enter the code from the last SMS or try signing in later.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/messages.py" line="131" />
+        <source>Доступ к этой медицинской карте закончился. Выберите другую карту.</source>
+        <translation>Access to this medical record has ended. Please choose another record.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/messages.py" line="134" />
+        <source>Доступ к медицинским картам закончился, сеанс завершён. Если это ошибка, обратитесь в поддержку.</source>
+        <translation>Access to medical records has ended and the session is closed. If this is a mistake, contact support.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/messages.py" line="138" />
+        <source>Документ не найден: возможно, его уже изменили. Обновите список.</source>
+        <translation>Document not found: it may have been changed. Refresh the list.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/messages.py" line="141" />
+        <source>Не удалось напечатать: принтер недоступен или неисправен. Обратитесь к администратору в регистратуре.</source>
+        <translation>Printing failed: the printer is unavailable or out of order. Please ask the receptionist.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/messages.py" line="145" />
+        <source>Неверный PIN. Осталось попыток: %1.</source>
+        <translation>Wrong PIN. Attempts left: %1.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/messages.py" line="148" />
+        <source>Панель заблокирована до %1.</source>
+        <translation>The panel is locked until %1.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/messages.py" line="151" />
+        <source>Сервис временно недоступен. Попробуйте позже или обратитесь к администратору в регистратуре.</source>
+        <translation>The service is temporarily unavailable. Please try later or ask the receptionist.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/messages.py" line="154" />
+        <source>Что-то пошло не так. Попробуйте ещё раз или обратитесь к администратору в регистратуре.</source>
+        <translation>Something went wrong. Please try again or ask the receptionist.</translation>
+    </message>
+</context>
+<context>
+    <name>Overlay</name>
+    <message>
+        <location filename="../../kiosk/ui/widgets.py" line="197" />
+        <location filename="../../kiosk/ui/widgets.py" line="215" />
+        <source>Понятно</source>
+        <translation>OK</translation>
+    </message>
+</context>
+<context>
+    <name>PickerScreen</name>
+    <message>
+        <location filename="../../kiosk/ui/picker.py" line="84" />
+        <source>Выйти</source>
+        <translation>Sign out</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/picker.py" line="86" />
+        <source>Выберите медицинскую карту</source>
+        <translation>Choose a medical record</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/picker.py" line="87" />
+        <source>Вы можете сменить карту в любой момент.</source>
+        <translation>You can switch records at any time.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/picker.py" line="105" />
+        <source>Загружаем ваши медицинские карты…</source>
+        <translation>Loading your medical records…</translation>
+    </message>
+</context>
+<context>
+    <name>PreviewScreen</name>
+    <message>
+        <location filename="../../kiosk/ui/preview.py" line="34" />
+        <source>Отмена</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/preview.py" line="36" />
+        <source>Предпросмотр печати</source>
+        <translation>Print preview</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/preview.py" line="49" />
+        <location filename="../../kiosk/ui/preview.py" line="63" />
+        <source>Напечатать</source>
+        <translation>Print</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/preview.py" line="56" />
+        <source>Документов: %1. Проверьте и нажмите «Напечатать».</source>
+        <translation>Documents: %1. Check them and press “Print”.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/preview.py" line="63" />
+        <source>Печатаем…</source>
+        <translation>Printing…</translation>
+    </message>
+</context>
+<context>
+    <name>QrWidget</name>
+    <message>
+        <location filename="../../kiosk/ui/widgets.py" line="104" />
+        <source>QR-код</source>
+        <translation>QR code</translation>
+    </message>
+</context>
+<context>
+    <name>StaffScreen</name>
+    <message>
+        <location filename="../../kiosk/ui/staff.py" line="43" />
+        <source>Закрыть</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/staff.py" line="45" />
+        <source>Панель администратора</source>
+        <translation>Staff panel</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/staff.py" line="57" />
+        <source>Введите PIN администратора</source>
+        <translation>Enter the staff PIN</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/staff.py" line="63" />
+        <source>PIN администратора</source>
+        <translation>Staff PIN</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/staff.py" line="77" />
+        <source>Стереть</source>
+        <translation>Delete</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/staff.py" line="86" />
+        <source>Войти</source>
+        <translation>Sign in</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/staff.py" line="118" />
+        <source>Состояние киоска</source>
+        <translation>Kiosk health</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/staff.py" line="119" />
+        <location filename="../../kiosk/ui/staff.py" line="186" />
+        <source>Проверяем…</source>
+        <translation>Checking…</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/staff.py" line="122" />
+        <source>Проверить ещё раз</source>
+        <translation>Check again</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/staff.py" line="124" />
+        <source>Запустить синхронизацию</source>
+        <translation>Start a sync</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/staff.py" line="131" />
+        <source>Блокировка пользователя по логину</source>
+        <translation>A user's block by login</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/staff.py" line="135" />
+        <source>Логин пользователя</source>
+        <translation>User's login</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/staff.py" line="137" />
+        <source>Проверить</source>
+        <translation>Check</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/staff.py" line="153" />
+        <source>Крупный текст</source>
+        <translation>Large text</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/staff.py" line="160" />
+        <source>Выйти из режима киоска</source>
+        <translation>Leave kiosk mode</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/staff.py" line="202" />
+        <source>Портал mos.ru</source>
+        <translation>mos.ru portal</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/staff.py" line="202" />
+        <source>СМС-шлюз</source>
+        <translation>SMS gateway</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/staff.py" line="203" />
+        <source>Реестр доступа к картам</source>
+        <translation>Record access registry</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/staff.py" line="203" />
+        <source>Сервис ЭМК</source>
+        <translation>EMR service</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/staff.py" line="204" />
+        <source>Хранилище киоска</source>
+        <translation>Kiosk store</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/staff.py" line="204" />
+        <source>Принтер</source>
+        <translation>Printer</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/staff.py" line="212" />
+        <source>работает</source>
+        <translation>working</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/staff.py" line="212" />
+        <source>НЕ ОТВЕЧАЕТ</source>
+        <translation>NOT RESPONDING</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/staff.py" line="215" />
+        <source>Последняя синхронизация: %1</source>
+        <translation>Last sync: %1</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/staff.py" line="216" />
+        <source>не было</source>
+        <translation>never</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/staff.py" line="217" />
+        <source>Обращений ждут отправки: %1</source>
+        <translation>Support requests waiting to be sent: %1</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/staff.py" line="227" />
+        <source>Синхронизация идёт…</source>
+        <translation>Sync running…</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/staff.py" line="239" />
+        <source>Синхронизация уже идёт в другом процессе.</source>
+        <translation>A sync is already running in another process.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/staff.py" line="241" />
+        <source>Синхронизация остановилась: сервис ЭМК недоступен.</source>
+        <translation>The sync stopped: the EMR service is unavailable.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/staff.py" line="243" />
+        <source>Готово: пакетов %1, документов %2, отклонено %3.</source>
+        <translation>Done: %1 batches, %2 documents, %3 rejected.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/staff.py" line="263" />
+        <source>Этот пользователь на киоске не входил: блокировки нет.</source>
+        <translation>This user has not signed in on this kiosk: no block.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/staff.py" line="265" />
+        <source>Вход заблокирован до %1 (время московское). Снять блокировку раньше нельзя.</source>
+        <translation>Sign-in is blocked until %1 (Moscow time). It cannot be lifted earlier.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/staff.py" line="268" />
+        <source>Не заблокирован. Неверных кодов подряд: %1.</source>
+        <translation>Not blocked. Wrong codes in a row: %1.</translation>
+    </message>
+</context>
+<context>
+    <name>SupportScreen</name>
+    <message>
+        <location filename="../../kiosk/ui/support.py" line="40" />
+        <source>Назад</source>
+        <translation>Back</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/support.py" line="42" />
+        <source>Обращение в поддержку</source>
+        <translation>Contact support</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/support.py" line="51" />
+        <source>О чём ваш вопрос?</source>
+        <translation>What is your question about?</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/support.py" line="55" />
+        <source>О содержании медицинских документов — Департамент здравоохранения (ДЗМ)</source>
+        <translation>What the medical documents say — Department of Health (DZM)</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/support.py" line="57" />
+        <source>О доступе к личному кабинету — Департамент информационных технологий (ДИТ)</source>
+        <translation>Access to the personal account — Department of IT (DIT)</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/support.py" line="58" />
+        <source>О сбое киоска или портала — ДИТ</source>
+        <translation>A failure of the kiosk or portal — DIT</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/support.py" line="59" />
+        <source>О работе киоска — ДИТ</source>
+        <translation>How the kiosk works — DIT</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/support.py" line="70" />
+        <source>Текст обращения</source>
+        <translation>Your question</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/support.py" line="71" />
+        <source>Опишите вопрос</source>
+        <translation>Describe your question</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/support.py" line="78" />
+        <location filename="../../kiosk/ui/support.py" line="79" />
+        <source>Телефон или e-mail для ответа</source>
+        <translation>Phone or e-mail for the reply</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/support.py" line="84" />
+        <source>Отправить</source>
+        <translation>Send</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/support.py" line="102" />
+        <source>Задать вопрос можно и на портале mos.ru: наведите камеру телефона на QR-код.</source>
+        <translation>You can also ask on the mos.ru portal: point your phone camera at the QR code.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/support.py" line="106" />
+        <source>Готово</source>
+        <translation>Done</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/support.py" line="133" />
+        <source>в Департамент здравоохранения (ДЗМ)</source>
+        <translation>to the Department of Health (DZM)</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/support.py" line="134" />
+        <source>в Департамент информационных технологий (ДИТ)</source>
+        <translation>to the Department of IT (DIT)</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/support.py" line="136" />
+        <source>Обращение № %1 принято и будет передано %2. Ответ придёт на указанный контакт.</source>
+        <translation>Request no. %1 is accepted and will be passed %2. The reply will come to the contact you gave.</translation>
+    </message>
+</context>
+<context>
+    <name>Texts</name>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="21" />
+        <source>Мужской</source>
+        <translation>Male</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="22" />
+        <source>Женский</source>
+        <translation>Female</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="23" />
+        <source>не указан</source>
+        <translation>not stated</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="30" />
+        <source>Ваша карта</source>
+        <translation>Your record</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="31" />
+        <source>Карта ребёнка</source>
+        <translation>Child's record</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="36" />
+        <source>Протоколы осмотров</source>
+        <translation>Examinations</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="37" />
+        <source>Выписные эпикризы</source>
+        <translation>Discharge summaries</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="38" />
+        <source>Лабораторные исследования</source>
+        <translation>Laboratory results</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="39" />
+        <source>Инструментальные исследования</source>
+        <translation>Instrumental studies</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="55" />
+        <source>Возраст: %1 %2</source>
+        <translation>Age: %1 %2</translation>
+    </message>
+</context>
+<context>
+    <name>WelcomeScreen</name>
+    <message>
+        <location filename="../../kiosk/ui/welcome.py" line="41" />
+        <source>Личный кабинет пациента</source>
+        <translation>Patient's personal account</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/welcome.py" line="43" />
+        <source>Посмотрите и распечатайте свои медицинские документы и документы своих детей.</source>
+        <translation>View and print your medical documents and your children's.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/welcome.py" line="47" />
+        <source>Как это работает:
+1. Введите логин и пароль от mos.ru.
+2. Введите код из СМС, которое придёт на ваш телефон.
+3. Выберите медицинскую карту и откройте нужный документ.
+4. Документ можно распечатать здесь же.</source>
+        <translation>How it works:
+1. Enter your mos.ru login and password.
+2. Enter the code from the SMS sent to your phone.
+3. Choose a medical record and open a document.
+4. You can print the document right here.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/welcome.py" line="54" />
+        <source>Это бесплатно. Новое согласие не нужно: вы дали его при регистрации на портале.</source>
+        <translation>It is free. No new consent is needed: you gave it when you registered on the portal.</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/welcome.py" line="57" />
+        <source>Войти</source>
+        <translation>Sign in</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/welcome.py" line="63" />
+        <source>Запись к врачу</source>
+        <translation>Book a doctor</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/welcome.py" line="65" />
+        <source>Поддержка</source>
+        <translation>Support</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/welcome.py" line="72" />
+        <source>Крупный текст</source>
+        <translation>Large text</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/welcome.py" line="76" />
+        <source>Высокий контраст</source>
+        <translation>High contrast</translation>
+    </message>
+</context>
+</TS>
