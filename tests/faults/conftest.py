@@ -1,0 +1,111 @@
+"""Fixtures of the fault figures: a store URL per backend (SQLite file, PostgreSQL schema).
+
+PostgreSQL isolation is the one of ``tests/postgres``: a fresh schema per test, chosen
+with ``search_path`` in the URL and dropped afterwards. Without ``KIOSK_TEST_PG_URL``
+the PostgreSQL variants skip with the reason shown by ``-ra``.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+PG_ENV = "KIOSK_TEST_PG_URL"
+
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+]
+
+
+@pytest.fixture
+def pg_schema_url() -> Iterator[str]:
+    base = os.environ.get(PG_ENV)
+    if not base:
+        pytest.skip(f"{PG_ENV} is not set (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)")
+    schema = f"kiosk_f_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, poolclass=NullPool)
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+        yield url.render_as_string(hide_password=False)
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An upgraded, empty store; SQLite: one WAL file every process opens."""
+    from kiosk.store.database import open_store
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'cache.sqlite3'}"
+    else:
+        url = request.getfixturevalue("pg_schema_url")
+    store = open_store(url)
+    try:
+        store.upgrade()
+    finally:
+        store.dispose()
+    return url
+
+
+class KioskFleet:
+    """``size`` spawned kiosk processes, each with its own command queue; one barrier."""
+
+    def __init__(self, size: int) -> None:
+        import multiprocessing
+
+        from tests.faults._workers import fleet_member
+
+        ctx = multiprocessing.get_context("spawn")
+        self.size = size
+        self.barrier = ctx.Barrier(size)
+        self.results = ctx.Queue()
+        self.commands = [ctx.Queue() for _ in range(size)]
+        self.procs = [
+            ctx.Process(target=fleet_member, args=(q, self.results, self.barrier), daemon=True)
+            for q in self.commands
+        ]
+        for p in self.procs:
+            p.start()
+
+    def run(self, url: str, now: object, attempt: object,
+            codes_for: list[list[str]]) -> dict[str, list[tuple[str, object]]]:
+        """One round: process i submits ``codes_for[i]``, all starting at the barrier."""
+        assert len(codes_for) == self.size
+        self.barrier.reset()
+        for i, codes in enumerate(codes_for):
+            self.commands[i].put((url, f"kiosk-{i:02d}", now, attempt, codes))
+        out = {}
+        for _ in range(self.size):
+            kiosk_id, outcomes = self.results.get(timeout=180)
+            out[kiosk_id] = outcomes
+        return out
+
+    def close(self) -> None:
+        for q in self.commands:
+            q.put(None)
+        for p in self.procs:
+            p.join(10)
+            if p.is_alive():
+                p.kill()
+
+
+@pytest.fixture(scope="session")
+def kiosk_fleet() -> Iterator[KioskFleet]:
+    fleet = KioskFleet(8)
+    try:
+        yield fleet
+    finally:
+        fleet.close()
