@@ -1,0 +1,34 @@
+"""``start_ratio``: a fresh kiosk process to the painted Welcome screen, divided by a
+fresh process showing a bare PySide6 window; alternated, median of the per-pair ratios."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+from bench.common import ROOT, Sizes, alternate, child_env, median
+
+
+def _spawn(which: str) -> float:
+    env = child_env()
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "bench.startup_child", which], cwd=ROOT,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    elapsed = time.perf_counter() - start
+    proc.wait(30)
+    if line.strip() != "PAINTED":
+        raise RuntimeError(f"start-up child {which!r} did not paint (exit {proc.returncode})")
+    return elapsed
+
+
+def run(sizes: Sizes) -> dict:
+    _spawn("bare")  # warm the page cache for both
+    _spawn("kiosk")
+    kiosk, bare = alternate(lambda: _spawn("kiosk"), lambda: _spawn("bare"), sizes.runs)
+    return {
+        "start_ratio": median([k / b for k, b in zip(kiosk, bare, strict=True)]),
+        "detail": {"kiosk_start_ms": median(kiosk) * 1000, "bare_start_ms": median(bare) * 1000},
+    }
