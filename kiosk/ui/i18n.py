@@ -27,11 +27,14 @@ def translations_dir() -> Path:
     return here.parents[2] / "resources" / "translations"
 
 
+#: The translator installed in the application (one per process, like the application).
+_installed: list[QTranslator] = []
+
+
 class Languages:
-    """Holds the installed translator so that switching replaces, not stacks, it."""
+    """Switches the application's translator so that switching replaces, not stacks, it."""
 
     def __init__(self) -> None:
-        self._translator: QTranslator | None = None
         self.current = "ru"
 
     def set(self, language: str) -> bool:
@@ -39,9 +42,8 @@ class Languages:
         app = QCoreApplication.instance()
         if app is None:
             return False
-        if self._translator is not None:
-            app.removeTranslator(self._translator)
-            self._translator = None
+        while _installed:
+            app.removeTranslator(_installed.pop())
         self.current = "ru"
         if language == "ru":
             return True
@@ -49,7 +51,7 @@ class Languages:
         if not translator.load(f"kiosk_{language}", str(translations_dir())):
             return False
         app.installTranslator(translator)
-        self._translator = translator
+        _installed.append(translator)
         self.current = language
         return True
 

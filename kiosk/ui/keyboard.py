@@ -16,7 +16,6 @@ from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QApplication,
-    QGridLayout,
     QHBoxLayout,
     QPushButton,
     QSizePolicy,
@@ -54,9 +53,9 @@ class OnScreenKeyboard(QWidget):
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(8)
-        self._grid = QGridLayout()
-        self._grid.setSpacing(6)
-        box.addLayout(self._grid)
+        self._rows = QVBoxLayout()
+        self._rows.setSpacing(6)
+        box.addLayout(self._rows)
         bottom = QHBoxLayout()
         bottom.setSpacing(6)
         self.shift_key = self._key("⇧", "key_shift", self._toggle_shift,
@@ -124,22 +123,35 @@ class OnScreenKeyboard(QWidget):
         return btn
 
     def _build_keys(self) -> None:
-        while self._grid.count():
-            item = self._grid.takeAt(0)
-            widget = item.widget() if item is not None else None
-            if widget is not None:
-                widget.setParent(None)
-                widget.deleteLater()
+        while self._rows.count():
+            line = self._rows.takeAt(0)
+            inner = line.layout() if line is not None else None
+            while inner is not None and inner.count():
+                item = inner.takeAt(0)
+                widget = item.widget() if item is not None else None
+                if widget is not None:
+                    widget.setParent(None)
+                    widget.deleteLater()
         self._letter_keys = []
         rows = (DIGITS, *LAYOUTS[self._layout], SYMBOLS)
         width = max(len(r) for r in rows)
-        for r, chars in enumerate(rows):
-            offset = (width - len(chars))  # centre short rows on a half-key grid
-            for c, ch in enumerate(chars):
+        for chars in rows:
+            # Keys of every row are equally wide (stretch 2); short rows are centred by
+            # side stretches worth half a key per missing key.
+            line = QHBoxLayout()
+            line.setSpacing(6)
+            pad = width - len(chars)
+            if pad:
+                line.addStretch(pad)
+            for ch in chars:
                 btn = self._key(ch, f"key_{ch}", lambda _=False, ch=ch: self._type_letter(ch))
-                self._grid.addWidget(btn, r, offset + 2 * c, 1, 2)
+                btn.setMinimumWidth(44)
+                line.addWidget(btn, 2)
                 if ch.isalpha():
                     self._letter_keys.append(btn)
+            if pad:
+                line.addStretch(pad)
+            self._rows.addLayout(line)
         self.layout_key.setText("EN" if self._layout == "ru" else "РУ")
         self._apply_shift()
 

@@ -11,7 +11,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QStackedWidget, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QScrollArea,
+    QScroller,
+    QStackedWidget,
+    QWidget,
+)
 
 from kiosk.services.errors import PinLocked
 from kiosk.ui.context import UiContext
@@ -113,6 +122,11 @@ class StaffScreen(QWidget):
     def _build_panel(self) -> None:
         page = QWidget()
         page.setObjectName("screen")
+        scroll = QScrollArea()  # staff may scroll; patients' screens fit without it
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(page)
+        QScroller.grabGesture(scroll.viewport(), QScroller.ScrollerGestureType.TouchGesture)
         box = init_screen(page, "staffPanel")
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(label(self.tr("Состояние киоска"), "subtitle"))
@@ -161,7 +175,7 @@ class StaffScreen(QWidget):
         self.leave.clicked.connect(lambda: self._audited("leave_kiosk_mode", self.leave_kiosk))
         box.addWidget(self.leave)
         box.addStretch(1)
-        self.pages.addWidget(page)
+        self.pages.addWidget(scroll)
 
     def show_pin(self) -> None:
         self.pages.setCurrentIndex(0)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 MIN_TOUCH = 44
 BUTTON_HEIGHT = 64
+KEY_HEIGHT = 54
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,8 @@ QPushButton[role="primary"] {{ background: {s.primary}; color: {s.primary_text};
 QPushButton[role="primary"]:disabled {{ background: {s.panel}; color: {s.muted};
     border-color: {s.border}; }}
 QPushButton[role="card"] {{ text-align: left; padding: 18px; background: {s.panel}; }}
-QPushButton[role="key"] {{ min-width: {MIN_TOUCH}px; padding: 0 4px; font-size: {int(f * 1.1)}px; }}
+QPushButton[role="key"] {{ min-width: {MIN_TOUCH}px; min-height: {KEY_HEIGHT}px; padding: 0 4px;
+    font-size: {int(f * 1.1)}px; }}
 QPushButton[role="pad"] {{ min-height: 84px; font-size: {int(f * 1.6)}px; font-weight: bold; }}
 QLineEdit, QPlainTextEdit, QTextEdit, QListView, QTableView {{
     background: {s.panel}; color: {s.text}; border: {border_w}px solid {s.border};
@@ -93,7 +95,7 @@ QTabBar::tab {{ min-height: {BUTTON_HEIGHT - 8}px; padding: 6px 16px; margin-rig
     background: {s.panel}; border: {border_w}px solid {s.border}; border-bottom: none;
     border-top-left-radius: 8px; border-top-right-radius: 8px; }}
 QTabBar::tab:selected {{ background: {s.primary}; color: {s.primary_text}; font-weight: bold; }}
-QRadioButton {{ min-height: {BUTTON_HEIGHT}px; spacing: 14px; }}
+QRadioButton {{ min-height: {MIN_TOUCH + 8}px; spacing: 14px; }}
 QRadioButton::indicator {{ width: 36px; height: 36px; }}
 QScrollBar:vertical {{ width: 36px; background: {s.bg}; }}
 QScrollBar::handle:vertical {{ background: {s.border}; min-height: 60px; border-radius: 8px; }}

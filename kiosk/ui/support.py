@@ -9,6 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QGridLayout,
     QLineEdit,
     QPlainTextEdit,
     QRadioButton,
@@ -49,21 +50,25 @@ class SupportScreen(QWidget):
         f.setContentsMargins(0, 0, 0, 0)
         f.setSpacing(10)
         f.addWidget(label(self.tr("О чём ваш вопрос?"), "subtitle"))
+        f.addWidget(label(self.tr(
+            "Вопросы о том, что написано в медицинских документах, передаются в Департамент "
+            "здравоохранения (ДЗМ), остальные — в Департамент информационных технологий (ДИТ)."),
+            "muted"))
         self.topics = QButtonGroup(self)
         titles = {
-            SupportTopic.RECORDS: self.tr(
-                "О содержании медицинских документов — Департамент здравоохранения (ДЗМ)"),
-            SupportTopic.ACCESS: self.tr(
-                "О доступе к личному кабинету — Департамент информационных технологий (ДИТ)"),
-            SupportTopic.FAILURE: self.tr("О сбое киоска или портала — ДИТ"),
-            SupportTopic.KIOSK: self.tr("О работе киоска — ДИТ"),
+            SupportTopic.RECORDS: self.tr("Содержание документов (ДЗМ)"),
+            SupportTopic.ACCESS: self.tr("Доступ к кабинету (ДИТ)"),
+            SupportTopic.FAILURE: self.tr("Сбой киоска или портала (ДИТ)"),
+            SupportTopic.KIOSK: self.tr("Работа киоска (ДИТ)"),
         }
+        grid = QGridLayout()
         for i, topic in enumerate(TOPICS):
             radio = QRadioButton(titles[topic])
             radio.setObjectName(f"topic_{topic.value}")
             radio.setAccessibleName(titles[topic])
             self.topics.addButton(radio, i)
-            f.addWidget(radio)
+            grid.addWidget(radio, i // 2, i % 2)
+        f.addLayout(grid)
         self.topics.button(0).setChecked(True)
         self.text = QPlainTextEdit()
         self.text.setObjectName("supportText")

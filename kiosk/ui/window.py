@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QPlainTextEdit,
+    QSizePolicy,
     QStackedWidget,
     QWidget,
 )
@@ -148,7 +149,9 @@ class KioskWindow(QMainWindow):
 
     def _build(self) -> Screens:
         s = Screens(self.ctx)
+        ignored = QSizePolicy.Policy.Ignored
         for w in s.all():
+            w.setSizePolicy(ignored, ignored)
             self.stack.addWidget(w)
         for w in s.all():
             for field in w.findChildren(QLineEdit) + w.findChildren(QPlainTextEdit):
@@ -245,6 +248,12 @@ class KioskWindow(QMainWindow):
         return str(self.current().property("screen"))
 
     def _show(self, screen: QWidget) -> None:
+        # Only the shown page may set the window's minimum size: otherwise the tallest
+        # page (a keyboard screen) would force every screen off a 1280×1024 panel.
+        for page in self.screens.all():
+            policy = QSizePolicy.Policy.Preferred if page is screen else \
+                QSizePolicy.Policy.Ignored
+            page.setSizePolicy(policy, policy)
         self.stack.setCurrentWidget(screen)
         if screen in (self.screens.welcome,):
             self.idle.stop()

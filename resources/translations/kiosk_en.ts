@@ -3,22 +3,22 @@
 <context>
     <name>BlockedScreen</name>
     <message>
-        <location filename="../../kiosk/ui/code.py" line="216" />
+        <location filename="../../kiosk/ui/code.py" line="217" />
         <source>Вход временно заблокирован</source>
         <translation>Sign-in temporarily blocked</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/code.py" line="220" />
+        <location filename="../../kiosk/ui/code.py" line="221" />
         <source>Код из СМС был введён неверно 5 раз подряд. Так мы защищаем ваши медицинские данные. Блокировка снимется сама, разблокировать её раньше нельзя. Если код вводили не вы — обратитесь в поддержку.</source>
         <translation>The SMS code was entered wrongly 5 times in a row. This protects your medical data. The block lifts by itself and cannot be lifted earlier. If it was not you who entered the code, contact support.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/code.py" line="224" />
+        <location filename="../../kiosk/ui/code.py" line="225" />
         <source>На главную</source>
         <translation>Home</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/code.py" line="232" />
+        <location filename="../../kiosk/ui/code.py" line="233" />
         <source>Вход будет доступен после %1 (время московское).</source>
         <translation>You can sign in again after %1 (Moscow time).</translation>
     </message>
@@ -50,68 +50,68 @@
     </message>
     <message>
         <location filename="../../kiosk/ui/code.py" line="44" />
-        <location filename="../../kiosk/ui/code.py" line="50" />
+        <location filename="../../kiosk/ui/code.py" line="51" />
         <source>Код из СМС</source>
         <translation>SMS code</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/code.py" line="68" />
+        <location filename="../../kiosk/ui/code.py" line="69" />
         <source>Стереть</source>
         <translation>Delete</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/code.py" line="73" />
+        <location filename="../../kiosk/ui/code.py" line="74" />
         <source>Сброс</source>
         <translation>Clear</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/code.py" line="73" />
+        <location filename="../../kiosk/ui/code.py" line="74" />
         <source>Очистить</source>
         <translation>Clear</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/code.py" line="82" />
-        <location filename="../../kiosk/ui/code.py" line="148" />
+        <location filename="../../kiosk/ui/code.py" line="83" />
+        <location filename="../../kiosk/ui/code.py" line="149" />
         <source>Подтвердить</source>
         <translation>Confirm</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/code.py" line="103" />
+        <location filename="../../kiosk/ui/code.py" line="104" />
         <source>Мы отправили код на номер %1</source>
         <translation>We sent a code to %1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/code.py" line="131" />
+        <location filename="../../kiosk/ui/code.py" line="132" />
         <source>Код действует ещё %1</source>
         <translation>The code is valid for %1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/code.py" line="134" />
+        <location filename="../../kiosk/ui/code.py" line="135" />
         <source>Новый код больше отправить нельзя</source>
         <translation>No more codes can be sent</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/code.py" line="137" />
+        <location filename="../../kiosk/ui/code.py" line="138" />
         <source>Отправить ещё раз (через %1)</source>
         <translation>Send again (in %1)</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/code.py" line="140" />
+        <location filename="../../kiosk/ui/code.py" line="141" />
         <source>Отправить ещё раз</source>
         <translation>Send again</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/code.py" line="148" />
+        <location filename="../../kiosk/ui/code.py" line="149" />
         <source>Проверяем…</source>
         <translation>Checking…</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/code.py" line="168" />
+        <location filename="../../kiosk/ui/code.py" line="169" />
         <source>Неверный код. Осталось попыток: %1</source>
         <translation>Wrong code. Attempts left: %1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/code.py" line="190" />
+        <location filename="../../kiosk/ui/code.py" line="191" />
         <source>Новый код отправлен. Предыдущий код больше не действует.</source>
         <translation>A new code was sent. The previous code no longer works.</translation>
     </message>
@@ -316,27 +316,27 @@
 <context>
     <name>Keyboard</name>
     <message>
-        <location filename="../../kiosk/ui/keyboard.py" line="63" />
+        <location filename="../../kiosk/ui/keyboard.py" line="62" />
         <source>Заглавные буквы</source>
         <translation>Capital letters</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/keyboard.py" line="66" />
+        <location filename="../../kiosk/ui/keyboard.py" line="65" />
         <source>Сменить язык</source>
         <translation>Switch language</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/keyboard.py" line="67" />
+        <location filename="../../kiosk/ui/keyboard.py" line="66" />
         <source>Пробел</source>
         <translation>Space</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/keyboard.py" line="70" />
+        <location filename="../../kiosk/ui/keyboard.py" line="69" />
         <source>Стереть</source>
         <translation>Delete</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/keyboard.py" line="71" />
+        <location filename="../../kiosk/ui/keyboard.py" line="70" />
         <source>Ввод</source>
         <translation>Enter</translation>
     </message>
@@ -349,34 +349,34 @@
         <translation>The kiosk cannot start right now. Please ask the receptionist.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/window.py" line="125" />
-        <location filename="../../kiosk/ui/window.py" line="500" />
+        <location filename="../../kiosk/ui/window.py" line="126" />
+        <location filename="../../kiosk/ui/window.py" line="509" />
         <source>Личный кабинет пациента</source>
         <translation>Patient's personal account</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/window.py" line="145" />
-        <location filename="../../kiosk/ui/window.py" line="490" />
+        <location filename="../../kiosk/ui/window.py" line="146" />
+        <location filename="../../kiosk/ui/window.py" line="499" />
         <source>Киоск запускается…</source>
         <translation>The kiosk is starting…</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/window.py" line="279" />
+        <location filename="../../kiosk/ui/window.py" line="288" />
         <source>Киоск запускается, подождите несколько секунд…</source>
         <translation>The kiosk is starting, please wait a few seconds…</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/window.py" line="405" />
+        <location filename="../../kiosk/ui/window.py" line="414" />
         <source>Готово. Заберите, пожалуйста, документы из принтера.</source>
         <translation>Done. Please take your documents from the printer.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/window.py" line="449" />
+        <location filename="../../kiosk/ui/window.py" line="458" />
         <source>Вы ещё здесь? Через %1 сеанс завершится, а данные будут стёрты с экрана. Коснитесь экрана, чтобы продолжить.</source>
         <translation>Are you still there? In %1 the session ends and your data is cleared from the screen. Touch the screen to continue.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/window.py" line="452" />
+        <location filename="../../kiosk/ui/window.py" line="461" />
         <source>Продолжить</source>
         <translation>Continue</translation>
     </message>
@@ -611,168 +611,168 @@
 <context>
     <name>StaffScreen</name>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="43" />
+        <location filename="../../kiosk/ui/staff.py" line="52" />
         <source>Закрыть</source>
         <translation>Close</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="45" />
+        <location filename="../../kiosk/ui/staff.py" line="54" />
         <source>Панель администратора</source>
         <translation>Staff panel</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="57" />
+        <location filename="../../kiosk/ui/staff.py" line="66" />
         <source>Введите PIN администратора</source>
         <translation>Enter the staff PIN</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="63" />
+        <location filename="../../kiosk/ui/staff.py" line="72" />
         <source>PIN администратора</source>
         <translation>Staff PIN</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="77" />
+        <location filename="../../kiosk/ui/staff.py" line="86" />
         <source>Стереть</source>
         <translation>Delete</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="86" />
+        <location filename="../../kiosk/ui/staff.py" line="95" />
         <source>Войти</source>
         <translation>Sign in</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="118" />
+        <location filename="../../kiosk/ui/staff.py" line="132" />
         <source>Состояние киоска</source>
         <translation>Kiosk health</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="119" />
-        <location filename="../../kiosk/ui/staff.py" line="186" />
+        <location filename="../../kiosk/ui/staff.py" line="133" />
+        <location filename="../../kiosk/ui/staff.py" line="200" />
         <source>Проверяем…</source>
         <translation>Checking…</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="122" />
+        <location filename="../../kiosk/ui/staff.py" line="136" />
         <source>Проверить ещё раз</source>
         <translation>Check again</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="124" />
+        <location filename="../../kiosk/ui/staff.py" line="138" />
         <source>Запустить синхронизацию</source>
         <translation>Start a sync</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="131" />
+        <location filename="../../kiosk/ui/staff.py" line="145" />
         <source>Блокировка пользователя по логину</source>
         <translation>A user's block by login</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="135" />
+        <location filename="../../kiosk/ui/staff.py" line="149" />
         <source>Логин пользователя</source>
         <translation>User's login</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="137" />
+        <location filename="../../kiosk/ui/staff.py" line="151" />
         <source>Проверить</source>
         <translation>Check</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="153" />
+        <location filename="../../kiosk/ui/staff.py" line="167" />
         <source>Крупный текст</source>
         <translation>Large text</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="160" />
+        <location filename="../../kiosk/ui/staff.py" line="174" />
         <source>Выйти из режима киоска</source>
         <translation>Leave kiosk mode</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="202" />
+        <location filename="../../kiosk/ui/staff.py" line="216" />
         <source>Портал mos.ru</source>
         <translation>mos.ru portal</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="202" />
+        <location filename="../../kiosk/ui/staff.py" line="216" />
         <source>СМС-шлюз</source>
         <translation>SMS gateway</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="203" />
+        <location filename="../../kiosk/ui/staff.py" line="217" />
         <source>Реестр доступа к картам</source>
         <translation>Record access registry</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="203" />
+        <location filename="../../kiosk/ui/staff.py" line="217" />
         <source>Сервис ЭМК</source>
         <translation>EMR service</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="204" />
+        <location filename="../../kiosk/ui/staff.py" line="218" />
         <source>Хранилище киоска</source>
         <translation>Kiosk store</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="204" />
+        <location filename="../../kiosk/ui/staff.py" line="218" />
         <source>Принтер</source>
         <translation>Printer</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="212" />
+        <location filename="../../kiosk/ui/staff.py" line="226" />
         <source>работает</source>
         <translation>working</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="212" />
+        <location filename="../../kiosk/ui/staff.py" line="226" />
         <source>НЕ ОТВЕЧАЕТ</source>
         <translation>NOT RESPONDING</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="215" />
+        <location filename="../../kiosk/ui/staff.py" line="229" />
         <source>Последняя синхронизация: %1</source>
         <translation>Last sync: %1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="216" />
+        <location filename="../../kiosk/ui/staff.py" line="230" />
         <source>не было</source>
         <translation>never</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="217" />
+        <location filename="../../kiosk/ui/staff.py" line="231" />
         <source>Обращений ждут отправки: %1</source>
         <translation>Support requests waiting to be sent: %1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="227" />
+        <location filename="../../kiosk/ui/staff.py" line="241" />
         <source>Синхронизация идёт…</source>
         <translation>Sync running…</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="239" />
+        <location filename="../../kiosk/ui/staff.py" line="253" />
         <source>Синхронизация уже идёт в другом процессе.</source>
         <translation>A sync is already running in another process.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="241" />
+        <location filename="../../kiosk/ui/staff.py" line="255" />
         <source>Синхронизация остановилась: сервис ЭМК недоступен.</source>
         <translation>The sync stopped: the EMR service is unavailable.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="243" />
+        <location filename="../../kiosk/ui/staff.py" line="257" />
         <source>Готово: пакетов %1, документов %2, отклонено %3.</source>
         <translation>Done: %1 batches, %2 documents, %3 rejected.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="263" />
+        <location filename="../../kiosk/ui/staff.py" line="277" />
         <source>Этот пользователь на киоске не входил: блокировки нет.</source>
         <translation>This user has not signed in on this kiosk: no block.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="265" />
+        <location filename="../../kiosk/ui/staff.py" line="279" />
         <source>Вход заблокирован до %1 (время московское). Снять блокировку раньше нельзя.</source>
         <translation>Sign-in is blocked until %1 (Moscow time). It cannot be lifted earlier.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="268" />
+        <location filename="../../kiosk/ui/staff.py" line="282" />
         <source>Не заблокирован. Неверных кодов подряд: %1.</source>
         <translation>Not blocked. Wrong codes in a row: %1.</translation>
     </message>
@@ -780,83 +780,88 @@
 <context>
     <name>SupportScreen</name>
     <message>
-        <location filename="../../kiosk/ui/support.py" line="40" />
+        <location filename="../../kiosk/ui/support.py" line="41" />
         <source>Назад</source>
         <translation>Back</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/support.py" line="42" />
+        <location filename="../../kiosk/ui/support.py" line="43" />
         <source>Обращение в поддержку</source>
         <translation>Contact support</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/support.py" line="51" />
+        <location filename="../../kiosk/ui/support.py" line="52" />
         <source>О чём ваш вопрос?</source>
         <translation>What is your question about?</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/support.py" line="55" />
-        <source>О содержании медицинских документов — Департамент здравоохранения (ДЗМ)</source>
-        <translation>What the medical documents say — Department of Health (DZM)</translation>
-    </message>
-    <message>
-        <location filename="../../kiosk/ui/support.py" line="57" />
-        <source>О доступе к личному кабинету — Департамент информационных технологий (ДИТ)</source>
-        <translation>Access to the personal account — Department of IT (DIT)</translation>
-    </message>
-    <message>
-        <location filename="../../kiosk/ui/support.py" line="58" />
-        <source>О сбое киоска или портала — ДИТ</source>
-        <translation>A failure of the kiosk or portal — DIT</translation>
+        <location filename="../../kiosk/ui/support.py" line="54" />
+        <source>Вопросы о том, что написано в медицинских документах, передаются в Департамент здравоохранения (ДЗМ), остальные — в Департамент информационных технологий (ДИТ).</source>
+        <translation>Questions about what medical documents say go to the Department of Health (DZM), all others to the Department of IT (DIT).</translation>
     </message>
     <message>
         <location filename="../../kiosk/ui/support.py" line="59" />
-        <source>О работе киоска — ДИТ</source>
-        <translation>How the kiosk works — DIT</translation>
+        <source>Содержание документов (ДЗМ)</source>
+        <translation>What documents say (DZM)</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/support.py" line="70" />
+        <location filename="../../kiosk/ui/support.py" line="60" />
+        <source>Доступ к кабинету (ДИТ)</source>
+        <translation>Access to the account (DIT)</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/support.py" line="61" />
+        <source>Сбой киоска или портала (ДИТ)</source>
+        <translation>Kiosk or portal failure (DIT)</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/support.py" line="62" />
+        <source>Работа киоска (ДИТ)</source>
+        <translation>How the kiosk works (DIT)</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/support.py" line="75" />
         <source>Текст обращения</source>
         <translation>Your question</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/support.py" line="71" />
+        <location filename="../../kiosk/ui/support.py" line="76" />
         <source>Опишите вопрос</source>
         <translation>Describe your question</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/support.py" line="78" />
-        <location filename="../../kiosk/ui/support.py" line="79" />
+        <location filename="../../kiosk/ui/support.py" line="83" />
+        <location filename="../../kiosk/ui/support.py" line="84" />
         <source>Телефон или e-mail для ответа</source>
         <translation>Phone or e-mail for the reply</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/support.py" line="84" />
+        <location filename="../../kiosk/ui/support.py" line="89" />
         <source>Отправить</source>
         <translation>Send</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/support.py" line="102" />
+        <location filename="../../kiosk/ui/support.py" line="107" />
         <source>Задать вопрос можно и на портале mos.ru: наведите камеру телефона на QR-код.</source>
         <translation>You can also ask on the mos.ru portal: point your phone camera at the QR code.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/support.py" line="106" />
+        <location filename="../../kiosk/ui/support.py" line="111" />
         <source>Готово</source>
         <translation>Done</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/support.py" line="133" />
+        <location filename="../../kiosk/ui/support.py" line="138" />
         <source>в Департамент здравоохранения (ДЗМ)</source>
         <translation>to the Department of Health (DZM)</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/support.py" line="134" />
+        <location filename="../../kiosk/ui/support.py" line="139" />
         <source>в Департамент информационных технологий (ДИТ)</source>
         <translation>to the Department of IT (DIT)</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/support.py" line="136" />
+        <location filename="../../kiosk/ui/support.py" line="141" />
         <source>Обращение № %1 принято и будет передано %2. Ответ придёт на указанный контакт.</source>
         <translation>Request no. %1 is accepted and will be passed %2. The reply will come to the contact you gave.</translation>
     </message>
