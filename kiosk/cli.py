@@ -39,19 +39,13 @@ def _load_config(arg: str | None) -> Config:
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
-    from kiosk.config import ConfigError, load, missing_secrets
+    """Every problem at once, each with its key; secrets are checked, never printed."""
+    from kiosk.config import check
 
-    try:
-        config = load(args.file)
-    except ConfigError as err:
-        print(f"{args.file}: {len(err.problems)} problem(s)", file=sys.stderr)
-        for problem in err.problems:
-            print(f"  - {problem}", file=sys.stderr)
-        return 2
-    missing = [] if args.demo else missing_secrets(config)
-    if missing:
-        print(f"{args.file}: {len(missing)} problem(s)", file=sys.stderr)
-        for problem in missing:
+    problems = check(args.file, production=not args.demo)
+    if problems:
+        print(f"{args.file}: {len(problems)} problem(s)", file=sys.stderr)
+        for problem in problems:
             print(f"  - {problem}", file=sys.stderr)
         return 2
     print(f"{args.file}: OK")
@@ -133,26 +127,70 @@ def cmd_hash_pin(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from kiosk.app import build_services
+    """The kiosk's health for a fleet monitor (R-KSK-6's checks, no personal data).
 
-    services = build_services(_load_config(args.config))
-    try:
-        health = services.staff.health()
-    finally:
-        services.close()
-    data = {
-        "kiosk_id": services.kiosk_id,
+    Always one JSON object with ``--json``, even when the configuration or the store is
+    broken: exit 0 when every check passed, 1 when one failed, 2 for a bad config.
+    """
+    from datetime import UTC, datetime
+
+    from kiosk.config import ConfigError, load
+
+    now = datetime.now(UTC)
+    data: dict[str, Any] = {
+        "kiosk_id": None,
         "version": __version__,
-        "checks": health.checks,
-        "last_sync": health.last_sync.isoformat() if health.last_sync else None,
-        "outbox_pending": health.outbox_pending,
+        "ok": False,
+        "checked_at": now.isoformat(timespec="seconds"),
+        "checks": {},
+        "last_sync": None,
+        "last_sync_age_s": None,
+        "outbox_pending": None,
+        "problems": [],
     }
+    code = 1
+    try:
+        config = load(_config_path(args.config))
+    except ConfigError as err:
+        data["problems"] = [f"config: {p}" for p in err.problems]
+        config = None
+        code = 2
+    if config is not None:
+        data["kiosk_id"] = config.kiosk.id
+        code = _collect_health(config, data, now)
     if args.json:
         print(json.dumps(data, ensure_ascii=False))
     else:
         for key, value in data.items():
             print(f"{key}: {value}")
-    return 0 if all(health.checks.values()) else 1
+    return code
+
+
+def _collect_health(config: Config, data: dict[str, Any], now: Any) -> int:
+    from kiosk.app import build_services
+
+    try:
+        services = build_services(config)
+    except Exception as err:  # the monitor must get an answer, not a traceback
+        data["checks"] = {"store": False}
+        data["problems"].append(f"store: {type(err).__name__}: {str(err)[:200]}")
+        return 1
+    try:
+        health = services.staff.health()
+    except Exception as err:
+        data["checks"] = {"store": False}
+        data["problems"].append(f"store: {type(err).__name__}: {str(err)[:200]}")
+        return 1
+    finally:
+        services.close()
+    data["checks"] = health.checks
+    data["problems"] += [f"{name}: not answering" for name, ok in health.checks.items() if not ok]
+    if health.last_sync is not None:
+        data["last_sync"] = health.last_sync.isoformat(timespec="seconds")
+        data["last_sync_age_s"] = max(0, int((now - health.last_sync).total_seconds()))
+    data["outbox_pending"] = health.outbox_pending
+    data["ok"] = all(health.checks.values())
+    return 0 if data["ok"] else 1
 
 
 DemoParts = tuple[Callable[[], object], list[tuple[str, str, str]], Any, Any]

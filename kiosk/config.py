@@ -31,7 +31,7 @@ class KioskSection:
     idle_timeout_s: int = 120
     idle_warning_s: int = 30
     child_age_limit: int = 15
-    staff_pin_hash: str = ""
+    staff_pin_hash: str = field(default="", repr=False)
     staff_pin_hash_file: str = ""
 
 
@@ -44,7 +44,7 @@ class StoreSection:
 class PortalSection:
     issuer: str = "http://127.0.0.1:8700/portal"
     client_id: str = "kiosk"
-    client_secret: str = ""
+    client_secret: str = field(default="", repr=False)
     client_secret_file: str = ""
     booking_url: str = "https://www.mos.ru/services/zapis-k-vrachu/"
     support_url: str = "https://www.mos.ru/support/"
@@ -55,10 +55,10 @@ class PortalSection:
 @dataclass(frozen=True)
 class UpstreamSection:
     registry_url: str = "http://127.0.0.1:8700/registry"
-    registry_key: str = ""
+    registry_key: str = field(default="", repr=False)
     registry_key_file: str = ""
     sms_url: str = "http://127.0.0.1:8700/sms"
-    sms_key: str = ""
+    sms_key: str = field(default="", repr=False)
     sms_key_file: str = ""
     fhir_url: str = "http://127.0.0.1:8700/fhir"
     connect_timeout_s: float = 3.0
@@ -68,7 +68,7 @@ class UpstreamSection:
 
 @dataclass(frozen=True)
 class SecuritySection:
-    code_key: str = ""  # hex; the HMAC key for codes and login digests
+    code_key: str = field(default="", repr=False)  # hex; HMAC key for codes, login digests
     code_key_file: str = ""
 
 
@@ -118,12 +118,18 @@ _SECRET_FILES = {
 }
 
 
+#: Inline secrets: a problem with one names the key but never shows the value.
+_SECRETS = {(section, key.removesuffix("_file")) for section, key in _SECRET_FILES}
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
 
 def _coerce(value: Any, default: Any, key: str, problems: list[str]) -> Any:
     kind = type(default)
+    if tuple(key.split(".", 1)) in _SECRETS and not isinstance(value, str):
+        problems.append(f"{key}: expected text (the value is a secret and is not shown)")
+        return default
     if kind is bool:
         if isinstance(value, bool):
             return value
@@ -147,6 +153,28 @@ def _coerce(value: Any, default: Any, key: str, problems: list[str]) -> Any:
 
 def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> Config:
     """Read the file (optional), apply the environment, validate; raise ConfigError."""
+    config, problems = _build(path, env)
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def check(
+    path: str | Path | None, env: dict[str, str] | None = None, *, production: bool = True
+) -> list[str]:
+    """Every problem of the file at once (``kiosk check-config``): what :func:`load` would
+    refuse and, for a production kiosk, the secrets it lacks."""
+    config, problems = _build(path, env)
+    if production:
+        reported = {p.split(":", 1)[0] for p in problems}
+        for problem in missing_secrets(config):
+            key = problem.split(":", 1)[0]
+            if key not in reported and f"{key}_file" not in reported:
+                problems.append(problem)
+    return problems
+
+
+def _build(path: str | Path | None, env: dict[str, str] | None) -> tuple[Config, list[str]]:
     env = dict(os.environ if env is None else env)
     problems: list[str] = []
     raw: dict[str, Any] = {}
@@ -183,9 +211,7 @@ def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> C
         built[name] = cls(**values)
     config = Config(**built)
     problems.extend(validate(config))
-    if problems:
-        raise ConfigError(problems)
-    return config
+    return config, problems
 
 
 def _check_url(value: str, key: str, problems: list[str], https: bool = False) -> None:
@@ -229,13 +255,17 @@ def validate(c: Config) -> list[str]:
             continue
         try:
             st = os.stat(path)
-        except OSError:
-            p.append(f"{section}.{key}: cannot read {path}")
+            with open(path, "rb"):
+                pass
+        except OSError as err:
+            why = (err.strerror or type(err).__name__).lower()
+            p.append(f"{section}.{key}: cannot read {path} ({why})")
             continue
         if st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
             p.append(f"{section}.{key}: {path} must be readable by its owner only (chmod 600)")
+    file_ok = not any(x.startswith("security.code_key_file:") for x in p)
     try:
-        key_hex = c.secret("security", "code_key") if not p else c.security.code_key
+        key_hex = c.secret("security", "code_key") if file_ok else c.security.code_key
         if key_hex and len(bytes.fromhex(key_hex)) < 16:
             p.append("security.code_key: at least 16 bytes of hex")
     except ValueError:
