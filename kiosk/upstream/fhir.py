@@ -14,7 +14,9 @@ so committing them together (R-SYNC-1) never skips a record.
 from __future__ import annotations
 
 import json
+import queue
 import re
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -22,7 +24,7 @@ from urllib.parse import urlsplit
 
 from kiosk.services.ports import EmrSnapshot, Malformed, Rejected, SourceBatch
 from kiosk.upstream.fhir_parse import ParsedPage, parse_bundle, parse_patient
-from kiosk.upstream.http import HttpClient, TimeoutSpec, join_url, same_origin
+from kiosk.upstream.http import MAX_BODY_BYTES, HttpClient, TimeoutSpec, join_url, same_origin
 
 SERVICE = "fhir"
 RESOURCE_TYPES = ("Patient", "DocumentReference", "DiagnosticReport")
@@ -67,15 +69,34 @@ def dump_cursor(state: dict[str, datetime]) -> str:
 
 
 class FhirSource:
-    """``EmrSource`` over FHIR R4 JSON (see docs/upstream.md for the fields read)."""
+    """``EmrSource`` over FHIR R4 JSON (see docs/upstream.md for the fields read).
 
-    def __init__(self, base_url: str, timeout: TimeoutSpec, page_size: int = 500) -> None:
+    ``max_page_bytes`` caps every FHIR response body (default: the 1 MiB of every
+    upstream). A sync with big pages (``page_size`` in the thousands) needs more: about
+    1 KB per document, so 5000 documents need ~6 MiB. Bigger pages mean fewer round
+    trips and fewer commits (docs/performance.md).
+
+    ``changes()`` fetches and parses the next page in a background thread while the
+    caller writes the current batch (``prefetch=False`` turns that off).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        timeout: TimeoutSpec,
+        page_size: int = 500,
+        max_page_bytes: int = MAX_BODY_BYTES,
+        prefetch: bool = True,
+    ) -> None:
         if not 1 <= page_size <= 5000:
             raise ValueError("page_size must be 1..5000")
+        if not MAX_BODY_BYTES <= max_page_bytes <= 64 * MAX_BODY_BYTES:
+            raise ValueError("max_page_bytes must be 1..64 MiB")
         self.base_url = base_url.rstrip("/")
         self.page_size = page_size
+        self.prefetch = prefetch
         self.http = HttpClient(
-            SERVICE, timeout, headers={"Accept": "application/fhir+json"}
+            SERVICE, timeout, max_body=max_page_bytes, headers={"Accept": "application/fhir+json"}
         )
 
     def close(self) -> None:
@@ -102,7 +123,10 @@ class FhirSource:
                 params["_lastUpdated"] = "ge" + _instant(state[rtype])
             if rtype == "DiagnosticReport":
                 params["_include"] = "DiagnosticReport:result"
-            for page in self._pages(join_url(self.base_url, rtype), params, f"search {rtype}"):
+            pages = self._pages(join_url(self.base_url, rtype), params, f"search {rtype}")
+            if self.prefetch:
+                pages = _prefetched(pages)
+            for page in pages:
                 newest = page.last_updated.get(rtype)
                 if newest is not None and (rtype not in state or newest > state[rtype]):
                     state[rtype] = newest
@@ -172,3 +196,50 @@ class FhirSource:
         base_path = urlsplit(self.base_url).path.rstrip("/")
         path = urlsplit(url).path
         return path == base_path or path.startswith(base_path + "/")
+
+
+_DONE = object()
+
+
+def _prefetched(pages: Iterator[ParsedPage]) -> Iterator[ParsedPage]:
+    """The same pages, one fetched and parsed ahead in a thread.
+
+    While the caller commits page n (SQLite releases the GIL while it writes), the
+    thread downloads, decodes and parses page n+1. Errors reach the caller in page
+    order, after every page before them. Abandoning the iterator stops the thread
+    after its current request.
+    """
+    handoff: queue.Queue[object] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                handoff.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for page in pages:
+                if not put(page):
+                    return
+            put(_DONE)
+        except BaseException as err:  # handed over, raised in the caller's thread
+            put(err)
+
+    worker = threading.Thread(target=produce, name="fhir-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = handoff.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            assert isinstance(item, ParsedPage)
+            yield item
+    finally:
+        stop.set()
