@@ -75,8 +75,11 @@ def _qt_messages(kind: QtMsgType, _ctx: QMessageLogContext, text: str) -> None:
     logging.getLogger("qt").log(level, "%s", text)
 
 
-def install_error_handlers(window: KioskWindow) -> None:
-    """No traceback reaches the screen: log it, show a plain sentence (R-KSK-5)."""
+def install_error_handlers(window: KioskWindow, qt_messages: bool = True) -> None:
+    """No traceback reaches the screen: log it, show a plain sentence (R-KSK-5).
+
+    ``qt_messages=False`` leaves Qt's message handler alone (pytest-qt owns it in tests).
+    """
 
     def hook(kind: type[BaseException], err: BaseException, tb: TracebackType | None) -> None:
         log.error("unexpected error", exc_info=(kind, err, tb))
@@ -94,7 +97,8 @@ def install_error_handlers(window: KioskWindow) -> None:
 
     sys.excepthook = hook
     threading.excepthook = thread_hook
-    qInstallMessageHandler(_qt_messages)
+    if qt_messages:
+        qInstallMessageHandler(_qt_messages)
 
 
 def _make_context(config: Config, printer_target: str | None = None) -> UiContext:
@@ -313,7 +317,10 @@ def self_test(services_factory: ServicesFactory,
         creds.password.setText(password)
         before = len(sms_outbox())
         creds.submit()
-        _wait_until(app, lambda: window.current() is window.screens.code, "the code screen")
+        _wait_until(app, lambda: window.current() is not window.screens.credentials
+                    or bool(creds.error.text()), "the code screen")
+        if window.current() is not window.screens.code:
+            raise SelfTestFailed(creds.error.text() or window.overlay.text.text())
         step = "the SMS code"
         _wait_until(app, lambda: len(sms_outbox()) > before, "the SMS")
         match = CODE.search(sms_outbox()[-1][1])
