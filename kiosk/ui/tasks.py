@@ -24,8 +24,16 @@ log = logging.getLogger(__name__)
 
 Callback = Callable[[Any], None]
 
-#: Every live runner, so that tests can check none left work behind.
+#: Every runner made, so that tests can check none left work behind.
 RUNNERS: weakref.WeakSet[TaskRunner] = weakref.WeakSet()
+
+
+def live_runners() -> list[TaskRunner]:
+    """Runners whose Qt side still exists (a parent may have deleted one)."""
+    import shiboken6
+
+    return [r for r in list(RUNNERS)
+            if shiboken6.isValid(r) and shiboken6.isValid(r._pool)]
 
 
 class TaskSignals(QObject):

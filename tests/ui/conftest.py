@@ -32,7 +32,7 @@ from kiosk.services.ports import EmrSnapshot
 from kiosk.services.staff import hash_pin
 from kiosk.ui.context import UiContext
 from kiosk.ui.printer import QtPrinter
-from kiosk.ui.tasks import RUNNERS, wait_for_tasks
+from kiosk.ui.tasks import live_runners, wait_for_tasks
 from kiosk.ui.window import KioskWindow
 from tests.fakes import (
     FakeAccount,
@@ -206,13 +206,13 @@ def no_leftovers(qapp: QApplication) -> Iterator[None]:
     threads_before = {t.ident for t in threading.enumerate()}
     yield
     QApplication.processEvents()
-    busy = [r for r in list(RUNNERS) if r.pending or r.active_threads]
+    busy = [r for r in live_runners() if r.pending or r.active_threads]
     timers = _active_timers()
     extra = [t.name for t in threading.enumerate()
              if t.ident not in threads_before and t.is_alive()
              and not isinstance(t, threading._DummyThread)]  # type: ignore[attr-defined]
     pool = QThreadPool.globalInstance().activeThreadCount()
-    for r in list(RUNNERS):  # do not let one test's leak cascade into the next
+    for r in live_runners():  # do not let one test's leak cascade into the next
         r.shutdown()
     for top in QApplication.topLevelWidgets():
         top.hide()
