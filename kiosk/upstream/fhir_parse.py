@@ -122,9 +122,24 @@ def _clean(text: str) -> str:
     return text
 
 
+#: Titles, organisations and doctors repeat across thousands of documents: their
+#: cleaned forms are remembered (bounded; cleared when full).
+_SHORT_MEMO: dict[tuple[str, int], str] = {}
+_SHORT_MEMO_MAX = 8192
+
+
 def _short(text: str, limit: int) -> str:
-    text = _clean(" ".join(text.split()))
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    key = (text, limit)
+    done = _SHORT_MEMO.get(key)
+    if done is not None:
+        return done
+    out = _clean(" ".join(text.split()))
+    out = out if len(out) <= limit else out[: limit - 1] + "…"
+    if len(text) <= 1000:
+        if len(_SHORT_MEMO) >= _SHORT_MEMO_MAX:
+            _SHORT_MEMO.clear()
+        _SHORT_MEMO[key] = out
+    return out
 
 
 def _dict(value: object, what: str) -> dict[str, Any]:
@@ -265,7 +280,8 @@ def _party(refs: object, contained: Mapping[str, dict[str, Any]], want: str) -> 
                 if name:
                     return name
             continue
-        kind_ok = ref.split("/")[-2:-1] == [want] if "/" in ref else not ref
+        head, slash, _ = ref.rpartition("/")
+        kind_ok = head.rpartition("/")[2] == want if slash else not ref
         display = item.get("display")
         if kind_ok and isinstance(display, str) and display.strip():
             return display
@@ -583,14 +599,17 @@ def _number(value: object) -> str:
 def _quantity(q: object) -> str:
     if not isinstance(q, dict):
         return ""
-    parts = []
+    unit = q.get("unit")
+    if not isinstance(unit, str):
+        unit = q.get("code")
     if "value" in q:
-        comparator = q.get("comparator") if isinstance(q.get("comparator"), str) else ""
-        parts.append(f"{comparator}{_number(q.get('value'))}")
-    unit = q.get("unit") if isinstance(q.get("unit"), str) else q.get("code")
-    if isinstance(unit, str) and unit:
-        parts.append(unit)
-    return " ".join(parts)
+        value = q["value"]
+        text = f"{value:g}" if type(value) is float else _number(value)
+        comparator = q.get("comparator")
+        if isinstance(comparator, str):
+            text = comparator + text
+        return f"{text} {unit}" if isinstance(unit, str) and unit else text
+    return unit if isinstance(unit, str) else ""
 
 
 def _value(holder: Mapping[str, Any]) -> str:
