@@ -123,7 +123,7 @@ class FhirSource:
                 params["_lastUpdated"] = "ge" + _instant(state[rtype])
             if rtype == "DiagnosticReport":
                 params["_include"] = "DiagnosticReport:result"
-            pages = self._pages(join_url(self.base_url, rtype), params, f"search {rtype}")
+            pages = self._search(rtype, params, f"search {rtype}")
             if self.prefetch:
                 pages = _prefetched(pages)
             for page in pages:
@@ -158,15 +158,52 @@ class FhirSource:
         else:
             snap.patient = parsed
         for rtype in RESOURCE_TYPES[1:]:
-            params: dict[str, str | int] = {"patient": emr_id, "_count": self.page_size}
+            params: dict[str, str | int] = {
+                # The typed spelling: every server takes it, while a bare id found
+                # nothing on @medplum/fhir-router (and the refresh then emptied the EMR).
+                "patient": f"Patient/{emr_id}", "_sort": "_lastUpdated",
+                "_count": self.page_size}
             if rtype == "DiagnosticReport":
                 params["_include"] = "DiagnosticReport:result"
-            for page in self._pages(join_url(self.base_url, rtype), params, f"search {rtype}"):
+            for page in self._search(rtype, params, f"search {rtype}"):
                 snap.documents.extend(d for d in page.documents if d.emr_id == emr_id)
                 snap.rejected.extend(page.rejected)
         return snap
 
     # ------------------------------------------------------------------ paging
+
+    def _search(
+        self, rtype: str, params: dict[str, str | int], op: str
+    ) -> Iterator[ParsedPage]:
+        """Every page of a search sorted by ``_lastUpdated``, with or without next links.
+
+        Most servers page with ``next`` links (``_pages`` follows them). Some give none:
+        @medplum/fhir-router's MemoryRepository honours ``_count`` and ``_sort`` but its
+        Bundles carry no links at all, so following ``next`` alone read one page and
+        stopped without a word, and a snapshot then dropped every document past it.
+        When a search answered a single full page and no next link, it is asked again
+        from the newest ``_lastUpdated`` of that page (``ge``: the boundary records
+        come again, harmless). A full page that does not move that instant on (more
+        records at one instant than a page holds) is ``Malformed``, never a silent cut.
+        """
+        url = join_url(self.base_url, rtype)
+        since: datetime | None = None
+        for _ in range(MAX_PAGES):
+            pages = 0
+            last: ParsedPage | None = None
+            for last in self._pages(url, params, op):
+                pages += 1
+                yield last
+            if last is None or pages > 1 or _entries(last) < self.page_size:
+                return
+            moment = last.last_updated.get(rtype)
+            if moment is None or (since is not None and moment <= since):
+                raise Malformed(
+                    SERVICE, f"{op}: full page without a next link, and _lastUpdated "
+                    "paging cannot move on")
+            since = moment
+            params = {**params, "_lastUpdated": "ge" + _instant(moment)}
+        raise Malformed(SERVICE, f"{op}: too many pages")
 
     def _pages(
         self, url: str, params: dict[str, str | int] | None, op: str
@@ -196,6 +233,11 @@ class FhirSource:
         base_path = urlsplit(self.base_url).path.rstrip("/")
         path = urlsplit(url).path
         return path == base_path or path.startswith(base_path + "/")
+
+
+def _entries(page: ParsedPage) -> int:
+    """The records of the searched types on a page (included Observations not counted)."""
+    return len(page.patients) + len(page.documents) + len(page.withdrawn) + len(page.rejected)
 
 
 _DONE = object()
