@@ -53,26 +53,28 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-    from PySide6.QtCore import QEvent
+    from PySide6.QtCore import QEvent, QObject
     from PySide6.QtWidgets import QApplication
-
-    from kiosk.ui.emr import DocumentList
 
     state = {"painted": False}
     paint = QEvent.Type.Paint
 
-    class App(QApplication):
-        def notify(self, receiver, event):
-            result = super().notify(receiver, event)
-            if event.type() == paint and not state["painted"]:
-                parent = receiver.parent() if hasattr(receiver, "parent") else None
-                if isinstance(parent, DocumentList) and parent.isVisible():
-                    model = parent.model()
-                    if model is not None and model.rowCount() > 0:
-                        state["painted"] = True
-            return result
+    class PaintWatch(QObject):
+        """On a list viewport: a paint while the list shows rows. The open counts as
+        done when the ``processEvents`` that delivered this paint returns."""
 
-    app = App(sys.argv[:1])
+        def __init__(self, view) -> None:
+            super().__init__(view)
+            self.view = view
+
+        def eventFilter(self, obj, event) -> bool:
+            if event.type() == paint and self.view.isVisible():
+                model = self.view.model()
+                if model is not None and model.rowCount() > 0:
+                    state["painted"] = True
+            return False
+
+    app = QApplication(sys.argv[:1])  # noqa: F841 - kept alive for the run
 
     from kiosk.app import build_services
     from kiosk.config import load
@@ -103,17 +105,46 @@ def main() -> None:
     window.resize(1280, 1024)
     window.show()
     ctx.set_services(services)
+    watches = []
+    for view in window.screens.emr.lists.values():
+        watch = PaintWatch(view)
+        view.viewport().installEventFilter(watch)
+        watches.append(watch)
     now = datetime.now(UTC)
     session = Session("bench", BIG_SUBJECT, "u:bench", now, [], datetime(2000, 1, 1, tzinfo=UTC))
     ctx.state.session = session
     services.records.emrs(session)  # the picker would have done this (grants fetched)
 
+    from PySide6.QtCore import QEventLoop, QTimer
+
     def pump_until(pred, what: str, limit: float = 30.0) -> None:
+        """Run the event loop until ``pred()``; checked after every pass of the loop.
+
+        Not a ``processEvents()`` spin: in PySide6 6.12 on Python 3.11 every
+        ``processEvents()`` call drops a reference to ``None``, and some ten thousand
+        calls abort the process ("deallocating None").
+        """
+        if pred():
+            return
+        loop = QEventLoop()
         deadline = time.monotonic() + limit
-        while not pred():
-            app.processEvents()
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"timed out waiting for {what}")
+        failed = []
+
+        def check() -> None:
+            if pred():
+                loop.quit()
+            elif time.monotonic() > deadline:
+                failed.append(what)
+                loop.quit()
+
+        timer = QTimer()
+        timer.setInterval(0)
+        timer.timeout.connect(check)
+        timer.start()
+        loop.exec()
+        timer.stop()
+        if failed:
+            raise RuntimeError(f"timed out waiting for {what}")
 
     def idle() -> bool:
         return ctx.runner.pending == 0
@@ -122,7 +153,6 @@ def main() -> None:
     for _ in range(args.runs + 1):
         window.show_picker()
         pump_until(idle, "the picker")
-        app.processEvents()
         state["painted"] = False
         t0 = time.perf_counter()
         window.open_emr(BIG_EMR)
