@@ -101,9 +101,11 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     from kiosk.store.database import open_store
 
     config = _load_config(args.config)
+    key_hex = config.secret("security", "code_key")
     store = open_store(config.store.url or default_store_url())
     try:
-        result = verify_chain(store.uow_factory)
+        # With the kiosk's key the chains' anchors are checked as well (truncation).
+        result = verify_chain(store.uow_factory, bytes.fromhex(key_hex) if key_hex else None)
     finally:
         store.dispose()
     if result.ok:
@@ -238,7 +240,7 @@ def _demo_parts(size: int) -> DemoParts:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    factory, accounts, server, _config = _demo_parts(args.size)
+    factory, accounts, server, config = _demo_parts(args.size)
     print(f"Simulator on {server.base_url}")  # type: ignore[attr-defined]
     for login, password, what in accounts:
         print(f"  {login} / {password}  — {what}")
@@ -248,7 +250,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         def outbox() -> list[tuple[str, str]]:
             return [(m["to"], m["text"]) for m in server.sms_outbox()]
 
-        return run_demo(factory, accounts, outbox)
+        return run_demo(factory, accounts, outbox, config)
     finally:
         server.stop()  # type: ignore[attr-defined]
 
@@ -263,11 +265,14 @@ def cmd_self_test(args: argparse.Namespace) -> int:
     import os
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    factory, _accounts, server, _config = _demo_parts(60)
+    factory, accounts, server, _config = _demo_parts(60)
     try:
         from kiosk.ui.main import self_test
 
-        return self_test(factory)
+        def outbox() -> list[tuple[str, str]]:
+            return [(m["to"], m["text"]) for m in server.sms_outbox()]
+
+        return self_test(factory, accounts, outbox)
     finally:
         server.stop()  # type: ignore[attr-defined]
 

@@ -346,12 +346,13 @@ def self_test(services_factory: ServicesFactory,
         if model is None:
             raise SelfTestFailed("the EMR has no documents")
         step = "the document"
-        window.open_document(model.row(0).doc_id)
+        doc_id = model.row(0).doc_id  # the list may reload when the sign-in refresh lands
+        window.open_document(doc_id)
         _wait_until(app, lambda: window.current() is window.screens.document, "the document")
         if not window.screens.document.text.toPlainText():
             raise SelfTestFailed("the document has no text")
         step = "printing"
-        window.prepare_print([model.row(0).doc_id])
+        window.prepare_print([doc_id])
         _wait_until(app, lambda: window.screens.preview.job is not None, "the preview")
         window.print_now()
         printer = ctx.printer

@@ -27,7 +27,7 @@ def test_r_show_1_masked_name(given_: str, patronymic: str | None, family: str, 
     assert mask_name(given_, patronymic, family) == shown
 
 
-@given(st.text(min_size=2, max_size=30).filter(lambda s: s.strip()))
+@given(st.text(alphabet="абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВЕЁКМРСЯ-", min_size=2, max_size=30))
 def test_r_show_1_full_surname_never_in_mask(family: str) -> None:
     """R-SHOW-1: whatever the surname, the mask holds at most its first letter."""
     masked = mask_name("Иван", "Петрович", family)
