@@ -52,6 +52,18 @@ def test_bundle_leaves_out_unused_qt(bundle: Path) -> None:
     assert size < MAX_BUNDLE_MIB * 2**20, f"{size / 2**20:.0f} MiB"
 
 
+def test_bundle_carries_migrations_and_translations(bundle: Path) -> None:
+    """Files read at run time are in the bundle where the code looks for them."""
+    root = Path(__file__).resolve().parents[2]
+    internal = bundle / "_internal"
+    shipped = root / "kiosk" / "store" / "migrations" / "versions"
+    for version in shipped.glob("*.py"):
+        assert (internal / "kiosk" / "store" / "migrations" / "versions" / version.name).is_file()
+    assert (internal / "kiosk" / "store" / "migrations" / "env.py").is_file()
+    for qm in (root / "resources" / "translations").glob("*.qm"):
+        assert (internal / "resources" / "translations" / qm.name).is_file()
+
+
 def test_bundle_check_config(bundle: Path, tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text('[kiosk]\nlanguage = "de"\nidle_timeout_s = 5\n[print]\npaper = "A3"\n',
