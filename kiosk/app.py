@@ -6,6 +6,7 @@ calls from a worker after the Welcome screen is painted: start-up pays only for 
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,13 +18,22 @@ from kiosk.domain.otp import CodePolicy
 from kiosk.services.audit import AuditLog
 from kiosk.services.booking import qr_payload
 from kiosk.services.clock import SystemClock
-from kiosk.services.ports import Clock, SupportChannel, UnitOfWorkFactory
+from kiosk.services.ports import (
+    Clock,
+    StoreError,
+    SupportChannel,
+    SupportTopic,
+    UnitOfWorkFactory,
+)
 from kiosk.services.printing import PrintService
 from kiosk.services.records import RecordsService
+from kiosk.services.session import Session
 from kiosk.services.signin import SignInService, SignInSettings
 from kiosk.services.staff import StaffService
-from kiosk.services.support import SupportService
+from kiosk.services.support import SupportReceipt, SupportService
 from kiosk.services.sync import SyncService
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -48,6 +58,23 @@ class Services:
     @property
     def kiosk_id(self) -> str:
         return self.config.kiosk.id
+
+    def submit_support(
+        self, session: Session | None, topic: SupportTopic, text: str, contact: str = ""
+    ) -> SupportReceipt:
+        """Queue the request, then try to deliver at once; failures stay queued (R-ACT-5)."""
+        receipt = self.support.submit(session, topic, text, contact)
+        self.deliver_outbox()
+        return receipt
+
+    def deliver_outbox(self) -> int:
+        if self.support_channel is None:
+            return 0
+        try:
+            return self.support.deliver_due(self.support_channel)
+        except StoreError:
+            log.warning("support outbox delivery postponed: store unavailable")
+            return 0
 
     def close(self) -> None:
         for close in reversed(self.closers):
@@ -82,7 +109,7 @@ def assemble(
     kiosk_id = config.kiosk.id
     key = code_key or secrets.token_bytes(32)
     policy = CodePolicy()
-    audit = AuditLog(uow, clock, kiosk_id)
+    audit = AuditLog(uow, clock, kiosk_id, key)
     signin = SignInService(
         portal, registry, sms, uow, clock, audit,  # type: ignore[arg-type]
         SignInSettings(key, kiosk_id, policy, config.kiosk.child_age_limit),
@@ -114,6 +141,7 @@ def build_services(config: Config, clock: Clock | None = None) -> Services:
     from kiosk.upstream.portal import OidcPortal
     from kiosk.upstream.registry import RegistryClient
     from kiosk.upstream.sms import SmsClient
+    from kiosk.upstream.support import SupportDeskClient
 
     up = config.upstream
     timeout = (up.connect_timeout_s, up.read_timeout_s)
@@ -126,6 +154,7 @@ def build_services(config: Config, clock: Clock | None = None) -> Services:
     registry = RegistryClient(up.registry_url, config.secret("upstream", "registry_key"), timeout)
     sms = SmsClient(up.sms_url, config.secret("upstream", "sms_key"), timeout)
     source = FhirSource(up.fhir_url, timeout, up.fhir_page_size)
+    desk = SupportDeskClient(up.support_url, config.secret("upstream", "support_key"), timeout)
     key_hex = config.secret("security", "code_key")
     services = assemble(
         config,
@@ -143,10 +172,12 @@ def build_services(config: Config, clock: Clock | None = None) -> Services:
             "registry": registry.ping,
             "sms": sms.ping,
             "emr": source.ping,
+            "support": desk.ping,
             "store": store.ping,
         },
     )
-    for client in (portal, registry, sms, source):
+    services.support_channel = desk
+    for client in (portal, registry, sms, source, desk):
         close = getattr(client, "close", None)
         if close is not None:
             services.closers.append(close)

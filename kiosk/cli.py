@@ -68,11 +68,13 @@ def cmd_sync(args: argparse.Namespace) -> int:
     try:
         while True:
             report = services.sync.run()
+            delivered = services.deliver_outbox()
             print(
                 f"sync: {report.batches} batches, {report.documents} documents, "
                 f"{report.withdrawn} withdrawn, {report.rejected} rejected"
                 + (" (another worker holds the lock)" if report.skipped else "")
-                + (f"; stopped: {report.error}" if report.error else ""),
+                + (f"; stopped: {report.error}" if report.error else "")
+                + (f"; {delivered} support request(s) delivered" if delivered else ""),
                 flush=True,
             )
             if not args.follow:
@@ -218,6 +220,8 @@ def _demo_parts(size: int) -> DemoParts:
         "KIOSK_UPSTREAM_SMS_URL": server.sms_url,
         "KIOSK_UPSTREAM_SMS_KEY": API_KEY,
         "KIOSK_UPSTREAM_FHIR_URL": server.fhir_url,
+        "KIOSK_UPSTREAM_SUPPORT_URL": server.support_url,
+        "KIOSK_UPSTREAM_SUPPORT_KEY": API_KEY,
         "KIOSK_SECURITY_CODE_KEY": secrets.token_hex(32),
         "KIOSK_KIOSK_FULLSCREEN": "false",
         "KIOSK_KIOSK_ID": "demo-01",

@@ -61,6 +61,9 @@ class UpstreamSection:
     sms_key: str = field(default="", repr=False)
     sms_key_file: str = ""
     fhir_url: str = "http://127.0.0.1:8700/fhir"
+    support_url: str = "http://127.0.0.1:8700/support"
+    support_key: str = ""
+    support_key_file: str = ""
     connect_timeout_s: float = 3.0
     read_timeout_s: float = 10.0
     fhir_page_size: int = 500
@@ -114,6 +117,7 @@ _SECRET_FILES = {
     ("portal", "client_secret_file"),
     ("upstream", "registry_key_file"),
     ("upstream", "sms_key_file"),
+    ("upstream", "support_key_file"),
     ("security", "code_key_file"),
 }
 
@@ -239,7 +243,7 @@ def validate(c: Config) -> list[str]:
     _check_url(c.portal.issuer, "portal.issuer", p)
     for key in ("booking_url", "support_url", "access_request_url", "level_help_url"):
         _check_url(getattr(c.portal, key), f"portal.{key}", p, https=True)
-    for key in ("registry_url", "sms_url", "fhir_url"):
+    for key in ("registry_url", "sms_url", "fhir_url", "support_url"):
         _check_url(getattr(c.upstream, key), f"upstream.{key}", p)
     if not 0 < c.upstream.connect_timeout_s <= 60:
         p.append("upstream.connect_timeout_s: between 0 and 60 seconds")

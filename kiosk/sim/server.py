@@ -34,7 +34,7 @@ from kiosk.domain.moscow import moscow_date
 from kiosk.sim.fhir_render import instant, render_document, render_patient
 from kiosk.sim.population import Population, SimDocument, SimGrant
 
-UPSTREAMS = ("portal", "registry", "sms", "fhir")
+UPSTREAMS = ("portal", "registry", "sms", "fhir", "support")
 CLIENT_ID = "kiosk"
 CLIENT_SECRET = "kiosk-secret"  # the simulator's confidential client, documented
 API_KEY = "sim-api-key"
@@ -184,6 +184,7 @@ class SimServer:
         self._grants: list[SimGrant] = list(population.grants)
         self._tokens: dict[str, tuple[str, datetime]] = {}
         self._outbox: list[dict[str, str]] = []
+        self._support: list[dict[str, str]] = []
         self._keys: tuple[rsa.RSAPrivateKey, rsa.RSAPrivateKey] | None = None
         self._kid = secrets.token_hex(8)
         self.fhir = _FhirStore(self.now)
@@ -214,6 +215,10 @@ class SimServer:
     @property
     def fhir_url(self) -> str:
         return self.base_url + "/fhir"
+
+    @property
+    def support_url(self) -> str:
+        return self.base_url + "/support"
 
     def start(self) -> SimServer:
         self._thread = threading.Thread(
@@ -317,6 +322,22 @@ class SimServer:
         if doc is None:
             raise KeyError(doc_id)
         self.upsert_document(replace(doc, withdrawn=True))
+
+    def support_requests(self) -> list[dict[str, str]]:
+        """Support requests the departments' desk received (ДЗМ / ДИТ)."""
+        with self._lock:
+            return [dict(m) for m in self._support]
+
+    def receive_support(self, body: Any) -> tuple[int, Any]:
+        fields_ = ("id", "department", "topic", "kiosk_id", "requester", "contact", "text")
+        if not isinstance(body, dict) or not all(isinstance(body.get(f), str) for f in fields_):
+            return 400, {"error": "bad_request"}
+        if body["department"] not in ("dzm", "dit"):
+            return 422, {"error": "unknown department"}
+        with self._lock:
+            if not any(m["id"] == body["id"] for m in self._support):  # idempotent by id
+                self._support.append({f: body[f] for f in fields_})
+        return 201, {"id": body["id"], "status": "accepted"}
 
     def sms_outbox(self) -> list[dict[str, str]]:
         with self._lock:
@@ -640,7 +661,7 @@ class _Handler(BaseHTTPRequestHandler):
                 bearer = auth[7:] if auth.startswith("Bearer ") else None
                 return out(*sim.userinfo(bearer, malformed))
             return out(404, {"error": "not_found"})
-        if upstream in ("registry", "sms") and route != ("GET", "outbox"):
+        if upstream in ("registry", "sms", "support") and route != ("GET", "outbox"):
             if route == ("GET", "health"):
                 return out(200, {"status": "ok"})
             if self.headers.get("X-Api-Key") != sim.api_key:
@@ -661,6 +682,16 @@ class _Handler(BaseHTTPRequestHandler):
                 if malformed and status < 300:
                     answer = {"status": answer["status"]}
                 return out(status, answer)
+            return out(404, {"error": "not_found"})
+        if upstream == "support":
+            if route == ("POST", "requests"):
+                try:
+                    payload = json.loads(body or b"null")
+                except ValueError:
+                    return out(400, {"error": "bad_json"})
+                return out(*sim.receive_support(payload))
+            if route == ("GET", "requests"):
+                return out(200, {"requests": sim.support_requests()})
             return out(404, {"error": "not_found"})
         fhir_js = "application/fhir+json; charset=utf-8"
         if method != "GET":
@@ -718,7 +749,7 @@ def serve_forever(port: int, size: int, seed: int) -> None:
     for name in UPSTREAMS:
         print(f"  {name:9} {server.base_url}/{name}")
     print(f"  faults    {server.base_url}/sim/faults")
-    print(f"  portal client: {CLIENT_ID} / {CLIENT_SECRET}; registry and SMS key: {API_KEY}")
+    print(f"  portal client: {CLIENT_ID} / {CLIENT_SECRET}; registry, SMS, support key: {API_KEY}")
     print("  demo accounts:")
     for acc in population.demo_accounts():
         print(f"    {acc.login:8} {acc.password:10} {acc.level:10} {acc.note}")

@@ -127,7 +127,7 @@ class SupportScreen(QWidget):
             return
         self.send.setEnabled(False)
         self.error.hide()
-        self._ctx.call(self._ctx.svc.support.submit, self._ctx.state.session, self.topic(),
+        self._ctx.call(self._ctx.svc.submit_support, self._ctx.state.session, self.topic(),
                        self.text.toPlainText(), self.contact.text(),
                        on_done=self._sent, on_error=self._failed)
 

@@ -25,6 +25,7 @@ from kiosk.services.errors import (
     ServiceUnavailable,
     SimplifiedAccount,
 )
+from kiosk.services.ports import SupportTopic
 from kiosk.sim.server import API_KEY, CLIENT_SECRET, SimServer
 
 PASSWORD = "demo1234"
@@ -40,6 +41,8 @@ def services(sim: SimServer, sim_clock: object, tmp_path: Path) -> Iterator[Serv
         "KIOSK_UPSTREAM_SMS_URL": sim.sms_url,
         "KIOSK_UPSTREAM_SMS_KEY": API_KEY,
         "KIOSK_UPSTREAM_FHIR_URL": sim.fhir_url,
+        "KIOSK_UPSTREAM_SUPPORT_URL": sim.support_url,
+        "KIOSK_UPSTREAM_SUPPORT_KEY": API_KEY,
         "KIOSK_UPSTREAM_READ_TIMEOUT_S": "1.0",
         "KIOSK_UPSTREAM_FHIR_PAGE_SIZE": "50",
         "KIOSK_SECURITY_CODE_KEY": "ab" * 32,
@@ -141,3 +144,21 @@ def test_r_acc_1_child_turning_15_today_not_shown(services: Services, sim: SimSe
         if card.relation.value == "child":
             assert card.age < 15
             assert card.access_ends_on is None or card.access_ends_on > today
+
+
+def test_r_act_5_support_outbox_delivered_with_retries(
+    services: Services, sim: SimServer, sim_clock: object
+) -> None:
+    """R-ACT-5: a request is queued, survives a desk outage, and is delivered once later."""
+    sim.set_fault("support", error_5xx=True)
+    receipt = services.submit_support(None, SupportTopic.RECORDS, "Ошибка в дате выписки")
+    assert receipt.department.value == "dzm"
+    assert sim.support_requests() == []
+    sim.clear_faults()
+    assert services.deliver_outbox() == 0  # back-off: not due yet
+    sim_clock.advance(timedelta(seconds=31))  # type: ignore[attr-defined]
+    assert services.deliver_outbox() == 1
+    assert services.deliver_outbox() == 0
+    got = sim.support_requests()
+    assert [(r["id"], r["department"]) for r in got] == [(receipt.request_id, "dzm")]
+    assert services.staff.health().outbox_pending == 0
