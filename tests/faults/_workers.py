@@ -43,7 +43,7 @@ def make_kiosk(url: str, kiosk_id: str, now: datetime) -> Kiosk:
     registry = FakeRegistry()
     registry.grants[SUBJECT] = [grant("emr-1")]
     sms = FakeSms()
-    audit = AuditLog(store.uow_factory, clock, kiosk_id)
+    audit = AuditLog(store.uow_factory, clock, kiosk_id, CODE_KEY)
     settings = SignInSettings(CODE_KEY, kiosk_id)
     signin = SignInService(portal, registry, sms, store.uow_factory, clock, audit, settings)
     return Kiosk(store, signin, clock, sms, audit)
