@@ -181,6 +181,10 @@ class SignInService:
         self._audit.record("signin.code_expired", attempt.actor)
         raise CodeExpired()
 
+    def sign_out(self, session: Session, reason: str = "button") -> None:
+        """Record the end of a session (button, idle timeout, lost access, error)."""
+        self._audit.record("signin.sign_out", session.actor, reason=reason[:32])
+
     # ------------------------------------------------------------------ internals
 
     def _send(

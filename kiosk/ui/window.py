@@ -106,6 +106,10 @@ class Screens:
                 self.document, self.preview, self.booking, self.support, self.staff]
 
 
+def _log_only(err: object) -> None:
+    logging.getLogger(__name__).warning("sign-out audit failed: %s", type(err).__name__)
+
+
 class KioskWindow(QMainWindow):
     """Signals:
         signed_out(): a sign-out finished; every patient trace is gone.
@@ -235,7 +239,7 @@ class KioskWindow(QMainWindow):
         self.idle.stop()
         self.screens.code.stop()
         self.ctx.runner.shutdown()
-        self._wipe_state()
+        self._wipe_state(audit=False)
         for w in self.screens.all():
             scrub(w)
 
@@ -472,8 +476,12 @@ class KioskWindow(QMainWindow):
 
     # ------------------------------------------------------------------ sign-out
 
-    def _wipe_state(self) -> None:
+    def _wipe_state(self, audit: bool = True) -> None:
         self.ctx.runner.cancel_all()
+        session = self.ctx.state.session
+        if audit and session is not None and self.ctx.services is not None:
+            # Audited off the GUI thread; the session object dies with the state below.
+            self.ctx.call(self.ctx.svc.signin.sign_out, session, on_error=_log_only)
         self.ctx.state.wipe()
         printer = self.ctx.printer
         remove = getattr(printer, "remove_files", None)

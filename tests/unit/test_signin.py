@@ -322,3 +322,14 @@ def test_r_otp_7_no_code_in_store_or_audit(w: World) -> None:
     state, digest = w.store.data.accounts["sub-1"]
     assert code not in repr(state) and state.code_hash and digest
     assert attempt.subject == "sub-1"
+
+
+def test_r_ksk_7_sign_out_audited_with_masked_actor(w: World) -> None:
+    """R-KSK-7: every sign-in step and the sign-out are in the audit, masked."""
+    attempt = w.start()
+    session = w.svc.verify(attempt, w.sms.last_code())
+    w.svc.sign_out(session, "idle")
+    events = [(r.event, r.actor, r.details) for r in w.store.data.audit]
+    assert [e for e, _, _ in events] == ["signin.code_sent", "signin.success", "signin.sign_out"]
+    assert events[-1][2] == {"reason": "idle"}
+    assert all(actor.startswith("u:") and "ivanov" not in actor for _, actor, _ in events)
