@@ -1,5 +1,6 @@
 """Languages (R-KSK-8): Russian is the source language of every ``tr()`` string, so it
-needs no translator; English comes from ``resources/translations/kiosk_en.qm``.
+needs no translator; English comes from ``kiosk/ui/resources/translations/kiosk_en.qm``
+(shipped inside the package, so wheels, the bundle and the .deb carry it).
 
 The ``.ts`` file is the source of the translation and the ``.qm`` is compiled from it
 with ``pyside6-lrelease`` (see docs/ui.md); both are committed because the ``.qm`` is
@@ -16,15 +17,8 @@ LANGUAGES = ("ru", "en")
 
 
 def translations_dir() -> Path:
-    """``resources/translations`` of the checkout, or the copy shipped in the package."""
-    here = Path(__file__).resolve()
-    for candidate in (
-        here.parents[2] / "resources" / "translations",
-        here.parent / "resources" / "translations",
-    ):
-        if candidate.is_dir():
-            return candidate
-    return here.parents[2] / "resources" / "translations"
+    """The package's own copy: the same path in a checkout, a wheel and the bundle."""
+    return Path(__file__).resolve().parent / "resources" / "translations"
 
 
 #: The translator installed in the application (one per process, like the application).
