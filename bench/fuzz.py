@@ -166,7 +166,6 @@ def check_page(page: object) -> None:
 # ---------------------------------------------------------------- the fuzzers
 
 
-@given(data=st.data(), rtype=st.sampled_from(sorted(BASES)))
 def fuzz_resource(data: st.DataObject, rtype: str) -> None:
     res = mutate(BASES[rtype], data)
     if rtype == "DiagnosticReport":
@@ -176,7 +175,6 @@ def fuzz_resource(data: st.DataObject, rtype: str) -> None:
         check_outcome(PARSERS[rtype](res))
 
 
-@given(data=st.data())
 def fuzz_bundle(data: st.DataObject) -> None:
     entries: list[Any] = []
     for _ in range(data.draw(st.integers(0, 4), label="entries")):
@@ -196,8 +194,6 @@ def fuzz_bundle(data: st.DataObject) -> None:
 _HTTP = HttpClient("fuzz", 1.0)
 
 
-@given(body=st.binary(max_size=200) | JSON.map(lambda v: repr(v).encode()),
-       ctype=st.sampled_from(["application/fhir+json", "application/json", "text/html", ""]))
 def fuzz_json_body(body: bytes, ctype: str) -> None:
     resp = HttpResponse(status=200, content_type=ctype, body=body, url="")
     try:
@@ -212,7 +208,6 @@ _ANY_TEXT = st.text(alphabet=st.characters(codec=None, categories=None), max_siz
 _LOGIN_OK = re.compile(r"^[A-Za-z0-9._@+\-]+$")
 
 
-@given(raw=_ANY_TEXT)
 def fuzz_credentials(raw: str) -> None:
     for check in (validate_login, validate_password):
         try:
@@ -227,10 +222,19 @@ def fuzz_credentials(raw: str) -> None:
             assert value == raw and 0 < len(value) <= MAX_LEN
 
 
-@given(raw=_ANY_TEXT | st.from_regex(r"\d{5,7}", fullmatch=True))
 def fuzz_otp(raw: str) -> None:
     ok = is_well_formed(raw)
     assert ok is (len(raw) == 6 and all("0" <= ch <= "9" for ch in raw))
+
+
+GIVENS: dict[str, dict[str, Any]] = {
+    "fuzz_resource": dict(data=st.data(), rtype=st.sampled_from(sorted(BASES))),
+    "fuzz_bundle": dict(data=st.data()),
+    "fuzz_json_body": dict(body=st.binary(max_size=200) | JSON.map(lambda v: repr(v).encode()),
+       ctype=st.sampled_from(["application/fhir+json", "application/json", "text/html", ""])),
+    "fuzz_credentials": dict(raw=_ANY_TEXT),
+    "fuzz_otp": dict(raw=_ANY_TEXT | st.from_regex(r"\d{5,7}", fullmatch=True)),
+}
 
 
 FUZZERS: dict[str, Callable[..., None]] = {
@@ -245,11 +249,12 @@ FUZZERS: dict[str, Callable[..., None]] = {
 def run(name: str, examples: int, *, derandomize: bool = False) -> None:
     """One fuzzer for ``examples`` examples; raises the shrunk failure, if any."""
     fn = FUZZERS[name]
+    test = given(**GIVENS[fn.__name__])(fn)  # a fresh wrapper: settings apply once each
     settings(
         max_examples=examples, deadline=None, derandomize=derandomize, database=None,
         suppress_health_check=list(HealthCheck),
         phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
-    )(fn)()
+    )(test)()
 
 
 def run_all(examples: int, *, derandomize: bool = False) -> None:
