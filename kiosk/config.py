@@ -62,7 +62,7 @@ class UpstreamSection:
     sms_key_file: str = ""
     fhir_url: str = "http://127.0.0.1:8700/fhir"
     support_url: str = "http://127.0.0.1:8700/support"
-    support_key: str = ""
+    support_key: str = field(default="", repr=False)
     support_key_file: str = ""
     connect_timeout_s: float = 3.0
     read_timeout_s: float = 10.0
