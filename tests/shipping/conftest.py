@@ -51,6 +51,8 @@ def sim_env(sim: SimServer) -> dict[str, str]:
         "KIOSK_UPSTREAM_SMS_URL": sim.sms_url,
         "KIOSK_UPSTREAM_SMS_KEY": API_KEY,
         "KIOSK_UPSTREAM_FHIR_URL": sim.fhir_url,
+        "KIOSK_UPSTREAM_SUPPORT_URL": sim.support_url,
+        "KIOSK_UPSTREAM_SUPPORT_KEY": API_KEY,
         "KIOSK_UPSTREAM_READ_TIMEOUT_S": "2.0",
         "KIOSK_SECURITY_CODE_KEY": "ab" * 32,
     }

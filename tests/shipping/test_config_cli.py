@@ -84,12 +84,13 @@ def test_check_config_accepts_the_shipped_sample_with_its_secrets(tmp_path: Path
     sample = Path(__file__).resolve().parents[2] / "installer" / "kiosk.toml"
     proc = run([*kiosk_cmd(), "check-config", str(sample)])
     assert proc.returncode == 2
-    assert proc.stderr.count("cannot read /etc/kiosk/secrets/") == 5, proc.stderr
+    assert proc.stderr.count("cannot read /etc/kiosk/secrets/") == 6, proc.stderr
     env = {
         "KIOSK_KIOSK_STAFF_PIN_HASH_FILE": str(secret_file(tmp_path, "pin", PIN_HASH)),
         "KIOSK_PORTAL_CLIENT_SECRET_FILE": str(secret_file(tmp_path, "cs", "client-secret")),
         "KIOSK_UPSTREAM_REGISTRY_KEY_FILE": str(secret_file(tmp_path, "rk", "registry")),
         "KIOSK_UPSTREAM_SMS_KEY_FILE": str(secret_file(tmp_path, "sk", "sms")),
+        "KIOSK_UPSTREAM_SUPPORT_KEY_FILE": str(secret_file(tmp_path, "dk", "desk")),
         "KIOSK_SECURITY_CODE_KEY_FILE": str(secret_file(tmp_path, "ck", CODE_KEY)),
     }
     proc = run([*kiosk_cmd(), "check-config", str(sample)], env=env)
@@ -112,6 +113,7 @@ def _secret_files_env(tmp_path: Path) -> dict[str, str]:
         "KIOSK_PORTAL_CLIENT_SECRET_FILE": str(secret_file(folder, "cs", CLIENT_SECRET)),
         "KIOSK_UPSTREAM_REGISTRY_KEY_FILE": str(secret_file(folder, "rk", API_KEY)),
         "KIOSK_UPSTREAM_SMS_KEY_FILE": str(secret_file(folder, "sk", API_KEY)),
+        "KIOSK_UPSTREAM_SUPPORT_KEY_FILE": str(secret_file(folder, "dk", API_KEY)),
         "KIOSK_SECURITY_CODE_KEY_FILE": str(secret_file(folder, "ck", CODE_KEY)),
         "KIOSK_KIOSK_STAFF_PIN_HASH_FILE": str(secret_file(folder, "pin", PIN_HASH)),
     }
@@ -124,7 +126,8 @@ def test_status_json_against_the_simulator(sim: SimServer, tmp_path: Path) -> No
            "KIOSK_STORE_URL": f"sqlite:///{tmp_path / 'cache.sqlite3'}",
            "KIOSK_KIOSK_ID": "hall-2"}
     for key in ("KIOSK_PORTAL_CLIENT_SECRET", "KIOSK_UPSTREAM_REGISTRY_KEY",
-                "KIOSK_UPSTREAM_SMS_KEY", "KIOSK_SECURITY_CODE_KEY"):
+                "KIOSK_UPSTREAM_SMS_KEY", "KIOSK_UPSTREAM_SUPPORT_KEY",
+                "KIOSK_SECURITY_CODE_KEY"):
         env.pop(key)
     before = run([*kiosk_cmd(), "-v", "status", "--json"], env=env)
     assert before.returncode == 0, before.stderr
@@ -132,7 +135,7 @@ def test_status_json_against_the_simulator(sim: SimServer, tmp_path: Path) -> No
     assert data["kiosk_id"] == "hall-2"
     assert data["ok"] is True
     assert data["checks"] == {"portal": True, "registry": True, "sms": True, "emr": True,
-                              "store": True}
+                              "support": True, "store": True}
     assert data["last_sync"] is None
     assert data["outbox_pending"] == 0
     assert data["problems"] == []

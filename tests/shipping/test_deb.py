@@ -78,7 +78,7 @@ def test_deb_unpacked_runs_version_and_check_config(unpacked: Path, tmp_path: Pa
     sample = unpacked / "etc" / "kiosk" / "kiosk.toml"
     proc = run([kiosk_bin, "check-config", str(sample)])
     assert proc.returncode == 2
-    assert proc.stderr.count("cannot read /etc/kiosk/secrets/") == 5
+    assert proc.stderr.count("cannot read /etc/kiosk/secrets/") == 6
     env = {}
     secrets = {
         "KIOSK_KIOSK_STAFF_PIN_HASH_FILE": "scrypt$x",
@@ -86,6 +86,7 @@ def test_deb_unpacked_runs_version_and_check_config(unpacked: Path, tmp_path: Pa
         "KIOSK_PORTAL_CLIENT_SECRET_FILE": "s",
         "KIOSK_UPSTREAM_REGISTRY_KEY_FILE": "r",
         "KIOSK_UPSTREAM_SMS_KEY_FILE": "m",
+        "KIOSK_UPSTREAM_SUPPORT_KEY_FILE": "d",
     }
     for key, value in secrets.items():
         path = tmp_path / key.lower()
@@ -170,7 +171,8 @@ def test_deb_installs_and_purges(installed: Path, tmp_path: Path) -> None:
     assert "cannot read /etc/kiosk/secrets/code_key" in proc.stderr
     # The secrets as docs/deploy.md makes them: owned by kiosk, mode 0600.
     for name, value in {"staff_pin_hash": "scrypt$x", "code_key": "ab" * 32,
-                        "portal_client_secret": "s", "registry_key": "r", "sms_key": "m"}.items():
+                        "portal_client_secret": "s", "registry_key": "r", "sms_key": "m",
+                        "support_key": "d"}.items():
         path = Path("/etc/kiosk/secrets") / name
         path.write_text(value + "\n", encoding="utf-8")
         os.chown(path, user.pw_uid, user.pw_gid)
