@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -21,8 +22,12 @@ DEFAULT_CONFIG = "/etc/kiosk/kiosk.toml"
 
 
 def _config_path(arg: str | None) -> str | None:
+    """``--config``, else ``KIOSK_CONFIG`` (empty: no file), else /etc/kiosk/kiosk.toml."""
     if arg:
         return arg
+    env = os.environ.get("KIOSK_CONFIG")
+    if env is not None:
+        return env or None
     return DEFAULT_CONFIG if Path(DEFAULT_CONFIG).exists() else None
 
 

@@ -6,3 +6,5 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("LANG", "C.UTF-8")
+# Subprocesses of the suite never pick up a machine's /etc/kiosk/kiosk.toml by accident.
+os.environ["KIOSK_CONFIG"] = ""
