@@ -108,7 +108,9 @@ class RecordsService:
         offset = max(0, offset)
         with self._uow() as uow:
             rows = uow.documents.list_visible(emr_id, kind, limit, offset)
-            total = uow.documents.count_visible(emr_id).get(kind, 0) if offset == 0 else -1
+        # No count here: a GROUP BY over a 50k-document EMR costs more than the page
+        # itself; screens take the totals from counts() once per EMR.
+        total = -1
         return DocumentPage(
             emr_id,
             kind,

@@ -41,7 +41,7 @@ class DocumentPage:
     kind: DocKind
     rows: list[DocumentRow]
     offset: int
-    total: int
+    total: int  # -1: not counted here (see RecordsService.counts)
 
 
 @dataclass(frozen=True, slots=True)
