@@ -16,6 +16,7 @@ from kiosk.domain.otp import AccountState
 from kiosk.domain.people import Patient, Sex
 from kiosk.services.ports import (
     AccountLevel,
+    AuditAnchor,
     AuditRecord,
     EmrSnapshot,
     OutboxMessage,
@@ -54,6 +55,7 @@ class FakeData:
     last_sync: datetime | None = None
     accounts: dict[str, tuple[AccountState, str | None]] = field(default_factory=dict)
     audit: list[AuditRecord] = field(default_factory=list)
+    anchors: dict[str, AuditAnchor] = field(default_factory=dict)
     outbox: dict[str, OutboxMessage] = field(default_factory=dict)
     pins: dict[str, PinState] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
@@ -180,7 +182,13 @@ class _Audit:
         return iter([r for r in self.d.audit if r.kiosk_id == kiosk_id])
 
     def kiosk_ids(self) -> list[str]:
-        return sorted({r.kiosk_id for r in self.d.audit})
+        return sorted({r.kiosk_id for r in self.d.audit} | set(self.d.anchors))
+
+    def anchor(self, kiosk_id: str) -> AuditAnchor | None:
+        return self.d.anchors.get(kiosk_id)
+
+    def set_anchor(self, anchor: AuditAnchor) -> None:
+        self.d.anchors[anchor.kiosk_id] = anchor
 
 
 class _Outbox:
@@ -236,7 +244,8 @@ class FakeUnitOfWork:
     def __enter__(self) -> Self:
         self._shared.lock.acquire()
         self._work = copy.copy(self._shared)
-        for name in ("patients", "documents", "cursors", "synced", "accounts", "outbox", "pins"):
+        for name in ("patients", "documents", "cursors", "synced", "accounts", "outbox", "pins",
+                     "anchors"):
             setattr(self._work, name, dict(getattr(self._shared, name)))
         self._work.rejects = list(self._shared.rejects)
         self._work.audit = list(self._shared.audit)
@@ -259,7 +268,7 @@ class FakeUnitOfWork:
 
     def commit(self) -> None:
         for name in ("patients", "documents", "cursors", "synced", "rejects", "last_sync",
-                     "accounts", "audit", "outbox", "pins"):
+                     "accounts", "audit", "anchors", "outbox", "pins"):
             setattr(self._shared, name, getattr(self._work, name))
         self.committed = True
 

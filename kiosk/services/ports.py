@@ -204,6 +204,17 @@ class AuditRecord:
     hash: str
 
 
+@dataclass(frozen=True, slots=True)
+class AuditAnchor:
+    """Where a kiosk's chain ends, written with each append: deleting the newest entries
+    leaves the anchor pointing past the end. ``mac`` is keyed with the kiosk's secret."""
+
+    kiosk_id: str
+    seq: int
+    hash: str
+    mac: str
+
+
 class AuditRepository(Protocol):
     def head_for_update(self, kiosk_id: str) -> AuditRecord | None:
         """The newest record of the kiosk's chain, locked against concurrent appends."""
@@ -214,7 +225,14 @@ class AuditRepository(Protocol):
         """Records in storage order (by ``seq``)."""
         ...
 
-    def kiosk_ids(self) -> list[str]: ...
+    def kiosk_ids(self) -> list[str]:
+        """Every kiosk with a chain or an anchor."""
+        ...
+
+    def anchor(self, kiosk_id: str) -> AuditAnchor | None: ...
+    def set_anchor(self, anchor: AuditAnchor) -> None:
+        """Called in the append's unit of work, under the lock of ``head_for_update``."""
+        ...
 
 
 class SupportTopic(enum.StrEnum):

@@ -10,6 +10,7 @@ locks that SQLite does not need because a write unit already holds the database 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
@@ -24,6 +25,7 @@ from kiosk.domain.moscow import moscow_midnight
 from kiosk.domain.otp import AccountState
 from kiosk.domain.people import Patient, Sex
 from kiosk.services.ports import (
+    AuditAnchor,
     AuditRecord,
     Department,
     OutboxMessage,
@@ -565,9 +567,51 @@ class SqlAuditRepository(_Repository):
 
     def kiosk_ids(self) -> list[str]:
         t = AUDIT
-        return list(
-            self._conn.execute(select(t.c.kiosk_id).distinct().order_by(t.c.kiosk_id)).scalars()
+        chains = set(self._conn.execute(select(t.c.kiosk_id).distinct()).scalars())
+        anchored = {a.kiosk_id for a in self._anchors() if a.seq >= 0}
+        return sorted(chains | anchored)
+
+    # The anchor lives in ``meta`` (no schema change): one row per kiosk, keyed by a
+    # digest of the kiosk id so that any id fits the key column.
+
+    @staticmethod
+    def _anchor_key(kiosk_id: str) -> str:
+        return ANCHOR_PREFIX + hashlib.sha256(kiosk_id.encode()).hexdigest()[:40]
+
+    def _anchors(self) -> Iterator[AuditAnchor]:
+        t = META
+        prefix = t.c.key.startswith(ANCHOR_PREFIX, autoescape=True)
+        rows = self._conn.execute(select(t.c.value).where(prefix))
+        for (value,) in rows:
+            yield _anchor_from_text(value)
+
+    def anchor(self, kiosk_id: str) -> AuditAnchor | None:
+        t = META
+        value = self._conn.execute(
+            select(t.c.value).where(t.c.key == self._anchor_key(kiosk_id))
+        ).scalar()
+        return None if value is None else _anchor_from_text(value)
+
+    def set_anchor(self, anchor: AuditAnchor) -> None:
+        value = json.dumps(
+            {"kiosk_id": anchor.kiosk_id, "seq": anchor.seq, "hash": anchor.hash,
+             "mac": anchor.mac},
+            separators=(",", ":"),
         )
+        self._upsert(META, [{"key": self._anchor_key(anchor.kiosk_id), "value": value}], ["key"])
+
+
+ANCHOR_PREFIX = "audit_anchor:"
+
+
+def _anchor_from_text(value: str | None) -> AuditAnchor:
+    """A damaged anchor reads as one that matches nothing, so that verify reports it."""
+    try:
+        raw = json.loads(value or "")
+        return AuditAnchor(str(raw["kiosk_id"]), int(raw["seq"]), str(raw["hash"]),
+                           str(raw["mac"]))
+    except (ValueError, KeyError, TypeError):
+        return AuditAnchor("?", -1, "", "")
 
 
 # ---------------------------------------------------------------- outbox
