@@ -18,6 +18,8 @@ from kiosk.services.ports import (
     SourceBatch,
     StoreError,
     SyncLock,
+    Timeout,
+    Unavailable,
     UnitOfWorkFactory,
     UpstreamError,
 )
@@ -102,7 +104,8 @@ class SyncService:
     def refresh(self, emr_ids: Iterable[str]) -> RefreshReport:
         """R-SYNC-2: bring the signed-in user's EMRs up to date; failures leave the cache."""
         result = RefreshReport()
-        for emr_id in emr_ids:
+        pending = list(emr_ids)
+        for n, emr_id in enumerate(pending):
             try:
                 snap = self._source.snapshot(emr_id)
                 now = self._clock.now()
@@ -118,6 +121,11 @@ class SyncService:
             except (UpstreamError, StoreError) as err:
                 log.warning("refresh of an EMR failed: %s", type(err).__name__)
                 result.failed.append(emr_id)
+                if isinstance(err, (Timeout, Unavailable)):
+                    # The source is down or hung, not this EMR: asking again for each of
+                    # the others would hold the refresh for one timeout per EMR (R-KSK-5).
+                    result.failed.extend(pending[n + 1 :])
+                    break
         return result
 
 
