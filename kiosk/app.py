@@ -153,7 +153,9 @@ def build_services(config: Config, clock: Clock | None = None) -> Services:
     )
     registry = RegistryClient(up.registry_url, config.secret("upstream", "registry_key"), timeout)
     sms = SmsClient(up.sms_url, config.secret("upstream", "sms_key"), timeout)
-    source = FhirSource(up.fhir_url, timeout, up.fhir_page_size)
+    source = FhirSource(
+        up.fhir_url, timeout, up.fhir_page_size, max_page_bytes=up.fhir_max_page_mib * 2**20
+    )
     desk = SupportDeskClient(up.support_url, config.secret("upstream", "support_key"), timeout)
     key_hex = config.secret("security", "code_key")
     services = assemble(

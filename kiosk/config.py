@@ -67,6 +67,7 @@ class UpstreamSection:
     connect_timeout_s: float = 3.0
     read_timeout_s: float = 10.0
     fhir_page_size: int = 500
+    fhir_max_page_mib: int = 1
 
 
 @dataclass(frozen=True)
@@ -251,6 +252,8 @@ def validate(c: Config) -> list[str]:
         p.append("upstream.read_timeout_s: between 0 and 300 seconds")
     if not 1 <= c.upstream.fhir_page_size <= 5000:
         p.append("upstream.fhir_page_size: between 1 and 5000")
+    if not 1 <= c.upstream.fhir_max_page_mib <= 64:
+        p.append("upstream.fhir_max_page_mib: between 1 and 64")
     if c.print.paper not in {"A4", "roll80"}:
         p.append(f"print.paper: A4 or roll80, got {c.print.paper!r}")
     for section, key in sorted(_SECRET_FILES):
