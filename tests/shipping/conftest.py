@@ -60,10 +60,12 @@ def sim_env(sim: SimServer) -> dict[str, str]:
 
 @pytest.fixture(autouse=True)
 def _no_stray_kiosk_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A developer's KIOSK_* variables must not leak into the subprocesses under test."""
+    """A developer's KIOSK_* variables must not leak into the subprocesses under test, nor
+    a machine's /etc/kiosk/kiosk.toml (KIOSK_CONFIG empty: no file unless --config)."""
     for key in list(os.environ):
         if key.startswith("KIOSK_") and not key.startswith("KIOSK_TEST_"):
             monkeypatch.delenv(key)
+    monkeypatch.setenv("KIOSK_CONFIG", "")
 
 
 @pytest.fixture(scope="session")
