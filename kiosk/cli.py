@@ -5,11 +5,13 @@ so ``kiosk --version`` and the Welcome screen do not pay for SQLAlchemy or reque
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -202,12 +204,25 @@ def _collect_health(config: Config, data: dict[str, Any], now: Any) -> int:
     return 0 if data["ok"] else 1
 
 
-DemoParts = tuple[Callable[[], object], list[tuple[str, str, str]], Any, Any]
-
-
-def _demo_parts(size: int) -> DemoParts:
+@dataclass
+class Demo:
     """The simulator in-process, a config pointing at it, and a services factory."""
+
+    factory: Callable[[], object]
+    accounts: list[tuple[str, str, str]]
+    server: Any
+    config: Config
+
+    def outbox(self) -> list[tuple[str, str]]:
+        return [(m["to"], m["text"]) for m in self.server.sms_outbox()]
+
+
+@contextlib.contextmanager
+def _demo(size: int) -> Iterator[Demo]:
+    """A fresh simulator and a fresh cache in a temporary folder for each run: the demo
+    population is new every time, so yesterday's cache (and its code counters) is not."""
     import secrets
+    import tempfile
     from datetime import UTC, datetime
 
     from kiosk.config import load
@@ -217,7 +232,10 @@ def _demo_parts(size: int) -> DemoParts:
 
     server = SimServer(Population(size=size, seed=7, today=moscow_date(datetime.now(UTC))))
     server.start()
+    folder = tempfile.TemporaryDirectory(prefix="kiosk-demo-")
     env = {
+        **os.environ,
+        "KIOSK_STORE_URL": f"sqlite:///{Path(folder.name) / 'cache.sqlite3'}",
         "KIOSK_PORTAL_ISSUER": server.portal_url,
         "KIOSK_PORTAL_CLIENT_SECRET": CLIENT_SECRET,
         "KIOSK_UPSTREAM_REGISTRY_URL": server.registry_url,
@@ -231,9 +249,6 @@ def _demo_parts(size: int) -> DemoParts:
         "KIOSK_KIOSK_FULLSCREEN": "false",
         "KIOSK_KIOSK_ID": "demo-01",
     }
-    import os
-
-    env = {**os.environ, **env}
     config = load(None, env=env)
 
     def factory() -> object:
@@ -243,25 +258,24 @@ def _demo_parts(size: int) -> DemoParts:
         services.sync.run()
         return services
 
-    population = server.population
-    accounts = [(a.login, a.password, f"{a.level}: {a.note}") for a in population.demo_accounts()]
-    return factory, accounts, server, config
+    accounts = [
+        (a.login, a.password, f"{a.level}: {a.note}") for a in server.population.demo_accounts()
+    ]
+    try:
+        yield Demo(factory, accounts, server, config)
+    finally:
+        server.stop()
+        folder.cleanup()
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    factory, accounts, server, config = _demo_parts(args.size)
-    print(f"Simulator on {server.base_url}")  # type: ignore[attr-defined]
-    for login, password, what in accounts:
-        print(f"  {login} / {password}  — {what}")
-    try:
+    with _demo(args.size) as demo:
+        print(f"Simulator on {demo.server.base_url}")
+        for login, password, what in demo.accounts:
+            print(f"  {login} / {password}  — {what}")
         from kiosk.ui.main import run_demo
 
-        def outbox() -> list[tuple[str, str]]:
-            return [(m["to"], m["text"]) for m in server.sms_outbox()]
-
-        return run_demo(factory, accounts, outbox, config)
-    finally:
-        server.stop()  # type: ignore[attr-defined]
+        return run_demo(demo.factory, demo.accounts, demo.outbox, demo.config)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -271,19 +285,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_self_test(args: argparse.Namespace) -> int:
-    import os
-
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    factory, accounts, server, _config = _demo_parts(60)
-    try:
+    with _demo(60) as demo:
         from kiosk.ui.main import self_test
 
-        def outbox() -> list[tuple[str, str]]:
-            return [(m["to"], m["text"]) for m in server.sms_outbox()]
-
-        return self_test(factory, accounts, outbox)
-    finally:
-        server.stop()  # type: ignore[attr-defined]
+        return self_test(demo.factory, demo.accounts, demo.outbox)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -337,6 +343,7 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    logging.getLogger("alembic").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     if args.self_test:
         return cmd_self_test(args)
     func = getattr(args, "func", None)
