@@ -14,7 +14,6 @@ import re
 import sys
 import tempfile
 import threading
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -39,7 +38,7 @@ from PySide6.QtWidgets import (
 from kiosk.config import Config
 from kiosk.ui.context import UiContext
 from kiosk.ui.printer import QtPrinter
-from kiosk.ui.tasks import TaskRunner
+from kiosk.ui.tasks import TaskRunner, pump_until
 from kiosk.ui.widgets import button, label
 from kiosk.ui.window import KioskWindow
 
@@ -273,12 +272,11 @@ class SelfTestFailed(Exception):
 
 def _wait_until(app: QApplication, predicate: Callable[[], bool], what: str,
                 timeout_s: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        app.processEvents()
-        if time.monotonic() > deadline:
-            raise SelfTestFailed(f"timed out waiting for {what}")
-        time.sleep(0.01)
+    """Run the event loop until ``predicate()``; a ``QEventLoop``, not a
+    ``processEvents()`` spin (see :func:`kiosk.ui.tasks.pump_until`)."""
+    del app
+    if not pump_until(predicate, int(timeout_s * 1000), interval_ms=10):
+        raise SelfTestFailed(f"timed out waiting for {what}")
 
 
 def self_test(services_factory: ServicesFactory,

@@ -201,20 +201,73 @@ class TaskRunner(QObject):
         return wanted
 
 
-def wait_for_tasks(runner: TaskRunner, process: Callable[[], None], msecs: int = 10_000) -> None:
-    """For tests: wait for the pool, then pump events until every result is delivered.
+def pump_until(predicate: Callable[[], bool], timeout_ms: int, interval_ms: int = 1,
+               at_least_once: bool = False) -> bool:
+    """Run a nested ``QEventLoop`` until ``predicate()`` holds; False on timeout.
 
-    ``process`` is e.g. ``QApplication.processEvents``. Queued tasks that a cancel
-    dropped never report, so only tasks of the current generation are awaited.
+    Never a ``processEvents()`` spin: with PySide6 6.12 on Python 3.11 every
+    ``processEvents()`` call drops a reference to ``None``, and some ten thousand calls
+    abort the process (``none_dealloc``). One event loop with a polling timer does not.
+    ``at_least_once`` runs one pass of the loop even when the predicate already holds
+    (so that results already queued are delivered). An exception raised by the
+    predicate ends the wait and is raised here.
     """
     import time
 
-    deadline = time.monotonic() + msecs / 1000
-    while True:
-        runner.wait(max(1, int((deadline - time.monotonic()) * 1000)))
-        process()
-        if not runner._current_pending() and runner.active_threads == 0:
-            return
-        if time.monotonic() > deadline:
-            raise TimeoutError("background tasks did not finish")
-        time.sleep(0.001)
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    if not at_least_once and predicate():
+        return True
+    deadline = time.monotonic() + timeout_ms / 1000
+    loop = QEventLoop()
+    outcome: list[object] = []
+
+    def check() -> None:
+        try:
+            if predicate():
+                outcome.append(True)
+            elif time.monotonic() > deadline:
+                outcome.append(False)
+        except Exception as err:  # the loop must end whatever the predicate does
+            outcome.append(err)
+        if outcome:
+            loop.quit()
+
+    poll = QTimer()
+    poll.setInterval(max(0, interval_ms))
+    poll.timeout.connect(check)
+    poll.start()
+    try:
+        loop.exec()
+    finally:
+        poll.stop()
+        poll.timeout.disconnect(check)
+    result = outcome[0] if outcome else False
+    if isinstance(result, BaseException):
+        raise result
+    return bool(result)
+
+
+def wait_for_tasks(runner: TaskRunner, process: Callable[[], None] | None = None,
+                   msecs: int = 10_000) -> None:
+    """For tests: run the event loop until every result of the current generation has
+    been delivered (callbacks that submit more work are waited for too).
+
+    ``process`` is accepted for old callers and ignored: the wait is a ``QEventLoop``
+    (see :func:`pump_until`), never a ``processEvents()`` loop. Queued tasks that a
+    cancel dropped never report, so only tasks of the current generation are awaited.
+    Raises ``TimeoutError`` after ``msecs``.
+    """
+    del process
+
+    def idle() -> bool:
+        return not runner._current_pending() and runner.active_threads == 0
+
+    if not pump_until(idle, msecs, interval_ms=1, at_least_once=True):
+        raise TimeoutError("background tasks did not finish")
+
+
+def flush_events(msecs: int = 1000) -> None:
+    """One pass of a ``QEventLoop``: posted events, queued results and ``deleteLater``.
+    The safe replacement for a lone ``processEvents()`` (see :func:`pump_until`)."""
+    pump_until(lambda: True, msecs, interval_ms=0, at_least_once=True)

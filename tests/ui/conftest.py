@@ -32,7 +32,7 @@ from kiosk.services.ports import EmrSnapshot
 from kiosk.services.staff import hash_pin
 from kiosk.ui.context import UiContext
 from kiosk.ui.printer import QtPrinter
-from kiosk.ui.tasks import live_runners, wait_for_tasks
+from kiosk.ui.tasks import flush_events, live_runners, wait_for_tasks
 from kiosk.ui.window import KioskWindow
 from tests.fakes import (
     FakeAccount,
@@ -150,7 +150,7 @@ class Kiosk:
         return self.window.screens
 
     def settle(self) -> None:
-        wait_for_tasks(self.ctx.runner, QApplication.processEvents)
+        wait_for_tasks(self.ctx.runner)
 
     def name(self) -> str:
         return self.window.current_name()
@@ -187,7 +187,7 @@ def kiosk(env: Env, qtbot) -> Iterator[Kiosk]:
     k.window.shutdown()
     k.window.hide()
     k.window.deleteLater()
-    QApplication.processEvents()
+    flush_events()
 
 
 def _active_timers() -> list[str]:
@@ -205,7 +205,7 @@ def no_leftovers(qapp: QApplication) -> Iterator[None]:
     """Fail a test that leaves a Python thread, a pool task or a QTimer running."""
     threads_before = {t.ident for t in threading.enumerate()}
     yield
-    QApplication.processEvents()
+    flush_events()
     busy = [r for r in live_runners() if r.pending or r.active_threads]
     timers = _active_timers()
     extra = [t.name for t in threading.enumerate()
@@ -217,7 +217,7 @@ def no_leftovers(qapp: QApplication) -> Iterator[None]:
     for top in QApplication.topLevelWidgets():
         top.hide()
         top.deleteLater()
-    QApplication.processEvents()
+    flush_events()
     assert not busy, f"task runner still busy: {busy}"
     assert not timers, f"timers still running: {timers}"
     assert not extra, f"threads still running: {extra}"

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from kiosk.domain.documents import DocKind
 from kiosk.services.ports import AccountLevel
+from kiosk.ui.tasks import flush_events
 from tests.fakes import FakeAccount
 from tests.ui.conftest import LOGIN, PIN, Kiosk, make_env
 
@@ -126,7 +127,7 @@ VARIANTS: list[tuple[str, str, str, tuple[str, ...]]] = [
 
 
 def render(out: Path, full: bool = False, only: set[str] | None = None) -> list[Path]:
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = QApplication.instance() or QApplication(sys.argv[:1])  # noqa: F841 - kept alive
     written = []
     for language, look, orientation, names in VARIANTS:
         for name in names:
@@ -139,15 +140,15 @@ def render(out: Path, full: bool = False, only: set[str] | None = None) -> list[
                 k.window.set_high_contrast(look == "contrast")
                 k.window.sign_out()
                 k.window.resize(*SIZES[orientation])
-                app.processEvents()
+                flush_events()
                 SCREENS[name](k)
                 k.settle()
-                app.processEvents()
+                flush_events()
                 image = k.window.grab().toImage()
                 k.window.shutdown()
                 k.window.hide()
                 k.window.deleteLater()
-                app.processEvents()
+                flush_events()
             if not full:
                 image = image.scaled(image.width() // 2, image.height() // 2,
                                      Qt.AspectRatioMode.KeepAspectRatio,

@@ -59,11 +59,10 @@ def test_demo_phone_lists_accounts_and_codes(kiosk: Kiosk) -> None:
     try:
         kiosk.sign_in_to_code()
         phone.poll()
-        from PySide6.QtWidgets import QApplication
 
         from kiosk.ui.tasks import wait_for_tasks
 
-        wait_for_tasks(phone._runner, QApplication.processEvents)
+        wait_for_tasks(phone._runner)
         assert kiosk.env.sms.last_code() in phone.sms.text()
     finally:
         phone.stop()

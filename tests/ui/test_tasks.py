@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 
 import pytest
-from PySide6.QtWidgets import QApplication
 
 from kiosk.services.errors import WrongCode
-from kiosk.ui.tasks import TaskRunner, wait_for_tasks
+from kiosk.ui.tasks import TaskRunner, flush_events, pump_until, wait_for_tasks
 
 pytestmark = pytest.mark.ui
 
@@ -28,7 +28,7 @@ def test_result_arrives_on_gui_thread(qtbot) -> None:
         seen["callback"] = threading.current_thread() is threading.main_thread()
 
     runner.submit(work, on_done=done)
-    wait_for_tasks(runner, QApplication.processEvents)
+    wait_for_tasks(runner)
     assert seen == {"worker": False, "result": "ok", "callback": True}
     runner.shutdown()
 
@@ -41,7 +41,7 @@ def test_errors_come_back_as_values(qtbot) -> None:
         raise WrongCode(3)
 
     runner.submit(work, on_error=errors.append)
-    wait_for_tasks(runner, QApplication.processEvents)
+    wait_for_tasks(runner)
     assert isinstance(errors[0], WrongCode)
     runner.shutdown()
 
@@ -57,7 +57,30 @@ def test_cancel_ignores_late_results(qtbot) -> None:
     runner.cancel_all()
     gate.set()
     runner.submit(lambda: "fresh", on_done=got.append)
-    wait_for_tasks(runner, QApplication.processEvents)
+    wait_for_tasks(runner)
     assert got == ["fresh"]
     runner.shutdown()
     assert runner.pending == 0
+
+
+def test_waits_run_an_event_loop_not_process_events(qtbot) -> None:
+    """PySide6 6.12 on Python 3.11: each processEvents() drops a reference to None and
+    ~10,000 calls abort the process. The waits must not lose references to None."""
+    before = sys.getrefcount(None)
+    runner = TaskRunner()
+    for _ in range(300):
+        flush_events()
+        wait_for_tasks(runner)
+    assert sys.getrefcount(None) > before - 100
+    runner.shutdown()
+
+
+def test_pump_until_times_out_and_raises_what_the_predicate_raised(qtbot) -> None:
+    assert pump_until(lambda: False, 30) is False
+    assert pump_until(lambda: True, 30) is True
+
+    def broken() -> bool:
+        raise ValueError("predicate")
+
+    with pytest.raises(ValueError, match="predicate"):
+        pump_until(broken, 1000)
