@@ -35,7 +35,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.config import Config
 from kiosk.ui.context import UiContext
 from kiosk.ui.printer import QtPrinter
 from kiosk.ui.tasks import TaskRunner, pump_until
@@ -44,6 +43,7 @@ from kiosk.ui.window import KioskWindow
 
 if TYPE_CHECKING:
     from kiosk.app import Services
+    from kiosk.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +137,8 @@ def run_kiosk(config: Config, windowed: bool = False) -> int:
     window = KioskWindow(ctx, kiosk_mode=config.kiosk.fullscreen and not windowed)
     install_error_handlers(window)
     window.show_for_mode()
-    app.processEvents()  # paint Welcome before anything heavy is imported
+    app.processEvents()  # paint Welcome before anything heavy is imported (one call)
+    window.build_rest_later()  # the other screens, one per pass, after the first paint
 
     def build() -> Services:
         from kiosk.app import build_services
@@ -224,6 +225,8 @@ def run_demo(services_factory: ServicesFactory,
              sms_outbox: Callable[[], list[tuple[str, str]]],
              config: Config | None = None) -> int:
     """The kiosk in a window with the demo phone beside it (README's `kiosk demo`)."""
+    from kiosk.config import Config
+
     app = application()
     cfg = config or Config()
     if config is None or not cfg.print.printer:
@@ -245,6 +248,7 @@ def run_demo(services_factory: ServicesFactory,
     frame.resize(1280 + 420, 1000)
     frame.show()
     app.processEvents()
+    window.build_rest_later()
 
     def adopt(services: object) -> None:
         from kiosk.app import Services
@@ -291,6 +295,8 @@ def self_test(services_factory: ServicesFactory,
     if not demo_accounts or sms_outbox is None:
         print("self-test: needs a demo account and the SMS outbox", file=sys.stderr)
         return 2
+    from kiosk.config import Config
+
     app = application()
     folder = Path(tempfile.mkdtemp(prefix="kiosk-selftest-"))
     ctx = _make_context(Config(), f"pdf:{folder}")

@@ -12,23 +12,18 @@ the session's files: :meth:`QtPrinter.remove_files` deletes them at sign-out (R-
 from __future__ import annotations
 
 import logging
-import secrets
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QMarginsF, QRectF, QSizeF, Qt
-from PySide6.QtGui import (
-    QAbstractTextDocumentLayout,
-    QFont,
-    QPageLayout,
-    QPageSize,
-    QPainter,
-    QTextDocument,
-)
-from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
+# Qt's printing and text-layout classes are imported inside the functions that use them:
+# the kiosk makes its QtPrinter before the Welcome screen paints, and QtPrintSupport
+# alone costs ~100 ms to import.
+if TYPE_CHECKING:
+    from PySide6.QtGui import QPageLayout
+    from PySide6.QtPrintSupport import QPrinter
 
-from kiosk.services.errors import PrinterError
-from kiosk.services.printing import PrintJob
+    from kiosk.services.printing import PrintJob
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +32,9 @@ FOOTER_MM = 10.0
 
 def page_layout(paper: str) -> QPageLayout:
     """A4 with 15 mm margins, or an 80 mm roll (one long page per A4 height)."""
+    from PySide6.QtCore import QMarginsF, QSizeF
+    from PySide6.QtGui import QPageLayout, QPageSize
+
     if paper == "roll80":
         size = QPageSize(QSizeF(80, 297), QPageSize.Unit.Millimeter, "Roll 80 mm")
         margins = QMarginsF(4, 4, 4, 4)
@@ -49,6 +47,11 @@ def page_layout(paper: str) -> QPageLayout:
 
 def render(job: PrintJob, printer: QPrinter, paper: str = "A4") -> int:
     """Paint ``job`` on ``printer`` page by page; returns the page count."""
+    from PySide6.QtCore import QRectF, QSizeF, Qt
+    from PySide6.QtGui import QAbstractTextDocumentLayout, QFont, QPainter, QTextDocument
+
+    from kiosk.services.errors import PrinterError
+
     doc = QTextDocument()
     doc.setDocumentMargin(0)
     doc.setDefaultFont(QFont("DejaVu Sans", 9 if paper == "roll80" else 11))
@@ -100,6 +103,8 @@ class QtPrinter:
 
     def available(self) -> bool:
         """For the staff panel: is there somewhere to print to?"""
+        from PySide6.QtPrintSupport import QPrinterInfo
+
         if self.target.startswith("pdf:"):
             return Path(self.target[4:]).is_dir()
         if self.target:
@@ -107,6 +112,12 @@ class QtPrinter:
         return not QPrinterInfo.defaultPrinter().isNull()
 
     def _printer(self) -> QPrinter:
+        import secrets
+
+        from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
+
+        from kiosk.services.errors import PrinterError
+
         if self.target.startswith("pdf:"):
             folder = Path(self.target[4:])
             if not folder.is_dir():
@@ -128,6 +139,10 @@ class QtPrinter:
         return printer
 
     def print_job(self, job: PrintJob) -> None:
+        from PySide6.QtPrintSupport import QPrinter
+
+        from kiosk.services.errors import PrinterError
+
         printer = self._printer()
         try:
             render(job, printer, self.paper)

@@ -87,12 +87,15 @@ def row(*widgets: QWidget, stretch_first: bool = False) -> QHBoxLayout:
 class QrWidget(QWidget):
     """A QR code drawn square by square from qrcode's matrix (no Pillow, no files).
 
+    The matrix (and the ``qrcode`` import) is computed on the first paint, not when the
+    payload is set: a screen holding a QR code costs nothing until it is shown.
+
     Signals: none.
     """
 
     def __init__(self, payload: str = "", side: int = 300, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._matrix: list[list[bool]] = []
+        self._matrix: list[list[bool]] | None = []
         self._side = side
         self.setMinimumSize(side, side)
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
@@ -100,9 +103,14 @@ class QrWidget(QWidget):
 
     def set_payload(self, payload: str) -> None:
         self.payload = payload
-        self._matrix = qr_matrix(payload) if payload else []
+        self._matrix = None if payload else []  # None: not computed yet
         self.setAccessibleName(QCoreApplication.translate("QrWidget", "QR-код"))
         self.update()
+
+    def matrix(self) -> list[list[bool]]:
+        if self._matrix is None:
+            self._matrix = qr_matrix(self.payload)
+        return self._matrix
 
     def sizeHint(self) -> QSize:
         return QSize(self._side, self._side)
@@ -110,13 +118,14 @@ class QrWidget(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor("white"))
-        if self._matrix:
-            n = len(self._matrix)
+        matrix = self.matrix()
+        if matrix:
+            n = len(matrix)
             cell = min(self.width(), self.height()) / n
             x0 = (self.width() - cell * n) / 2
             y0 = (self.height() - cell * n) / 2
             black = QColor("black")
-            for y, line in enumerate(self._matrix):
+            for y, line in enumerate(matrix):
                 for x, dark in enumerate(line):
                     if dark:
                         painter.fillRect(QRectF(x0 + x * cell, y0 + y * cell, cell + 0.5,

@@ -12,10 +12,11 @@ field by field means a screen added later cannot forget to wipe itself.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QAbstractItemModel, Qt, Signal
+from PySide6.QtCore import QAbstractItemModel, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -30,22 +31,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.domain.moscow import moscow_date
-from kiosk.services.errors import AccountBlocked, CodeExpired
-from kiosk.ui.booking import BookingScreen
-from kiosk.ui.code import BlockedScreen, CodeScreen
 from kiosk.ui.context import UiContext
-from kiosk.ui.credentials import CredentialsScreen
-from kiosk.ui.document import DocumentScreen
-from kiosk.ui.emr import EmrScreen
 from kiosk.ui.idle import IdleWatcher
-from kiosk.ui.messages import Next, message_for
-from kiosk.ui.picker import PickerScreen
-from kiosk.ui.preview import PreviewScreen
-from kiosk.ui.staff import StaffScreen
 from kiosk.ui.style import style_sheet
-from kiosk.ui.support import SupportScreen
-from kiosk.ui.texts import mmss
 from kiosk.ui.welcome import WelcomeScreen
 from kiosk.ui.widgets import LogoLabel, Overlay
 
@@ -54,6 +42,15 @@ if TYPE_CHECKING:
     from kiosk.services.session import Session
     from kiosk.services.signin import Attempt
     from kiosk.services.views import DocumentView, EmrCard
+    from kiosk.ui.booking import BookingScreen
+    from kiosk.ui.code import BlockedScreen, CodeScreen
+    from kiosk.ui.credentials import CredentialsScreen
+    from kiosk.ui.document import DocumentScreen
+    from kiosk.ui.emr import EmrScreen
+    from kiosk.ui.picker import PickerScreen
+    from kiosk.ui.preview import PreviewScreen
+    from kiosk.ui.staff import StaffScreen
+    from kiosk.ui.support import SupportScreen
 
 log = logging.getLogger(__name__)
 
@@ -84,26 +81,158 @@ def scrub(root: QWidget) -> None:
         w.setAccessibleName("")
 
 
-class Screens:
-    """The set of screen widgets; rebuilt as a whole at sign-out and language change."""
+def _credentials(ctx: UiContext) -> QWidget:
+    from kiosk.ui.credentials import CredentialsScreen
 
-    def __init__(self, ctx: UiContext) -> None:
-        cfg = ctx.config
+    return CredentialsScreen(ctx)
+
+
+def _code(ctx: UiContext) -> QWidget:
+    from kiosk.ui.code import CodeScreen
+
+    return CodeScreen(ctx)
+
+
+def _blocked(ctx: UiContext) -> QWidget:
+    from kiosk.ui.code import BlockedScreen
+
+    return BlockedScreen()
+
+
+def _picker(ctx: UiContext) -> QWidget:
+    from kiosk.ui.picker import PickerScreen
+
+    return PickerScreen()
+
+
+def _emr(ctx: UiContext) -> QWidget:
+    from kiosk.ui.emr import EmrScreen
+
+    return EmrScreen(ctx)
+
+
+def _document(ctx: UiContext) -> QWidget:
+    from kiosk.ui.document import DocumentScreen
+
+    return DocumentScreen()
+
+
+def _preview(ctx: UiContext) -> QWidget:
+    from kiosk.ui.preview import PreviewScreen
+
+    return PreviewScreen(ctx.config.print.paper)
+
+
+def _booking(ctx: UiContext) -> QWidget:
+    from kiosk.ui.booking import BookingScreen
+
+    return BookingScreen(ctx.config.portal.booking_url)
+
+
+def _support(ctx: UiContext) -> QWidget:
+    from kiosk.ui.support import SupportScreen
+
+    return SupportScreen(ctx, ctx.config.portal.support_url)
+
+
+def _staff(ctx: UiContext) -> QWidget:
+    from kiosk.ui.staff import StaffScreen
+
+    return StaffScreen(ctx)
+
+
+#: Every screen but Welcome, in the order the idle-time build makes them (the patient's
+#: path first). Each module is imported only when its screen is first built.
+FACTORIES: dict[str, Callable[[UiContext], QWidget]] = {
+    "credentials": _credentials, "code": _code, "picker": _picker, "emr": _emr,
+    "document": _document, "preview": _preview, "blocked": _blocked,
+    "booking": _booking, "support": _support, "staff": _staff,
+}
+ORDER = ("welcome", "credentials", "code", "blocked", "picker", "emr", "document",
+         "preview", "booking", "support", "staff")
+
+
+class Screens:
+    """The set of screen widgets; rebuilt as a whole at sign-out and language change.
+
+    Only Welcome is built up front (it is what a fresh kiosk paints first); every other
+    screen is built the first time it is asked for (or in idle time, see
+    :meth:`KioskWindow.build_rest_later`), and ``adopt(name, widget)`` wires it into the
+    window. A fresh ``Screens`` after sign-out starts empty again, so a lazily built
+    screen is wiped and rebuilt like every other one.
+    """
+
+    def __init__(self, ctx: UiContext, adopt: Callable[[str, QWidget], None]) -> None:
+        self._ctx = ctx
+        self._adopt = adopt
+        self._built: dict[str, QWidget] = {}
         self.welcome = WelcomeScreen(ctx.languages.current, ctx.large_text, ctx.high_contrast)
-        self.credentials = CredentialsScreen(ctx)
-        self.code = CodeScreen(ctx)
-        self.blocked = BlockedScreen()
-        self.picker = PickerScreen()
-        self.emr = EmrScreen(ctx)
-        self.document = DocumentScreen()
-        self.preview = PreviewScreen(cfg.print.paper)
-        self.booking = BookingScreen(cfg.portal.booking_url)
-        self.support = SupportScreen(ctx, cfg.portal.support_url)
-        self.staff = StaffScreen(ctx)
+        self._built["welcome"] = self.welcome
+        adopt("welcome", self.welcome)
+
+    def get(self, name: str) -> QWidget:
+        """The screen called ``name``, built now if it does not exist yet."""
+        widget = self._built.get(name)
+        if widget is None:
+            widget = FACTORIES[name](self._ctx)
+            self._built[name] = widget
+            self._adopt(name, widget)
+        return widget
+
+    def peek(self, name: str) -> QWidget | None:
+        """The screen if it was built; never builds one."""
+        return self._built.get(name)
+
+    def missing(self) -> list[str]:
+        return [n for n in ORDER if n not in self._built]
+
+    def build_all(self) -> None:
+        for name in self.missing():
+            self.get(name)
 
     def all(self) -> list[QWidget]:
-        return [self.welcome, self.credentials, self.code, self.blocked, self.picker, self.emr,
-                self.document, self.preview, self.booking, self.support, self.staff]
+        """The screens built so far (the others hold nothing to wipe)."""
+        return [self._built[n] for n in ORDER if n in self._built]
+
+    @property
+    def credentials(self) -> CredentialsScreen:
+        return self.get("credentials")  # type: ignore[return-value]
+
+    @property
+    def code(self) -> CodeScreen:
+        return self.get("code")  # type: ignore[return-value]
+
+    @property
+    def blocked(self) -> BlockedScreen:
+        return self.get("blocked")  # type: ignore[return-value]
+
+    @property
+    def picker(self) -> PickerScreen:
+        return self.get("picker")  # type: ignore[return-value]
+
+    @property
+    def emr(self) -> EmrScreen:
+        return self.get("emr")  # type: ignore[return-value]
+
+    @property
+    def document(self) -> DocumentScreen:
+        return self.get("document")  # type: ignore[return-value]
+
+    @property
+    def preview(self) -> PreviewScreen:
+        return self.get("preview")  # type: ignore[return-value]
+
+    @property
+    def booking(self) -> BookingScreen:
+        return self.get("booking")  # type: ignore[return-value]
+
+    @property
+    def support(self) -> SupportScreen:
+        return self.get("support")  # type: ignore[return-value]
+
+    @property
+    def staff(self) -> StaffScreen:
+        return self.get("staff")  # type: ignore[return-value]
 
 
 def _log_only(err: object) -> None:
@@ -123,11 +252,21 @@ class KioskWindow(QMainWindow):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        # Window flags once, before any child exists: setting them later re-creates the
+        # native window and re-polishes every widget.
         self.kiosk_mode = kiosk_mode
+        self.setWindowFlags(self._flags(kiosk_mode))
         self._pending_sign_in = False
         self._return_to: QWidget | None = None
         self._print_return: QWidget | None = None
+        self._prebuild = False
+        self._prebuild_timer = QTimer(self)
+        self._prebuild_timer.setObjectName("prebuild")
+        self._prebuild_timer.setSingleShot(True)
+        self._prebuild_timer.setInterval(0)
+        self._prebuild_timer.timeout.connect(self._build_next)
         self.setWindowTitle(self.tr("Личный кабинет пациента"))
+        self.apply_style()
         self.stack = QStackedWidget()
         self.setCentralWidget(self.stack)
         self.overlay = Overlay(self)
@@ -142,82 +281,134 @@ class KioskWindow(QMainWindow):
         staff_key.activated.connect(self.open_staff)
         ctx.error.connect(self.handle_error)
         ctx.services_ready.connect(self._services_ready)
-        self.screens = self._build()
-        self.apply_style()
-        self.set_kiosk_mode(kiosk_mode)
+        self.screens = Screens(ctx, self._adopt)
         self._show(self.screens.welcome)
         if ctx.services is None:
             self.screens.welcome.set_busy(self.tr("Киоск запускается…"))
 
     # ------------------------------------------------------------------ building
 
-    def _build(self) -> Screens:
-        s = Screens(self.ctx)
+    def _adopt(self, name: str, w: QWidget) -> None:
+        """Wire a newly built screen into the window (called once per screen and set)."""
         ignored = QSizePolicy.Policy.Ignored
-        for w in s.all():
-            w.setSizePolicy(ignored, ignored)
-            self.stack.addWidget(w)
-        for w in s.all():
-            for field in w.findChildren(QLineEdit) + w.findChildren(QPlainTextEdit):
-                # No copy/paste menu: nothing to carry away, nothing to escape to (R-KSK-4).
-                field.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
-            for logo in w.findChildren(LogoLabel):
-                logo.long_pressed.connect(self.open_staff)
-        w = s.welcome
+        w.setSizePolicy(ignored, ignored)
+        self.stack.addWidget(w)
+        for field in w.findChildren(QLineEdit) + w.findChildren(QPlainTextEdit):
+            # No copy/paste menu: nothing to carry away, nothing to escape to (R-KSK-4).
+            field.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
+        for logo in w.findChildren(LogoLabel):
+            logo.long_pressed.connect(self.open_staff)
+        wire = getattr(self, f"_wire_{name}", None)
+        if wire is not None:
+            wire(w)
+
+    def _wire_welcome(self, w: WelcomeScreen) -> None:
         w.sign_in.connect(self.start_sign_in)
         w.booking.connect(lambda: self._open_aside(self.screens.booking))
         w.support.connect(lambda: self._open_aside(self.screens.support))
         w.language.connect(self.set_language)
         w.large_text.connect(self.set_large_text)
         w.high_contrast.connect(self.set_high_contrast)
-        s.credentials.attempt_started.connect(self._attempt_started)
-        s.credentials.back.connect(self.sign_out)
-        s.code.signed_in.connect(self._signed_in)
-        s.code.expired.connect(lambda: self.handle_error(CodeExpired()))
-        s.code.cancel.connect(self.sign_out)
-        s.blocked.home.connect(self.sign_out)
-        s.picker.chosen.connect(self.open_emr)
-        s.picker.sign_out.connect(self.sign_out)
-        s.emr.open_document.connect(self.open_document)
-        s.emr.print_documents.connect(self.prepare_print)
-        s.emr.switch_emr.connect(self.show_picker)
-        s.emr.sign_out.connect(self.sign_out)
-        s.emr.booking.connect(lambda: self._open_aside(self.screens.booking))
-        s.emr.support.connect(lambda: self._open_aside(self.screens.support))
-        s.document.back.connect(lambda: self._show(self.screens.emr))
-        s.document.print_document.connect(lambda d: self.prepare_print([d]))
-        s.preview.print_now.connect(self.print_now)
-        s.preview.cancel.connect(self._leave_preview)
-        s.booking.back.connect(self._back_aside)
-        s.support.back.connect(self._back_aside)
-        s.staff.closed.connect(self.sign_out)
-        s.staff.language.connect(lambda lang: self.set_language(lang, keep_staff=True))
-        s.staff.large_text.connect(self.set_large_text)
-        s.staff.leave_kiosk.connect(lambda: self.set_kiosk_mode(False))
-        return s
+
+    def _wire_credentials(self, w: CredentialsScreen) -> None:
+        w.attempt_started.connect(self._attempt_started)
+        w.back.connect(self.sign_out)
+
+    def _wire_code(self, w: CodeScreen) -> None:
+        w.signed_in.connect(self._signed_in)
+        w.expired.connect(self._code_expired)
+        w.cancel.connect(self.sign_out)
+
+    def _wire_blocked(self, w: BlockedScreen) -> None:
+        w.home.connect(self.sign_out)
+
+    def _wire_picker(self, w: PickerScreen) -> None:
+        w.chosen.connect(self.open_emr)
+        w.sign_out.connect(self.sign_out)
+
+    def _wire_emr(self, w: EmrScreen) -> None:
+        w.open_document.connect(self.open_document)
+        w.print_documents.connect(self.prepare_print)
+        w.switch_emr.connect(self.show_picker)
+        w.sign_out.connect(self.sign_out)
+        w.booking.connect(lambda: self._open_aside(self.screens.booking))
+        w.support.connect(lambda: self._open_aside(self.screens.support))
+
+    def _wire_document(self, w: DocumentScreen) -> None:
+        w.back.connect(lambda: self._show(self.screens.emr))
+        w.print_document.connect(lambda d: self.prepare_print([d]))
+
+    def _wire_preview(self, w: PreviewScreen) -> None:
+        w.print_now.connect(self.print_now)
+        w.cancel.connect(self._leave_preview)
+
+    def _wire_booking(self, w: BookingScreen) -> None:
+        w.back.connect(self._back_aside)
+
+    def _wire_support(self, w: SupportScreen) -> None:
+        w.back.connect(self._back_aside)
+
+    def _wire_staff(self, w: StaffScreen) -> None:
+        w.closed.connect(self.sign_out)
+        w.language.connect(lambda lang: self.set_language(lang, keep_staff=True))
+        w.large_text.connect(self.set_large_text)
+        w.leave_kiosk.connect(lambda: self.set_kiosk_mode(False))
+
+    def _stop_code(self) -> None:
+        code = self.screens.peek("code")
+        if code is not None:
+            code.stop()  # type: ignore[attr-defined]
+
+    def _code_expired(self) -> None:
+        from kiosk.services.errors import CodeExpired
+
+        self.handle_error(CodeExpired())
+
+    def build_rest_later(self) -> None:
+        """Build the screens not built yet one per event-loop pass, in idle time after
+        the first paint (and again after every sign-out), so that the first tap on a
+        screen does not wait for it. Without this, screens are built on first use."""
+        self._prebuild = True
+        self._prebuild_timer.start()
+
+    def _build_next(self) -> None:
+        missing = self.screens.missing()
+        if not missing:
+            return
+        self.screens.get(missing[0])
+        if len(missing) > 1:
+            self._prebuild_timer.start()
 
     def _rebuild(self) -> None:
         old = self.screens
-        self.screens = self._build()
+        self.screens = Screens(self.ctx, self._adopt)
         for w in old.all():
             scrub(w)
             self.stack.removeWidget(w)
             w.hide()
             w.deleteLater()
+        if self._prebuild:
+            self._prebuild_timer.start()
 
     def apply_style(self) -> None:
         self.setStyleSheet(style_sheet(self.ctx.large_text, self.ctx.high_contrast))
 
     # ------------------------------------------------------------------ kiosk mode
 
+    @staticmethod
+    def _flags(kiosk_mode: bool) -> Qt.WindowType:
+        flags = Qt.WindowType.Window
+        if kiosk_mode:
+            flags |= Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint
+        return flags
+
     def set_kiosk_mode(self, on: bool) -> None:
         """Frameless full screen on top (R-KSK-4), or an ordinary window for development."""
         was_visible = self.isVisible()
         self.kiosk_mode = on
-        flags = Qt.WindowType.Window
-        if on:
-            flags |= Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint
-        self.setWindowFlags(flags)
+        flags = self._flags(on)
+        if self.windowFlags() != flags:
+            self.setWindowFlags(flags)
         if was_visible:
             self.show_for_mode()
 
@@ -237,7 +428,7 @@ class KioskWindow(QMainWindow):
     def shutdown(self) -> None:
         """Application exit: stop timers and workers, wipe, and join the pool."""
         self.idle.stop()
-        self.screens.code.stop()
+        self._stop_code()
         self.ctx.runner.shutdown()
         self._wipe_state(audit=False)
         for w in self.screens.all():
@@ -324,7 +515,7 @@ class KioskWindow(QMainWindow):
         def cards_done(cards: object) -> None:
             self._set_cards(cards)
             card = self.ctx.state.card()
-            if card is None or self.current() not in (self.screens.emr, self.screens.document):
+            if card is None or self.current_name() not in ("emr", "document"):
                 return
             if emr_id in refreshed and not self.screens.emr.chosen_ids():
                 self.screens.emr.load(session, card)
@@ -339,14 +530,19 @@ class KioskWindow(QMainWindow):
             self.sign_out()
             return
         self.ctx.state.emr_id = None
-        self.screens.emr.wipe_models()
-        self.screens.document.wipe()
+        emr, document = self.screens.peek("emr"), self.screens.peek("document")
+        if emr is not None:
+            emr.wipe_models()  # type: ignore[attr-defined]
+        if document is not None:
+            document.wipe()  # type: ignore[attr-defined]
         self.screens.picker.show_message(message)
         self.screens.picker.set_loading()
         self._show(self.screens.picker)
         self.ctx.call(self.ctx.svc.records.emrs, session, on_done=self._set_cards)
 
     def _set_cards(self, cards: object) -> None:
+        from kiosk.domain.moscow import moscow_date
+
         assert isinstance(cards, list)
         self.ctx.state.cards = cards
         now = self.ctx.svc.clock.now()
@@ -412,7 +608,9 @@ class KioskWindow(QMainWindow):
 
         def printed(_result: object) -> None:
             self.screens.preview.set_busy(False)
-            self.screens.emr.clear_checks()
+            emr = self.screens.peek("emr")
+            if emr is not None:
+                emr.clear_checks()  # type: ignore[attr-defined]
             self._leave_preview()
             self.overlay.show_message(self.tr(
                 "Готово. Заберите, пожалуйста, документы из принтера."))
@@ -433,18 +631,21 @@ class KioskWindow(QMainWindow):
 
     def handle_error(self, err: object) -> None:
         """Every error that reaches the window becomes a plain message (R-KSK-5)."""
+        from kiosk.services.errors import AccountBlocked
+        from kiosk.ui.messages import Next, message_for
+
         if not isinstance(err, BaseException):
             err = RuntimeError(repr(type(err)))
         portal = self.ctx.config.portal
         msg = message_for(err, portal.level_help_url, portal.access_request_url)
         if msg.next is Next.BLOCKED and isinstance(err, AccountBlocked):
             self.ctx.state.attempt = None
-            self.screens.code.stop()
+            self._stop_code()
             self.screens.blocked.show_until(err.until)
             self._show(self.screens.blocked)
         elif msg.next is Next.CREDENTIALS:
             self.ctx.state.attempt = None
-            self.screens.code.stop()
+            self._stop_code()
             self._show(self.screens.credentials)
             self.screens.credentials.show_error(msg.text)
         elif msg.next is Next.PICKER:
@@ -457,6 +658,8 @@ class KioskWindow(QMainWindow):
     # ------------------------------------------------------------------ idle
 
     def _idle_warning(self, seconds: int) -> None:
+        from kiosk.ui.texts import mmss
+
         self._idle_overlay = True
         self.overlay.show_message(
             self.tr("Вы ещё здесь? Через %1 сеанс завершится, а данные будут стёрты с экрана. "
@@ -494,7 +697,7 @@ class KioskWindow(QMainWindow):
     def sign_out(self, message: str = "") -> None:
         """R-KSK-2: wipe every screen, model, state, print file and the clipboard."""
         self.idle.stop()
-        self.screens.code.stop()
+        self._stop_code()
         self._idle_overlay = False
         self.overlay.dismiss()
         self._wipe_state()
@@ -512,7 +715,8 @@ class KioskWindow(QMainWindow):
     # ------------------------------------------------------------------ settings
 
     def set_language(self, language: str, keep_staff: bool = False) -> None:
-        staff_open = keep_staff and self.screens.staff.unlocked
+        staff = self.screens.peek("staff")
+        staff_open = keep_staff and staff is not None and bool(staff.unlocked)  # type: ignore[attr-defined]
         self.ctx.languages.set(language)
         self.setWindowTitle(self.tr("Личный кабинет пациента"))
         self.sign_out()
@@ -533,7 +737,7 @@ class KioskWindow(QMainWindow):
     def open_staff(self) -> None:
         """The staff gesture or Ctrl+Alt+S: the patient is signed out first (no medical
         data ever sits behind the panel)."""
-        if self.current() is self.screens.staff:
+        if self.current_name() == "staff":
             return
         self.sign_out()
         self._show(self.screens.staff)

@@ -109,6 +109,7 @@ def test_kiosk_mode_ignores_close_R_KSK_4(kiosk: Kiosk) -> None:
 def test_no_context_menus_on_fields_R_KSK_4(kiosk: Kiosk) -> None:
     from PySide6.QtWidgets import QLineEdit, QPlainTextEdit
 
+    kiosk.window.screens.build_all()  # screens are built lazily; every one is checked
     fields = kiosk.window.findChildren(QLineEdit) + kiosk.window.findChildren(QPlainTextEdit)
     assert fields
     assert all(f.contextMenuPolicy() == Qt.ContextMenuPolicy.NoContextMenu for f in fields)
