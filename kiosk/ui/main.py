@@ -1,44 +1,32 @@
-"""Entry points that ``kiosk/cli.py`` calls: the kiosk, the demo, and the self-test.
+"""Entry points that ``kiosk/cli.py`` calls: the kiosk, the demo, and the self-test
+(the last two live in :mod:`kiosk.ui.demo` and are re-exported here).
 
 Start-up order matters (PLATFORM.md): the Welcome screen is painted first, using Qt
 only; the service graph (SQLAlchemy, requests) is imported and built in a worker
-afterwards, so the patient never looks at a blank screen.
+afterwards, so the patient never looks at a blank screen. Only Welcome is built before
+that first paint; the other screens follow in idle time (``build_rest_later``).
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
-import re
 import sys
-import tempfile
 import threading
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QCoreApplication,
     QMessageLogContext,
-    Qt,
-    QTimer,
     QtMsgType,
     qInstallMessageHandler,
 )
-from PySide6.QtWidgets import (
-    QApplication,
-    QHBoxLayout,
-    QLabel,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QApplication
 
 from kiosk.ui.context import UiContext
 from kiosk.ui.printer import QtPrinter
-from kiosk.ui.tasks import TaskRunner, pump_until
-from kiosk.ui.widgets import button, label
 from kiosk.ui.window import KioskWindow
 
 if TYPE_CHECKING:
@@ -150,237 +138,17 @@ def run_kiosk(config: Config, windowed: bool = False) -> int:
     return int(app.exec())
 
 
-# ---------------------------------------------------------------- the demo
+# ---------------------------------------------------------------- the demo, the self-test
+
+#: Moved to :mod:`kiosk.ui.demo` so that the kiosk's start-up does not load them; still
+#: importable from here.
+_DEMO_NAMES = ("CODE", "DemoPhone", "run_demo", "SelfTestFailed", "self_test")
 
 
-CODE = re.compile(r"\b(\d{6})\b")
+def __getattr__(name: str) -> object:
+    if name in _DEMO_NAMES:
+        from kiosk.ui import demo
 
+        return getattr(demo, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-class DemoPhone(QWidget):
-    """The demo's "phone": test accounts to copy and the SMS codes the simulator received.
-
-    Polling the outbox runs in its own task runner, so a kiosk sign-out (which cancels
-    the kiosk's tasks) does not stop the phone.
-
-    Signals: none.
-    """
-
-    def __init__(self, window: KioskWindow, accounts: Sequence[tuple[str, str, str]],
-                 outbox: Callable[[], list[tuple[str, str]]],
-                 parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("screen")
-        self.setMinimumWidth(380)
-        self.setMaximumWidth(460)
-        self._window = window
-        self._outbox = outbox
-        self._runner = TaskRunner(self, max_threads=1)
-        box = QVBoxLayout(self)
-        box.setContentsMargins(16, 16, 16, 16)
-        box.addWidget(label(self.tr("Демо-телефон"), "title"))
-        box.addWidget(label(self.tr("Тестовые учётные записи (нажмите, чтобы подставить):"),
-                            "muted"))
-        for login, password, description in accounts:
-            b = button(f"{login}\n{description}", name="demoAccount")
-            b.setStyleSheet("text-align: left; padding: 8px; font-size: 16px;")
-            b.clicked.connect(lambda _=False, lo=login, pw=password: self._fill(lo, pw))
-            box.addWidget(b)
-        box.addWidget(label(self.tr("СМС:"), "subtitle"))
-        self.sms = QLabel()
-        self.sms.setObjectName("demoSms")
-        self.sms.setTextFormat(Qt.TextFormat.PlainText)
-        self.sms.setWordWrap(True)
-        self.sms.setAlignment(Qt.AlignmentFlag.AlignTop)
-        box.addWidget(self.sms, 1)
-        self._timer = QTimer(self)
-        self._timer.setInterval(700)
-        self._timer.timeout.connect(self.poll)
-        self._timer.start()
-
-    def _fill(self, login: str, password: str) -> None:
-        screen = self._window.screens.credentials
-        if self._window.current() is not screen:
-            self._window.start_sign_in()
-        screen.login.setText(login)
-        screen.password.setText(password)
-
-    def poll(self) -> None:
-        if self._runner.pending:
-            return
-        self._runner.submit(self._outbox, on_done=self._show,
-                            on_error=lambda err: log.warning("outbox poll failed: %s", err))
-
-    def _show(self, messages: object) -> None:
-        assert isinstance(messages, list)
-        lines = [f"{phone}: {text}" for phone, text in reversed(messages[-6:])]
-        self.sms.setText("\n\n".join(lines) or self.tr("Пока ничего не пришло."))
-
-    def stop(self) -> None:
-        self._timer.stop()
-        self._runner.shutdown()
-
-
-def run_demo(services_factory: ServicesFactory,
-             demo_accounts: list[tuple[str, str, str]],
-             sms_outbox: Callable[[], list[tuple[str, str]]],
-             config: Config | None = None) -> int:
-    """The kiosk in a window with the demo phone beside it (README's `kiosk demo`)."""
-    from kiosk.config import Config
-
-    app = application()
-    cfg = config or Config()
-    if config is None or not cfg.print.printer:
-        folder = Path(tempfile.mkdtemp(prefix="kiosk-demo-print-"))
-        ctx = _make_context(cfg, f"pdf:{folder}")
-    else:
-        ctx = _make_context(cfg)
-    frame = QWidget()
-    frame.setWindowTitle("ЛКП — демо")
-    row = QHBoxLayout(frame)
-    row.setContentsMargins(0, 0, 0, 0)
-    window = KioskWindow(ctx, kiosk_mode=False)
-    window.setWindowFlags(Qt.WindowType.Widget)
-    phone = DemoPhone(window, demo_accounts, sms_outbox)
-    phone.setStyleSheet(window.styleSheet())
-    row.addWidget(window, 1)
-    row.addWidget(phone)
-    install_error_handlers(window)
-    frame.resize(1280 + 420, 1000)
-    frame.show()
-    app.processEvents()
-    window.build_rest_later()
-
-    def adopt(services: object) -> None:
-        from kiosk.app import Services
-
-        assert isinstance(services, Services)
-        ctx.set_services(services)
-
-    ctx.runner.submit(services_factory, on_done=adopt,
-                      on_error=lambda err: window.screens.welcome.set_busy(str(type(err).__name__)))
-
-    def finish() -> None:
-        phone.stop()
-        _finish(window, ctx)
-
-    app.aboutToQuit.connect(finish)
-    return int(app.exec())
-
-
-# ---------------------------------------------------------------- the self-test
-
-
-class SelfTestFailed(Exception):
-    pass
-
-
-def _wait_until(app: QApplication, predicate: Callable[[], bool], what: str,
-                timeout_s: float = 20.0) -> None:
-    """Run the event loop until ``predicate()``; a ``QEventLoop``, not a
-    ``processEvents()`` spin (see :func:`kiosk.ui.tasks.pump_until`)."""
-    del app
-    if not pump_until(predicate, int(timeout_s * 1000), interval_ms=10):
-        raise SelfTestFailed(f"timed out waiting for {what}")
-
-
-def self_test(services_factory: ServicesFactory,
-              demo_accounts: Sequence[tuple[str, str, str]] = (),
-              sms_outbox: Callable[[], list[tuple[str, str]]] | None = None) -> int:
-    """Offscreen: sign-in → EMR → document → print-to-PDF → sign-out; 0 only if all worked.
-
-    Needs a test account and the simulator's SMS outbox to read the code from.
-    """
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    logging.basicConfig(level=logging.WARNING)
-    if not demo_accounts or sms_outbox is None:
-        print("self-test: needs a demo account and the SMS outbox", file=sys.stderr)
-        return 2
-    from kiosk.config import Config
-
-    app = application()
-    folder = Path(tempfile.mkdtemp(prefix="kiosk-selftest-"))
-    ctx = _make_context(Config(), f"pdf:{folder}")
-    window = KioskWindow(ctx, kiosk_mode=False)
-    window.resize(1280, 1024)
-    window.show()
-    login, password, _ = demo_accounts[0]
-    step = "start"
-    try:
-        step = "building the services"
-
-        def adopt(services: object) -> None:
-            ctx.set_services(services)  # type: ignore[arg-type]
-
-        ctx.runner.submit(services_factory, on_done=adopt,
-                          on_error=lambda err: log.error("services failed: %r", err))
-        _wait_until(app, lambda: ctx.services is not None, step, 60)
-        step = "credentials"
-        window.start_sign_in()
-        creds = window.screens.credentials
-        creds.login.setText(login)
-        creds.password.setText(password)
-        before = len(sms_outbox())
-        creds.submit()
-        _wait_until(app, lambda: window.current() is not window.screens.credentials
-                    or bool(creds.error.text()), "the code screen")
-        if window.current() is not window.screens.code:
-            raise SelfTestFailed(creds.error.text() or window.overlay.text.text())
-        step = "the SMS code"
-        _wait_until(app, lambda: len(sms_outbox()) > before, "the SMS")
-        match = CODE.search(sms_outbox()[-1][1])
-        if match is None:
-            raise SelfTestFailed("no code in the SMS")
-        window.screens.code.code.setText(match.group(1))
-        window.screens.code.submit()
-        _wait_until(app, lambda: bool(window.screens.picker.findChildren(QWidget, "emrCard")),
-                    "the EMR picker")
-        step = "the EMR"
-        card = window.screens.picker.findChildren(QWidget, "emrCard")[0]
-        window.open_emr(card.emr_id)  # type: ignore[attr-defined]
-        _wait_until(app, lambda: window.current() is window.screens.emr, "the EMR view")
-        emr = window.screens.emr
-        _wait_until(app, lambda: any(m.rowCount() for m in emr.models.values())
-                    or all(m.total == 0 for m in emr.models.values()), "the document list")
-        model = next((m for m in emr.models.values() if m.rowCount()), None)
-        if model is None:
-            for i in range(len(emr.models)):
-                emr.show_kind(i)
-                _wait_until(app, lambda: ctx.runner.pending == 0, "a list")
-            model = next((m for m in emr.models.values() if m.rowCount()), None)
-        if model is None:
-            raise SelfTestFailed("the EMR has no documents")
-        step = "the document"
-        doc_id = model.row(0).doc_id  # the list may reload when the sign-in refresh lands
-        window.open_document(doc_id)
-        _wait_until(app, lambda: window.current() is window.screens.document, "the document")
-        if not window.screens.document.text.toPlainText():
-            raise SelfTestFailed("the document has no text")
-        step = "printing"
-        window.prepare_print([doc_id])
-        _wait_until(app, lambda: window.screens.preview.job is not None, "the preview")
-        window.print_now()
-        printer = ctx.printer
-        assert isinstance(printer, QtPrinter)
-        _wait_until(app, lambda: window.current() is not window.screens.preview, "printing")
-        pdf = printer.last_file()
-        if pdf is None or not pdf.exists() or pdf.stat().st_size < 1000:
-            raise SelfTestFailed("no PDF was written")
-        step = "sign-out"
-        window.sign_out()
-        if pdf.exists():
-            raise SelfTestFailed("the print file outlived the session")
-        print("self-test: sign-in, EMR, document and print-to-PDF all worked")
-        return 0
-    except SelfTestFailed as err:
-        print(f"self-test failed at {step}: {err}", file=sys.stderr)
-        return 1
-    except Exception as err:
-        log.error("self-test crashed at %s", step, exc_info=err)
-        print(f"self-test failed at {step}: {type(err).__name__}", file=sys.stderr)
-        return 1
-    finally:
-        _finish(window, ctx)
-        window.hide()
-        window.deleteLater()
-        with contextlib.suppress(OSError):
-            folder.rmdir()
