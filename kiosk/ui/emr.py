@@ -110,6 +110,12 @@ class DocumentListModel(QAbstractListModel):
 
     # ------------------------------------------------------------------ pages
 
+    def seed(self, page: DocumentPage) -> None:
+        """Start with a first page fetched elsewhere (with the card, in one worker task),
+        so that the first screenful needs no round trip of its own."""
+        if page.offset == 0 and not self._rows and not self._loading and not self._done:
+            self._got(page)
+
     def _got(self, page: object) -> None:
         self._loading = False
         if self._session is None:
@@ -359,8 +365,14 @@ class EmrScreen(QWidget):
             self.stale.setText("")
             self.stale.hide()
 
-    def load(self, session: Session, card: EmrCard) -> None:
-        """Start over for ``card``: fresh models, first kind shown."""
+    def load(self, session: Session, card: EmrCard,
+             first_page: DocumentPage | None = None) -> None:
+        """Start over for ``card``: fresh models, first kind shown.
+
+        ``first_page`` (the first kind's first page, read with the card) fills the shown
+        list at once; otherwise its first page is asked for before anything else. The
+        per-kind counts come after, so they never hold up the first screenful.
+        """
         self.wipe_models()
         self.show_card(card)
         for kind in KIND_ORDER:
@@ -371,13 +383,17 @@ class EmrScreen(QWidget):
             model.failed.connect(self._ctx.error)
             self.models[kind] = model
             self.lists[kind].setModel(model)
+        if (first_page is not None and first_page.emr_id == card.emr_id
+                and first_page.kind in self.models):
+            self.models[first_page.kind].seed(first_page)
+        for kind in KIND_ORDER:
             self._update_kind(kind)
         self._update_print()
-        self._ctx.call(self._ctx.svc.records.counts, session, card.emr_id,
-                       on_done=self._counts)
         first = self.kind_buttons.button(0)
         first.setChecked(True)
-        self.show_kind(0)
+        self.show_kind(0)  # the first page request (when not seeded) goes out first
+        self._ctx.call(self._ctx.svc.records.counts, session, card.emr_id,
+                       on_done=self._counts)
 
     def _counts(self, counts: object) -> None:
         assert isinstance(counts, dict)

@@ -39,9 +39,10 @@ from kiosk.ui.widgets import LogoLabel, Overlay
 
 if TYPE_CHECKING:
     from kiosk.services.printing import PrintJob
+    from kiosk.services.records import RecordsService
     from kiosk.services.session import Session
     from kiosk.services.signin import Attempt
-    from kiosk.services.views import DocumentView, EmrCard
+    from kiosk.services.views import DocumentPage, DocumentView, EmrCard
     from kiosk.ui.booking import BookingScreen
     from kiosk.ui.code import BlockedScreen, CodeScreen
     from kiosk.ui.credentials import CredentialsScreen
@@ -233,6 +234,22 @@ class Screens:
     @property
     def staff(self) -> StaffScreen:
         return self.get("staff")  # type: ignore[return-value]
+
+
+def _card_and_first_page(records: RecordsService, session: Session,
+                         emr_id: str) -> tuple[EmrCard, DocumentPage | None]:
+    """Worker side of ``open_emr``. A failing page is left to the list, which asks again
+    and reports its own error the usual way; a failing card fails the open."""
+    from kiosk.domain.documents import KIND_ORDER
+    from kiosk.ui.emr import PAGE
+
+    card = records.card(session, emr_id)
+    try:
+        first = records.documents(session, emr_id, KIND_ORDER[0], 0, PAGE)
+    except Exception as err:
+        log.info("first page read with the card failed: %s", type(err).__name__)
+        first = None
+    return card, first
 
 
 def _log_only(err: object) -> None:
@@ -550,20 +567,23 @@ class KioskWindow(QMainWindow):
                                       self.ctx.config.kiosk.child_age_limit)
 
     def open_emr(self, emr_id: str) -> None:
+        """The card and the first kind's first page in one worker task: the EMR screen
+        paints its first screenful without a second round trip (issue 5, open_ms)."""
         session = self.ctx.state.session
         if session is None:
             return
 
-        def opened(card: object) -> None:
-            c: EmrCard = card  # type: ignore[assignment]
+        def opened(result: object) -> None:
+            c, first = result  # type: ignore[misc]
             self.ctx.state.emr_id = c.emr_id
             self.ctx.state.cards = [c if x.emr_id == c.emr_id else x
                                     for x in self.ctx.state.cards]
             self.screens.picker.show_message("")
-            self.screens.emr.load(session, c)
+            self.screens.emr.load(session, c, first)
             self._show(self.screens.emr)
 
-        self.ctx.call(self.ctx.svc.records.card, session, emr_id, on_done=opened)
+        self.ctx.call(_card_and_first_page, self.ctx.svc.records, session, emr_id,
+                      on_done=opened)
 
     def open_document(self, doc_id: str) -> None:
         state = self.ctx.state

@@ -1,0 +1,110 @@
+"""Start-up and open speed by design (issue 5): only Welcome is built before the first
+paint, other screens on first use or in idle time, and they are wiped like the rest;
+an EMR's first screenful comes with its card in one worker task."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from kiosk.domain.documents import DocKind
+from tests.ui.conftest import Kiosk
+
+pytestmark = pytest.mark.ui
+
+
+def test_only_welcome_is_built_up_front(kiosk: Kiosk) -> None:
+    screens = kiosk.window.screens
+    assert [w.property("screen") for w in screens.all()] == ["welcome"]
+    assert screens.peek("emr") is None
+    kiosk.window.start_sign_in()
+    assert kiosk.name() == "credentials"
+    assert screens.peek("credentials") is not None and screens.peek("emr") is None
+
+
+def test_lazily_built_screens_are_wiped_and_rebuilt_at_sign_out_R_KSK_2(kiosk: Kiosk) -> None:
+    kiosk.sign_in()
+    kiosk.open_emr("emr-1")
+    old_emr = kiosk.s.emr
+    assert old_emr.title.text() == "Иван Петрович С."
+    kiosk.window.sign_out()
+    assert kiosk.window.screens.peek("emr") is None  # a fresh, empty set
+    assert old_emr.title.text() == ""  # scrubbed before deletion
+    assert kiosk.s.emr is not old_emr and kiosk.s.emr.title.text() == ""
+
+
+def test_lazily_built_screens_are_translated_R_KSK_8(kiosk: Kiosk) -> None:
+    assert kiosk.window.screens.peek("staff") is None
+    kiosk.s.welcome.en.click()
+    assert kiosk.ctx.languages.current == "en"
+    assert kiosk.s.staff.close_button.text() == "Close"  # built after the switch
+    kiosk.window.set_language("ru")
+
+
+def test_build_rest_later_builds_every_screen_in_idle_time(kiosk: Kiosk, qtbot) -> None:
+    window = kiosk.window
+    window.build_rest_later()
+    qtbot.waitUntil(lambda: not window.screens.missing(), timeout=10_000)
+    assert len(window.screens.all()) == 11
+    assert not window._prebuild_timer.isActive()
+    window.sign_out()  # the next patient's screens are built again, in idle time
+    assert window.screens.missing()
+    qtbot.waitUntil(lambda: not window.screens.missing(), timeout=10_000)
+    assert not window._prebuild_timer.isActive()
+
+
+def test_first_page_comes_with_the_card_in_one_task(kiosk: Kiosk) -> None:
+    """open_ms: choosing an EMR is one worker round trip to its first screenful, and the
+    first page is not read twice."""
+    records = kiosk.env.services.records
+    calls: list[tuple[DocKind, int]] = []
+    original = records.documents
+
+    def counting(session, emr_id, kind, offset=0, limit=50):  # type: ignore[no-untyped-def]
+        calls.append((kind, offset))
+        return original(session, emr_id, kind, offset, limit)
+
+    records.documents = counting  # type: ignore[method-assign]
+    try:
+        kiosk.sign_in()
+        kiosk.settle()
+        submitted: list[object] = []
+        runner = kiosk.ctx.runner
+        real_submit = runner.submit
+
+        def spy(fn, *args, **kw):  # type: ignore[no-untyped-def]
+            submitted.append(fn)
+            return real_submit(fn, *args, **kw)
+
+        runner.submit = spy  # type: ignore[method-assign]
+        kiosk.window.open_emr("emr-1")
+        assert len(submitted) == 1  # card + first page together
+        kiosk.settle()
+        exam = kiosk.s.emr.models[DocKind.EXAM_PROTOCOL]
+        assert exam.rowCount() == 2
+        assert calls.count((DocKind.EXAM_PROTOCOL, 0)) == 1
+    finally:
+        del records.documents
+
+
+def test_start_up_paints_without_print_support_qr_or_other_screens() -> None:
+    """The kiosk window up and shown imports neither QtPrintSupport, qrcode, the other
+    screens, SQLAlchemy nor requests."""
+    code = (
+        "import os, sys; os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "app = QApplication([])\n"
+        "from kiosk.config import Config\n"
+        "from kiosk.ui.main import _make_context\n"
+        "from kiosk.ui.window import KioskWindow\n"
+        "w = KioskWindow(_make_context(Config()), kiosk_mode=False); w.show()\n"
+        "app.processEvents()\n"
+        "bad = [m for m in ('PySide6.QtPrintSupport', 'qrcode', 'kiosk.ui.emr',"
+        " 'kiosk.ui.credentials', 'kiosk.ui.demo', 'sqlalchemy', 'requests', 'kiosk.app')"
+        " if m in sys.modules]\n"
+        "print(bad); w.shutdown(); os._exit(1 if bad else 0)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
