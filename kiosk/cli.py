@@ -228,7 +228,7 @@ def _demo(size: int) -> Iterator[Demo]:
     from kiosk.config import load
     from kiosk.domain.moscow import moscow_date
     from kiosk.sim.population import Population
-    from kiosk.sim.server import API_KEY, CLIENT_SECRET, SimServer
+    from kiosk.sim.server import SimServer
 
     server = SimServer(Population(size=size, seed=7, today=moscow_date(datetime.now(UTC))))
     server.start()
@@ -236,15 +236,7 @@ def _demo(size: int) -> Iterator[Demo]:
     env = {
         **os.environ,
         "KIOSK_STORE_URL": f"sqlite:///{Path(folder.name) / 'cache.sqlite3'}",
-        "KIOSK_PORTAL_ISSUER": server.portal_url,
-        "KIOSK_PORTAL_CLIENT_SECRET": CLIENT_SECRET,
-        "KIOSK_UPSTREAM_REGISTRY_URL": server.registry_url,
-        "KIOSK_UPSTREAM_REGISTRY_KEY": API_KEY,
-        "KIOSK_UPSTREAM_SMS_URL": server.sms_url,
-        "KIOSK_UPSTREAM_SMS_KEY": API_KEY,
-        "KIOSK_UPSTREAM_FHIR_URL": server.fhir_url,
-        "KIOSK_UPSTREAM_SUPPORT_URL": server.support_url,
-        "KIOSK_UPSTREAM_SUPPORT_KEY": API_KEY,
+        **server.kiosk_env(),
         "KIOSK_SECURITY_CODE_KEY": secrets.token_hex(32),
         "KIOSK_KIOSK_FULLSCREEN": "false",
         "KIOSK_KIOSK_ID": "demo-01",

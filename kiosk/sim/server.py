@@ -220,6 +220,21 @@ class SimServer:
     def support_url(self) -> str:
         return self.base_url + "/support"
 
+    def kiosk_env(self) -> dict[str, str]:
+        """``KIOSK_*`` settings that point a kiosk at this simulator (demo, tests, bench)."""
+        return {
+            "KIOSK_PORTAL_ISSUER": self.portal_url,
+            "KIOSK_PORTAL_CLIENT_ID": CLIENT_ID,
+            "KIOSK_PORTAL_CLIENT_SECRET": CLIENT_SECRET,
+            "KIOSK_UPSTREAM_REGISTRY_URL": self.registry_url,
+            "KIOSK_UPSTREAM_REGISTRY_KEY": API_KEY,
+            "KIOSK_UPSTREAM_SMS_URL": self.sms_url,
+            "KIOSK_UPSTREAM_SMS_KEY": API_KEY,
+            "KIOSK_UPSTREAM_FHIR_URL": self.fhir_url,
+            "KIOSK_UPSTREAM_SUPPORT_URL": self.support_url,
+            "KIOSK_UPSTREAM_SUPPORT_KEY": API_KEY,
+        }
+
     def start(self) -> SimServer:
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},

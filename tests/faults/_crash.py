@@ -24,7 +24,7 @@ from typing import Any
 
 from kiosk.domain.moscow import moscow_date
 from kiosk.sim.population import Population
-from kiosk.sim.server import API_KEY, CLIENT_SECRET, SimServer
+from kiosk.sim.server import SimServer
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,13 +37,7 @@ def big_population(docs: int = 20_000, seed: int = 11) -> Population:
 def kiosk_env(sim: SimServer, store_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
     env.update({
-        "KIOSK_PORTAL_ISSUER": sim.portal_url,
-        "KIOSK_PORTAL_CLIENT_SECRET": CLIENT_SECRET,
-        "KIOSK_UPSTREAM_REGISTRY_URL": sim.registry_url,
-        "KIOSK_UPSTREAM_REGISTRY_KEY": API_KEY,
-        "KIOSK_UPSTREAM_SMS_URL": sim.sms_url,
-        "KIOSK_UPSTREAM_SMS_KEY": API_KEY,
-        "KIOSK_UPSTREAM_FHIR_URL": sim.fhir_url,
+        **sim.kiosk_env(),
         "KIOSK_SECURITY_CODE_KEY": "cd" * 32,
         "KIOSK_STORE_URL": store_url,
         "PYTHONPATH": str(ROOT),

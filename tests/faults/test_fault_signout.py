@@ -29,7 +29,7 @@ from kiosk.config import load
 from kiosk.domain.documents import DocKind
 from kiosk.domain.moscow import moscow_date
 from kiosk.sim.population import Population, SimDocument
-from kiosk.sim.server import API_KEY, CLIENT_SECRET, SimServer
+from kiosk.sim.server import SimServer
 
 pytestmark = pytest.mark.faults
 
@@ -88,13 +88,7 @@ def test_nothing_left_after_sign_out_r_ksk_2(
     family = sim.population.patient("1001").family
 
     env = {
-        "KIOSK_PORTAL_ISSUER": sim.portal_url,
-        "KIOSK_PORTAL_CLIENT_SECRET": CLIENT_SECRET,
-        "KIOSK_UPSTREAM_REGISTRY_URL": sim.registry_url,
-        "KIOSK_UPSTREAM_REGISTRY_KEY": API_KEY,
-        "KIOSK_UPSTREAM_SMS_URL": sim.sms_url,
-        "KIOSK_UPSTREAM_SMS_KEY": API_KEY,
-        "KIOSK_UPSTREAM_FHIR_URL": sim.fhir_url,
+        **sim.kiosk_env(),
         "KIOSK_SECURITY_CODE_KEY": "ef" * 32,
         "KIOSK_STORE_URL": f"sqlite:///{data / CACHE}",
     }

@@ -24,7 +24,7 @@ from kiosk.domain.moscow import moscow_date
 from kiosk.services.errors import ServiceUnavailable
 from kiosk.sim import server as sim_server
 from kiosk.sim.population import Population
-from kiosk.sim.server import API_KEY, CLIENT_SECRET, SimServer
+from kiosk.sim.server import SimServer
 from tests.faults._crash import cache_state
 
 pytestmark = pytest.mark.faults
@@ -55,13 +55,7 @@ def sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[SimServer]:
 @pytest.fixture
 def services(sim: SimServer, tmp_path: Path) -> Iterator[Services]:
     env = {
-        "KIOSK_PORTAL_ISSUER": sim.portal_url,
-        "KIOSK_PORTAL_CLIENT_SECRET": CLIENT_SECRET,
-        "KIOSK_UPSTREAM_REGISTRY_URL": sim.registry_url,
-        "KIOSK_UPSTREAM_REGISTRY_KEY": API_KEY,
-        "KIOSK_UPSTREAM_SMS_URL": sim.sms_url,
-        "KIOSK_UPSTREAM_SMS_KEY": API_KEY,
-        "KIOSK_UPSTREAM_FHIR_URL": sim.fhir_url,
+        **sim.kiosk_env(),
         "KIOSK_UPSTREAM_CONNECT_TIMEOUT_S": str(CONNECT_S),
         "KIOSK_UPSTREAM_READ_TIMEOUT_S": str(READ_S),
         "KIOSK_UPSTREAM_FHIR_PAGE_SIZE": "50",

@@ -26,7 +26,7 @@ from kiosk.services.errors import (
     SimplifiedAccount,
 )
 from kiosk.services.ports import SupportTopic
-from kiosk.sim.server import API_KEY, CLIENT_SECRET, SimServer
+from kiosk.sim.server import SimServer
 
 PASSWORD = "demo1234"
 
@@ -34,15 +34,7 @@ PASSWORD = "demo1234"
 @pytest.fixture
 def services(sim: SimServer, sim_clock: object, tmp_path: Path) -> Iterator[Services]:
     env = {
-        "KIOSK_PORTAL_ISSUER": sim.portal_url,
-        "KIOSK_PORTAL_CLIENT_SECRET": CLIENT_SECRET,
-        "KIOSK_UPSTREAM_REGISTRY_URL": sim.registry_url,
-        "KIOSK_UPSTREAM_REGISTRY_KEY": API_KEY,
-        "KIOSK_UPSTREAM_SMS_URL": sim.sms_url,
-        "KIOSK_UPSTREAM_SMS_KEY": API_KEY,
-        "KIOSK_UPSTREAM_FHIR_URL": sim.fhir_url,
-        "KIOSK_UPSTREAM_SUPPORT_URL": sim.support_url,
-        "KIOSK_UPSTREAM_SUPPORT_KEY": API_KEY,
+        **sim.kiosk_env(),
         "KIOSK_UPSTREAM_READ_TIMEOUT_S": "1.0",
         "KIOSK_UPSTREAM_FHIR_PAGE_SIZE": "50",
         "KIOSK_SECURITY_CODE_KEY": "ab" * 32,

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.sim.server import API_KEY, CLIENT_SECRET, SimServer
+from kiosk.sim.server import SimServer
 
 ROOT = Path(__file__).resolve().parents[2]
 INSTALLER = ROOT / "installer"
@@ -44,15 +44,7 @@ def kiosk_cmd() -> list[str]:
 def sim_env(sim: SimServer) -> dict[str, str]:
     """KIOSK_* pointing every upstream at the simulator (as tests/integration does)."""
     return {
-        "KIOSK_PORTAL_ISSUER": sim.portal_url,
-        "KIOSK_PORTAL_CLIENT_SECRET": CLIENT_SECRET,
-        "KIOSK_UPSTREAM_REGISTRY_URL": sim.registry_url,
-        "KIOSK_UPSTREAM_REGISTRY_KEY": API_KEY,
-        "KIOSK_UPSTREAM_SMS_URL": sim.sms_url,
-        "KIOSK_UPSTREAM_SMS_KEY": API_KEY,
-        "KIOSK_UPSTREAM_FHIR_URL": sim.fhir_url,
-        "KIOSK_UPSTREAM_SUPPORT_URL": sim.support_url,
-        "KIOSK_UPSTREAM_SUPPORT_KEY": API_KEY,
+        **sim.kiosk_env(),
         "KIOSK_UPSTREAM_READ_TIMEOUT_S": "2.0",
         "KIOSK_SECURITY_CODE_KEY": "ab" * 32,
     }
