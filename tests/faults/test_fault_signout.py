@@ -18,7 +18,6 @@ import re
 import sqlite3
 import tempfile
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,8 +26,7 @@ import pytest
 from kiosk.app import build_services
 from kiosk.config import load
 from kiosk.domain.documents import DocKind
-from kiosk.domain.moscow import moscow_date
-from kiosk.sim.population import Population, SimDocument
+from kiosk.sim.population import SimDocument
 from kiosk.sim.server import SimServer
 
 pytestmark = pytest.mark.faults
@@ -39,18 +37,6 @@ PASSWORD = "demo1234"
 CACHE = "cache.sqlite3"
 NON_CACHE_TABLES = ("audit", "accounts", "meta", "sync_rejects", "sync_cursors", "outbox",
                     "staff_pin", "emr_sync")
-
-
-@pytest.fixture
-def sim() -> Iterator[SimServer]:
-    population = Population(size=30, seed=7, today=moscow_date(datetime.now(UTC)),
-                            docs_per_patient=6)
-    server = SimServer(population, hang_seconds=3.0)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def test_nothing_left_after_sign_out_r_ksk_2(

@@ -108,16 +108,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 # ---------------------------------------------------------------- PostgreSQL
 
 
-@pytest.fixture(scope="session")
-def pg_base_url() -> str:
-    url = os.environ.get(PG_ENV)
-    if not url:
-        pytest.skip(f"{PG_ENV} is not set (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)")
-    return url
-
-
 @pytest.fixture
-def pg_schema_url(pg_base_url: str) -> Iterator[object]:
+def pg_schema_factory(pg_base_url: str) -> Iterator[object]:
     """A factory of fresh schemas (URL with ``search_path``), all dropped afterwards."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
@@ -146,19 +138,3 @@ def pg_schema_url(pg_base_url: str) -> Iterator[object]:
 # ---------------------------------------------------------------- the simulator
 
 
-@pytest.fixture
-def sim() -> Iterator[SimServer]:
-    """The four upstreams on loopback, small: the demo people plus a few more."""
-    from datetime import UTC, datetime
-
-    from kiosk.domain.moscow import moscow_date
-    from kiosk.sim.population import Population
-
-    population = Population(size=30, seed=7, today=moscow_date(datetime.now(UTC)),
-                            docs_per_patient=6)
-    server = SimServer(population, hang_seconds=3.0)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()

@@ -100,11 +100,11 @@ def test_bundle_db_upgrade_sqlite(bundle: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.postgres
-def test_bundle_db_upgrade_postgres(bundle: Path, pg_schema_url: object) -> None:
+def test_bundle_db_upgrade_postgres(bundle: Path, pg_schema_factory: object) -> None:
     """The bundled psycopg (with its own libpq) reaches PostgreSQL; no libpq5 needed."""
     from kiosk.store.migrate import current, head
 
-    url = pg_schema_url()  # type: ignore[operator]
+    url = pg_schema_factory()  # type: ignore[operator]
     proc = run([binary(bundle), "db", "upgrade"], env={"KIOSK_STORE_URL": url})
     assert proc.returncode == 0, proc.stderr
     assert current(url) == head()

@@ -23,12 +23,12 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 SKIPPED = "(another worker holds the lock)"
 
 
-def test_db_upgrade_on_postgresql(pg_schema_url: Callable[[], str]) -> None:
+def test_db_upgrade_on_postgresql(pg_schema_factory: Callable[[], str]) -> None:
     """Two kiosks running `kiosk db upgrade` at once both succeed; the schema is at head."""
     from kiosk.store.migrate import current, head
     from kiosk.store.models import Base
 
-    url = pg_schema_url()
+    url = pg_schema_factory()
     env = {"KIOSK_STORE_URL": url}
     procs = [subprocess.Popen([*kiosk_cmd(), "db", "upgrade"], env=_env(env),
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -73,13 +73,13 @@ def _cache(url: str) -> dict[str, Any]:
 
 
 def test_two_sync_workers_at_once_do_not_corrupt_the_cache(
-    sim: SimServer, pg_schema_url: Callable[[], str]
+    sim: SimServer, pg_schema_factory: Callable[[], str]
 ) -> None:
     """R-SYNC-5: two `kiosk sync` processes on one PostgreSQL store, started together while
     the EMR source is slow: one syncs, the other finds the advisory lock held and exits
     cleanly; the cache is then exactly what one clean sync gives."""
-    shared = pg_schema_url()
-    reference = pg_schema_url()
+    shared = pg_schema_factory()
+    reference = pg_schema_factory()
     base = {**sim_env(sim), "KIOSK_UPSTREAM_FHIR_PAGE_SIZE": "20"}
     for url in (shared, reference):  # the schema first, so both workers race for the lock only
         assert run([*kiosk_cmd(), "db", "upgrade"], env={"KIOSK_STORE_URL": url}).returncode == 0
