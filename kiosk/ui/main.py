@@ -32,6 +32,10 @@ from kiosk.ui.window import KioskWindow
 if TYPE_CHECKING:
     from kiosk.app import Services
     from kiosk.config import Config
+    from kiosk.ui.demo import CODE, DemoPhone, SelfTestFailed, run_demo, self_test
+
+__all__ = ["CODE", "DemoPhone", "SelfTestFailed", "application", "install_error_handlers",
+           "run_demo", "run_kiosk", "self_test"]
 
 log = logging.getLogger(__name__)
 
