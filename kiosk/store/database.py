@@ -17,7 +17,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from kiosk.services.ports import StoreError, SyncLock
-from kiosk.store.errors import on_handle_error, translating
+from kiosk.store.errors import on_handle_error, raise_driver_error, translating
 from kiosk.store.locks import FileSyncLock, PgAdvisorySyncLock
 from kiosk.store.uow import SqlAlchemyUnitOfWork
 
@@ -115,6 +115,8 @@ def open_store(url: str | URL, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) ->
 
 
 def _open_sqlite(url: URL, busy_timeout: float) -> Store:
+    import sqlite3  # the driver the engine loads anyway; only SQLite stores need it here
+
     database = url.database or ""
     if database in ("", ":memory:") or database.startswith("file:"):
         # Each pooled connection would see its own empty database, and a sync lock on
@@ -127,7 +129,11 @@ def _open_sqlite(url: URL, busy_timeout: float) -> Store:
         # for the first connection to report as a StoreError.)
         with contextlib.suppress(FileExistsError):
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    engine = create_engine(url, hide_parameters=True)
+    # The default pool for a file (QueuePool, no pre-ping: a file does not go away under
+    # an open connection); last in, first out so that the connection with the warmest
+    # page cache serves the next unit. Reset on return stays a rollback: it is what ends
+    # a transaction whose COMMIT failed.
+    engine = create_engine(url, hide_parameters=True, pool_use_lifo=True)
     busy_ms = max(0, int(busy_timeout * 1000))
 
     def on_connect(dbapi_conn: Any, record: ConnectionPoolEntry) -> None:
@@ -144,8 +150,14 @@ def _open_sqlite(url: URL, busy_timeout: float) -> Store:
             cursor.close()
 
     def on_begin(conn: Any) -> None:
-        write = conn.get_execution_options().get(WRITE_OPTION, False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        # Straight to the driver: BEGIN is sent for every unit of work, and a statement
+        # through the engine costs more than a small query. Failures are translated
+        # exactly as the engine's ``handle_error`` hook would translate them.
+        statement = "BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION) else "BEGIN"
+        try:
+            conn.connection.driver_connection.execute(statement)
+        except sqlite3.Error as error:
+            raise_driver_error(error, statement, sqlite3.Error)
 
     event.listen(engine, "connect", on_connect)
     event.listen(engine, "begin", on_begin)

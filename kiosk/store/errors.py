@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import NoReturn
 
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import ExceptionContext
@@ -86,3 +87,16 @@ def translating() -> Iterator[None]:
         if replacement is None:
             raise
         raise replacement from None
+
+
+def raise_driver_error(error: Exception, statement: str, dbapi_error: type[Exception]) -> NoReturn:
+    """Raise for an error of a statement sent to the driver directly, not through the engine.
+
+    The same outcome as the engine's ``handle_error`` hook: ``StoreError`` with a plain
+    message for failures of the store, SQLAlchemy's wrapper for bugs.
+    """
+    wrapped = sa_exc.DBAPIError.instance(statement, None, error, dbapi_error, hide_parameters=True)
+    replacement = store_error_for(wrapped)
+    if replacement is not None:
+        raise replacement from None
+    raise wrapped from error

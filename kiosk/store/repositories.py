@@ -1,24 +1,43 @@
 """SQLAlchemy implementations of the repository ports.
 
-Every repository works on the unit of work's one ``Session`` and speaks Core to the
-tables: bulk writes are ``INSERT … ON CONFLICT DO UPDATE`` with a list of parameter
+Every repository works on the unit of work's one ``Connection`` and speaks Core to
+the tables: bulk writes are ``INSERT … ON CONFLICT DO UPDATE`` with a list of parameter
 sets (one ``executemany`` per chunk), reads select only the columns they return.
 The SQL differs per backend in two places only: the upsert construct, and the row
 locks that SQLite does not need because a write unit already holds the database lock
 (``BEGIN IMMEDIATE``).
+
+Statements are built once, at import or on first use, never per call: building a Core
+construct costs more than running a small query. The hot paths on SQLite — the list
+page and the sync's bulk upserts — go one step further and hand SQL text compiled from
+those constructs, with ready positional values, to the driver (``exec_driver_sql``),
+doing by hand exactly the value conversion the column types would do.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast
 
-from sqlalchemy import Connection, Executable, Table, delete, func, select, text, update
+from sqlalchemy import (
+    Connection,
+    Dialect,
+    Executable,
+    Table,
+    bindparam,
+    delete,
+    func,
+    select,
+    text,
+    true,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
 from kiosk.domain.documents import DocKind, Document, DocumentSummary, visible_from
 from kiosk.domain.moscow import moscow_midnight
@@ -33,6 +52,7 @@ from kiosk.services.ports import (
     Rejected,
     SupportTopic,
 )
+from kiosk.store.errors import raise_driver_error
 from kiosk.store.models import (
     AccountRow,
     AuditRow,
@@ -77,15 +97,79 @@ def _chunks(items: Sequence[_T], size: int) -> Iterator[Sequence[_T]]:
         yield items[start : start + size]
 
 
+class _Unit(Protocol):
+    def connection(self) -> Connection: ...
+
+
+#: (dialect, table, keys, updated columns) → the upsert construct, built once.
+_UPSERTS: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], Executable] = {}
+
+
+def _upsert_statement(
+    dialect: str, table: Table, keys: Sequence[str], names: Sequence[str]
+) -> Executable:
+    cache_key = (dialect, table.name, tuple(keys), tuple(names))
+    stmt = _UPSERTS.get(cache_key)
+    if stmt is None:
+        if dialect == "postgresql":
+            pg = postgresql.insert(table)
+            stmt = pg.on_conflict_do_update(
+                index_elements=list(keys), set_={name: pg.excluded[name] for name in names}
+            )
+        else:
+            lite = sqlite.insert(table)
+            stmt = lite.on_conflict_do_update(
+                index_elements=list(keys), set_={name: lite.excluded[name] for name in names}
+            )
+        _UPSERTS[cache_key] = stmt
+    return stmt
+
+
+class _SqliteUpsert:
+    """A whole-row upsert by primary key as SQLite text with ``?`` in ``columns`` order.
+
+    Compiled once from the same Core construct as the generic path; callers pass
+    tuples already converted the way the column types would convert them.
+    """
+
+    def __init__(self, table: Table, columns: Sequence[str], keys: Sequence[str]) -> None:
+        self.table = table
+        self.columns = list(columns)
+        self.keys = list(keys)
+        self._sql: str | None = None
+
+    def sql(self, dialect: Dialect) -> str:
+        if self._sql is None:
+            names = [c for c in self.columns if c not in self.keys]
+            stmt = _upsert_statement("sqlite", self.table, self.keys, names)
+            compiled = stmt.compile(dialect=dialect, column_keys=self.columns)
+            if compiled.positiontup != self.columns:  # pragma: no cover - SQLAlchemy change
+                raise RuntimeError(f"unexpected parameter order in the {self.table.name} upsert")
+            self._sql = str(compiled)
+        return self._sql
+
+    def run(self, conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+        """One executemany per ``CHUNK`` rows; nothing at all for no rows."""
+        if not rows:
+            return
+        sql = self.sql(conn.dialect)
+        if len(rows) <= CHUNK:
+            conn.exec_driver_sql(sql, list(rows))
+            return
+        for chunk in _chunks(rows, CHUNK):
+            conn.exec_driver_sql(sql, list(chunk))
+
+
 class _Repository:
-    def __init__(self, session: Session, dialect: str) -> None:
-        self._session = session
+    def __init__(self, unit: _Unit, dialect: str) -> None:
+        self._unit = unit
         self._dialect = dialect
+        self._sqlite = dialect == "sqlite"
 
     @property
     def _conn(self) -> Connection:
         """The unit's connection; the first use begins its transaction."""
-        return self._session.connection()
+        return self._unit.connection()
 
     def _upsert(
         self,
@@ -102,22 +186,14 @@ class _Repository:
             if update_columns is not None
             else [c.name for c in table.columns if c.name not in keys]
         )
-        stmt: Executable
-        if self._dialect == "postgresql":
-            pg = postgresql.insert(table)
-            stmt = pg.on_conflict_do_update(
-                index_elements=list(keys), set_={name: pg.excluded[name] for name in names}
-            )
-        else:
-            lite = sqlite.insert(table)
-            stmt = lite.on_conflict_do_update(
-                index_elements=list(keys), set_={name: lite.excluded[name] for name in names}
-            )
+        stmt = _upsert_statement(self._dialect, table, keys, names)
         conn = self._conn
         for chunk in _chunks(rows, CHUNK):
             conn.execute(stmt, list(chunk))
 
     def _delete_in(self, table: Table, column: str, values: Sequence[str]) -> None:
+        if not values:
+            return
         conn = self._conn
         col = table.c[column]
         for chunk in _chunks(sorted(set(values)), IN_CHUNK):
@@ -138,14 +214,18 @@ def _patient_row(p: Patient) -> dict[str, Any]:
     }
 
 
+_PATIENT_COLUMNS = ("emr_id", "family", "given", "patronymic", "birth_date", "sex")
+_PATIENT_GET = select(*(PATIENTS.c[name] for name in _PATIENT_COLUMNS)).where(
+    PATIENTS.c.emr_id == bindparam("emr_id")
+)
+_PATIENT_UPSERT = _SqliteUpsert(PATIENTS, _PATIENT_COLUMNS, ["emr_id"])
+#: Sex member (or its plain value) → stored text; a lookup also rejects unknown values.
+_SEX_VALUES: dict[str, str] = {sex: sex.value for sex in Sex}
+
+
 class SqlPatientRepository(_Repository):
     def get(self, emr_id: str) -> Patient | None:
-        t = PATIENTS
-        row = self._conn.execute(
-            select(
-                t.c.emr_id, t.c.family, t.c.given, t.c.patronymic, t.c.birth_date, t.c.sex
-            ).where(t.c.emr_id == emr_id)
-        ).first()
+        row = self._conn.execute(_PATIENT_GET, {"emr_id": emr_id}).first()
         if row is None:
             return None
         return Patient(
@@ -158,7 +238,29 @@ class SqlPatientRepository(_Repository):
         )
 
     def upsert_many(self, patients: Sequence[Patient]) -> None:
-        self._upsert(PATIENTS, [_patient_row(p) for p in patients], ["emr_id"])
+        if not patients:
+            return
+        if not self._sqlite:
+            self._upsert(PATIENTS, [_patient_row(p) for p in patients], ["emr_id"])
+            return
+        conn = self._conn
+        # What the Date type stores on SQLite (ISO text), from the dialect itself.
+        as_date = _bind_processor(PATIENTS.c.birth_date, conn.dialect)
+        sex = _SEX_VALUES.get
+        _PATIENT_UPSERT.run(
+            conn,
+            [
+                (
+                    p.emr_id,
+                    p.family,
+                    p.given,
+                    p.patronymic,
+                    as_date(p.birth_date),
+                    sex(p.sex) or Sex(p.sex).value,  # an unknown value fails as before
+                )
+                for p in patients
+            ],
+        )
 
     def delete_many(self, emr_ids: Sequence[str]) -> None:
         """A withdrawn patient takes the EMR's documents and sync mark with it (R-SYNC-3).
@@ -169,6 +271,16 @@ class SqlPatientRepository(_Repository):
         self._delete_in(DOCUMENTS, "emr_id", emr_ids)
         self._delete_in(EMR_SYNC, "emr_id", emr_ids)
         self._delete_in(PATIENTS, "emr_id", emr_ids)
+
+
+def _bind_processor(column: Any, dialect: Dialect) -> Any:
+    """The column type's own conversion of a Python value for ``dialect`` (identity if none)."""
+    process = column.type.dialect_impl(dialect).bind_processor(dialect)
+    return process if process is not None else _identity
+
+
+def _identity(value: Any) -> Any:
+    return value
 
 
 # ---------------------------------------------------------------- documents
@@ -204,59 +316,123 @@ def _document_row(d: Document) -> dict[str, Any]:
     }
 
 
+_LIST_COLUMNS = ("doc_id", "created_at", "title", "organization", "performer")
+#: The list page. The ORDER BY is exactly the tail of ``ix_documents_list`` (created_at
+#: DESC, doc_id ASC) after the three equality columns, so the database walks the index
+#: and stops after ``offset + limit`` entries instead of sorting. ``kind`` is not read
+#: back: the WHERE fixes it.
+_LIST_VISIBLE = (
+    select(*(DOCUMENTS.c[name] for name in _LIST_COLUMNS))
+    .where(
+        DOCUMENTS.c.emr_id == bindparam("emr_id"),
+        DOCUMENTS.c.kind == bindparam("kind"),
+        DOCUMENTS.c.visible == true(),
+    )
+    .order_by(DOCUMENTS.c.created_at.desc(), DOCUMENTS.c.doc_id.asc())
+    .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
+)
+_LIST_PARAMS = ["emr_id", "kind", "limit", "offset"]
+_COUNT_VISIBLE = (
+    select(DOCUMENTS.c.kind, func.count())
+    .where(DOCUMENTS.c.emr_id == bindparam("emr_id"), DOCUMENTS.c.visible == true())
+    .group_by(DOCUMENTS.c.kind)
+)
+_GET_VISIBLE = select(*(DOCUMENTS.c[name] for name in _DOC_COLUMNS if name != "visible")).where(
+    DOCUMENTS.c.doc_id == bindparam("doc_id"),
+    DOCUMENTS.c.emr_id == bindparam("emr_id"),
+    DOCUMENTS.c.visible == true(),
+)
+
+_sqlite_list_sql: str | None = None
+
+
+def _sqlite_list_visible_sql(dialect: Dialect) -> str:
+    """The list page as SQLite text, compiled once from ``_LIST_VISIBLE``."""
+    global _sqlite_list_sql
+    if _sqlite_list_sql is None:
+        compiled = _LIST_VISIBLE.compile(dialect=dialect)
+        if compiled.positiontup != _LIST_PARAMS:  # pragma: no cover - SQLAlchemy change
+            raise RuntimeError("unexpected parameter order in the list query")
+        _sqlite_list_sql = str(compiled)
+    return _sqlite_list_sql
+
+
+_from_iso = datetime.fromisoformat
+
+
+def _slots_constructor(cls: type[_T]) -> Callable[..., _T]:
+    """``cls(*fields)`` for a frozen, slotted dataclass, setting the slots directly.
+
+    A frozen dataclass's generated ``__init__`` sets every field through
+    ``object.__setattr__``, which for the rows of a list page costs as much as reading
+    them. The object made here is the same; this is only for plain record classes
+    (checked: slots, every field passed, no ``__post_init__``).
+    """
+    names = [f.name for f in dataclasses.fields(cast(Any, cls))]
+    if getattr(cls, "__slots__", None) != tuple(names) or hasattr(cls, "__post_init__"):
+        raise TypeError(f"{cls.__name__} is not a plain slotted dataclass")
+    setters = [getattr(cls, name).__set__ for name in names]
+    new = object.__new__
+    namespace: dict[str, Any] = {"new": new, "cls": cls}
+    namespace.update({f"set_{i}": setter for i, setter in enumerate(setters)})
+    args = ", ".join(f"a{i}" for i in range(len(names)))
+    body = "".join(f"    set_{i}(obj, a{i})\n" for i in range(len(names)))
+    exec(f"def construct({args}):\n    obj = new(cls)\n{body}    return obj\n", namespace)  # noqa: S102
+    return cast("Callable[..., _T]", namespace["construct"])
+
+
+_new_summary = _slots_constructor(DocumentSummary)
+
+
 class SqlDocumentRepository(_Repository):
     def list_visible(
         self, emr_id: str, kind: DocKind, limit: int, offset: int = 0
     ) -> list[DocumentSummary]:
         """Newest first; ties broken by ``doc_id`` so that pages never overlap.
 
-        The ORDER BY is exactly the tail of ``ix_documents_list`` (created_at DESC,
-        doc_id ASC) after the three equality columns, so the database walks the index
-        and stops after ``offset + limit`` entries instead of sorting.
+        On SQLite the page is read through the driver cursor with the compiled text
+        of ``_LIST_VISIBLE``, and ``created_at`` (fixed-width UTC text, see
+        ``UtcDateTime``) is parsed directly: the same values the column type would
+        give, without its per-row processing.
         """
-        t = DOCUMENTS
-        rows = self._conn.execute(
-            select(t.c.doc_id, t.c.kind, t.c.created_at, t.c.title, t.c.organization, t.c.performer)
-            .where(t.c.emr_id == emr_id, t.c.kind == DocKind(kind).value, t.c.visible == True)  # noqa: E712
-            .order_by(t.c.created_at.desc(), t.c.doc_id.asc())
-            .limit(limit)
-            .offset(offset)
+        member = _KIND_MEMBERS[kind]
+        conn = self._conn
+        summary = _new_summary
+        if self._sqlite:
+            sql = _sqlite_list_visible_sql(conn.dialect)
+            result = conn.exec_driver_sql(sql, (emr_id, member.value, limit, offset))
+            try:  # plain tuples from the cursor: no result rows built only to be unpacked
+                rows = result.cursor.fetchall()
+            except sqlite3.Error as error:
+                raise_driver_error(error, sql, sqlite3.Error)
+            finally:
+                result.close()
+            parse = _from_iso
+            return [
+                summary(doc_id, member, parse(created + "+00:00"), title, org, performer)
+                for doc_id, created, title, org, performer in rows
+            ]
+        result = conn.execute(
+            _LIST_VISIBLE,
+            {"emr_id": emr_id, "kind": member.value, "limit": limit, "offset": offset},
         )
         return [
-            DocumentSummary(
-                doc_id=r.doc_id,
-                kind=DocKind(r.kind),
-                created_at=r.created_at,
-                title=r.title,
-                organization=r.organization,
-                performer=r.performer,
-            )
-            for r in rows
+            summary(doc_id, member, created, title, org, performer)
+            for doc_id, created, title, org, performer in result
         ]
 
     def count_visible(self, emr_id: str) -> dict[DocKind, int]:
         """Every kind is present, zero included, so that callers need no defaults."""
-        t = DOCUMENTS
         counts = dict.fromkeys(DocKind, 0)
-        rows = self._conn.execute(
-            select(t.c.kind, func.count())
-            .where(t.c.emr_id == emr_id, t.c.visible == True)  # noqa: E712
-            .group_by(t.c.kind)
-        )
+        rows = self._conn.execute(_COUNT_VISIBLE, {"emr_id": emr_id})
         for kind, n in rows:
             counts[DocKind(kind)] = int(n)
         return counts
 
     def get_visible(self, emr_id: str, doc_id: str) -> Document | None:
         """Only a visible document of that very EMR: an id from the UI proves nothing."""
-        t = DOCUMENTS
-        row = self._conn.execute(
-            select(*(t.c[name] for name in _DOC_COLUMNS if name != "visible")).where(
-                t.c.doc_id == doc_id,
-                t.c.emr_id == emr_id,
-                t.c.visible == True,  # noqa: E712
-            )
-        ).first()
+        row = self._conn.execute(_GET_VISIBLE, {"doc_id": doc_id, "emr_id": emr_id}).first()
         if row is None:
             return None
         return Document(
@@ -290,27 +466,8 @@ class SqlDocumentRepository(_Repository):
         0/1 for booleans, enum values for kinds).
         """
         conn = self._conn
-        sql = _sqlite_document_upsert_sql(conn)
         for chunk in _chunks(documents, CHUNK):
-            conn.exec_driver_sql(
-                sql,
-                [
-                    (
-                        d.doc_id,
-                        d.emr_id,
-                        _KIND_VALUES[d.kind],
-                        to_sqlite_text(d.created_at),
-                        d.title,
-                        d.organization,
-                        d.performer,
-                        d.text,
-                        d.version,
-                        1 if d.radiology else 0,
-                        1 if d.created_at >= _VISIBLE_FROM[d.kind, d.radiology] else 0,
-                    )
-                    for d in chunk
-                ],
-            )
+            _DOCUMENT_UPSERT.run(conn, _document_tuples(chunk))
 
     def delete_many(self, doc_ids: Sequence[str]) -> None:
         self._delete_in(DOCUMENTS, "doc_id", doc_ids)
@@ -330,6 +487,16 @@ class SqlDocumentRepository(_Repository):
 #: Enum member (or its plain value) → stored text; a lookup also rejects unknown kinds.
 _KIND_VALUES: dict[str, str] = {kind: kind.value for kind in DocKind}
 
+
+class _KindMembers(dict[str, DocKind]):
+    """Enum member (or its plain value) → member; an unknown kind fails as ``DocKind()``."""
+
+    def __missing__(self, kind: str) -> DocKind:
+        return DocKind(kind)
+
+
+_KIND_MEMBERS = _KindMembers({kind: kind for kind in DocKind})
+
 #: The first visible instant per (kind, radiology): ``Document.visible`` as one
 #: comparison. Same rule, same domain functions, evaluated once instead of per row.
 _VISIBLE_FROM: dict[tuple[str, bool], datetime] = {
@@ -337,24 +504,43 @@ _VISIBLE_FROM: dict[tuple[str, bool], datetime] = {
     for kind in DocKind
     for radiology in (False, True)
 }
+#: The same instants as stored text, per kind value: (not radiology, radiology). The
+#: stored text is fixed-width UTC, so comparing texts is comparing instants, and the
+#: row's text is made anyway.
+_VISIBLE_FROM_TEXT: dict[str, tuple[str, str]] = {
+    kind.value: (to_sqlite_text(_VISIBLE_FROM[kind, False]),
+                 to_sqlite_text(_VISIBLE_FROM[kind, True]))
+    for kind in DocKind
+}
 
-_sqlite_upsert_sql: str | None = None
+_DOCUMENT_UPSERT = _SqliteUpsert(DOCUMENTS, _DOC_COLUMNS, ["doc_id"])
 
 
-def _sqlite_document_upsert_sql(conn: Connection) -> str:
-    """The upsert's SQL, compiled once from the Core construct, with ``?`` in column order."""
-    global _sqlite_upsert_sql
-    if _sqlite_upsert_sql is None:
-        stmt = sqlite.insert(DOCUMENTS)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["doc_id"],
-            set_={name: stmt.excluded[name] for name in _DOC_COLUMNS if name != "doc_id"},
-        )
-        compiled = stmt.compile(dialect=conn.dialect, column_keys=list(_DOC_COLUMNS))
-        if compiled.positiontup != list(_DOC_COLUMNS):  # pragma: no cover - SQLAlchemy change
-            raise RuntimeError("unexpected parameter order in the document upsert")
-        _sqlite_upsert_sql = str(compiled)
-    return _sqlite_upsert_sql
+def _document_tuples(documents: Sequence[Document]) -> list[tuple[Any, ...]]:
+    """Rows in ``_DOC_COLUMNS`` order, converted as the column types would convert them."""
+    kinds = _KIND_VALUES
+    visible_from_text = _VISIBLE_FROM_TEXT
+    as_text = to_sqlite_text
+    rows: list[tuple[Any, ...]] = []
+    append = rows.append
+    for d in documents:
+        kind = kinds[d.kind]
+        created = as_text(d.created_at)
+        radiology = 1 if d.radiology else 0
+        append((
+            d.doc_id,
+            d.emr_id,
+            kind,
+            created,
+            d.title,
+            d.organization,
+            d.performer,
+            d.text,
+            d.version,
+            radiology,
+            1 if created >= visible_from_text[kind][radiology] else 0,
+        ))
+    return rows
 
 
 # ---------------------------------------------------------------- sync state
@@ -366,27 +552,41 @@ def _utc_text(at: datetime) -> str:
     return at.astimezone(UTC).isoformat()
 
 
+_GET_CURSOR = select(SYNC_CURSORS.c.cursor).where(SYNC_CURSORS.c.stream == bindparam("stream"))
+_EMR_SYNCED_AT = select(EMR_SYNC.c.synced_at).where(EMR_SYNC.c.emr_id == bindparam("emr_id"))
+_GET_META = select(META.c.value).where(META.c.key == bindparam("key"))
+_CURSOR_UPSERT = _SqliteUpsert(SYNC_CURSORS, ("stream", "cursor"), ["stream"])
+_EMR_SYNC_UPSERT = _SqliteUpsert(EMR_SYNC, ("emr_id", "synced_at"), ["emr_id"])
+_META_UPSERT = _SqliteUpsert(META, ("key", "value"), ["key"])
+
+
 class SqlSyncStateRepository(_Repository):
     def get_cursor(self, stream: str) -> str | None:
-        t = SYNC_CURSORS
         return cast(
-            "str | None",
-            self._conn.execute(select(t.c.cursor).where(t.c.stream == stream)).scalar(),
+            "str | None", self._conn.execute(_GET_CURSOR, {"stream": stream}).scalar()
         )
 
     def set_cursor(self, stream: str, cursor: str | None) -> None:
-        self._upsert(SYNC_CURSORS, [{"stream": stream, "cursor": cursor}], ["stream"])
+        if self._sqlite:
+            _CURSOR_UPSERT.run(self._conn, [(stream, cursor)])
+        else:
+            self._upsert(SYNC_CURSORS, [{"stream": stream, "cursor": cursor}], ["stream"])
 
     def emr_synced_at(self, emr_id: str) -> datetime | None:
-        t = EMR_SYNC
         return cast(
-            "datetime | None",
-            self._conn.execute(select(t.c.synced_at).where(t.c.emr_id == emr_id)).scalar(),
+            "datetime | None", self._conn.execute(_EMR_SYNCED_AT, {"emr_id": emr_id}).scalar()
         )
 
     def mark_emr_synced(self, emr_ids: Sequence[str], at: datetime) -> None:
-        rows = [{"emr_id": emr_id, "synced_at": at} for emr_id in dict.fromkeys(emr_ids)]
-        self._upsert(EMR_SYNC, rows, ["emr_id"])
+        if not emr_ids:
+            return
+        unique = dict.fromkeys(emr_ids)
+        if self._sqlite:
+            synced_at = to_sqlite_text(at)  # one instant for the whole batch
+            _EMR_SYNC_UPSERT.run(self._conn, [(emr_id, synced_at) for emr_id in unique])
+        else:
+            rows = [{"emr_id": emr_id, "synced_at": at} for emr_id in unique]
+            self._upsert(EMR_SYNC, rows, ["emr_id"])
 
     def add_rejects(self, rejects: Sequence[Rejected], at: datetime) -> None:
         if not rejects:
@@ -406,12 +606,14 @@ class SqlSyncStateRepository(_Repository):
         return [(r.source_id, r.reason, r.at) for r in rows]
 
     def last_sync(self) -> datetime | None:
-        t = META
-        value = self._conn.execute(select(t.c.value).where(t.c.key == LAST_SYNC_KEY)).scalar()
+        value = self._conn.execute(_GET_META, {"key": LAST_SYNC_KEY}).scalar()
         return None if value is None else datetime.fromisoformat(value).astimezone(UTC)
 
     def set_last_sync(self, at: datetime) -> None:
-        self._upsert(META, [{"key": LAST_SYNC_KEY, "value": _utc_text(at)}], ["key"])
+        if self._sqlite:
+            _META_UPSERT.run(self._conn, [(LAST_SYNC_KEY, _utc_text(at))])
+        else:
+            self._upsert(META, [{"key": LAST_SYNC_KEY, "value": _utc_text(at)}], ["key"])
 
 
 # ---------------------------------------------------------------- accounts

@@ -1,12 +1,18 @@
-"""The unit of work: one transaction on one ``Session``, with every repository on it."""
+"""The unit of work: one transaction on one Core ``Connection``, with every repository on it.
+
+Repositories speak Core and driver SQL only, so the unit holds a plain ``Connection``
+rather than an ORM ``Session``: no identity map, no session transaction to build for a
+screenful of rows. The connection is checked out of the pool on first use and goes back
+to it at ``commit()``/``rollback()`` and at the end of the block.
+"""
 
 from __future__ import annotations
 
+import contextlib
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Engine
 
 from kiosk.services.ports import (
     AccountRepository,
@@ -40,29 +46,40 @@ class SqlAlchemyUnitOfWork:
     """
 
     def __init__(self, bind: Engine, *, write: bool = False) -> None:
+        self._bind = bind
         self._write = write
-        self._session = Session(bind=bind, autoflush=False, expire_on_commit=False)
+        self._connection: Connection | None = None
         dialect = bind.dialect.name
-        self.patients: PatientRepository = SqlPatientRepository(self._session, dialect)
-        self.documents: DocumentRepository = SqlDocumentRepository(self._session, dialect)
-        self.sync_state: SyncStateRepository = SqlSyncStateRepository(self._session, dialect)
-        self.accounts: AccountRepository = SqlAccountRepository(self._session, dialect)
-        self.audit: AuditRepository = SqlAuditRepository(self._session, dialect)
-        self.outbox: OutboxRepository = SqlOutboxRepository(self._session, dialect)
-        self.staff: StaffRepository = SqlStaffRepository(self._session, dialect)
+        self.patients: PatientRepository = SqlPatientRepository(self, dialect)
+        self.documents: DocumentRepository = SqlDocumentRepository(self, dialect)
+        self.sync_state: SyncStateRepository = SqlSyncStateRepository(self, dialect)
+        self.accounts: AccountRepository = SqlAccountRepository(self, dialect)
+        self.audit: AuditRepository = SqlAuditRepository(self, dialect)
+        self.outbox: OutboxRepository = SqlOutboxRepository(self, dialect)
+        self.staff: StaffRepository = SqlStaffRepository(self, dialect)
 
     @property
     def write(self) -> bool:
         return self._write
 
+    def connection(self) -> Connection:
+        """The unit's connection, in a transaction; the first call checks out and begins."""
+        conn = self._connection
+        if conn is not None:
+            return conn
+        with translating():
+            conn = self._bind.connect()
+            try:
+                conn.begin()  # the engine's ``begin`` hook picks BEGIN or BEGIN IMMEDIATE
+            except BaseException:
+                conn.close()
+                raise
+        self._connection = conn
+        return conn
+
     def __enter__(self) -> Self:
         if self._write:
-            try:
-                with translating():
-                    self._session.connection()
-            except BaseException:
-                self._session.close()
-                raise
+            self.connection()
         return self
 
     def __exit__(
@@ -71,8 +88,11 @@ class SqlAlchemyUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        conn, self._connection = self._connection, None
+        if conn is None:
+            return
         try:
-            self._session.close()  # rolls back whatever was not committed
+            conn.close()  # rolls back whatever was not committed
         except Exception as close_error:
             replacement = store_error_for(close_error)
             if exc is None:  # do not mask the error that ended the block
@@ -81,9 +101,29 @@ class SqlAlchemyUnitOfWork:
                 raise replacement from None
 
     def commit(self) -> None:
-        with translating():
-            self._session.commit()
+        self._end(commit=True)
 
     def rollback(self) -> None:
+        self._end(commit=False)
+
+    def _end(self, *, commit: bool) -> None:
+        """End the transaction and give the connection back (as a ``Session`` would)."""
+        conn, self._connection = self._connection, None
+        if conn is None:
+            return
+        try:
+            with translating():
+                if commit:
+                    conn.commit()
+                else:
+                    conn.rollback()
+        except BaseException:
+            _close_quietly(conn)  # a failed COMMIT is rolled back when the pool takes it
+            raise
         with translating():
-            self._session.rollback()
+            conn.close()
+
+
+def _close_quietly(conn: Connection) -> None:
+    with contextlib.suppress(Exception):  # the error that brought us here is the one to report
+        conn.close()
