@@ -35,6 +35,14 @@ KIND_TITLES_RU = {
     DocKind.INSTRUMENTAL: "Инструментальные исследования",
 }
 
+#: One document's kind, as a print-out or a document header names it.
+KIND_NAMES_RU = {
+    DocKind.EXAM_PROTOCOL: "Протокол осмотра",
+    DocKind.DISCHARGE_SUMMARY: "Выписной эпикриз",
+    DocKind.LAB_RESULT: "Лабораторное исследование",
+    DocKind.INSTRUMENTAL: "Инструментальное исследование",
+}
+
 CUTOFFS: dict[DocKind, date] = {
     DocKind.EXAM_PROTOCOL: date(2017, 1, 1),
     DocKind.DISCHARGE_SUMMARY: date(2019, 1, 1),

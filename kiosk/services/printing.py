@@ -13,7 +13,7 @@ from datetime import datetime
 from html import escape
 from typing import Protocol
 
-from kiosk.domain.documents import KIND_TITLES_RU
+from kiosk.domain.documents import KIND_NAMES_RU
 from kiosk.domain.moscow import format_moscow
 from kiosk.services.audit import AuditLog
 from kiosk.services.clock import SystemClock
@@ -70,7 +70,7 @@ def render_print_html(
             parts.append("<hr/>")
         parts.append(
             f"<h3>{escape(doc.title)}</h3>"
-            f"<p><b>{escape(KIND_TITLES_RU[doc.kind])}</b> · {format_moscow(doc.created_at)}<br/>"
+            f"<p><b>{escape(KIND_NAMES_RU[doc.kind])}</b> · {format_moscow(doc.created_at)}<br/>"
             f"{escape(doc.organization)} · {escape(doc.performer)}</p>"
             f"<p>{_text_block(doc.text)}</p>"
         )
