@@ -88,11 +88,17 @@ def to_sqlite_text(value: datetime) -> str:
             raise ValueError("datetime without a time zone")
         if offset:
             value = value - offset
-    return value.isoformat(timespec="microseconds")[:26]
+    # Positional arguments: parsing keywords costs a quarter of the call.
+    return value.isoformat("T", "microseconds")[:26]
 
 
 def from_sqlite_text(value: str) -> datetime:
-    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    """The aware UTC datetime of a stored text; parsing with the zone is cheaper than
+    ``replace(tzinfo=UTC)`` afterwards (and gives the same ``UTC`` object)."""
+    try:
+        return datetime.fromisoformat(value + "+00:00")
+    except ValueError:  # not the stored form (it carries a zone already): as before
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
 class Base(DeclarativeBase):
