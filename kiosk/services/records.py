@@ -30,7 +30,7 @@ from kiosk.services.ports import (
     UpstreamError,
 )
 from kiosk.services.session import Session
-from kiosk.services.views import DocumentPage, DocumentRow, DocumentView, EmrCard
+from kiosk.services.views import DocumentPage, DocumentView, EmrCard
 
 log = logging.getLogger(__name__)
 
@@ -111,16 +111,7 @@ class RecordsService:
         # No count here: a GROUP BY over a 50k-document EMR costs more than the page
         # itself; screens take the totals from counts() once per EMR.
         total = -1
-        return DocumentPage(
-            emr_id,
-            kind,
-            [
-                DocumentRow(r.doc_id, r.kind, r.created_at, r.title, r.organization, r.performer)
-                for r in rows
-            ],
-            offset,
-            total,
-        )
+        return DocumentPage(emr_id, kind, rows, offset, total)
 
     def document(self, session: Session, emr_id: str, doc_id: str) -> DocumentView:
         self._grant_for(session, emr_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from kiosk.domain.documents import DocKind
+from kiosk.domain.documents import DocKind, DocumentSummary
 from kiosk.domain.grants import Relation
 from kiosk.domain.people import Sex
 
@@ -25,14 +25,9 @@ class EmrCard:
     in_cache: bool  # False: the source has not delivered this EMR yet
 
 
-@dataclass(frozen=True, slots=True)
-class DocumentRow:
-    doc_id: str
-    kind: DocKind
-    created_at: datetime  # aware; the UI formats it in Moscow time
-    title: str
-    organization: str
-    performer: str
+#: One line of a kind's list. The store's summary already holds exactly what a line
+#: shows (no text, no surname), so the service hands it on without copying each row.
+DocumentRow = DocumentSummary
 
 
 @dataclass(frozen=True, slots=True)
