@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRegularExpression, Qt, QTimer, Signal
 from PySide6.QtGui import QRegularExpressionValidator
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QWidget
+from PySide6.QtWidgets import QLineEdit, QWidget
 
 from kiosk.services.errors import CodeExpired, CodeTypo, ResendRefused, WrongCode
 from kiosk.ui.context import UiContext
 from kiosk.ui.messages import message_for
 from kiosk.ui.texts import mmss, moscow
-from kiosk.ui.widgets import button, header, init_screen, label
+from kiosk.ui.widgets import button, header, init_screen, label, numeric_pad
 
 if TYPE_CHECKING:
     from kiosk.services.signin import Attempt
@@ -62,24 +62,7 @@ class CodeScreen(QWidget):
         self.error = label("", "error", name="codeError")
         self.error.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.error)
-        pad = QGridLayout()
-        pad.setSpacing(10)
-        for i, digit in enumerate("123456789"):
-            pad.addWidget(self._pad_key(digit), i // 3, i % 3)
-        erase = button("⌫", "pad", "pad_erase", self.tr("Стереть"))
-        erase.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        erase.clicked.connect(self.code.backspace)
-        pad.addWidget(erase, 3, 0)
-        pad.addWidget(self._pad_key("0"), 3, 1)
-        clear = button(self.tr("Сброс"), "pad", "pad_clear", self.tr("Очистить"))
-        clear.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        clear.clicked.connect(self.code.clear)
-        pad.addWidget(clear, 3, 2)
-        pad_box = QHBoxLayout()
-        pad_box.addStretch(1)
-        pad_box.addLayout(pad, 4)
-        pad_box.addStretch(1)
-        layout.addLayout(pad_box)
+        layout.addLayout(numeric_pad(self.code, "pad_", "pad_erase", "pad_clear"))
         self.confirm = button(self.tr("Подтвердить"), "primary", "confirmCode")
         self.confirm.clicked.connect(self.submit)
         layout.addWidget(self.confirm)
@@ -90,12 +73,6 @@ class CodeScreen(QWidget):
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
         self._tick.timeout.connect(self.refresh)
-
-    def _pad_key(self, digit: str) -> QWidget:
-        btn = button(digit, "pad", f"pad_{digit}")
-        btn.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        btn.clicked.connect(lambda: self.code.insert(digit))
-        return btn
 
     # ------------------------------------------------------------------ state
 

@@ -13,7 +13,6 @@ from datetime import datetime
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QLineEdit,
     QScrollArea,
@@ -27,7 +26,7 @@ from kiosk.ui.context import UiContext
 from kiosk.ui.keyboard import OnScreenKeyboard
 from kiosk.ui.messages import message_for
 from kiosk.ui.texts import moscow
-from kiosk.ui.widgets import button, header, init_screen, label
+from kiosk.ui.widgets import button, header, init_screen, label, numeric_pad
 
 CHECK_ORDER = ("portal", "sms", "registry", "emr", "store", "printer")
 
@@ -76,22 +75,7 @@ class StaffScreen(QWidget):
         self.pin_error = label("", "error", name="pinError")
         self.pin_error.setAlignment(Qt.AlignmentFlag.AlignCenter)
         box.addWidget(self.pin_error)
-        pad = QGridLayout()
-        pad.setSpacing(10)
-        for i, d in enumerate("1234567890"):
-            key = button(d, "pad", f"pin_{d}")
-            key.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            key.clicked.connect(lambda _=False, d=d: self.pin.insert(d))
-            pad.addWidget(key, i // 3, i % 3 if i < 9 else 1)
-        erase = button("⌫", "pad", "pin_erase", self.tr("Стереть"))
-        erase.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        erase.clicked.connect(self.pin.backspace)
-        pad.addWidget(erase, 3, 0)
-        pad_box = QHBoxLayout()
-        pad_box.addStretch(1)
-        pad_box.addLayout(pad, 3)
-        pad_box.addStretch(1)
-        box.addLayout(pad_box)
+        box.addLayout(numeric_pad(self.pin, "pin_", "pin_erase", stretch=3))
         self.unlock = button(self.tr("Войти"), "primary", "unlockStaff")
         self.unlock.clicked.connect(self.submit_pin)
         box.addWidget(self.unlock)

@@ -12,8 +12,10 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, QRectF, QSize, Qt,
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QSizePolicy,
     QVBoxLayout,
@@ -240,3 +242,38 @@ class Overlay(QFrame):
         if watched is self.parentWidget() and event.type() == QEvent.Type.Resize:
             self.setGeometry(self.parentWidget().rect())
         return False
+
+
+def numeric_pad(
+    target: QLineEdit, prefix: str, erase_name: str, clear_name: str = "", stretch: int = 4
+) -> QHBoxLayout:
+    """A big 3×4 digit keypad typing into ``target`` (code entry, staff PIN).
+
+    Keys never take focus, so the field keeps the caret and a physical keyboard keeps
+    working beside the touch keys. ``clear_name`` adds a «Сброс» key right of 0.
+    """
+    pad = QGridLayout()
+    pad.setSpacing(10)
+    for i, digit in enumerate("1234567890"):
+        key = button(digit, "pad", f"{prefix}{digit}")
+        key.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        key.clicked.connect(lambda _=False, d=digit: target.insert(d))
+        pad.addWidget(key, i // 3, i % 3 if i < 9 else 1)
+    erase = button("⌫", "pad", erase_name, _tr("Стереть"))
+    erase.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    erase.clicked.connect(target.backspace)
+    pad.addWidget(erase, 3, 0)
+    if clear_name:
+        clear = button(_tr("Сброс"), "pad", clear_name, _tr("Очистить"))
+        clear.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        clear.clicked.connect(target.clear)
+        pad.addWidget(clear, 3, 2)
+    box = QHBoxLayout()
+    box.addStretch(1)
+    box.addLayout(pad, stretch)
+    box.addStretch(1)
+    return box
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("Keypad", text)

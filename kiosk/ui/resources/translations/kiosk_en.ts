@@ -975,4 +975,22 @@
         <translation>High contrast</translation>
     </message>
 </context>
+<context>
+    <name>Keypad</name>
+    <message>
+        <location filename="../../kiosk/ui/widgets.py" line="1" />
+        <source>Стереть</source>
+        <translation>Delete</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/widgets.py" line="1" />
+        <source>Сброс</source>
+        <translation>Clear</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/widgets.py" line="1" />
+        <source>Очистить</source>
+        <translation>Clear</translation>
+    </message>
+</context>
 </TS>
