@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -35,7 +36,16 @@ def access_ends_at(grant: Grant, child_age_limit: int = DEFAULT_CHILD_AGE_LIMIT)
     """00:00 Moscow on the child's birthday of ``child_age_limit``; ``None`` for ``self``."""
     if grant.relation is Relation.SELF:
         return None
-    return moscow_midnight(anniversary(grant.patient_birth_date, child_age_limit))
+    return _child_access_ends(grant.patient_birth_date, child_age_limit)
+
+
+@functools.lru_cache(maxsize=1024)
+def _child_access_ends(birth_date: date, child_age_limit: int) -> datetime:
+    """A pure function of its arguments, asked on every grant check: worth remembering.
+
+    Only the end instant is remembered; comparing it with the clock is done per call.
+    """
+    return moscow_midnight(anniversary(birth_date, child_age_limit))
 
 
 def is_grant_valid(

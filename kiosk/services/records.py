@@ -16,6 +16,7 @@ from kiosk.domain.grants import (
     DEFAULT_CHILD_AGE_LIMIT,
     Grant,
     access_ends_at,
+    is_grant_valid,
     valid_grants,
 )
 from kiosk.domain.moscow import moscow_date
@@ -60,24 +61,48 @@ class RecordsService:
         """Valid grants now; raises NoAccessLeft when none is left (R-ACC-2)."""
         now = self._clock.now()
         with session.lock:
-            if now - session.grants_checked_at >= self._max_age:
-                try:
-                    session.grants = self._registry.grants_for(session.subject)
-                    session.grants_checked_at = now
-                except UpstreamError as err:
-                    # Mid-session the last answer stands; time rules still apply below.
-                    log.warning("registry re-check failed: %s", type(err).__name__)
+            self._recheck(session, now)
             valid = valid_grants(session.grants, now, self._age_limit)
         if not valid:
             raise NoAccessLeft()
         return valid
 
+    def _recheck(self, session: Session, now: datetime) -> None:
+        """Re-read the registry when the session's copy is ``grants_max_age`` old."""
+        if now - session.grants_checked_at >= self._max_age:
+            try:
+                session.grants = self._registry.grants_for(session.subject)
+                session.grants_checked_at = now
+            except UpstreamError as err:
+                # Mid-session the last answer stands; time rules still apply below.
+                log.warning("registry re-check failed: %s", type(err).__name__)
+
     def _grant_for(self, session: Session, emr_id: str) -> Grant:
-        """R-ACC-5: an EMR id from the UI is never trusted without this check."""
-        for grant in self.current_grants(session):
-            if grant.emr_id == emr_id:
-                return grant
-        raise AccessEnded(emr_id)
+        """R-ACC-5: an EMR id from the UI is never trusted without this check.
+
+        The same answer as looking ``emr_id`` up in ``current_grants`` (every grant's
+        time rules evaluated now, the most recently approved valid one of the EMR;
+        ``NoAccessLeft`` when no grant at all is valid), without building the sorted
+        list that only the picker needs.
+        """
+        now = self._clock.now()
+        limit = self._age_limit
+        found: Grant | None = None
+        any_valid = False
+        with session.lock:
+            self._recheck(session, now)
+            for grant in session.grants:
+                if is_grant_valid(grant, now, limit):
+                    any_valid = True
+                    if grant.emr_id == emr_id and (
+                        found is None or grant.approved_at > found.approved_at
+                    ):
+                        found = grant
+        if not any_valid:
+            raise NoAccessLeft()
+        if found is None:
+            raise AccessEnded(emr_id)
+        return found
 
     # ------------------------------------------------------------------ reads
 
