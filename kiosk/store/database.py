@@ -145,6 +145,10 @@ def _open_sqlite(url: URL, busy_timeout: float) -> Store:
             cursor.execute(f"PRAGMA busy_timeout = {busy_ms}")
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")
+            # Checkpoint the WAL every ~32 MiB rather than every 4 MiB: a sync batch of
+            # 5,000 documents is ~5 MiB, and a checkpoint after every batch costs as much
+            # as its inserts. Durability is unchanged (each batch still commits).
+            cursor.execute("PRAGMA wal_autocheckpoint = 8192")
             cursor.execute("PRAGMA foreign_keys = ON")
         finally:
             cursor.close()
