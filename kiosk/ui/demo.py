@@ -13,8 +13,16 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kiosk.config import Config
 from kiosk.ui.main import (
@@ -26,7 +34,7 @@ from kiosk.ui.main import (
 )
 from kiosk.ui.printer import QtPrinter
 from kiosk.ui.tasks import TaskRunner, pump_until
-from kiosk.ui.widgets import button, label
+from kiosk.ui.widgets import label
 from kiosk.ui.window import KioskWindow
 
 log = logging.getLogger(__name__)
@@ -36,6 +44,39 @@ log = logging.getLogger(__name__)
 
 
 CODE = re.compile(r"\b(\d{6})\b")
+
+
+class _AccountCard(QFrame):
+    """A test account the demo visitor taps to fill in the credentials.
+
+    Signals:
+        clicked(): the card was tapped.
+
+    A frame rather than a push button: its height follows the wrapped description.
+    """
+
+    clicked = Signal()
+
+    def __init__(self, text: str, login: str) -> None:
+        super().__init__()
+        self.setObjectName("demoAccount")
+        self.setAccessibleName(login)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setStyleSheet(
+            "#demoAccount { border: 1px solid #6b7a8a; border-radius: 6px; background: white; }"
+        )
+        inner = QVBoxLayout(self)
+        inner.setContentsMargins(10, 6, 10, 6)
+        label_ = QLabel(text)
+        label_.setWordWrap(True)
+        label_.setTextFormat(Qt.TextFormat.PlainText)
+        label_.setStyleSheet("font-size: 15px; border: none;")
+        inner.addWidget(label_)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self.rect().contains(event.position().toPoint()):
+            self.clicked.emit()
+        super().mouseReleaseEvent(event)
 
 
 class DemoPhone(QWidget):
@@ -63,10 +104,9 @@ class DemoPhone(QWidget):
         box.addWidget(label(self.tr("Тестовые учётные записи (нажмите, чтобы подставить):"),
                             "muted"))
         for login, password, description in accounts:
-            b = button(f"{login}\n{description}", name="demoAccount")
-            b.setStyleSheet("text-align: left; padding: 8px; font-size: 16px;")
-            b.clicked.connect(lambda _=False, lo=login, pw=password: self._fill(lo, pw))
-            box.addWidget(b)
+            card = _AccountCard(f"{login} / {password}\n{description}", login)
+            card.clicked.connect(lambda lo=login, pw=password: self._fill(lo, pw))
+            box.addWidget(card)
         box.addWidget(label(self.tr("СМС:"), "subtitle"))
         self.sms = QLabel()
         self.sms.setObjectName("demoSms")

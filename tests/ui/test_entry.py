@@ -67,3 +67,22 @@ def test_demo_phone_lists_accounts_and_codes(kiosk: Kiosk) -> None:
     finally:
         phone.stop()
         phone.deleteLater()
+
+
+def test_demo_phone_tap_fills_credentials(kiosk: Kiosk, qtbot) -> None:
+    """The demo visitor taps a test account: login and password land in the form."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QFrame
+
+    phone = DemoPhone(kiosk.window, [(LOGIN, PASSWORD, "Взрослый и ребёнок")],
+                      lambda: list(kiosk.env.sms.sent))
+    try:
+        card = phone.findChild(QFrame, "demoAccount")
+        assert card is not None
+        qtbot.mouseClick(card, Qt.MouseButton.LeftButton)
+        creds = kiosk.s.credentials
+        assert creds.login.text() == LOGIN
+        assert creds.password.text() == PASSWORD
+    finally:
+        phone.stop()
+        phone.deleteLater()
