@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QScroller, QWidget
 
-from kiosk.ui.texts import kind_title, moscow
+from kiosk.ui.texts import kind_name, moscow
 from kiosk.ui.widgets import button, header, init_screen, label
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ class DocumentScreen(QWidget):
         self._doc_id = doc.doc_id
         if isinstance(self.title, type(self.meta)):
             self.title.setText(doc.title)
-        self.meta.setText(f"{kind_title(doc.kind)} · {moscow(doc.created_at)}\n"
+        self.meta.setText(f"{kind_name(doc.kind)} · {moscow(doc.created_at)}\n"
                           f"{doc.organization} · {doc.performer}")
         self.text.setPlainText(doc.text)
         self.text.verticalScrollBar().setValue(0)

@@ -41,6 +41,18 @@ def kind_title(kind: DocKind) -> str:
     return titles[kind]
 
 
+def kind_name(kind: DocKind) -> str:
+    """One document's kind, for its own header (the tabs use the plural titles)."""
+    names = {
+        DocKind.EXAM_PROTOCOL: QCoreApplication.translate("Texts", "Протокол осмотра"),
+        DocKind.DISCHARGE_SUMMARY: QCoreApplication.translate("Texts", "Выписной эпикриз"),
+        DocKind.LAB_RESULT: QCoreApplication.translate("Texts", "Лабораторное исследование"),
+        DocKind.INSTRUMENTAL: QCoreApplication.translate(
+            "Texts", "Инструментальное исследование"),
+    }
+    return names[kind]
+
+
 def _ru_plural(n: int, one: str, few: str, many: str) -> str:
     if n % 10 == 1 and n % 100 != 11:
         return one

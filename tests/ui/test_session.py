@@ -162,3 +162,14 @@ def test_sign_out_ignores_late_results_R_KSK_2(kiosk: Kiosk) -> None:
     kiosk.settle()
     assert kiosk.name() == "welcome"
     assert not [t for t in visible_texts() if "Иван" in t]
+
+
+def test_document_header_names_its_kind_in_the_singular_R_SHOW_5(kiosk: Kiosk) -> None:
+    """R-SHOW-5: an opened document shows its kind, date and time (Moscow) and source."""
+    kiosk.sign_in()
+    kiosk.open_emr("emr-2")
+    kiosk.window.open_document("d-3")
+    kiosk.settle()
+    meta = kiosk.s.document.meta.text()
+    assert meta.startswith("Лабораторное исследование · 01.10.2026 09:30")
+    assert "ГП № 1" in meta

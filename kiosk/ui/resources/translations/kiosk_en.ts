@@ -869,6 +869,26 @@
 <context>
     <name>Texts</name>
     <message>
+        <location filename="../../kiosk/ui/texts.py" line="1" />
+        <source>Протокол осмотра</source>
+        <translation>Examination record</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="1" />
+        <source>Выписной эпикриз</source>
+        <translation>Discharge summary</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="1" />
+        <source>Лабораторное исследование</source>
+        <translation>Laboratory result</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="1" />
+        <source>Инструментальное исследование</source>
+        <translation>Instrumental study</translation>
+    </message>
+    <message>
         <location filename="../../kiosk/ui/texts.py" line="21" />
         <source>Мужской</source>
         <translation>Male</translation>
