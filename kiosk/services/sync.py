@@ -23,6 +23,7 @@ from kiosk.services.ports import (
     UnitOfWorkFactory,
     UpstreamError,
 )
+from kiosk.services.session import Session
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +128,14 @@ class SyncService:
                     result.failed.extend(pending[n + 1 :])
                     break
         return result
+
+    def refresh_session(self, session: Session) -> RefreshReport:
+        """R-SYNC-2 / R-SHOW-6 at sign-in: refresh the session's EMRs and remember which
+        could not be refreshed, so their cards say «Данные на …»."""
+        report = self.refresh([g.emr_id for g in session.grants])
+        with session.lock:
+            session.stale_emrs = set(report.failed)
+        return report
 
 
 def _log_rejects(rejects: list[Rejected]) -> None:

@@ -513,19 +513,14 @@ class KioskWindow(QMainWindow):
         state.attempt = None
         self.show_picker()
         # R-SYNC-2: cached data at once, the refresh from the source behind it.
-        svc = self.ctx.svc
-        ids = [g.emr_id for g in session.grants]
-        self.ctx.call(svc.sync.refresh, ids, on_done=self._refreshed,
+        self.ctx.call(self.ctx.svc.sync.refresh_session, session, on_done=self._refreshed,
                       on_error=lambda err: log.warning("refresh failed: %s", type(err).__name__))
 
     def _refreshed(self, report: object) -> None:
         session = self.ctx.state.session
         if session is None:
             return
-        failed = set(getattr(report, "failed", []))
         refreshed = set(getattr(report, "refreshed", []))
-        with session.lock:
-            session.stale_emrs = failed
         self.ctx.state.refreshed = True
         emr_id = self.ctx.state.emr_id
 

@@ -83,9 +83,7 @@ def test_r_sync_2_refresh_then_stale_when_source_down(services: Services, sim: S
     ids = [g.emr_id for g in session.grants]
     assert services.sync.refresh(ids).failed == []
     sim.set_fault("fhir", error_5xx=True)
-    failed = services.sync.refresh(ids).failed
-    assert failed == ids
-    session.stale_emrs.update(failed)
+    assert services.sync.refresh_session(session).failed == ids
     card = services.records.card(session, ids[0])
     assert card.stale
     assert card.data_as_of is not None

@@ -142,8 +142,7 @@ def test_r_show_6_stale_after_failed_refresh(w: World) -> None:
     good = w.clock.now()
     w.clock.advance(hours=3)
     src.down = True
-    report = sync.refresh(["emr-self"])
-    w.session.stale_emrs.update(report.failed)
+    assert sync.refresh_session(w.session).failed == ["emr-self", "emr-kid"]
     card = w.svc.card(w.session, "emr-self")
     assert card.stale and card.data_as_of == good
 
