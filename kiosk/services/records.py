@@ -145,10 +145,7 @@ class RecordsService:
         if doc is None:
             raise NotFound()
         self._audit.record("document.opened", session.actor, emr=emr_id, doc=doc_id)
-        return DocumentView(
-            doc.doc_id, doc.emr_id, doc.kind, doc.created_at, doc.title, doc.organization,
-            doc.performer, doc.text,
-        )
+        return doc
 
     # ------------------------------------------------------------------ helpers
 

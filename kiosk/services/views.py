@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from kiosk.domain.documents import DocKind, DocumentSummary
+from kiosk.domain.documents import DocKind, Document, DocumentSummary
 from kiosk.domain.grants import Relation
 from kiosk.domain.people import Sex
 
@@ -39,15 +39,6 @@ class DocumentPage:
     total: int  # -1: not counted here (see RecordsService.counts)
 
 
-@dataclass(frozen=True, slots=True)
-class DocumentView:
-    """A document opened to its full text; ``text`` is plain text (R-SHOW-5)."""
-
-    doc_id: str
-    emr_id: str
-    kind: DocKind
-    created_at: datetime
-    title: str
-    organization: str
-    performer: str
-    text: str
+#: A document opened to its full text (R-SHOW-5): the cached document itself. It holds
+#: no surname, and ``text`` is plain text that screens and print never interpret.
+DocumentView = Document
