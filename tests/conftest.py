@@ -27,6 +27,7 @@ os.environ["KIOSK_CONFIG"] = ""
 if TYPE_CHECKING:
     from kiosk.sim.population import Population
     from kiosk.sim.server import SimServer
+    from kiosk.store.database import Store
 
 PG_ENV = "KIOSK_TEST_PG_URL"
 
@@ -93,3 +94,16 @@ def pg_schema_url(pg_base_url: str) -> Iterator[str]:
             conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
     finally:
         admin.dispose()
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    """An upgraded store at the ``store_url`` that the test package chooses."""
+    from kiosk.store.database import open_store
+
+    s = open_store(store_url)
+    s.upgrade()
+    try:
+        yield s
+    finally:
+        s.dispose()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sqlite3
 import stat
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -35,14 +34,6 @@ def store_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'kiosk.db'}"
 
 
-@pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    s = open_store(store_url)
-    s.upgrade()
-    try:
-        yield s
-    finally:
-        s.dispose()
 
 
 class TestSqliteStore(StoreContract):

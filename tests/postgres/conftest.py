@@ -8,11 +8,7 @@ for the same reason.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-
-from kiosk.store.database import Store, open_store
 
 
 @pytest.fixture
@@ -20,11 +16,3 @@ def store_url(pg_schema_url: str) -> str:
     return pg_schema_url
 
 
-@pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    s = open_store(store_url)
-    s.upgrade()
-    try:
-        yield s
-    finally:
-        s.dispose()
