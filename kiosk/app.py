@@ -20,9 +20,14 @@ from kiosk.services.booking import qr_payload
 from kiosk.services.clock import SystemClock
 from kiosk.services.ports import (
     Clock,
+    EmrSource,
+    GrantRegistry,
+    Portal,
+    SmsGateway,
     StoreError,
     SupportChannel,
     SupportTopic,
+    SyncLock,
     UnitOfWorkFactory,
 )
 from kiosk.services.printing import PrintService
@@ -94,14 +99,14 @@ def assemble(
     config: Config,
     *,
     uow: UnitOfWorkFactory,
-    portal: object,
-    registry: object,
-    sms: object,
-    source: object,
+    portal: Portal,
+    registry: GrantRegistry,
+    sms: SmsGateway,
+    source: EmrSource,
     clock: Clock | None = None,
     code_key: bytes | None = None,
     pin_hash: str = "",
-    sync_lock: object | None = None,
+    sync_lock: SyncLock | None = None,
     probes: dict[str, Callable[[], None]] | None = None,
 ) -> Services:
     """Wire services from ready adapters (the real ones, or fakes in tests)."""
@@ -111,11 +116,11 @@ def assemble(
     policy = CodePolicy()
     audit = AuditLog(uow, clock, kiosk_id, key)
     signin = SignInService(
-        portal, registry, sms, uow, clock, audit,  # type: ignore[arg-type]
+        portal, registry, sms, uow, clock, audit,
         SignInSettings(key, kiosk_id, policy, config.kiosk.child_age_limit),
     )
     records = RecordsService(
-        uow, registry, clock, audit, config.kiosk.child_age_limit,  # type: ignore[arg-type]
+        uow, registry, clock, audit, config.kiosk.child_age_limit,
         grants_max_age=timedelta(seconds=5),
     )
     return Services(
@@ -128,7 +133,7 @@ def assemble(
         printing=PrintService(records, audit, kiosk_id, clock),
         support=SupportService(uow, clock, audit, kiosk_id),
         staff=StaffService(uow, clock, audit, kiosk_id, pin_hash, key, policy, probes or {}),
-        sync=SyncService(source, uow, clock, sync_lock),  # type: ignore[arg-type]
+        sync=SyncService(source, uow, clock, sync_lock),
         booking_url=qr_payload(config.portal.booking_url),
         support_url=qr_payload(config.portal.support_url),
     )
