@@ -89,8 +89,7 @@ class PrintService:
 
     def prepare(self, session: Session, emr_id: str, doc_ids: Sequence[str]) -> PrintJob:
         """Only the chosen documents, each grant-checked (R-ACC-5)."""
-        card = self._records.card(session, emr_id)
-        docs = [self._records.document(session, emr_id, d) for d in dict.fromkeys(doc_ids)]
+        card, docs = self._records.for_print(session, emr_id, doc_ids)
         now = self._clock.now()
         job = PrintJob(
             html=render_print_html(card, docs, self._kiosk_id, now),

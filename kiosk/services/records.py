@@ -9,6 +9,7 @@ hit the registry ten times). Validity in time — revocation instants and the ch
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from kiosk.domain.documents import DocKind
@@ -146,6 +147,19 @@ class RecordsService:
             raise NotFound()
         self._audit.record("document.opened", session.actor, emr=emr_id, doc=doc_id)
         return doc
+
+    def for_print(
+        self, session: Session, emr_id: str, doc_ids: Sequence[str]
+    ) -> tuple[EmrCard, list[DocumentView]]:
+        """The header and the chosen documents, read under one grant check and in one unit
+        of work; printing is audited as such by the print service, not as opens."""
+        grant = self._grant_for(session, emr_id)
+        with self._uow() as uow:
+            card = self._card(uow, session, grant)
+            docs = [uow.documents.get_visible(emr_id, d) for d in dict.fromkeys(doc_ids)]
+        if any(d is None for d in docs):
+            raise NotFound()
+        return card, [d for d in docs if d is not None]
 
     # ------------------------------------------------------------------ helpers
 

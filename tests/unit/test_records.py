@@ -175,3 +175,22 @@ def test_paging(w: World) -> None:
     assert w.svc.counts(w.session, "emr-self")[DocKind.EXAM_PROTOCOL] == 122
     assert first.rows[0].doc_id == "e2" and first.rows[1].doc_id == "p119"
     assert second.rows[0].doc_id == "p070"
+
+
+def test_r_ksk_3_print_only_chosen_documents_audited_once(w: World) -> None:
+    """R-KSK-3 / R-KSK-7: a print job holds only the chosen documents, is audited as one
+    print (not as opens), and a hidden or foreign document id is refused (R-ACC-5)."""
+    from kiosk.services.printing import PrintService
+
+    printing = PrintService(w.svc, w.audit, "k1", w.clock)
+    job = printing.prepare(w.session, "emr-self", ["e2", "e1", "e2"])
+    assert job.doc_count == 2
+    assert "Документ e2" in job.html
+    assert "Документ e1" in job.html
+    assert "Документ r1" not in job.html
+    assert [(r.event, r.details) for r in w.store.data.audit] == [
+        ("document.printed", {"emr": "emr-self", "count": 2})
+    ]
+    for bad in (["e0"], ["k1"]):
+        with pytest.raises(NotFound):
+            printing.prepare(w.session, "emr-self", bad)
