@@ -54,9 +54,17 @@ def integrity(db: Path) -> str:
 
 
 def cache_state(db: Path) -> dict[str, Any]:
-    """What a clean sync must equal: documents, patients, the cursor."""
+    """What a clean sync must equal: documents, patients, the cursor.
+
+    A worker killed while it created the schema leaves a file with no tables (the
+    migration is all or nothing): that is an empty cache, not a broken one.
+    """
     conn = sqlite3.connect(db)
     try:
+        if conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'documents'"
+        ).fetchone() is None:
+            return {"documents": {}, "patients": set(), "cursor": None}
         docs = {
             doc_id: (version, kind, bool(visible), emr_id,
                      hashlib.sha256(f"{title}\x1f{text}\x1f{created}".encode()).hexdigest()[:16])
