@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 from kiosk.services.ports import EmrSnapshot, Malformed, Rejected, SourceBatch
 from kiosk.upstream.fhir_parse import ParsedPage, parse_bundle, parse_patient
+from kiosk.upstream.gcpause import gc_paused
 from kiosk.upstream.http import MAX_BODY_BYTES, HttpClient, TimeoutSpec, join_url, same_origin
 
 SERVICE = "fhir"
@@ -211,8 +212,8 @@ class FhirSource:
         """Search pages, following ``next`` only on the configured server (STYLE: pinned)."""
         seen: set[str] = set()
         for _ in range(MAX_PAGES):
-            body = self.http.get_json(url, op, params=params)
-            page = parse_bundle(body)
+            with gc_paused():
+                page = parse_bundle(self.http.get_json(url, op, params=params))
             if page.error is not None:
                 raise Malformed(SERVICE, f"{op}: {page.error}")
             yield page
