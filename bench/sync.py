@@ -74,7 +74,7 @@ def run(sizes: Sizes, page_size: int = PAGE_SIZE, max_page_bytes: int = MAX_PAGE
             fhir_url = sim.info["fhir_url"]
 
             def source() -> FhirSource:
-                return FhirSource(fhir_url, (5.0, 30.0), page_size, max_page_bytes)
+                return FhirSource(fhir_url, (5.0, 30.0), page_size, max_page_bytes, processes=True)
 
             with source() as src:
                 batches = list(src.changes(None))

@@ -1,7 +1,6 @@
-"""``python -m kiosk`` is the ``kiosk`` command."""
-
 import sys
 
 from kiosk.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":
+    sys.exit(main())

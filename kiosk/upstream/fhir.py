@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 from kiosk.services.ports import EmrSnapshot, Malformed, Rejected, SourceBatch
 from kiosk.upstream.fhir_parse import ParsedPage, parse_bundle, parse_patient
+from kiosk.upstream.fhir_procs import SearchJob, merged_searches
 from kiosk.upstream.gcpause import gc_paused
 from kiosk.upstream.http import MAX_BODY_BYTES, HttpClient, TimeoutSpec, join_url, same_origin
 
@@ -78,7 +79,9 @@ class FhirSource:
     trips and fewer commits (docs/performance.md).
 
     ``changes()`` fetches and parses the next page in a background thread while the
-    caller writes the current batch (``prefetch=False`` turns that off).
+    caller writes the current batch (``prefetch=False`` turns that off). With
+    ``processes=True`` the two document searches run at once, each in a worker process
+    (``kiosk.upstream.fhir_procs``): what a sync worker on a multi-core PC wants.
     """
 
     def __init__(
@@ -88,6 +91,7 @@ class FhirSource:
         page_size: int = 500,
         max_page_bytes: int = MAX_BODY_BYTES,
         prefetch: bool = True,
+        processes: bool = False,
     ) -> None:
         if not 1 <= page_size <= 5000:
             raise ValueError("page_size must be 1..5000")
@@ -96,6 +100,9 @@ class FhirSource:
         self.base_url = base_url.rstrip("/")
         self.page_size = page_size
         self.prefetch = prefetch
+        self.processes = processes
+        self.timeout = timeout
+        self.max_page_bytes = max_page_bytes
         self.http = HttpClient(
             SERVICE, timeout, max_body=max_page_bytes, headers={"Accept": "application/fhir+json"}
         )
@@ -118,28 +125,60 @@ class FhirSource:
 
     def changes(self, cursor: str | None) -> Iterator[SourceBatch]:
         state = load_cursor(cursor)
-        for rtype in RESOURCE_TYPES:
-            params: dict[str, str | int] = {"_sort": "_lastUpdated", "_count": self.page_size}
-            if rtype in state:
-                params["_lastUpdated"] = "ge" + _instant(state[rtype])
-            if rtype == "DiagnosticReport":
-                params["_include"] = "DiagnosticReport:result"
-            pages = self._search(rtype, params, f"search {rtype}")
+        patients = self.search("Patient", self._change_params("Patient", state),
+                               "search Patient")
+        if self.prefetch:
+            patients = _prefetched(patients)
+        pages: Iterator[tuple[str, ParsedPage]] = (("Patient", p) for p in patients)
+        if self.processes:
+            # Patients first (a document's EMR is then known when it lands), then both
+            # document searches at once, each in its own process.
+            yield from self._batches(pages, state)
+            pages = merged_searches([
+                SearchJob(self.base_url, self.timeout, self.page_size, self.max_page_bytes,
+                          rtype, self._change_params(rtype, state), f"search {rtype}")
+                for rtype in RESOURCE_TYPES[1:]
+            ])
+            yield from self._batches(pages, state)
+            return
+        yield from self._batches(pages, state)
+        for rtype in RESOURCE_TYPES[1:]:
+            docs = self.search(rtype, self._change_params(rtype, state), f"search {rtype}")
             if self.prefetch:
-                pages = _prefetched(pages)
-            for page in pages:
-                newest = page.last_updated.get(rtype)
-                if newest is not None and (rtype not in state or newest > state[rtype]):
-                    state[rtype] = newest
-                if not (page.patients or page.documents or page.withdrawn or page.rejected):
-                    continue
-                yield SourceBatch(
-                    patients=page.patients,
-                    documents=page.documents,
-                    withdrawn=page.withdrawn,
-                    rejected=page.rejected,
-                    cursor=dump_cursor(state),
-                )
+                docs = _prefetched(docs)
+            yield from self._batches(((rtype, p) for p in docs), state)
+
+    @staticmethod
+    def _change_params(rtype: str, state: dict[str, datetime]) -> dict[str, str | int]:
+        params: dict[str, str | int] = {"_sort": "_lastUpdated"}
+        if rtype in state:
+            params["_lastUpdated"] = "ge" + _instant(state[rtype])
+        if rtype == "DiagnosticReport":
+            params["_include"] = "DiagnosticReport:result"
+        return params
+
+    @staticmethod
+    def _batches(
+        pages: Iterator[tuple[str, ParsedPage]], state: dict[str, datetime]
+    ) -> Iterator[SourceBatch]:
+        """Batches of pages; each cursor moves its type on to the newest record handed out.
+
+        ``state`` is shared by the caller's streams, so a cursor made from it covers every
+        type as far as its pages have been handed out, never further.
+        """
+        for rtype, page in pages:
+            newest = page.last_updated.get(rtype)
+            if newest is not None and (rtype not in state or newest > state[rtype]):
+                state[rtype] = newest
+            if not (page.patients or page.documents or page.withdrawn or page.rejected):
+                continue
+            yield SourceBatch(
+                patients=page.patients,
+                documents=page.documents,
+                withdrawn=page.withdrawn,
+                rejected=page.rejected,
+                cursor=dump_cursor(state),
+            )
 
     def snapshot(self, emr_id: str) -> EmrSnapshot:
         if not _EMR_ID.match(emr_id):
@@ -166,17 +205,19 @@ class FhirSource:
                 "_count": self.page_size}
             if rtype == "DiagnosticReport":
                 params["_include"] = "DiagnosticReport:result"
-            for page in self._search(rtype, params, f"search {rtype}"):
+            for page in self.search(rtype, params, f"search {rtype}"):
                 snap.documents.extend(d for d in page.documents if d.emr_id == emr_id)
                 snap.rejected.extend(page.rejected)
         return snap
 
     # ------------------------------------------------------------------ paging
 
-    def _search(
+    def search(
         self, rtype: str, params: dict[str, str | int], op: str
     ) -> Iterator[ParsedPage]:
         """Every page of a search sorted by ``_lastUpdated``, with or without next links.
+
+        ``params`` need not hold ``_count``: the source's page size is added.
 
         Most servers page with ``next`` links (``_pages`` follows them). Some give none:
         @medplum/fhir-router's MemoryRepository honours ``_count`` and ``_sort`` but its
@@ -188,6 +229,7 @@ class FhirSource:
         records at one instant than a page holds) is ``Malformed``, never a silent cut.
         """
         url = join_url(self.base_url, rtype)
+        params = {"_count": self.page_size, **params}
         since: datetime | None = None
         for _ in range(MAX_PAGES):
             pages = 0

@@ -20,6 +20,14 @@ def source(sim: SimServer):
         yield src
 
 
+@pytest.fixture(params=[False, True], ids=["in-process", "worker-processes"])
+def changes_source(request, sim: SimServer):
+    """The change stream both ways: read in this process, or by the sync worker's
+    processes (one per document search, merged here)."""
+    with FhirSource(sim.fhir_url, TIMEOUT, page_size=25, processes=request.param) as src:
+        yield src
+
+
 def _drain(source: FhirSource, cursor: str | None):
     batches = list(source.changes(cursor))
     docs = {d.doc_id: d for b in batches for d in b.documents}
@@ -28,8 +36,8 @@ def _drain(source: FhirSource, cursor: str | None):
     return batches, docs, patients, withdrawn
 
 
-def test_full_sync_pages_through_everything_R_SYNC_1(sim: SimServer, source: FhirSource):
-    batches, docs, patients, withdrawn = _drain(source, None)
+def test_full_sync_pages_through_everything_R_SYNC_1(sim: SimServer, changes_source: FhirSource):
+    batches, docs, patients, withdrawn = _drain(changes_source, None)
     expected = {d.doc_id for d in sim.population.documents() if not d.withdrawn}
     assert set(docs) == expected
     assert withdrawn == {"DocumentReference/x-1001-withdrawn"}
@@ -60,28 +68,30 @@ def test_document_fields_and_cutoff_instants_R_SHOW_4(source: FhirSource):
     assert patients["1007"].patronymic is None
 
 
-def test_cursor_resumes_and_sees_changes_R_SYNC_1_R_SYNC_3(sim: SimServer, source: FhirSource):
-    batches, _, _, _ = _drain(source, None)
+def test_cursor_resumes_and_sees_changes_R_SYNC_1_R_SYNC_3(
+    sim: SimServer, changes_source: FhirSource
+):
+    batches, _, _, _ = _drain(changes_source, None)
     cursor = batches[-1].cursor
-    again, docs, _, _ = _drain(source, cursor)
+    again, docs, _, _ = _drain(changes_source, cursor)
     # Only the boundary items of each type are read again.
     assert sum(len(b.documents) + len(b.patients) for b in again) <= 3
     sim.withdraw_document("DiagnosticReport/x-1001-lab-recent")
     doc = sim.document("DocumentReference/x-1001-exam-recent")
     assert doc is not None
     sim.upsert_document(replace(doc, text="Исправленный текст"))
-    _, docs, _, withdrawn = _drain(source, cursor)
+    _, docs, _, withdrawn = _drain(changes_source, cursor)
     assert "DiagnosticReport/x-1001-lab-recent" in withdrawn
     assert docs["DocumentReference/x-1001-exam-recent"].text == "Исправленный текст"
     assert docs["DocumentReference/x-1001-exam-recent"].version == "2"
 
 
-def test_each_batch_cursor_is_safe_to_commit_R_SYNC_1(sim: SimServer, source: FhirSource):
+def test_each_batch_cursor_is_safe_to_commit_R_SYNC_1(sim: SimServer, changes_source: FhirSource):
     """Stopping after any batch and resuming from its cursor misses nothing."""
-    full = {d.doc_id for b in source.changes(None) for d in b.documents}
-    first = next(iter(source.changes(None)))
+    full = {d.doc_id for b in changes_source.changes(None) for d in b.documents}
+    first = next(iter(changes_source.changes(None)))
     for _ in range(3):
-        it = source.changes(first.cursor)
+        it = changes_source.changes(first.cursor)
         seen = {d.doc_id for d in first.documents}
         seen |= {d.doc_id for b in it for d in b.documents}
         assert seen == full
@@ -89,9 +99,11 @@ def test_each_batch_cursor_is_safe_to_commit_R_SYNC_1(sim: SimServer, source: Fh
     assert "Patient" in state
 
 
-def test_malformed_records_rejected_rest_goes_in_R_SYNC_4(sim: SimServer, source: FhirSource):
+def test_malformed_records_rejected_rest_goes_in_R_SYNC_4(
+    sim: SimServer, changes_source: FhirSource
+):
     sim.set_fault("fhir", malformed_records=True)
-    batches, docs, _, _ = _drain(source, None)
+    batches, docs, _, _ = _drain(changes_source, None)
     rejected = [r for b in batches for r in b.rejected]
     assert rejected
     assert all(r.reason for r in rejected)
@@ -136,3 +148,39 @@ def test_non_bundle_page_is_malformed(source: FhirSource, monkeypatch):
     monkeypatch.setattr(source.http, "get_json", lambda *a, **k: {"resourceType": "Patient"})
     with pytest.raises(Malformed):
         list(source.changes(None))
+
+
+def test_worker_failure_reaches_the_sync_typed_after_the_pages_before_it_R_SYNC_1(
+    sim: SimServer,
+):
+    """An outage in the middle of a parallel read stops the stream with ``Unavailable``
+    (the sync then keeps what it committed), and no worker process is left behind."""
+    import multiprocessing
+
+    from kiosk.services.ports import Unavailable
+
+    got = 0
+
+    def read_until_the_outage(src: FhirSource) -> None:
+        nonlocal got
+        for batch in src.changes(None):
+            got += len(batch.documents)
+            if got:
+                sim.set_fault("fhir", error_5xx=True)
+
+    with (FhirSource(sim.fhir_url, TIMEOUT, page_size=25, processes=True) as src,
+          pytest.raises(Unavailable)):
+        read_until_the_outage(src)
+    assert got  # the batches before the outage arrived
+    assert not [p for p in multiprocessing.active_children() if p.name.startswith("fhir-")]
+
+
+def test_abandoned_parallel_stream_stops_its_workers(sim: SimServer):
+    import multiprocessing
+
+    with FhirSource(sim.fhir_url, TIMEOUT, page_size=25, processes=True) as src:
+        stream = src.changes(None)
+        first_docs = next(b for b in stream if b.documents)
+        assert first_docs.documents
+        stream.close()
+    assert not [p for p in multiprocessing.active_children() if p.name.startswith("fhir-")]

@@ -1,0 +1,161 @@
+"""FHIR searches read and parsed in worker processes, their pages merged in the caller.
+
+Why processes: a sync spends most of its time decoding JSON and reading FHIR resources
+in Python, which holds the GIL, so a thread cannot overlap it with anything but the
+SQLite write. DocumentReference and DiagnosticReport are separate searches with their own
+``_lastUpdated`` cursors, so each can run in its own process, fetching, decoding and
+parsing while the caller commits; on a two-core clinic PC that roughly doubles the
+documents per second of a big sync (docs/performance.md).
+
+A worker sends its pages through a pipe in order; the pipe's small buffer holds it at
+most one page ahead of the caller. The caller takes pages from whichever worker has one
+ready, so the two streams interleave, each in its own order: the per-type cursor in
+each batch then still covers exactly what has been handed out.
+
+Processes come from a fork server (the clean interpreter forks each worker, never the
+caller with its threads and sockets). A worker that dies or cannot start becomes an
+``Unavailable``; an upstream error in a worker is raised in the caller with its type.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+from kiosk.domain.documents import Document
+from kiosk.services.ports import (
+    Malformed,
+    Refused,
+    Timeout,
+    Unavailable,
+    UpstreamError,
+)
+from kiosk.upstream.fhir_parse import ParsedPage
+from kiosk.upstream.http import TimeoutSpec
+
+_ERRORS: dict[str, type[UpstreamError]] = {
+    cls.__name__: cls for cls in (Malformed, Refused, Timeout, Unavailable, UpstreamError)
+}
+_context_lock = threading.Lock()
+_context: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchJob:
+    """What a worker needs to run one search on its own: plain values, cheap to send."""
+
+    base_url: str
+    timeout: TimeoutSpec
+    page_size: int
+    max_page_bytes: int
+    rtype: str
+    params: dict[str, str | int]
+    op: str
+
+
+def _forkserver() -> Any:
+    """The fork-server context, its server preloaded with the parser (started once)."""
+    global _context
+    with _context_lock:
+        if _context is None:
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(["kiosk.upstream.fhir"])
+            _context = ctx
+        return _context
+
+
+# ---------------------------------------------------------------- the worker side
+
+
+def _pack(page: ParsedPage) -> tuple:
+    """A page as tuples: pickling a slotted dataclass per document costs several times
+    more than a tuple, and repeated strings, kinds and instants are sent once per page."""
+    docs = [
+        (d.doc_id, d.emr_id, d.kind, d.created_at, d.title, d.organization, d.performer,
+         d.text, d.version, d.radiology)
+        for d in page.documents
+    ]
+    return (page.patients, docs, page.withdrawn, page.rejected, page.next_url,
+            page.last_updated, page.error)
+
+
+def _unpack(packed: tuple) -> ParsedPage:
+    patients, docs, withdrawn, rejected, next_url, last_updated, error = packed
+    return ParsedPage(patients=patients, documents=[Document(*d) for d in docs],
+                      withdrawn=withdrawn, rejected=rejected, next_url=next_url,
+                      last_updated=last_updated, error=error)
+
+
+def _work(job: SearchJob, conn: Connection) -> None:
+    """Worker main: every page of one search, then ``done`` or the error that stopped it."""
+    from kiosk.upstream.fhir import FhirSource
+
+    try:
+        with FhirSource(job.base_url, job.timeout, job.page_size, job.max_page_bytes,
+                        prefetch=False) as source:
+            for page in source.search(job.rtype, job.params, job.op):
+                conn.send(("page", _pack(page)))
+        conn.send(("done", None))
+    except UpstreamError as err:
+        conn.send(("error", (type(err).__name__, err.service, err.detail)))
+    except BrokenPipeError:
+        pass  # the caller stopped reading: nothing left to do
+    except Exception:  # never a traceback with a record in it across the pipe
+        conn.send(("error", ("Malformed", "fhir", f"{job.op}: unexpected failure")))
+    finally:
+        conn.close()
+
+
+# ---------------------------------------------------------------- the caller side
+
+
+def merged_searches(jobs: list[SearchJob]) -> Iterator[tuple[str, ParsedPage]]:
+    """``(resource type, page)`` of every job, each job's pages in order.
+
+    Abandoning the iterator (or an error from one job) stops every worker.
+    """
+    ctx = _forkserver()
+    workers: dict[Connection, SearchJob] = {}
+    procs: list[Any] = []
+    try:
+        for job in jobs:
+            theirs, ours = ctx.Pipe(duplex=False)
+            proc = ctx.Process(target=_work, args=(job, ours), name=f"fhir-{job.rtype}",
+                               daemon=True)
+            try:
+                proc.start()
+            except OSError as err:
+                raise Unavailable("fhir", f"{job.op}: no worker process ({err.strerror})") \
+                    from None
+            finally:
+                ours.close()
+            procs.append(proc)
+            workers[theirs] = job
+        while workers:
+            for conn in wait(list(workers)):
+                assert isinstance(conn, Connection)
+                job = workers[conn]
+                try:
+                    kind, payload = conn.recv()
+                except (EOFError, OSError):
+                    raise Unavailable("fhir", f"{job.op}: the worker process stopped") from None
+                if kind == "page":
+                    yield job.rtype, _unpack(payload)
+                elif kind == "done":
+                    conn.close()
+                    del workers[conn]
+                else:
+                    name, service, detail = payload
+                    raise _ERRORS.get(name, UpstreamError)(service, detail)
+    finally:
+        for conn in workers:
+            conn.close()
+        for proc in procs:
+            if proc.is_alive():
+                proc.terminate()
+        for proc in procs:
+            proc.join(5)
