@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+import orjson
 import requests
 from requests.adapters import HTTPAdapter
 
@@ -33,6 +34,25 @@ _CHUNK = 64 * 1024
 _RETRY_STATUSES = frozenset({502, 503, 504})
 
 TimeoutSpec = float | tuple[float, float]
+
+
+def decode_json_bytes(body: bytes, service: str, op: str) -> Any:
+    """JSON from bytes: orjson first, the standard decoder when orjson refuses.
+
+    Why orjson: it decodes a FHIR page in about two thirds of the time (a sync decodes
+    hundreds of megabytes). Why the fallback: orjson is stricter than the JSON every
+    upstream has been read with so far (lone surrogate escapes, NaN, integers over
+    64 bits); such a page still decodes as before, and the parser then cleans or rejects
+    the one record that holds it (R-SYNC-4) instead of the whole page failing.
+    """
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise Malformed(service, f"{op}: invalid JSON") from None
 
 
 def _split_timeout(timeout: TimeoutSpec) -> tuple[float, float]:
@@ -186,10 +206,7 @@ class HttpClient:
         if not resp.is_json():
             shown = resp.content_type.split(";", 1)[0].strip()[:40] or "none"
             raise Malformed(self.service, f"{op}: content type {shown!r}, expected JSON")
-        try:
-            return json.loads(resp.body)
-        except (ValueError, UnicodeDecodeError, RecursionError):
-            raise Malformed(self.service, f"{op}: invalid JSON") from None
+        return decode_json_bytes(resp.body, self.service, op)
 
     # ------------------------------------------------------------------ internals
 
