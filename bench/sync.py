@@ -24,7 +24,7 @@ from bench.simproc import SimProcess
 #: Sync pages: the FHIR maximum the source accepts, with a body cap that fits them
 #: (~1 KB per document; 1 MiB would stop at ~1000). See docs/performance.md.
 PAGE_SIZE = 5000
-MAX_PAGE_BYTES = 8 * 1024 * 1024
+MAX_PAGE_BYTES = 16 * 1024 * 1024
 
 COLUMNS = ("doc_id", "emr_id", "kind", "created_at", "title", "organization", "performer",
            "text", "version", "radiology", "visible")

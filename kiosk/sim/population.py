@@ -137,6 +137,52 @@ _STUDIES = [("Рентгенография органов грудной кле�
             ("УЗИ органов брюшной полости", "Эхопризнаки без особенностей."),
             ("ЭКГ", "Ритм синусовый, ЧСС 72 в минуту.")]
 
+_HISTORY = ["связывает с переохлаждением", "связывает с контактом с больным ОРВИ",
+            "началось постепенно, без видимой причины", "после физической нагрузки"]
+_TAKEN = ["парацетамол", "ибупрофен", "обильное тёплое питьё", "ничего не принимал(а)"]
+_ADVICE = ["обильное тёплое питьё, полоскание горла", "ограничение физических нагрузок, ЛФК",
+           "контроль АД дважды в день, ведение дневника", "режим дня, сбалансированное питание"]
+_DEPARTMENTS = ["терапевтическом", "неврологическом", "кардиологическом", "хирургическом"]
+
+
+def _exam_text(rng: random.Random) -> str:
+    """A protocol of the length and shape of a real one (~500 characters, five parts)."""
+    return (
+        f"Жалобы: на {rng.choice(_COMPLAINTS)}, {rng.choice(_COMPLAINTS)}.\n"
+        f"Анамнез заболевания: болеет {rng.randint(1, 14)} дн., "
+        f"{rng.choice(_HISTORY)}. Принимал(а): {rng.choice(_TAKEN)}.\n"
+        f"Объективно: состояние удовлетворительное. Кожные покровы обычной окраски. "
+        f"Температура тела {rng.randint(360, 389) / 10:.1f} °C. "
+        f"АД {rng.randint(100, 160)}/{rng.randint(60, 100)} мм рт. ст., "
+        f"ЧСС {rng.randint(58, 104)} в минуту. Дыхание везикулярное, хрипов нет. "
+        f"Живот мягкий, безболезненный.\n"
+        f"Диагноз: {rng.choice(_DIAGNOSES)}.\n"
+        f"Рекомендации: {rng.choice(_ADVICE)}. Повторный приём через "
+        f"{rng.randint(3, 14)} дн."
+    )
+
+
+def _discharge_text(rng: random.Random) -> str:
+    """A discharge summary of a real one's shape (~800 characters)."""
+    days = rng.randint(3, 21)
+    return (
+        f"Находился(ась) на лечении в {rng.choice(_DEPARTMENTS)} отделении {days} койко-дн.\n"
+        f"Диагноз основной: {rng.choice(_DIAGNOSES)}.\n"
+        f"Жалобы при поступлении: на {rng.choice(_COMPLAINTS)}, {rng.choice(_COMPLAINTS)}.\n"
+        f"Проведено обследование: общий анализ крови, биохимический анализ крови, "
+        f"общий анализ мочи, ЭКГ, рентгенография органов грудной клетки. "
+        f"Существенных отклонений, кроме описанных, не выявлено.\n"
+        f"Проведено лечение: инфузионная терапия, {rng.choice(_TAKEN)}, "
+        f"симптоматическая терапия. На фоне лечения состояние улучшилось.\n"
+        f"Состояние при выписке удовлетворительное. Температура тела "
+        f"{rng.randint(360, 371) / 10:.1f} °C, АД {rng.randint(110, 140)}/"
+        f"{rng.randint(70, 90)} мм рт. ст.\n"
+        f"Рекомендации: наблюдение участкового терапевта по месту жительства, "
+        f"{rng.choice(_ADVICE)}. Листок нетрудоспособности закрыт, к труду с "
+        f"{rng.randint(1, 28)}-го числа.\nВыписан(а) в удовлетворительном состоянии."
+    )
+
+
 #: The order's cut-off instants and their neighbours, in UTC (Moscow is UTC+3).
 SHOWN_EXAM = datetime(2016, 12, 31, 21, 30, tzinfo=UTC)  # 01.01.2017 00:30 MSK
 HIDDEN_EXAM = datetime(2016, 12, 31, 20, 30, tzinfo=UTC)  # 31.12.2016 23:30 MSK
@@ -367,13 +413,11 @@ class Population:
             if kind is DocKind.EXAM_PROTOCOL:
                 yield SimDocument(
                     prefix + str(n), patient.emr_id, kind, at, "Протокол осмотра", org,
-                    performer, f"Жалобы на {rng.choice(_COMPLAINTS)}. "
-                    f"Диагноз: {rng.choice(_DIAGNOSES)}. Рекомендации даны.")
+                    performer, _exam_text(rng))
             elif kind is DocKind.DISCHARGE_SUMMARY:
                 yield SimDocument(
                     prefix + str(n), patient.emr_id, kind, at, "Выписной эпикриз", org,
-                    performer, f"Находился на лечении. Диагноз: {rng.choice(_DIAGNOSES)}. "
-                    "Выписан в удовлетворительном состоянии.")
+                    performer, _discharge_text(rng))
             elif kind is DocKind.LAB_RESULT:
                 title, tests = _LAB_PANELS[rng.randrange(len(_LAB_PANELS))]
                 obs = tuple(
