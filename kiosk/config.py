@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -184,6 +183,11 @@ def _build(path: str | Path | None, env: dict[str, str] | None) -> tuple[Config,
     problems: list[str] = []
     raw: dict[str, Any] = {}
     if path is not None:
+        # Here, not at the top: the kiosk reads its config before Welcome's first paint,
+        # and tomllib (with datetime and its regexes) is ~4 ms that a file-less start
+        # (environment only) never needs.
+        import tomllib
+
         try:
             raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
         except FileNotFoundError:

@@ -52,7 +52,7 @@ def style_sheet(large_text: bool, high_contrast: bool) -> str:
     border_w = 3 if high_contrast else 2
     return f"""
 * {{ font-family: "DejaVu Sans"; font-size: {f}px; color: {s.text}; }}
-QMainWindow, QStackedWidget, QWidget#screen {{ background: {s.bg}; }}
+KioskWindow, QStackedWidget, QWidget#screen {{ background: {s.bg}; }}
 QLabel {{ background: transparent; }}
 QLabel[role="title"] {{ font-size: {int(f * 1.6)}px; font-weight: bold; }}
 QLabel[role="subtitle"] {{ font-size: {int(f * 1.2)}px; font-weight: bold; }}

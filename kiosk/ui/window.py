@@ -24,10 +24,10 @@ from PySide6.QtWidgets import (
     QApplication,
     QLabel,
     QLineEdit,
-    QMainWindow,
     QPlainTextEdit,
     QSizePolicy,
     QStackedWidget,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -256,8 +256,16 @@ def _log_only(err: object) -> None:
     logging.getLogger(__name__).warning("sign-out audit failed: %s", type(err).__name__)
 
 
-class KioskWindow(QMainWindow):
-    """Signals:
+class KioskWindow(QWidget):
+    """A plain top-level widget holding the stack, not a ``QMainWindow``: the kiosk has no
+    menus, tool bars or docks, and ``QMainWindow``'s layout runs every relayout of its
+    central widget through a (zero-length) geometry animation. At start-up that
+    animation's internal timer object is the first receiver of an unexposed C++ class,
+    and a Python ``QApplication.notify`` (the start-up benchmark's hook) then makes
+    PySide create every remaining lazy type of QtCore/QtGui/QtWidgets (~25 ms) before
+    Welcome's first paint.
+
+    Signals:
         signed_out(): a sign-out finished; every patient trace is gone.
         screen_changed(str): the name of the screen now shown.
     """
@@ -285,7 +293,9 @@ class KioskWindow(QMainWindow):
         self.setWindowTitle(self.tr("Личный кабинет пациента"))
         self.apply_style()
         self.stack = QStackedWidget()
-        self.setCentralWidget(self.stack)
+        frame = QVBoxLayout(self)
+        frame.setContentsMargins(0, 0, 0, 0)
+        frame.addWidget(self.stack)
         self.overlay = Overlay(self)
         self.idle = IdleWatcher(ctx.config.kiosk.idle_timeout_s, ctx.config.kiosk.idle_warning_s,
                                 self)
