@@ -139,8 +139,14 @@ def assemble(
     )
 
 
-def build_services(config: Config, clock: Clock | None = None) -> Services:
-    """The production graph: real store and real HTTP clients."""
+def build_services(
+    config: Config, clock: Clock | None = None, *, sync_worker: bool = False
+) -> Services:
+    """The production graph: real store and real HTTP clients.
+
+    ``sync_worker``: the graph of ``kiosk sync``, whose EMR source may read in worker
+    processes (``upstream.fhir_sync_processes``); a kiosk's own graph never forks.
+    """
     from kiosk.store.database import open_store
     from kiosk.upstream.fhir import FhirSource
     from kiosk.upstream.portal import OidcPortal
@@ -159,7 +165,8 @@ def build_services(config: Config, clock: Clock | None = None) -> Services:
     registry = RegistryClient(up.registry_url, config.secret("upstream", "registry_key"), timeout)
     sms = SmsClient(up.sms_url, config.secret("upstream", "sms_key"), timeout)
     source = FhirSource(
-        up.fhir_url, timeout, up.fhir_page_size, max_page_bytes=up.fhir_max_page_mib * 2**20
+        up.fhir_url, timeout, up.fhir_page_size, max_page_bytes=up.fhir_max_page_mib * 2**20,
+        processes=sync_worker and up.fhir_sync_processes,
     )
     desk = SupportDeskClient(up.support_url, config.secret("upstream", "support_key"), timeout)
     key_hex = config.secret("security", "code_key")

@@ -70,7 +70,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
     from kiosk.app import build_services
 
-    services = build_services(_load_config(args.config))
+    services = build_services(_load_config(args.config), sync_worker=True)
     try:
         while True:
             report = services.sync.run()

@@ -67,6 +67,9 @@ class UpstreamSection:
     read_timeout_s: float = 10.0
     fhir_page_size: int = 500
     fhir_max_page_mib: int = 1
+    #: ``kiosk sync`` reads the two FHIR document searches in worker processes (the
+    #: kiosk's own refreshes never do): off only where a worker cannot fork.
+    fhir_sync_processes: bool = True
 
 
 @dataclass(frozen=True)
