@@ -13,7 +13,9 @@ so committing them together (R-SYNC-1) never skips a record.
 
 from __future__ import annotations
 
+import itertools
 import json
+import logging
 import queue
 import re
 import threading
@@ -24,11 +26,12 @@ from urllib.parse import urlsplit
 
 from kiosk.services.ports import EmrSnapshot, Malformed, Rejected, SourceBatch
 from kiosk.upstream.fhir_parse import ParsedPage, parse_bundle, parse_patient
-from kiosk.upstream.fhir_procs import SearchJob, merged_searches
+from kiosk.upstream.fhir_procs import NoWorkers, SearchJob, merged_searches
 from kiosk.upstream.gcpause import gc_paused
 from kiosk.upstream.http import MAX_BODY_BYTES, HttpClient, TimeoutSpec, join_url, same_origin
 
 SERVICE = "fhir"
+log = logging.getLogger(__name__)
 RESOURCE_TYPES = ("Patient", "DocumentReference", "DiagnosticReport")
 _EMR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 #: A page can never need more: guards against a server whose next links loop.
@@ -129,19 +132,25 @@ class FhirSource:
                                "search Patient")
         if self.prefetch:
             patients = _prefetched(patients)
-        pages: Iterator[tuple[str, ParsedPage]] = (("Patient", p) for p in patients)
+        # Patients first: a document's EMR is then known when it lands.
+        yield from self._batches((("Patient", p) for p in patients), state)
         if self.processes:
-            # Patients first (a document's EMR is then known when it lands), then both
-            # document searches at once, each in its own process.
-            yield from self._batches(pages, state)
-            pages = merged_searches([
+            merged = merged_searches([
                 SearchJob(self.base_url, self.timeout, self.page_size, self.max_page_bytes,
                           rtype, self._change_params(rtype, state), f"search {rtype}")
                 for rtype in RESOURCE_TYPES[1:]
             ])
-            yield from self._batches(pages, state)
-            return
-        yield from self._batches(pages, state)
+            try:
+                first = next(merged, None)  # raises NoWorkers before any page, or never
+            except NoWorkers as err:
+                log.warning("FHIR sync reads in this process: %s", err)
+            else:
+                try:
+                    if first is not None:
+                        yield from self._batches(itertools.chain([first], merged), state)
+                finally:
+                    merged.close()
+                return
         for rtype in RESOURCE_TYPES[1:]:
             docs = self.search(rtype, self._change_params(rtype, state), f"search {rtype}")
             if self.prefetch:

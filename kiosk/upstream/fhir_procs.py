@@ -41,6 +41,13 @@ _ERRORS: dict[str, type[UpstreamError]] = {
     cls.__name__: cls for cls in (Malformed, Refused, Timeout, Unavailable, UpstreamError)
 }
 _context_lock = threading.Lock()
+
+
+class NoWorkers(Unavailable):
+    """Worker processes cannot be started here (no fork server, a frozen program
+    without its hook, a process limit): the caller reads in its own process instead."""
+
+
 _context: Any = None
 
 
@@ -116,7 +123,9 @@ def _work(job: SearchJob, conn: Connection) -> None:
 def merged_searches(jobs: list[SearchJob]) -> Iterator[tuple[str, ParsedPage]]:
     """``(resource type, page)`` of every job, each job's pages in order.
 
-    Abandoning the iterator (or an error from one job) stops every worker.
+    Abandoning the iterator (or an error from one job) stops every worker. Every
+    worker is started before the first page is yielded, so ``NoWorkers`` comes first
+    or not at all.
     """
     ctx = _forkserver()
     workers: dict[Connection, SearchJob] = {}
@@ -128,9 +137,10 @@ def merged_searches(jobs: list[SearchJob]) -> Iterator[tuple[str, ParsedPage]]:
                                daemon=True)
             try:
                 proc.start()
-            except OSError as err:
-                raise Unavailable("fhir", f"{job.op}: no worker process ({err.strerror})") \
-                    from None
+            except Exception as err:  # EOFError from a fork server that died, OSError…
+                theirs.close()
+                raise NoWorkers("fhir", f"{job.op}: no worker process "
+                                f"({type(err).__name__})") from None
             finally:
                 ours.close()
             procs.append(proc)

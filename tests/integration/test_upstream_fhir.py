@@ -184,3 +184,31 @@ def test_abandoned_parallel_stream_stops_its_workers(sim: SimServer):
         assert first_docs.documents
         stream.close()
     assert not [p for p in multiprocessing.active_children() if p.name.startswith("fhir-")]
+
+
+def test_sync_reads_in_process_when_no_worker_can_start_R_SYNC_1(
+    sim: SimServer, monkeypatch, caplog
+):
+    """A box where processes cannot be forked (a process limit, a frozen build without
+    its hook) still syncs everything, in the sync's own process, and says so in the log."""
+    import multiprocessing
+
+    import kiosk.upstream.fhir_procs as procs
+
+    class NoForkContext:
+        Pipe = staticmethod(multiprocessing.Pipe)
+
+        class Process:
+            def __init__(self, **kwargs) -> None:
+                self.name = kwargs["name"]
+
+            def start(self) -> None:
+                raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(procs, "_forkserver", lambda: NoForkContext)
+    with FhirSource(sim.fhir_url, TIMEOUT, page_size=25, processes=True) as src:
+        _, docs, patients, _ = _drain(src, None)
+    expected = {d.doc_id for d in sim.population.documents() if not d.withdrawn}
+    assert set(docs) == expected
+    assert set(patients) == {p.emr_id for p in sim.population.patients}
+    assert "FHIR sync reads in this process" in caplog.text
