@@ -22,8 +22,10 @@ def draw(sweep: list[dict], path: Path, width: int = 900, height: int = 420) -> 
     p.setFont(QFont("DejaVu Sans", 9))
     xs = [float(r["documents"]) for r in sweep]
     x0, x1 = math.log10(min(xs)), math.log10(max(xs))
-    panels = [("Открытие ЭМК, мс (цель ≤ 50)", "open_ms", 50.0, QColor("#1f5fbf")),
-              ("Пиковая память процесса, МБ (цель ≤ 250)", "rss_mb", 250.0, QColor("#c0392b"))]
+    # English: the plot lives in docs/performance.md, which is written for IT staff.
+    panels = [("Opening an EMR, ms (target ≤ 50)", "open_ms", 50.0, QColor("#1f5fbf")),
+              ("Peak memory of the kiosk, MB (target ≤ 250)", "rss_mb", 250.0,
+               QColor("#c0392b"))]
     pw = width / 2
     for i, (title, key, target, color) in enumerate(panels):
         left, top = i * pw + 60, 40.0
@@ -52,7 +54,7 @@ def draw(sweep: list[dict], path: Path, width: int = 900, height: int = 420) -> 
                        Qt.AlignmentFlag.AlignCenter,
                        f"{x / 1000:g}k" if x >= 1000 else f"{x:g}")
         p.drawText(QRectF(box.left(), box.bottom() + 22, box.width(), 16),
-                   Qt.AlignmentFlag.AlignCenter, "документов в ЭМК (лог. шкала)")
+                   Qt.AlignmentFlag.AlignCenter, "documents in the EMR (log scale)")
         pen = QPen(QColor("#888888"), 1, Qt.PenStyle.DashLine)
         p.setPen(pen)
         p.drawLine(pt(xs[0], target), pt(xs[-1], target))
