@@ -95,7 +95,7 @@ class _FhirStore:
             self.last_us += 1000
 
     def _put(self, rtype: str, fid: str, obj: Any, emr: str, key_us: int, version: int) -> None:
-        # entry: [key, obj, version, blob or None, emr]
+        # entry: [key, obj, version, blob or None, emr, (base, Bundle entry) or None]
         table = self.entries[rtype]
         old = table.get(fid)
         if old is not None:
@@ -105,7 +105,7 @@ class _FhirStore:
                 if i < len(keys) and keys[i] == old[0]:
                     del keys[i]
         key = (key_us, fid)
-        table[fid] = [key, obj, version, None, emr]
+        table[fid] = [key, obj, version, None, emr, None]
         for scope in (None, emr):
             keys = self.order.setdefault((rtype, scope), [])
             if not keys or keys[-1] < key:
@@ -139,16 +139,32 @@ class _FhirStore:
             return self.blob(entry) if entry else None
 
     def page(
-        self, rtype: str, emr: str | None, start: tuple[int, str], count: int
-    ) -> tuple[list[tuple[str, bytes]], tuple[int, str] | None]:
+        self, rtype: str, emr: str | None, start: tuple[int, str], count: int, base: str,
+        malformed: bool = False,
+    ) -> tuple[list[bytes], tuple[int, str] | None]:
+        """Bundle entries of one search page, and the key to go on from (if any)."""
         with self.lock:
             keys = self.order.get((rtype, emr), [])
             i = bisect.bisect_left(keys, start)
             chosen = keys[i : i + count]
             table = self.entries[rtype]
-            out = [(fid, self.blob(table[fid])) for _, fid in chosen]
+            out = []
+            for n, (_, fid) in enumerate(chosen):
+                entry = table[fid]
+                if malformed and n % 3 == 1:
+                    out.append(_bundle_entry(base, fid, _corrupt(self.blob(entry))))
+                else:
+                    out.append(self._bundle_entry(entry, fid, base))
             more = i + count < len(keys)
             return out, (chosen[-1] if more and chosen else None)
+
+    def _bundle_entry(self, entry: list[Any], fid: str, base: str) -> bytes:
+        """Made once per record version: a big sync's pages then cost the simulator a join,
+        not a copy of every resource (it shares the benchmark machine's two cores)."""
+        cached = entry[5]
+        if cached is None or cached[0] != base:
+            cached = entry[5] = (base, _bundle_entry(base, fid, self.blob(entry)))
+        return cached[1]
 
     def warm(self) -> None:
         with self.lock:
@@ -508,19 +524,13 @@ class SimServer:
                     return 400, _outcome("only ge and gt are supported for _lastUpdated")
         except ValueError:
             return 400, _outcome("bad paging parameter")
-        items, more = self.fhir.page(rtype, emr, start, count)
         base = f"{self.fhir_url}/{rtype}"
+        parts, more = self.fhir.page(rtype, emr, start, count, base, malformed)
         keep = {k: v[0] for k, v in query.items() if k != "_after" and v}
         links = [{"relation": "self", "url": base + "?" + urlencode(keep)}]
         if more is not None:
             nxt = dict(keep, _after=f"{more[0]}:{more[1]}")
             links.append({"relation": "next", "url": base + "?" + urlencode(nxt)})
-        parts = []
-        for n, (fid, blob) in enumerate(items):
-            if malformed and n % 3 == 1:
-                blob = _corrupt(blob)
-            parts.append(b'{"fullUrl":"' + f"{base}/{quote(fid)}".encode() + b'","resource":'
-                         + blob + b',"search":{"mode":"match"}}')
         head = json.dumps({"resourceType": "Bundle", "type": "searchset", "link": links},
                           separators=(",", ":")).encode()
         return 200, head[:-1] + b',"entry":[' + b",".join(parts) + b"]}"
@@ -531,6 +541,11 @@ class SimServer:
             "fhirVersion": "4.0.1", "format": ["json"],
             "date": instant(self.now()),
         }
+
+
+def _bundle_entry(base: str, fid: str, blob: bytes) -> bytes:
+    return (b'{"fullUrl":"' + f"{base}/{quote(fid)}".encode() + b'","resource":' + blob
+            + b',"search":{"mode":"match"}}')
 
 
 def _corrupt(blob: bytes) -> bytes:
