@@ -26,7 +26,6 @@ from PySide6.QtCore import (
 from PySide6.QtWidgets import QApplication
 
 from kiosk.ui.context import UiContext
-from kiosk.ui.printer import QtPrinter
 from kiosk.ui.window import KioskWindow
 
 if TYPE_CHECKING:
@@ -93,11 +92,25 @@ def install_error_handlers(window: KioskWindow, qt_messages: bool = True) -> Non
 
 
 def _make_context(config: Config, printer_target: str | None = None) -> UiContext:
+    ctx = _context_for_welcome(config)
+    _attach_printer(ctx, printer_target)
+    return ctx
+
+
+def _context_for_welcome(config: Config) -> UiContext:
+    """What Welcome needs to paint: the settings and the language; no printer yet."""
     ctx = UiContext(config)
     ctx.languages.set(config.kiosk.language)
+    return ctx
+
+
+def _attach_printer(ctx: UiContext, printer_target: str | None = None) -> None:
+    """Imported here: the kiosk attaches its printer after Welcome's first paint."""
+    from kiosk.ui.printer import QtPrinter
+
+    config = ctx.config
     ctx.printer = QtPrinter(config.print.printer if printer_target is None else printer_target,
                             config.print.paper)
-    return ctx
 
 
 def _start_services(ctx: UiContext, window: KioskWindow,
@@ -125,11 +138,12 @@ def _finish(window: KioskWindow, ctx: UiContext) -> None:
 def run_kiosk(config: Config, windowed: bool = False) -> int:
     """The production kiosk: Welcome first, then ``build_services(config)`` in a worker."""
     app = application()
-    ctx = _make_context(config)
+    ctx = _context_for_welcome(config)
     window = KioskWindow(ctx, kiosk_mode=config.kiosk.fullscreen and not windowed)
     install_error_handlers(window)
     window.show_for_mode()
     app.processEvents()  # paint Welcome before anything heavy is imported (one call)
+    _attach_printer(ctx)  # nothing can print before the services exist
     window.build_rest_later()  # the other screens, one per pass, after the first paint
 
     def build() -> Services:

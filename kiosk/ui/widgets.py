@@ -8,19 +8,24 @@ never interpreted as markup (R-SHOW-5). Messages are an overlay inside the windo
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
+
+# Painting and keypad classes are imported where they are used: PySide builds a class's
+# enum types when it is first touched, and Welcome's first paint needs none of these.
+if TYPE_CHECKING:
+    from PySide6.QtGui import QMouseEvent, QPaintEvent
+    from PySide6.QtWidgets import QLineEdit
 
 
 def polish(widget: QWidget) -> None:
@@ -118,6 +123,9 @@ class QrWidget(QWidget):
         return QSize(self._side, self._side)
 
     def paintEvent(self, event: QPaintEvent) -> None:
+        from PySide6.QtCore import QRectF
+        from PySide6.QtGui import QColor, QPainter
+
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor("white"))
         matrix = self.matrix()
@@ -252,6 +260,8 @@ def numeric_pad(
     Keys never take focus, so the field keeps the caret and a physical keyboard keeps
     working beside the touch keys. ``clear_name`` adds a «Сброс» key right of 0.
     """
+    from PySide6.QtWidgets import QGridLayout
+
     pad = QGridLayout()
     pad.setSpacing(10)
     for i, digit in enumerate("1234567890"):

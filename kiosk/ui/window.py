@@ -13,23 +13,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QAbstractItemModel, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QAbstractButton,
-    QAbstractItemView,
-    QApplication,
-    QLabel,
-    QLineEdit,
-    QPlainTextEdit,
-    QSizePolicy,
-    QStackedWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QApplication, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.ui.context import UiContext
 from kiosk.ui.idle import IdleWatcher
@@ -37,7 +25,12 @@ from kiosk.ui.style import style_sheet
 from kiosk.ui.welcome import WelcomeScreen
 from kiosk.ui.widgets import LogoLabel, Overlay
 
+# Qt classes that only sign-out or later screens use are imported where they are used:
+# PySide builds a class's enum types when the class is first touched (~0.15 ms each;
+# the item views alone have ten), and Welcome's first paint needs none of them.
 if TYPE_CHECKING:
+    from PySide6.QtGui import QCloseEvent
+
     from kiosk.services.printing import PrintJob
     from kiosk.services.records import RecordsService
     from kiosk.services.session import Session
@@ -62,6 +55,15 @@ def scrub(root: QWidget) -> None:
     ``deleteLater`` runs when control returns to the event loop; until then the old
     screens must already hold nothing (defence in depth for R-KSK-2).
     """
+    from PySide6.QtCore import QAbstractItemModel
+    from PySide6.QtWidgets import (
+        QAbstractButton,
+        QAbstractItemView,
+        QLabel,
+        QLineEdit,
+        QPlainTextEdit,
+    )
+
     for lab in root.findChildren(QLabel):
         lab.clear()
     for edit in root.findChildren(QLineEdit):
@@ -296,7 +298,7 @@ class KioskWindow(QWidget):
         frame = QVBoxLayout(self)
         frame.setContentsMargins(0, 0, 0, 0)
         frame.addWidget(self.stack)
-        self.overlay = Overlay(self)
+        self._overlay: Overlay | None = None
         self.idle = IdleWatcher(ctx.config.kiosk.idle_timeout_s, ctx.config.kiosk.idle_warning_s,
                                 self)
         self.idle.warning.connect(self._idle_warning)
@@ -320,14 +322,29 @@ class KioskWindow(QWidget):
         ignored = QSizePolicy.Policy.Ignored
         w.setSizePolicy(ignored, ignored)
         self.stack.addWidget(w)
-        for field in w.findChildren(QLineEdit) + w.findChildren(QPlainTextEdit):
-            # No copy/paste menu: nothing to carry away, nothing to escape to (R-KSK-4).
-            field.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
+        if name != "welcome":  # Welcome has no text fields (test_no_context_menus checks)
+            from PySide6.QtWidgets import QLineEdit, QPlainTextEdit
+
+            for field in w.findChildren(QLineEdit) + w.findChildren(QPlainTextEdit):
+                # No copy/paste menu: nothing to carry away, nothing to escape to (R-KSK-4).
+                field.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
         for logo in w.findChildren(LogoLabel):
             logo.long_pressed.connect(self.open_staff)
         wire = getattr(self, f"_wire_{name}", None)
         if wire is not None:
             wire(w)
+
+    @property
+    def overlay(self) -> Overlay:
+        """The message layer, built the first time a message is shown (never before
+        Welcome's first paint)."""
+        if self._overlay is None:
+            self._overlay = Overlay(self)
+        return self._overlay
+
+    def _dismiss_overlay(self) -> None:
+        if self._overlay is not None:
+            self._overlay.dismiss()
 
     def _wire_welcome(self, w: WelcomeScreen) -> None:
         w.sign_in.connect(self.start_sign_in)
@@ -689,17 +706,17 @@ class KioskWindow(QWidget):
         self.overlay.show_message(
             self.tr("Вы ещё здесь? Через %1 сеанс завершится, а данные будут стёрты с экрана. "
                     "Коснитесь экрана, чтобы продолжить.").replace(
-                        "%1", mmss(timedelta(seconds=seconds).total_seconds())),
+                        "%1", mmss(float(seconds))),
             button_text=self.tr("Продолжить"))
 
     def _idle_extended(self) -> None:
         if self._idle_overlay:
             self._idle_overlay = False
-            self.overlay.dismiss()
+            self._dismiss_overlay()
 
     def _idle_timed_out(self) -> None:
         self._idle_overlay = False
-        self.overlay.dismiss()
+        self._dismiss_overlay()
         self.sign_out()
 
     # ------------------------------------------------------------------ sign-out
@@ -715,6 +732,8 @@ class KioskWindow(QWidget):
         remove = getattr(printer, "remove_files", None)
         if remove is not None:
             remove()
+        from PySide6.QtGui import QGuiApplication
+
         clipboard = QGuiApplication.clipboard()
         if clipboard is not None:
             clipboard.clear()
@@ -724,7 +743,7 @@ class KioskWindow(QWidget):
         self.idle.stop()
         self._stop_code()
         self._idle_overlay = False
-        self.overlay.dismiss()
+        self._dismiss_overlay()
         self._wipe_state()
         self._return_to = None
         self._print_return = None
