@@ -10,7 +10,6 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -205,14 +204,19 @@ def _collect_health(config: Config, data: dict[str, Any], now: Any) -> int:
     return 0 if data["ok"] else 1
 
 
-@dataclass
 class Demo:
-    """The simulator in-process, a config pointing at it, and a services factory."""
+    """The simulator in-process, a config pointing at it, and a services factory.
 
-    factory: Callable[[], object]
-    accounts: list[tuple[str, str, str]]
-    server: Any
-    config: Config
+    A plain class, not a dataclass: this module is on the way to the kiosk's first paint,
+    and nothing else there needs the dataclasses machinery.
+    """
+
+    def __init__(self, factory: Callable[[], object], accounts: list[tuple[str, str, str]],
+                 server: Any, config: Config) -> None:
+        self.factory = factory
+        self.accounts = accounts
+        self.server = server
+        self.config = config
 
     def outbox(self) -> list[tuple[str, str]]:
         return [(m["to"], m["text"]) for m in self.server.sms_outbox()]

@@ -8,7 +8,6 @@ The session state lives here and only here, so that sign-out can wipe it in one 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
@@ -25,15 +24,19 @@ if TYPE_CHECKING:  # the real graph is imported by a worker, never at start-up
     from kiosk.services.views import EmrCard
 
 
-@dataclass
 class SessionState:
-    """The patient's state in memory; ``wipe`` forgets all of it."""
+    """The patient's state in memory; ``wipe`` forgets all of it.
 
-    attempt: Attempt | None = None
-    session: Session | None = None
-    cards: list[EmrCard] = field(default_factory=list)
-    emr_id: str | None = None
-    refreshed: bool = False
+    A plain class (not a dataclass): it is made before Welcome's first paint, where
+    nothing else needs the dataclasses machinery.
+    """
+
+    def __init__(self) -> None:
+        self.attempt: Attempt | None = None
+        self.session: Session | None = None
+        self.cards: list[EmrCard] = []
+        self.emr_id: str | None = None
+        self.refreshed = False
 
     def wipe(self) -> None:
         self.attempt = None
