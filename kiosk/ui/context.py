@@ -12,16 +12,16 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
-from kiosk.config import Config
 from kiosk.ui.i18n import Languages
-from kiosk.ui.tasks import Callback, TaskRunner
 
 if TYPE_CHECKING:  # the real graph is imported by a worker, never at start-up
     from kiosk.app import Services
+    from kiosk.config import Config
     from kiosk.services.printing import Printer
     from kiosk.services.session import Session
     from kiosk.services.signin import Attempt
     from kiosk.services.views import EmrCard
+    from kiosk.ui.tasks import Callback, TaskRunner
 
 
 class SessionState:
@@ -65,14 +65,30 @@ class UiContext(QObject):
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.config = config
-        self.runner = runner or TaskRunner(self)
-        self.runner.unhandled.connect(self.error)
+        self._runner: TaskRunner | None = None
+        if runner is not None:
+            self._use_runner(runner)
         self.services: Services | None = None
         self.state = SessionState()
         self.languages = Languages()
         self.large_text = config.kiosk.large_text
         self.high_contrast = config.kiosk.high_contrast
         self.printer: Printer | None = None
+
+    @property
+    def runner(self) -> TaskRunner:
+        """The worker pool, made on first use: nothing runs in the background before
+        Welcome's first paint, so the kiosk does not load or start it until then."""
+        if self._runner is None:
+            from kiosk.ui.tasks import TaskRunner
+
+            self._use_runner(TaskRunner(self))
+        assert self._runner is not None
+        return self._runner
+
+    def _use_runner(self, runner: TaskRunner) -> None:
+        self._runner = runner
+        runner.unhandled.connect(self.error)
 
     def set_services(self, services: Services) -> None:
         self.services = services

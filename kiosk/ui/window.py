@@ -20,7 +20,6 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.ui.context import UiContext
-from kiosk.ui.idle import IdleWatcher
 from kiosk.ui.style import style_sheet
 from kiosk.ui.welcome import WelcomeScreen
 from kiosk.ui.widgets import LogoLabel, Overlay
@@ -41,6 +40,7 @@ if TYPE_CHECKING:
     from kiosk.ui.credentials import CredentialsScreen
     from kiosk.ui.document import DocumentScreen
     from kiosk.ui.emr import EmrScreen
+    from kiosk.ui.idle import IdleWatcher
     from kiosk.ui.picker import PickerScreen
     from kiosk.ui.preview import PreviewScreen
     from kiosk.ui.staff import StaffScreen
@@ -299,11 +299,7 @@ class KioskWindow(QWidget):
         frame.setContentsMargins(0, 0, 0, 0)
         frame.addWidget(self.stack)
         self._overlay: Overlay | None = None
-        self.idle = IdleWatcher(ctx.config.kiosk.idle_timeout_s, ctx.config.kiosk.idle_warning_s,
-                                self)
-        self.idle.warning.connect(self._idle_warning)
-        self.idle.extended.connect(self._idle_extended)
-        self.idle.timed_out.connect(self._idle_timed_out)
+        self._idle: IdleWatcher | None = None
         self._idle_overlay = False
         staff_key = QShortcut(QKeySequence("Ctrl+Alt+S"), self)
         staff_key.setContext(Qt.ShortcutContext.ApplicationShortcut)
@@ -341,6 +337,24 @@ class KioskWindow(QWidget):
         if self._overlay is None:
             self._overlay = Overlay(self)
         return self._overlay
+
+    @property
+    def idle(self) -> IdleWatcher:
+        """The idle timeout, made when the first screen past Welcome is shown (Welcome
+        has nothing to time out, so the first paint does without it)."""
+        if self._idle is None:
+            from kiosk.ui.idle import IdleWatcher
+
+            kiosk = self.ctx.config.kiosk
+            self._idle = IdleWatcher(kiosk.idle_timeout_s, kiosk.idle_warning_s, self)
+            self._idle.warning.connect(self._idle_warning)
+            self._idle.extended.connect(self._idle_extended)
+            self._idle.timed_out.connect(self._idle_timed_out)
+        return self._idle
+
+    def _stop_idle(self) -> None:
+        if self._idle is not None:
+            self._idle.stop()
 
     def _dismiss_overlay(self) -> None:
         if self._overlay is not None:
@@ -471,7 +485,7 @@ class KioskWindow(QWidget):
 
     def shutdown(self) -> None:
         """Application exit: stop timers and workers, wipe, and join the pool."""
-        self.idle.stop()
+        self._stop_idle()
         self._stop_code()
         self.ctx.runner.shutdown()
         self._wipe_state(audit=False)
@@ -495,7 +509,7 @@ class KioskWindow(QWidget):
             page.setSizePolicy(policy, policy)
         self.stack.setCurrentWidget(screen)
         if screen in (self.screens.welcome,):
-            self.idle.stop()
+            self._stop_idle()
         else:
             self.idle.start()
         self.screen_changed.emit(str(screen.property("screen")))
@@ -740,7 +754,7 @@ class KioskWindow(QWidget):
 
     def sign_out(self, message: str = "") -> None:
         """R-KSK-2: wipe every screen, model, state, print file and the clipboard."""
-        self.idle.stop()
+        self._stop_idle()
         self._stop_code()
         self._idle_overlay = False
         self._dismiss_overlay()
