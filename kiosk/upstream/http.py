@@ -203,10 +203,14 @@ class HttpClient:
         classic way an upstream outage looks like success; the content-type check
         catches it before any parsing.
         """
+        return decode_json_bytes(self.json_body(resp, op), self.service, op)
+
+    def json_body(self, resp: HttpResponse, op: str) -> bytes:
+        """The body of a JSON response, undecoded (for a caller with its own decoder)."""
         if not resp.is_json():
             shown = resp.content_type.split(";", 1)[0].strip()[:40] or "none"
             raise Malformed(self.service, f"{op}: content type {shown!r}, expected JSON")
-        return decode_json_bytes(resp.body, self.service, op)
+        return resp.body
 
     # ------------------------------------------------------------------ internals
 

@@ -10,6 +10,7 @@ from kiosk.domain.documents import DocKind
 from kiosk.services.ports import Malformed
 from kiosk.sim.server import SimServer
 from kiosk.upstream.fhir import FhirSource, load_cursor
+from kiosk.upstream.fhir_parse import parse_bundle
 
 TIMEOUT = (0.5, 2.0)
 
@@ -135,7 +136,7 @@ def test_next_link_off_the_configured_server_is_refused(source: FhirSource, monk
     bundle = {"resourceType": "Bundle", "type": "searchset",
               "link": [{"relation": "next", "url": "http://evil.example/fhir/Patient?p=2"}],
               "entry": []}
-    monkeypatch.setattr(source.http, "get_json", lambda *a, **k: bundle)
+    monkeypatch.setattr(source, "_fetch_page", lambda *a, **k: parse_bundle(bundle))
     with pytest.raises(Malformed, match="next link"):
         list(source.changes(None))
 
@@ -145,7 +146,8 @@ def test_ping(source: FhirSource):
 
 
 def test_non_bundle_page_is_malformed(source: FhirSource, monkeypatch):
-    monkeypatch.setattr(source.http, "get_json", lambda *a, **k: {"resourceType": "Patient"})
+    monkeypatch.setattr(source, "_fetch_page",
+                        lambda *a, **k: parse_bundle({"resourceType": "Patient"}))
     with pytest.raises(Malformed):
         list(source.changes(None))
 
