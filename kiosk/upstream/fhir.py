@@ -13,7 +13,7 @@ so committing them together (R-SYNC-1) never skips a record.
 
 from __future__ import annotations
 
-import itertools
+import contextlib
 import json
 import logging
 import queue
@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 from kiosk.services.ports import EmrSnapshot, Malformed, Rejected, SourceBatch
 from kiosk.upstream.fhir_fast import parse_page_bytes
 from kiosk.upstream.fhir_parse import ParsedPage, parse_bundle, parse_patient
-from kiosk.upstream.fhir_procs import NoWorkers, SearchJob, merged_searches
+from kiosk.upstream.fhir_procs import NoWorkers, ParallelSearches, SearchJob
 from kiosk.upstream.gcpause import gc_paused
 from kiosk.upstream.http import (
     MAX_BODY_BYTES,
@@ -136,28 +136,27 @@ class FhirSource:
 
     def changes(self, cursor: str | None) -> Iterator[SourceBatch]:
         state = load_cursor(cursor)
-        patients = self.search("Patient", self._change_params("Patient", state),
-                               "search Patient")
-        if self.prefetch:
-            patients = _prefetched(patients)
-        # Patients first: a document's EMR is then known when it lands.
-        yield from self._batches((("Patient", p) for p in patients), state)
+        parallel: ParallelSearches | None = None
         if self.processes:
-            merged = merged_searches([
-                SearchJob(self.base_url, self.timeout, self.page_size, self.max_page_bytes,
-                          rtype, self._change_params(rtype, state), f"search {rtype}")
-                for rtype in RESOURCE_TYPES[1:]
-            ])
             try:
-                first = next(merged, None)  # raises NoWorkers before any page, or never
+                # Started now: the workers fetch their first pages while the patients
+                # are read here.
+                parallel = ParallelSearches([
+                    SearchJob(self.base_url, self.timeout, self.page_size, self.max_page_bytes,
+                              rtype, self._change_params(rtype, state), f"search {rtype}")
+                    for rtype in RESOURCE_TYPES[1:]
+                ])
             except NoWorkers as err:
                 log.warning("FHIR sync reads in this process: %s", err)
-            else:
-                try:
-                    if first is not None:
-                        yield from self._batches(itertools.chain([first], merged), state)
-                finally:
-                    merged.close()
+        with parallel or contextlib.nullcontext():
+            patients = self.search("Patient", self._change_params("Patient", state),
+                                   "search Patient")
+            if self.prefetch:
+                patients = _prefetched(patients)
+            # Patients first: a document's EMR is then known when it lands.
+            yield from self._batches((("Patient", p) for p in patients), state)
+            if parallel is not None:
+                yield from self._batches(iter(parallel), state)
                 return
         for rtype in RESOURCE_TYPES[1:]:
             docs = self.search(rtype, self._change_params(rtype, state), f"search {rtype}")

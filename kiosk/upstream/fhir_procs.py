@@ -120,52 +120,74 @@ def _work(job: SearchJob, conn: Connection) -> None:
 # ---------------------------------------------------------------- the caller side
 
 
-def merged_searches(jobs: list[SearchJob]) -> Iterator[tuple[str, ParsedPage]]:
-    """``(resource type, page)`` of every job, each job's pages in order.
+class ParallelSearches:
+    """Every job's worker, started at once; iterate for ``(resource type, page)``.
 
-    Abandoning the iterator (or an error from one job) stops every worker. Every
-    worker is started before the first page is yielded, so ``NoWorkers`` comes first
-    or not at all.
+    The workers start fetching in the constructor, so the caller can do other work (read
+    the patients) while they prepare their first pages. ``NoWorkers`` comes from the
+    constructor or not at all. Iterating gives each job's pages in order; an error
+    from one job, ``close()`` or leaving the ``with`` block stops every worker.
     """
-    ctx = _forkserver()
-    workers: dict[Connection, SearchJob] = {}
-    procs: list[Any] = []
-    try:
-        for job in jobs:
-            theirs, ours = ctx.Pipe(duplex=False)
-            proc = ctx.Process(target=_work, args=(job, ours), name=f"fhir-{job.rtype}",
-                               daemon=True)
-            try:
-                proc.start()
-            except Exception as err:  # EOFError from a fork server that died, OSError…
-                theirs.close()
-                raise NoWorkers("fhir", f"{job.op}: no worker process "
-                                f"({type(err).__name__})") from None
-            finally:
-                ours.close()
-            procs.append(proc)
-            workers[theirs] = job
-        while workers:
-            for conn in wait(list(workers)):
-                assert isinstance(conn, Connection)
-                job = workers[conn]
+
+    def __init__(self, jobs: list[SearchJob]) -> None:
+        ctx = _forkserver()
+        self._workers: dict[Connection, SearchJob] = {}
+        self._procs: list[Any] = []
+        try:
+            for job in jobs:
+                theirs, ours = ctx.Pipe(duplex=False)
+                proc = ctx.Process(target=_work, args=(job, ours), name=f"fhir-{job.rtype}",
+                                   daemon=True)
                 try:
-                    kind, payload = conn.recv()
-                except (EOFError, OSError):
-                    raise Unavailable("fhir", f"{job.op}: the worker process stopped") from None
-                if kind == "page":
-                    yield job.rtype, _unpack(payload)
-                elif kind == "done":
-                    conn.close()
-                    del workers[conn]
-                else:
-                    name, service, detail = payload
-                    raise _ERRORS.get(name, UpstreamError)(service, detail)
-    finally:
-        for conn in workers:
+                    proc.start()
+                except Exception as err:  # EOFError from a dead fork server, OSError…
+                    theirs.close()
+                    raise NoWorkers("fhir", f"{job.op}: no worker process "
+                                    f"({type(err).__name__})") from None
+                finally:
+                    ours.close()
+                self._procs.append(proc)
+                self._workers[theirs] = job
+        except BaseException:
+            self.close()
+            raise
+
+    def __enter__(self) -> ParallelSearches:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __iter__(self) -> Iterator[tuple[str, ParsedPage]]:
+        workers = self._workers
+        try:
+            while workers:
+                for conn in wait(list(workers)):
+                    assert isinstance(conn, Connection)
+                    job = workers[conn]
+                    try:
+                        kind, payload = conn.recv()
+                    except (EOFError, OSError):
+                        raise Unavailable("fhir", f"{job.op}: the worker process stopped") \
+                            from None
+                    if kind == "page":
+                        yield job.rtype, _unpack(payload)
+                    elif kind == "done":
+                        conn.close()
+                        del workers[conn]
+                    else:
+                        name, service, detail = payload
+                        raise _ERRORS.get(name, UpstreamError)(service, detail)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        for conn in self._workers:
             conn.close()
-        for proc in procs:
+        self._workers.clear()
+        for proc in self._procs:
             if proc.is_alive():
                 proc.terminate()
-        for proc in procs:
+        for proc in self._procs:
             proc.join(5)
+        self._procs.clear()
