@@ -21,7 +21,7 @@ import re
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 from kiosk.services.ports import EmrSnapshot, Malformed, Rejected, SourceBatch
@@ -156,7 +156,9 @@ class FhirSource:
             # Patients first: a document's EMR is then known when it lands.
             yield from self._batches((("Patient", p) for p in patients), state)
             if parallel is not None:
-                yield from self._batches(iter(parallel), state)
+                # Pages are received and unpickled in a thread while this one writes.
+                merged = _prefetched(iter(parallel)) if self.prefetch else iter(parallel)
+                yield from self._batches(merged, state)
                 return
         for rtype in RESOURCE_TYPES[1:]:
             docs = self.search(rtype, self._change_params(rtype, state), f"search {rtype}")
@@ -311,10 +313,12 @@ def _entries(page: ParsedPage) -> int:
 
 
 _DONE = object()
+_T = TypeVar("_T")
 
 
-def _prefetched(pages: Iterator[ParsedPage]) -> Iterator[ParsedPage]:
-    """The same pages, one fetched and parsed ahead in a thread.
+def _prefetched(pages: Iterator[_T]) -> Iterator[_T]:
+    """The same pages, one fetched and parsed (or received and unpickled) ahead in a
+    thread.
 
     While the caller commits page n (SQLite releases the GIL while it writes), the
     thread downloads, decodes and parses page n+1. Errors reach the caller in page
@@ -351,7 +355,6 @@ def _prefetched(pages: Iterator[ParsedPage]) -> Iterator[ParsedPage]:
                 return
             if isinstance(item, BaseException):
                 raise item
-            assert isinstance(item, ParsedPage)
-            yield item
+            yield cast(_T, item)
     finally:
         stop.set()
