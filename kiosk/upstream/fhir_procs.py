@@ -133,6 +133,7 @@ class ParallelSearches:
         ctx = _forkserver()
         self._workers: dict[Connection, SearchJob] = {}
         self._procs: list[Any] = []
+        self._closing = threading.Lock()  # the reading thread and the owner may both close
         try:
             for job in jobs:
                 theirs, ours = ctx.Pipe(duplex=False)
@@ -159,12 +160,17 @@ class ParallelSearches:
         self.close()
 
     def __iter__(self) -> Iterator[tuple[str, ParsedPage]]:
-        workers = self._workers
         try:
-            while workers:
-                for conn in wait(list(workers)):
+            while self._workers:
+                try:
+                    ready = wait(list(self._workers))
+                except (OSError, ValueError):  # closed meanwhile by the owner
+                    return
+                for conn in ready:
                     assert isinstance(conn, Connection)
-                    job = workers[conn]
+                    job = self._workers.get(conn)
+                    if job is None:
+                        return  # closed meanwhile by the owner
                     try:
                         kind, payload = conn.recv()
                     except (EOFError, OSError):
@@ -174,7 +180,7 @@ class ParallelSearches:
                         yield job.rtype, _unpack(payload)
                     elif kind == "done":
                         conn.close()
-                        del workers[conn]
+                        self._workers.pop(conn, None)
                     else:
                         name, service, detail = payload
                         raise _ERRORS.get(name, UpstreamError)(service, detail)
@@ -182,12 +188,13 @@ class ParallelSearches:
             self.close()
 
     def close(self) -> None:
-        for conn in self._workers:
+        with self._closing:
+            conns, self._workers = list(self._workers), {}
+            procs, self._procs = self._procs, []
+        for conn in conns:
             conn.close()
-        self._workers.clear()
-        for proc in self._procs:
+        for proc in procs:
             if proc.is_alive():
                 proc.terminate()
-        for proc in self._procs:
+        for proc in procs:
             proc.join(5)
-        self._procs.clear()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 
 import pytest
@@ -186,6 +187,10 @@ def test_abandoned_parallel_stream_stops_its_workers(sim: SimServer):
         assert first_docs.documents
         stream.close()
     assert not [p for p in multiprocessing.active_children() if p.name.startswith("fhir-")]
+    readers = [t for t in threading.enumerate() if t.name == "fhir-prefetch"]
+    for t in readers:
+        t.join(5)
+    assert not [t for t in readers if t.is_alive()], "the page reader thread is left running"
 
 
 def test_sync_reads_in_process_when_no_worker_can_start_R_SYNC_1(
