@@ -25,28 +25,21 @@ from kiosk.domain.documents import KIND_TITLES_RU, DocKind, Document
 from kiosk.services.ports import Rejected
 from kiosk.upstream.fhir_parse import (
     _ID,
-    DOCREF_KINDS,
-    DOCREF_OK,
-    DOCREF_WITHDRAWN,
-    INSTRUMENTAL_SECTIONS,
-    LAB_SECTIONS,
-    LOINC,
     MAX_TITLE_CHARS,
-    OBS_CATEGORY,
-    OBS_CATEGORY_KINDS,
     RADIOLOGY_SYSTEM,
-    REPORT_NOT_FINAL,
-    REPORT_OK,
-    REPORT_WITHDRAWN,
-    V2_0074,
     ParsedPage,
     _finish_text,
-    _human_name,
     _Reject,
     _short,
     _text_of,
+    docref_kind,
+    docref_withdrawn,
     parse_instant,
+    party_of,
+    patient_id,
     render_observation,
+    report_kind,
+    report_withdrawn,
 )
 
 # ---------------------------------------------------------------- the shapes read
@@ -229,19 +222,9 @@ def _version(res: _Resource) -> str:
 
 
 def _patient_ref(res: _Resource) -> str:
-    subject = res.subject
-    if subject is None:
+    if res.subject is None:
         raise _Reject("missing subject")
-    ref = subject.reference
-    if not ref:
-        raise _Reject("subject has no reference")
-    parts = ref.rstrip("/").split("/")
-    if len(parts) >= 2 and parts[-2] == "Patient" and _ID.match(parts[-1]):
-        return parts[-1]
-    history = len(parts) >= 4 and parts[-4] == "Patient" and parts[-2] == "_history"
-    if history and _ID.match(parts[-3]):
-        return parts[-3]
-    raise _Reject("subject is not a Patient reference")
+    return patient_id(res.subject.reference)
 
 
 def _concept_text(concept: _Concept | None) -> str:
@@ -269,25 +252,7 @@ def _contained(res: _Resource) -> dict[str, dict[str, Any]]:
 
 
 def _party(refs: list[_Ref], contained: dict[str, dict[str, Any]], want: str) -> str:
-    """``fhir_parse._party`` over typed references."""
-    for item in refs:
-        ref = item.reference or ""
-        target = contained.get(ref) if ref.startswith("#") else None
-        if target is not None:
-            rtype = target.get("resourceType")
-            if rtype == want == "Organization" and isinstance(target.get("name"), str):
-                return target["name"]
-            if want == "Practitioner" and rtype in ("Practitioner", "PractitionerRole"):
-                name = _human_name(target.get("name"))
-                if name:
-                    return name
-            continue
-        head, slash, _ = ref.rpartition("/")
-        kind_ok = head.rpartition("/")[2] == want if slash else not ref
-        display = item.display
-        if kind_ok and display is not None and display.strip():
-            return display
-    return ""
+    return party_of(((r.reference, r.display) for r in refs), contained, want)
 
 
 def _attachment_text(att: _Attachment | None, what: str) -> str | None:
@@ -302,27 +267,10 @@ def _attachment_text(att: _Attachment | None, what: str) -> str | None:
 def _document_reference(res: _Resource) -> Document | str:
     """``fhir_parse._document_reference``; a withdrawn document comes back as its id."""
     doc_id = "DocumentReference/" + _resource_id(res)
-    status = res.status
-    if status in DOCREF_WITHDRAWN:
+    if docref_withdrawn(res.status):
         return doc_id
-    if status is None:
-        raise _Reject("missing status")
-    if status not in DOCREF_OK:
-        raise _Reject(f"unknown status {status[:30]!r}")
-    kind: DocKind | None = None
-    codes: list[str] = []
-    if res.type is not None:
-        for c in res.type.coding or ():
-            code = c.code
-            if c.system == LOINC and code is not None:
-                codes.append(code)
-                kind = DOCREF_KINDS.get(code)
-                if kind is not None:
-                    break
-    if kind is None:
-        if not codes:
-            raise _Reject("missing document type (LOINC)")
-        raise _Reject(f"unknown document type LOINC {codes[0][:20]}")
+    codings = (res.type.coding or []) if res.type is not None else []
+    kind = docref_kind((c.system, c.code) for c in codings)
     emr_id = _patient_ref(res)
     created = parse_instant(res.date, "date")
     texts: list[str] = []
@@ -356,28 +304,6 @@ def _document_reference(res: _Resource) -> Document | str:
 # ---------------------------------------------------------------- DiagnosticReport
 
 
-def _report_kind(res: _Resource) -> DocKind:
-    seen: list[str] = []
-    for concept in res.category or ():
-        for c in concept.coding or ():
-            code, system = c.code, c.system
-            if code is None:
-                continue
-            if system in V2_0074:
-                seen.append(code)
-                if code in LAB_SECTIONS:
-                    return DocKind.LAB_RESULT
-                if code in INSTRUMENTAL_SECTIONS:
-                    return DocKind.INSTRUMENTAL
-            elif system == OBS_CATEGORY:
-                seen.append(code)
-                if code in OBS_CATEGORY_KINDS:
-                    return OBS_CATEGORY_KINDS[code]
-    if not seen:
-        raise _Reject("missing category (v2-0074)")
-    raise _Reject(f"unknown category {seen[0][:20]}")
-
-
 def _is_radiology(res: _Resource) -> bool:
     if res.meta is not None and res.meta.source is not None and res.meta.source.startswith(
         RADIOLOGY_SYSTEM
@@ -392,16 +318,10 @@ def _is_radiology(res: _Resource) -> bool:
 def _diagnostic_report(res: _Resource) -> Document | str:
     """``fhir_parse._diagnostic_report`` for a page without included Observations."""
     doc_id = "DiagnosticReport/" + _resource_id(res)
-    status = res.status
-    if status in REPORT_WITHDRAWN:
+    if report_withdrawn(res.status):
         return doc_id
-    if status is None:
-        raise _Reject("missing status")
-    if status in REPORT_NOT_FINAL:
-        raise _Reject(f"status {status} is not final")
-    if status not in REPORT_OK:
-        raise _Reject(f"unknown status {status[:30]!r}")
-    kind = _report_kind(res)
+    kind = report_kind((c.system, c.code) for concept in res.category or ()
+                       for c in concept.coding or ())
     emr_id = _patient_ref(res)
     if res.issued is not None:
         created = parse_instant(res.issued, "issued")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import binascii
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -201,6 +201,11 @@ def _patient_ref(res: Mapping[str, Any]) -> str:
     if subject is None:
         raise _Reject("missing subject")
     ref = _opt_str(_dict(subject, "subject").get("reference"), "subject.reference")
+    return patient_id(ref)
+
+
+def patient_id(ref: str | None) -> str:
+    """The Patient id of a subject reference (plain, absolute or versioned)."""
     if not ref:
         raise _Reject("subject has no reference")
     parts = ref.rstrip("/").split("/")
@@ -264,10 +269,17 @@ def _human_name(value: object) -> str:
 def _party(refs: object, contained: Mapping[str, dict[str, Any]], want: str) -> str:
     """The display of the first reference of type ``want`` (Organization/Practitioner)."""
     items = refs if isinstance(refs, list) else [refs]
-    for item in items:
-        if not isinstance(item, dict):
-            continue
-        ref = item.get("reference")
+    return party_of(
+        ((item.get("reference"), item.get("display")) for item in items
+         if isinstance(item, dict)),
+        contained, want)
+
+
+def party_of(
+    refs: Iterable[tuple[object, object]], contained: Mapping[str, dict[str, Any]], want: str
+) -> str:
+    """``_party`` over ``(reference, display)`` pairs (shared with fhir_fast)."""
+    for ref, display in refs:
         ref = ref if isinstance(ref, str) else ""
         target = contained.get(ref) if ref.startswith("#") else None
         if target is not None:
@@ -281,7 +293,6 @@ def _party(refs: object, contained: Mapping[str, dict[str, Any]], want: str) -> 
             continue
         head, slash, _ = ref.rpartition("/")
         kind_ok = head.rpartition("/")[2] == want if slash else not ref
-        display = item.get("display")
         if kind_ok and isinstance(display, str) and display.strip():
             return display
     return ""
@@ -447,30 +458,38 @@ def parse_document_reference(res: object) -> Document | Withdrawn | Rejected:
         return Rejected(source_id, "unreadable record")
 
 
-def _document_reference(res: dict[str, Any]) -> Document | Withdrawn:
-    if res.get("resourceType") != "DocumentReference":
-        raise _Reject("not a DocumentReference")
-    doc_id = "DocumentReference/" + _resource_id(res)
-    status = res.get("status")
+def docref_withdrawn(status: object) -> bool:
+    """Whether a DocumentReference's status withdraws it; refuses any other but current."""
     if status in DOCREF_WITHDRAWN:
-        return Withdrawn(doc_id)
+        return True
     if status is None:
         raise _Reject("missing status")
     if status not in DOCREF_OK:
         raise _Reject(f"unknown status {str(status)[:30]!r}")
-    kind: DocKind | None = None
+    return False
+
+
+def docref_kind(codings: Iterable[tuple[object, object]]) -> DocKind:
+    """The kind of the first known LOINC code among ``(system, code)`` pairs."""
     codes: list[str] = []
-    for c in _codings(res.get("type"), "type"):
-        code = c.get("code")
-        if c.get("system") == LOINC and isinstance(code, str):
+    for system, code in codings:
+        if system == LOINC and isinstance(code, str):
             codes.append(code)
             kind = DOCREF_KINDS.get(code)
             if kind is not None:
-                break
-    if kind is None:
-        if not codes:
-            raise _Reject("missing document type (LOINC)")
-        raise _Reject(f"unknown document type LOINC {codes[0][:20]}")
+                return kind
+    if not codes:
+        raise _Reject("missing document type (LOINC)")
+    raise _Reject(f"unknown document type LOINC {codes[0][:20]}")
+
+
+def _document_reference(res: dict[str, Any]) -> Document | Withdrawn:
+    if res.get("resourceType") != "DocumentReference":
+        raise _Reject("not a DocumentReference")
+    doc_id = "DocumentReference/" + _resource_id(res)
+    if docref_withdrawn(res.get("status")):
+        return Withdrawn(doc_id)
+    kind = docref_kind((c.get("system"), c.get("code")) for c in _codings(res.get("type"), "type"))
     emr_id = _patient_ref(res)
     created = parse_instant(res.get("date"), "date")
     texts: list[str] = []
@@ -523,25 +542,45 @@ def parse_diagnostic_report(
 
 
 def _report_kind(res: Mapping[str, Any]) -> DocKind:
+    return report_kind(
+        (c.get("system"), c.get("code"))
+        for i, concept in enumerate(_list(res.get("category"), "category"))
+        for c in _codings(concept, f"category[{i}]")
+    )
+
+
+def report_kind(codings: Iterable[tuple[object, object]]) -> DocKind:
+    """The kind of the first known section among the categories' ``(system, code)``."""
     seen: list[str] = []
-    for i, concept in enumerate(_list(res.get("category"), "category")):
-        for c in _codings(concept, f"category[{i}]"):
-            code, system = c.get("code"), c.get("system")
-            if not isinstance(code, str):
-                continue
-            if system in V2_0074:
-                seen.append(code)
-                if code in LAB_SECTIONS:
-                    return DocKind.LAB_RESULT
-                if code in INSTRUMENTAL_SECTIONS:
-                    return DocKind.INSTRUMENTAL
-            elif system == OBS_CATEGORY:
-                seen.append(code)
-                if code in OBS_CATEGORY_KINDS:
-                    return OBS_CATEGORY_KINDS[code]
+    for system, code in codings:
+        if not isinstance(code, str):
+            continue
+        if system in V2_0074:
+            seen.append(code)
+            if code in LAB_SECTIONS:
+                return DocKind.LAB_RESULT
+            if code in INSTRUMENTAL_SECTIONS:
+                return DocKind.INSTRUMENTAL
+        elif system == OBS_CATEGORY:
+            seen.append(code)
+            if code in OBS_CATEGORY_KINDS:
+                return OBS_CATEGORY_KINDS[code]
     if not seen:
         raise _Reject("missing category (v2-0074)")
     raise _Reject(f"unknown category {seen[0][:20]}")
+
+
+def report_withdrawn(status: object) -> bool:
+    """Whether a DiagnosticReport's status withdraws it; refuses one not final."""
+    if status in REPORT_WITHDRAWN:
+        return True
+    if status is None:
+        raise _Reject("missing status")
+    if status in REPORT_NOT_FINAL:
+        raise _Reject(f"status {status} is not final")
+    if status not in REPORT_OK:
+        raise _Reject(f"unknown status {str(status)[:30]!r}")
+    return False
 
 
 def _report_date(res: Mapping[str, Any]) -> datetime:
@@ -556,15 +595,8 @@ def _diagnostic_report(res: dict[str, Any], included: Mapping[str, Any]) -> Docu
     if res.get("resourceType") != "DiagnosticReport":
         raise _Reject("not a DiagnosticReport")
     doc_id = "DiagnosticReport/" + _resource_id(res)
-    status = res.get("status")
-    if status in REPORT_WITHDRAWN:
+    if report_withdrawn(res.get("status")):
         return Withdrawn(doc_id)
-    if status is None:
-        raise _Reject("missing status")
-    if status in REPORT_NOT_FINAL:
-        raise _Reject(f"status {status} is not final")
-    if status not in REPORT_OK:
-        raise _Reject(f"unknown status {str(status)[:30]!r}")
     kind = _report_kind(res)
     emr_id = _patient_ref(res)
     created = _report_date(res)
