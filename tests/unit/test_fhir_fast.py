@@ -19,7 +19,7 @@ from kiosk.upstream.fhir_fast import parse_page_bytes
 from kiosk.upstream.fhir_parse import ParsedPage, parse_bundle
 from kiosk.upstream.http import decode_json_bytes
 
-EXAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "fhir-r4-examples"
+EXAMPLES = Path("/work/shared/fhir-r4-examples")  # as in test_fhir_parse_examples
 
 
 def slow(body: bytes) -> ParsedPage:
