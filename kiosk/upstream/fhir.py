@@ -13,7 +13,6 @@ so committing them together (R-SYNC-1) never skips a record.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import queue
@@ -136,35 +135,35 @@ class FhirSource:
 
     def changes(self, cursor: str | None) -> Iterator[SourceBatch]:
         state = load_cursor(cursor)
-        parallel: ParallelSearches | None = None
         if self.processes:
             try:
-                # Started now: the workers fetch their first pages while the patients
-                # are read here.
-                parallel = ParallelSearches([
-                    SearchJob(self.base_url, self.timeout, self.page_size, self.max_page_bytes,
-                              rtype, self._change_params(rtype, state), f"search {rtype}")
-                    for rtype in RESOURCE_TYPES[1:]
-                ])
+                yield from self._changes_in_workers(state)
+                return
             except NoWorkers as err:
                 log.warning("FHIR sync reads in this process: %s", err)
-        with parallel or contextlib.nullcontext():
-            patients = self.search("Patient", self._change_params("Patient", state),
-                                   "search Patient")
+        for rtype in RESOURCE_TYPES:
+            pages = self.search(rtype, self._change_params(rtype, state), f"search {rtype}")
             if self.prefetch:
-                patients = _prefetched(patients)
-            # Patients first: a document's EMR is then known when it lands.
-            yield from self._batches((("Patient", p) for p in patients), state)
-            if parallel is not None:
+                pages = _prefetched(pages)
+            yield from self._batches(((rtype, p) for p in pages), state)
+
+    def _changes_in_workers(self, state: dict[str, datetime]) -> Iterator[SourceBatch]:
+        """Every search in its own worker, all started at once; the patients' pages are
+        handed out first (a document's EMR is then known when it lands), then both
+        document searches' pages as they come. ``NoWorkers`` comes before any batch."""
+
+        def searches(rtypes: tuple[str, ...]) -> ParallelSearches:
+            return ParallelSearches([
+                SearchJob(self.base_url, self.timeout, self.page_size, self.max_page_bytes,
+                          rtype, self._change_params(rtype, state), f"search {rtype}")
+                for rtype in rtypes
+            ])
+
+        with searches(RESOURCE_TYPES[:1]) as patients, searches(RESOURCE_TYPES[1:]) as docs:
+            for parallel in (patients, docs):
                 # Pages are received and unpickled in a thread while this one writes.
-                merged = _prefetched(iter(parallel)) if self.prefetch else iter(parallel)
-                yield from self._batches(merged, state)
-                return
-        for rtype in RESOURCE_TYPES[1:]:
-            docs = self.search(rtype, self._change_params(rtype, state), f"search {rtype}")
-            if self.prefetch:
-                docs = _prefetched(docs)
-            yield from self._batches(((rtype, p) for p in docs), state)
+                pages = _prefetched(iter(parallel)) if self.prefetch else iter(parallel)
+                yield from self._batches(pages, state)
 
     @staticmethod
     def _change_params(rtype: str, state: dict[str, datetime]) -> dict[str, str | int]:
