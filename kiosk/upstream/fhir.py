@@ -90,7 +90,7 @@ class FhirSource:
 
     ``changes()`` fetches and parses the next page in a background thread while the
     caller writes the current batch (``prefetch=False`` turns that off). With
-    ``processes=True`` the two document searches run at once, each in a worker process
+    ``processes=True`` every search runs at once, each in a worker process
     (``kiosk.upstream.fhir_procs``): what a sync worker on a multi-core PC wants.
     """
 

@@ -2,10 +2,10 @@
 
 Why processes: a sync spends most of its time decoding JSON and reading FHIR resources
 in Python, which holds the GIL, so a thread cannot overlap it with anything but the
-SQLite write. DocumentReference and DiagnosticReport are separate searches with their own
-``_lastUpdated`` cursors, so each can run in its own process, fetching, decoding and
-parsing while the caller commits; on a two-core clinic PC that roughly doubles the
-documents per second of a big sync (docs/performance.md).
+SQLite write. Patient, DocumentReference and DiagnosticReport are separate searches with
+their own ``_lastUpdated`` cursors, so each can run in its own process, fetching,
+decoding and parsing while the caller commits; on a two-core clinic PC that gives about
+1.3× the documents per second of a big sync (docs/performance.md).
 
 A worker sends its pages through a pipe in order; the pipe's small buffer holds it at
 most one page ahead of the caller. The caller takes pages from whichever worker has one
