@@ -85,7 +85,7 @@ class FhirSource:
 
     ``max_page_bytes`` caps every FHIR response body (default: the 1 MiB of every
     upstream). A sync with big pages (``page_size`` in the thousands) needs more: about
-    1 KB per document, so 5000 documents need ~6 MiB. Bigger pages mean fewer round
+    2 KB per document with real texts, so 5000 documents need ~11 MiB. Bigger pages mean fewer round
     trips and fewer commits (docs/performance.md).
 
     ``changes()`` fetches and parses the next page in a background thread while the
