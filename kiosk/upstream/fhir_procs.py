@@ -19,6 +19,7 @@ caller with its threads and sockets). A worker that dies or cannot start becomes
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import threading
 from collections.abc import Iterator
@@ -41,14 +42,12 @@ _ERRORS: dict[str, type[UpstreamError]] = {
     cls.__name__: cls for cls in (Malformed, Refused, Timeout, Unavailable, UpstreamError)
 }
 _context_lock = threading.Lock()
+_context: Any = None
 
 
 class NoWorkers(Unavailable):
     """Worker processes cannot be started here (no fork server, a frozen program
     without its hook, a process limit): the caller reads in its own process instead."""
-
-
-_context: Any = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +79,8 @@ def _forkserver() -> Any:
 
 def _pack(page: ParsedPage) -> tuple:
     """A page as tuples: pickling a slotted dataclass per document costs several times
-    more than a tuple, and repeated strings, kinds and instants are sent once per page."""
+    more than a tuple, and repeated strings (organisations, doctors) and kinds are sent
+    once per page."""
     docs = [
         (d.doc_id, d.emr_id, d.kind, d.created_at, d.title, d.organization, d.performer,
          d.text, d.version, d.radiology)
@@ -106,15 +106,21 @@ def _work(job: SearchJob, conn: Connection) -> None:
                         prefetch=False) as source:
             for page in source.search(job.rtype, job.params, job.op):
                 conn.send(("page", _pack(page)))
-        conn.send(("done", None))
+        _reply(conn, ("done", None))
     except UpstreamError as err:
-        conn.send(("error", (type(err).__name__, err.service, err.detail)))
-    except BrokenPipeError:
-        pass  # the caller stopped reading: nothing left to do
+        _reply(conn, ("error", (type(err).__name__, err.service, err.detail)))
+    except OSError:
+        pass  # the caller stopped reading (a broken pipe): nothing left to do
     except Exception:  # never a traceback with a record in it across the pipe
-        conn.send(("error", ("Malformed", "fhir", f"{job.op}: unexpected failure")))
+        _reply(conn, ("error", ("Malformed", "fhir", f"{job.op}: unexpected failure")))
     finally:
         conn.close()
+
+
+def _reply(conn: Connection, message: tuple) -> None:
+    """The last word of a worker; a caller that has gone away no longer needs it."""
+    with contextlib.suppress(OSError):
+        conn.send(message)
 
 
 # ---------------------------------------------------------------- the caller side
