@@ -25,15 +25,13 @@ from kiosk.domain.documents import KIND_TITLES_RU, DocKind, Document
 from kiosk.services.ports import Rejected
 from kiosk.upstream.fhir_parse import (
     _ID,
-    MAX_TITLE_CHARS,
     RADIOLOGY_SYSTEM,
     ParsedPage,
-    _finish_text,
     _Reject,
-    _short,
     _text_of,
     docref_kind,
     docref_withdrawn,
+    document_of,
     parse_instant,
     party_of,
     patient_id,
@@ -287,16 +285,11 @@ def _document_reference(res: _Resource) -> Document | str:
     contained = _contained(res)
     custodian = [res.custodian] if res.custodian is not None else []
     title = res.description or _concept_text(res.type) or first_title or KIND_TITLES_RU[kind]
-    return Document(
-        doc_id=doc_id,
-        emr_id=emr_id,
-        kind=kind,
-        created_at=created,
-        title=_short(title, MAX_TITLE_CHARS),
-        organization=_short(_party(custodian, contained, "Organization"), MAX_TITLE_CHARS),
-        performer=_short(_party(res.author or [], contained, "Practitioner"), MAX_TITLE_CHARS),
-        text=_finish_text("\n\n".join(texts)),
-        version=_version(res),
+    return document_of(
+        doc_id, emr_id, kind, created, title=title,
+        organization=_party(custodian, contained, "Organization"),
+        performer=_party(res.author or [], contained, "Practitioner"),
+        text="\n\n".join(texts), version=_version(res),
         radiology=False,
     )
 
@@ -355,15 +348,10 @@ def _diagnostic_report(res: _Resource) -> Document | str:
     performer = _party(res.resultsInterpreter or [], contained, "Practitioner") or _party(
         performers, contained, "Practitioner"
     )
-    return Document(
-        doc_id=doc_id,
-        emr_id=emr_id,
-        kind=kind,
-        created_at=created,
-        title=_short(title, MAX_TITLE_CHARS),
-        organization=_short(organization, MAX_TITLE_CHARS),
-        performer=_short(performer, MAX_TITLE_CHARS),
-        text=_finish_text("\n".join(lines)),
-        version=_version(res),
+    return document_of(
+        doc_id, emr_id, kind, created, title=title,
+        organization=organization,
+        performer=performer,
+        text="\n".join(lines), version=_version(res),
         radiology=kind is DocKind.INSTRUMENTAL and _is_radiology(res),
     )

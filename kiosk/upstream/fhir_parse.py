@@ -378,6 +378,25 @@ def _text_charset(ctype: str) -> str | None:
     return charset
 
 
+def document_of(
+    doc_id: str, emr_id: str, kind: DocKind, created: datetime, *, title: str,
+    organization: str, performer: str, text: str, version: str, radiology: bool,
+) -> Document:
+    """A Document with its labels cut to size and its text cleaned (both ways use it)."""
+    return Document(
+        doc_id=doc_id,
+        emr_id=emr_id,
+        kind=kind,
+        created_at=created,
+        title=_short(title, MAX_TITLE_CHARS),
+        organization=_short(organization, MAX_TITLE_CHARS),
+        performer=_short(performer, MAX_TITLE_CHARS),
+        text=_finish_text(text),
+        version=version,
+        radiology=radiology,
+    )
+
+
 def _finish_text(text: str) -> str:
     text = _clean(text).strip()
     if not text:
@@ -510,17 +529,11 @@ def _document_reference(res: dict[str, Any]) -> Document | Withdrawn:
         or first_title
         or KIND_TITLES_RU[kind]
     )
-    return Document(
-        doc_id=doc_id,
-        emr_id=emr_id,
-        kind=kind,
-        created_at=created,
-        title=_short(title, MAX_TITLE_CHARS),
-        organization=_short(_party(res.get("custodian"), contained, "Organization"),
-                            MAX_TITLE_CHARS),
-        performer=_short(_party(res.get("author"), contained, "Practitioner"), MAX_TITLE_CHARS),
-        text=_finish_text("\n\n".join(texts)),
-        version=_version(res),
+    return document_of(
+        doc_id, emr_id, kind, created, title=title,
+        organization=_party(res.get("custodian"), contained, "Organization"),
+        performer=_party(res.get("author"), contained, "Practitioner"),
+        text="\n\n".join(texts), version=_version(res),
         radiology=False,
     )
 
@@ -628,16 +641,11 @@ def _diagnostic_report(res: dict[str, Any], included: Mapping[str, Any]) -> Docu
     performer = _party(res.get("resultsInterpreter"), contained, "Practitioner") or _party(
         res.get("performer"), contained, "Practitioner"
     )
-    return Document(
-        doc_id=doc_id,
-        emr_id=emr_id,
-        kind=kind,
-        created_at=created,
-        title=_short(title, MAX_TITLE_CHARS),
-        organization=_short(organization, MAX_TITLE_CHARS),
-        performer=_short(performer, MAX_TITLE_CHARS),
-        text=_finish_text("\n".join(lines)),
-        version=_version(res),
+    return document_of(
+        doc_id, emr_id, kind, created, title=title,
+        organization=organization,
+        performer=performer,
+        text="\n".join(lines), version=_version(res),
         radiology=kind is DocKind.INSTRUMENTAL and _is_radiology(res),
     )
 
