@@ -302,9 +302,10 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--self-test", action="store_true",
                         help="walk the patient's path offscreen against the simulator")
     parser.add_argument("-v", "--verbose", action="store_true")
-    # The metavar is what argparse would derive from every choice: usage lines and
-    # errors read the same whichever subparsers were built.
-    sub = parser.add_subparsers(dest="command", metavar="{" + ",".join(COMMANDS) + "}")
+    # With only one subparser built, the metavar is what argparse derives from every
+    # choice, so usage lines read the same; the whole parser keeps argparse's own.
+    sub = parser.add_subparsers(
+        dest="command", metavar=None if only is None else "{" + ",".join(COMMANDS) + "}")
 
     def wanted(name: str) -> bool:
         return only is None or only == name
