@@ -31,12 +31,14 @@ class SessionState:
     nothing else needs the dataclasses machinery.
     """
 
+    attempt: Attempt | None
+    session: Session | None
+    cards: list[EmrCard]
+    emr_id: str | None
+    refreshed: bool
+
     def __init__(self) -> None:
-        self.attempt: Attempt | None = None
-        self.session: Session | None = None
-        self.cards: list[EmrCard] = []
-        self.emr_id: str | None = None
-        self.refreshed = False
+        self.wipe()  # one list of what a patient leaves: nothing can be missed at sign-out
 
     def wipe(self) -> None:
         self.attempt = None
