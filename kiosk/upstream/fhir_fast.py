@@ -24,20 +24,25 @@ import msgspec
 from kiosk.domain.documents import KIND_TITLES_RU, DocKind, Document
 from kiosk.services.ports import Rejected
 from kiosk.upstream.fhir_parse import (
-    _ID,
-    RADIOLOGY_SYSTEM,
     ParsedPage,
     _Reject,
     _text_of,
+    aware_instant,
+    concept_words,
+    contained_by_ref,
     docref_kind,
     docref_withdrawn,
     document_of,
+    is_radiology,
     parse_instant,
     party_of,
     patient_id,
     render_observation,
     report_kind,
     report_withdrawn,
+    resource_id,
+    source_id,
+    version_of,
 )
 
 # ---------------------------------------------------------------- the shapes read
@@ -185,38 +190,20 @@ def _page(bundle: _Bundle) -> ParsedPage | None:
 
 
 def _source_id(res: _Resource, rtype: str) -> str:
-    rid = res.id
-    if rid is not None and _ID.match(rid):
-        return f"{rtype}/{rid}"
-    return f"{rtype}/?"
+    return source_id(rtype, res.id)
 
 
 def _resource_id(res: _Resource) -> str:
-    rid = res.id
-    if rid is None or not _ID.match(rid):
-        raise _Reject("missing or invalid id")
-    return rid
+    return resource_id(res.id)
 
 
 def _last_updated(res: _Resource) -> datetime | None:
-    meta = res.meta
-    if meta is not None and meta.lastUpdated is not None:
-        try:
-            moment = datetime.fromisoformat(meta.lastUpdated)
-        except ValueError:
-            return None
-        return moment if moment.tzinfo is not None else None
-    return None
+    return aware_instant(res.meta.lastUpdated) if res.meta is not None else None
 
 
 def _version(res: _Resource) -> str:
     meta = res.meta
-    if meta is not None:
-        if meta.versionId:
-            return meta.versionId[:64]
-        if meta.lastUpdated:
-            return meta.lastUpdated[:64]
-    return "1"
+    return version_of(meta.versionId, meta.lastUpdated) if meta is not None else "1"
 
 
 def _patient_ref(res: _Resource) -> str:
@@ -228,25 +215,11 @@ def _patient_ref(res: _Resource) -> str:
 def _concept_text(concept: _Concept | None) -> str:
     if concept is None:
         return ""
-    text = concept.text
-    if text is not None and text.strip():
-        return text
-    codings = concept.coding or ()
-    for c in codings:
-        if c.display is not None and c.display.strip():
-            return c.display
-    for c in codings:
-        if c.code is not None and c.code.strip():
-            return c.code
-    return ""
+    return concept_words(concept.text, [(c.display, c.code) for c in concept.coding or ()])
 
 
 def _contained(res: _Resource) -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
-    for item in res.contained or ():
-        if isinstance(item.get("id"), str):
-            out["#" + item["id"]] = item
-    return out
+    return contained_by_ref(res.contained)
 
 
 def _party(refs: list[_Ref], contained: dict[str, dict[str, Any]], want: str) -> str:
@@ -298,14 +271,8 @@ def _document_reference(res: _Resource) -> Document | str:
 
 
 def _is_radiology(res: _Resource) -> bool:
-    if res.meta is not None and res.meta.source is not None and res.meta.source.startswith(
-        RADIOLOGY_SYSTEM
-    ):
-        return True
-    return any(
-        ident.system is not None and ident.system.startswith(RADIOLOGY_SYSTEM)
-        for ident in res.identifier or ()
-    )
+    return is_radiology(res.meta.source if res.meta is not None else None,
+                        [i.system for i in res.identifier or ()])
 
 
 def _diagnostic_report(res: _Resource) -> Document | str:

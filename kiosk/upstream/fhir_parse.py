@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import binascii
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -183,14 +183,25 @@ def parse_instant(value: object, what: str) -> datetime:
 
 
 def _resource_id(res: Mapping[str, Any]) -> str:
-    rid = res.get("id")
+    return resource_id(res.get("id"))
+
+
+def _source_id(res: object, rtype: str) -> str:
+    return source_id(rtype, res.get("id") if isinstance(res, dict) else None)
+
+
+# The rules below take plain values, so that fhir_fast reads its typed structs by the
+# very same rules: each way only gathers the values.
+
+
+def resource_id(rid: object) -> str:
     if not isinstance(rid, str) or not _ID.match(rid):
         raise _Reject("missing or invalid id")
     return rid
 
 
-def _source_id(res: object, rtype: str) -> str:
-    rid = res.get("id") if isinstance(res, dict) else None
+def source_id(rtype: str, rid: object) -> str:
+    """What a rejection names: the record's type and id, ``?`` for an unusable id."""
     if isinstance(rid, str) and _ID.match(rid):
         return f"{rtype}/{rid}"
     return f"{rtype}/?"
@@ -225,26 +236,36 @@ def _codings(concept: object, what: str) -> list[dict[str, Any]]:
 
 
 def _concept_text(concept: object) -> str:
-    """A CodeableConcept as words: its text, else the first display, else the first code."""
     if not isinstance(concept, dict):
         return ""
-    text = concept.get("text")
+    codings = concept.get("coding")
+    pairs = [(c.get("display"), c.get("code")) for c in codings if isinstance(c, dict)] \
+        if isinstance(codings, list) else []
+    return concept_words(concept.get("text"), pairs)
+
+
+def concept_words(text: object, codings: Sequence[tuple[object, object]]) -> str:
+    """A CodeableConcept as words: its text, else the first display, else the first code
+    (``codings``: its ``(display, code)`` pairs)."""
     if isinstance(text, str) and text.strip():
         return text
-    codings = concept.get("coding")
-    if isinstance(codings, list):
-        for key in ("display", "code"):
-            for c in codings:
-                if isinstance(c, dict) and isinstance(c.get(key), str) and c[key].strip():
-                    return c[key]
+    for index in (0, 1):
+        for pair in codings:
+            value = pair[index]
+            if isinstance(value, str) and value.strip():
+                return value
     return ""
 
 
 def _contained(res: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    return contained_by_ref(res.get("contained"))
+
+
+def contained_by_ref(items: object) -> dict[str, dict[str, Any]]:
+    """Contained resources by the local reference (``#id``) that points at them."""
     out: dict[str, dict[str, Any]] = {}
-    contained = res.get("contained")
-    if isinstance(contained, list):
-        for item in contained:
+    if isinstance(items, list):
+        for item in items:
             if isinstance(item, dict) and isinstance(item.get("id"), str):
                 out["#" + item["id"]] = item
     return out
@@ -301,26 +322,33 @@ def party_of(
 def _version(res: Mapping[str, Any]) -> str:
     meta = res.get("meta")
     if isinstance(meta, dict):
-        for key in ("versionId", "lastUpdated"):
-            if isinstance(meta.get(key), str) and meta[key]:
-                return meta[key][:64]
+        return version_of(meta.get("versionId"), meta.get("lastUpdated"))
+    return "1"
+
+
+def version_of(version_id: object, last_updated: object) -> str:
+    """The version the store compares: ``meta.versionId``, else ``meta.lastUpdated``."""
+    for value in (version_id, last_updated):
+        if isinstance(value, str) and value:
+            return value[:64]
     return "1"
 
 
 def _is_radiology(res: Mapping[str, Any]) -> bool:
     meta = res.get("meta")
-    if isinstance(meta, dict):
-        source = meta.get("source")
-        if isinstance(source, str) and source.startswith(RADIOLOGY_SYSTEM):
-            return True
     idents = res.get("identifier")
-    if isinstance(idents, list):
-        for ident in idents:
-            if isinstance(ident, dict):
-                system = ident.get("system")
-                if isinstance(system, str) and system.startswith(RADIOLOGY_SYSTEM):
-                    return True
-    return False
+    return is_radiology(
+        meta.get("source") if isinstance(meta, dict) else None,
+        [i.get("system") for i in idents if isinstance(i, dict)]
+        if isinstance(idents, list) else [],
+    )
+
+
+def is_radiology(source: object, systems: Iterable[object]) -> bool:
+    """ЕРИС ЕМИАС's study: ``meta.source`` or an identifier's system is its URI."""
+    if isinstance(source, str) and source.startswith(RADIOLOGY_SYSTEM):
+        return True
+    return any(isinstance(s, str) and s.startswith(RADIOLOGY_SYSTEM) for s in systems)
 
 
 def _attachment_text(att: object, what: str) -> str | None:
@@ -735,13 +763,18 @@ def render_observation(obs: Mapping[str, Any]) -> list[str]:
 
 def _last_updated(res: Mapping[str, Any]) -> datetime | None:
     meta = res.get("meta")
-    if isinstance(meta, dict) and isinstance(meta.get("lastUpdated"), str):
-        try:
-            moment = datetime.fromisoformat(meta["lastUpdated"])
-        except ValueError:
-            return None
-        return moment if moment.tzinfo is not None else None
-    return None
+    return aware_instant(meta.get("lastUpdated")) if isinstance(meta, dict) else None
+
+
+def aware_instant(value: object) -> datetime | None:
+    """``meta.lastUpdated`` as the cursor reads it: an aware instant, else ``None``."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 def parse_bundle(bundle: object) -> ParsedPage:
