@@ -39,6 +39,7 @@ from kiosk.upstream.fhir_parse import (
     patient_id,
     render_observation,
     report_kind,
+    report_parties,
     report_withdrawn,
     resource_id,
     source_id,
@@ -222,8 +223,12 @@ def _contained(res: _Resource) -> dict[str, dict[str, Any]]:
     return contained_by_ref(res.contained)
 
 
-def _party(refs: list[_Ref], contained: dict[str, dict[str, Any]], want: str) -> str:
-    return party_of(((r.reference, r.display) for r in refs), contained, want)
+def _pairs(refs: list[_Ref] | None) -> list[tuple[object, object]]:
+    return [(r.reference, r.display) for r in refs or ()]
+
+
+def _party(refs: list[_Ref] | None, contained: dict[str, dict[str, Any]], want: str) -> str:
+    return party_of(_pairs(refs), contained, want)
 
 
 def _attachment_text(att: _Attachment | None, what: str) -> str | None:
@@ -261,7 +266,7 @@ def _document_reference(res: _Resource) -> Document | str:
     return document_of(
         doc_id, emr_id, kind, created, title=title,
         organization=_party(custodian, contained, "Organization"),
-        performer=_party(res.author or [], contained, "Practitioner"),
+        performer=_party(res.author, contained, "Practitioner"),
         text="\n\n".join(texts), version=_version(res),
         radiology=False,
     )
@@ -310,11 +315,8 @@ def _diagnostic_report(res: _Resource) -> Document | str:
         if text is not None:
             lines.extend(["", text])
     title = _concept_text(res.code) or KIND_TITLES_RU[kind]
-    performers = res.performer or []
-    organization = _party(performers, contained, "Organization")
-    performer = _party(res.resultsInterpreter or [], contained, "Practitioner") or _party(
-        performers, contained, "Practitioner"
-    )
+    organization, performer = report_parties(
+        _pairs(res.performer), _pairs(res.resultsInterpreter), contained)
     return document_of(
         doc_id, emr_id, kind, created, title=title,
         organization=organization,

@@ -289,11 +289,26 @@ def _human_name(value: object) -> str:
 
 def _party(refs: object, contained: Mapping[str, dict[str, Any]], want: str) -> str:
     """The display of the first reference of type ``want`` (Organization/Practitioner)."""
+    return party_of(_ref_pairs(refs), contained, want)
+
+
+def _ref_pairs(refs: object) -> list[tuple[object, object]]:
+    """``(reference, display)`` of a Reference or a list of them."""
     items = refs if isinstance(refs, list) else [refs]
-    return party_of(
-        ((item.get("reference"), item.get("display")) for item in items
-         if isinstance(item, dict)),
-        contained, want)
+    return [(item.get("reference"), item.get("display")) for item in items
+            if isinstance(item, dict)]
+
+
+def report_parties(
+    performers: list[tuple[object, object]], interpreters: list[tuple[object, object]],
+    contained: Mapping[str, dict[str, Any]],
+) -> tuple[str, str]:
+    """A report's organisation (a performer) and doctor (its interpreter, else a
+    performing practitioner), from ``(reference, display)`` pairs."""
+    organization = party_of(performers, contained, "Organization")
+    doctor = party_of(interpreters, contained, "Practitioner") or party_of(
+        performers, contained, "Practitioner")
+    return organization, doctor
 
 
 def party_of(
@@ -665,10 +680,8 @@ def _diagnostic_report(res: dict[str, Any], included: Mapping[str, Any]) -> Docu
         if text is not None:
             lines.extend(["", text])
     title = _concept_text(res.get("code")) or KIND_TITLES_RU[kind]
-    organization = _party(res.get("performer"), contained, "Organization")
-    performer = _party(res.get("resultsInterpreter"), contained, "Practitioner") or _party(
-        res.get("performer"), contained, "Practitioner"
-    )
+    organization, performer = report_parties(
+        _ref_pairs(res.get("performer")), _ref_pairs(res.get("resultsInterpreter")), contained)
     return document_of(
         doc_id, emr_id, kind, created, title=title,
         organization=organization,
