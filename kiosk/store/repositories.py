@@ -43,6 +43,7 @@ from kiosk.domain.documents import DocKind, Document, DocumentSummary, visible_f
 from kiosk.domain.moscow import moscow_midnight
 from kiosk.domain.otp import AccountState
 from kiosk.domain.people import Patient, Sex
+from kiosk.domain.records import slots_constructor
 from kiosk.services.ports import (
     AuditAnchor,
     AuditRecord,
@@ -361,28 +362,7 @@ def _sqlite_list_visible_sql(dialect: Dialect) -> str:
 _from_iso = datetime.fromisoformat
 
 
-def _slots_constructor(cls: type[_T]) -> Callable[..., _T]:
-    """``cls(*fields)`` for a frozen, slotted dataclass, setting the slots directly.
-
-    A frozen dataclass's generated ``__init__`` sets every field through
-    ``object.__setattr__``, which for the rows of a list page costs as much as reading
-    them. The object made here is the same; this is only for plain record classes
-    (checked: slots, every field passed, no ``__post_init__``).
-    """
-    names = [f.name for f in dataclasses.fields(cast(Any, cls))]
-    if getattr(cls, "__slots__", None) != tuple(names) or hasattr(cls, "__post_init__"):
-        raise TypeError(f"{cls.__name__} is not a plain slotted dataclass")
-    setters = [getattr(cls, name).__set__ for name in names]
-    new = object.__new__
-    namespace: dict[str, Any] = {"new": new, "cls": cls}
-    namespace.update({f"set_{i}": setter for i, setter in enumerate(setters)})
-    args = ", ".join(f"a{i}" for i in range(len(names)))
-    body = "".join(f"    set_{i}(obj, a{i})\n" for i in range(len(names)))
-    exec(f"def construct({args}):\n    obj = new(cls)\n{body}    return obj\n", namespace)  # noqa: S102
-    return cast("Callable[..., _T]", namespace["construct"])
-
-
-_new_summary = _slots_constructor(DocumentSummary)
+_new_summary = slots_constructor(DocumentSummary)
 
 
 def _summaries_converter() -> Callable[[list[tuple[Any, ...]], DocKind], list[DocumentSummary]]:
@@ -396,7 +376,7 @@ def _summaries_converter() -> Callable[[list[tuple[Any, ...]], DocKind], list[Do
     names = [f.name for f in dataclasses.fields(cls)]
     if names != ["doc_id", "kind", "created_at", "title", "organization", "performer"]:
         raise TypeError("DocumentSummary changed: update the list page's converter")
-    _slots_constructor(cls)  # the same checks (plain slotted dataclass)
+    slots_constructor(cls)  # the same checks (plain slotted dataclass)
     namespace: dict[str, Any] = {"new": object.__new__, "cls": cls, "parse": _from_iso}
     namespace.update({f"set_{name}": getattr(cls, name).__set__ for name in names})
     exec(  # noqa: S102

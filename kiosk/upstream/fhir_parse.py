@@ -22,6 +22,7 @@ from typing import Any
 
 from kiosk.domain.documents import KIND_TITLES_RU, MAX_TEXT_CHARS, DocKind, Document
 from kiosk.domain.people import Patient, Sex
+from kiosk.domain.records import slots_constructor
 from kiosk.services.ports import Rejected
 
 # ---------------------------------------------------------------- the codes we chose
@@ -426,18 +427,20 @@ def document_of(
     organization: str, performer: str, text: str, version: str, radiology: bool,
 ) -> Document:
     """A Document with its labels cut to size and its text cleaned (both ways use it)."""
-    return Document(
-        doc_id=doc_id,
-        emr_id=emr_id,
-        kind=kind,
-        created_at=created,
-        title=_short(title, MAX_TITLE_CHARS),
-        organization=_short(organization, MAX_TITLE_CHARS),
-        performer=_short(performer, MAX_TITLE_CHARS),
-        text=_finish_text(text),
-        version=version,
-        radiology=radiology,
+    return new_document(
+        doc_id, emr_id, kind, created,
+        _short(title, MAX_TITLE_CHARS),
+        _short(organization, MAX_TITLE_CHARS),
+        _short(performer, MAX_TITLE_CHARS),
+        _finish_text(text),
+        version,
+        radiology,
     )
+
+
+#: ``Document(*fields)`` in field order, at half the cost (both readers and the worker
+#: hand-off make one per document of a sync).
+new_document = slots_constructor(Document)
 
 
 def _finish_text(text: str) -> str:

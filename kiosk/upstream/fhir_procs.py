@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from kiosk.domain.documents import Document
 from kiosk.services.ports import (
     Malformed,
     Refused,
@@ -35,7 +34,7 @@ from kiosk.services.ports import (
     Unavailable,
     UpstreamError,
 )
-from kiosk.upstream.fhir_parse import ParsedPage
+from kiosk.upstream.fhir_parse import ParsedPage, new_document
 from kiosk.upstream.http import TimeoutSpec
 
 _ERRORS: dict[str, type[UpstreamError]] = {
@@ -92,7 +91,7 @@ def _pack(page: ParsedPage) -> tuple:
 
 def _unpack(packed: tuple) -> ParsedPage:
     patients, docs, withdrawn, rejected, next_url, last_updated, error = packed
-    return ParsedPage(patients=patients, documents=[Document(*d) for d in docs],
+    return ParsedPage(patients=patients, documents=[new_document(*d) for d in docs],
                       withdrawn=withdrawn, rejected=rejected, next_url=next_url,
                       last_updated=last_updated, error=error)
 
