@@ -26,7 +26,6 @@ from kiosk.services.ports import Rejected
 from kiosk.upstream.fhir_parse import (
     ParsedPage,
     _Reject,
-    _text_of,
     aware_instant,
     concept_words,
     contained_by_ref,
@@ -43,6 +42,7 @@ from kiosk.upstream.fhir_parse import (
     report_withdrawn,
     resource_id,
     source_id,
+    text_of_bytes,
     version_of,
 )
 
@@ -75,7 +75,9 @@ class _Meta(Struct):
 
 class _Attachment(Struct):
     contentType: str | None = None
-    data: str | None = None
+    #: msgspec reads base64 in C as strictly as ``binascii`` (the differential test holds
+    #: it to that); data that is not base64 sends the page the dict way.
+    data: bytes | None = None
     title: str | None = None
 
 
@@ -231,10 +233,10 @@ def _party(refs: list[_Ref] | None, contained: dict[str, dict[str, Any]], want: 
     return party_of(_pairs(refs), contained, want)
 
 
-def _attachment_text(att: _Attachment | None, what: str) -> str | None:
+def _attachment_text(att: _Attachment | None, what: str) -> tuple[str, bool] | None:
     if att is None:
         raise _Reject(f"{what} is not an object")
-    return _text_of(att.contentType, att.data, what)
+    return text_of_bytes(att.contentType, att.data, what)
 
 
 # ---------------------------------------------------------------- DocumentReference
@@ -250,12 +252,14 @@ def _document_reference(res: _Resource) -> Document | str:
     emr_id = _patient_ref(res)
     created = parse_instant(res.date, "date")
     texts: list[str] = []
+    clean = True
     first_title = ""
     for i, content in enumerate(res.content or ()):
         att = content.attachment
-        text = _attachment_text(att, f"content[{i}].attachment")
-        if text is not None:
-            texts.append(text)
+        read = _attachment_text(att, f"content[{i}].attachment")
+        if read is not None:
+            texts.append(read[0])
+            clean = clean and read[1]
         if not first_title and att is not None and att.title is not None:
             first_title = att.title
     if not texts:
@@ -268,7 +272,7 @@ def _document_reference(res: _Resource) -> Document | str:
         organization=_party(custodian, contained, "Organization"),
         performer=_party(res.author, contained, "Practitioner"),
         text="\n\n".join(texts), version=_version(res),
-        radiology=False,
+        radiology=False, clean_text=clean,
     )
 
 
@@ -311,9 +315,9 @@ def _diagnostic_report(res: _Resource) -> Document | str:
             name = ref.display if ref.display is not None else "Показатель"
             lines.append(f"{name}: результат не передан")
     for i, form in enumerate(res.presentedForm or ()):
-        text = _text_of(form.contentType, form.data, f"presentedForm[{i}]")
-        if text is not None:
-            lines.extend(["", text])
+        read = text_of_bytes(form.contentType, form.data, f"presentedForm[{i}]")
+        if read is not None:
+            lines.extend(["", read[0]])
     title = _concept_text(res.code) or KIND_TITLES_RU[kind]
     organization, performer = report_parties(
         _pairs(res.performer), _pairs(res.resultsInterpreter), contained)

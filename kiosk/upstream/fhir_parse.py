@@ -386,12 +386,39 @@ def _text_of(ctype: object, data: object, what: str) -> str | None:
         return None
     if not isinstance(data, str):
         raise _Reject(f"{what}.data is not a string")
-    if len(data) > (MAX_TEXT_CHARS * 4 // 3 + 4) * 4:  # more bytes than any allowed text
+    if len(data) > _MAX_BASE64:  # more bytes than any allowed text
         raise _Reject(f"text over {MAX_TEXT_CHARS} characters")
     try:
         raw = binascii.a2b_base64(data, strict_mode=True)
     except (binascii.Error, ValueError):
         raise _Reject(f"{what}.data is not base64") from None
+    return _decoded(raw, charset, what)
+
+
+#: The longest base64 ``data`` read as text, and the most bytes it can carry: strict
+#: base64 of n bytes is 4·⌈n/3⌉ characters, so ``len(data) > _MAX_BASE64`` exactly when
+#: the bytes are more than ``_MAX_TEXT_BYTES`` (``_MAX_BASE64`` is a multiple of 4).
+_MAX_BASE64 = (MAX_TEXT_CHARS * 4 // 3 + 4) * 4
+_MAX_TEXT_BYTES = _MAX_BASE64 * 3 // 4
+
+
+def text_of_bytes(ctype: str | None, raw: bytes | None, what: str) -> tuple[str, bool] | None:
+    """``_text_of`` for ``data`` that msgspec has already read as strict base64, with
+    whether the text is known clean (see ``_finish_text``): UTF-8 without NUL."""
+    if ctype is None:
+        return None
+    charset = _text_charset(ctype)
+    if charset is None or raw is None:
+        return None
+    if len(raw) > _MAX_TEXT_BYTES:
+        raise _Reject(f"text over {MAX_TEXT_CHARS} characters")
+    text = _decoded(raw, charset, what)
+    # A strict UTF-8 decode never gives a lone surrogate; NUL is looked for in the bytes
+    # (a memchr) rather than in the text.
+    return text, charset == "utf-8" and b"\x00" not in raw
+
+
+def _decoded(raw: bytes, charset: str, what: str) -> str:
     try:
         return raw.decode(charset)
     except (LookupError, UnicodeDecodeError):
@@ -425,14 +452,16 @@ def _text_charset(ctype: str) -> str | None:
 def document_of(
     doc_id: str, emr_id: str, kind: DocKind, created: datetime, *, title: str,
     organization: str, performer: str, text: str, version: str, radiology: bool,
+    clean_text: bool = False,
 ) -> Document:
-    """A Document with its labels cut to size and its text cleaned (both ways use it)."""
+    """A Document with its labels cut to size and its text cleaned (both ways use it);
+    ``clean_text``: the text is known to need no cleaning (``text_of_bytes``)."""
     return new_document(
         doc_id, emr_id, kind, created,
         _short(title, MAX_TITLE_CHARS),
         _short(organization, MAX_TITLE_CHARS),
         _short(performer, MAX_TITLE_CHARS),
-        _finish_text(text),
+        _finish_text(text, clean_text),
         version,
         radiology,
     )
@@ -443,8 +472,8 @@ def document_of(
 new_document = slots_constructor(Document)
 
 
-def _finish_text(text: str) -> str:
-    text = _clean(text).strip()
+def _finish_text(text: str, clean: bool = False) -> str:
+    text = (text if clean else _clean(text)).strip()
     if not text:
         raise _Reject("no text content")
     if len(text) > MAX_TEXT_CHARS:

@@ -81,6 +81,27 @@ def test_official_examples_read_the_same_both_ways(name: str) -> None:
         same(fast, slow(body))
 
 
+@pytest.mark.parametrize("data", [
+    "0J/RgNC40LLQtdGC", "QR==", "QUI=", "QUJD", "", "QUJ", "QU I=", "QUJ=D", "Q===",
+    "QUJDRA", "QUJDRA==", "QUJD\nRA==", "-_-_", "QUJD====", "AABB", "AA==", "/v8AQQ==",
+    "gA==", "7aCA", "XHVkODAw",
+])
+@pytest.mark.parametrize("ctype", [
+    "text/plain", "text/plain; charset=utf-8", "text/plain; charset=utf-16",
+    "text/plain; charset=unicode_escape", "text/plain; charset=cp1251", "image/png",
+])
+def test_attachment_data_reads_the_same_both_ways_R_SYNC_4(data: str, ctype: str) -> None:
+    """Base64 read by msgspec (fast) and binascii (dict): padding, bad characters, NUL,
+    invalid UTF-8, lone surrogates by way of ``unicode_escape``, non-text attachments."""
+    doc = dict(BASES["DocumentReference"])
+    doc["content"] = [{"attachment": {"contentType": ctype, "data": data}},
+                      {"attachment": {"contentType": "text/plain", "data": "0J/RgNC40LLQtdGC"}}]
+    body = bundle([doc])
+    fast = parse_page_bytes(body)
+    if fast is not None:
+        same(fast, slow(body))
+
+
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_mutated_documents_read_the_same_both_ways_R_SYNC_4(data: st.DataObject) -> None:
