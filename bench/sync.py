@@ -4,8 +4,9 @@ Three contenders over the same documents, in turns within each run:
 
 * baseline — raw ``sqlite3`` ``executemany`` of the ready row tuples into the same
   schema (created by the store's migration), one transaction;
-* sync — ``SyncService.run()`` with the real ``FhirSource`` against the simulator in
-  another process over loopback HTTP: fetch, JSON decode, parse, write, cursor commits;
+* sync — ``SyncService.run()`` as ``kiosk sync`` runs it, with the real ``FhirSource``
+  against the simulator in another process over loopback HTTP, each search fetched,
+  decoded, parsed and written with its cursor by its own worker process;
 * ingest — ``SyncService.run()`` over the same batches already parsed (a list source):
   the store's share of the sync.
 """
@@ -64,8 +65,10 @@ def _fresh_store(folder: Path, name: str):
 
 
 def run(sizes: Sizes, page_size: int = PAGE_SIZE, max_page_bytes: int = MAX_PAGE_BYTES) -> dict:
+    from kiosk.app import SYNC_WORKER_PRELOAD
     from kiosk.services.clock import SystemClock
     from kiosk.services.sync import SyncService
+    from kiosk.services.sync_workers import SyncWorkers
     from kiosk.upstream.fhir import FhirSource
 
     folder = Path(tempfile.mkdtemp(prefix="kiosk-bench-sync-"))
@@ -74,7 +77,7 @@ def run(sizes: Sizes, page_size: int = PAGE_SIZE, max_page_bytes: int = MAX_PAGE
             fhir_url = sim.info["fhir_url"]
 
             def source() -> FhirSource:
-                return FhirSource(fhir_url, (5.0, 30.0), page_size, max_page_bytes, processes=True)
+                return FhirSource(fhir_url, (5.0, 30.0), page_size, max_page_bytes)
 
             with source() as src:
                 batches = list(src.changes(None))
@@ -96,11 +99,14 @@ def run(sizes: Sizes, page_size: int = PAGE_SIZE, max_page_bytes: int = MAX_PAGE
                 conn.close()
                 return n_docs / t.seconds
 
-            def through_service(src_factory) -> float:
+            def through_service(src_factory, in_workers: bool) -> float:
                 store, _ = _fresh_store(folder, "svc")
                 src = src_factory()
+                # As `kiosk sync` runs it: each search read and written by its own process.
+                workers = SyncWorkers(store.opener(), SYNC_WORKER_PRELOAD) if in_workers else None
                 try:
-                    service = SyncService(src, store.uow_factory, SystemClock(), store.sync_lock())
+                    service = SyncService(src, store.uow_factory, SystemClock(), store.sync_lock(),
+                                          workers)
                     with Timer() as t:
                         report = service.run()
                 finally:
@@ -119,9 +125,9 @@ def run(sizes: Sizes, page_size: int = PAGE_SIZE, max_page_bytes: int = MAX_PAGE
                     if which == 0:
                         base.append(baseline())
                     elif which == 1:
-                        synced.append(through_service(source))
+                        synced.append(through_service(source, True))
                     else:
-                        ingested.append(through_service(lambda: _ListSource(batches)))
+                        ingested.append(through_service(lambda: _ListSource(batches), False))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return {

@@ -37,9 +37,15 @@ from kiosk.services.signin import SignInService, SignInSettings
 from kiosk.services.staff import StaffService
 from kiosk.services.support import SupportReceipt, SupportService
 from kiosk.services.sync import SyncService
+from kiosk.services.sync_workers import SyncWorkers
 
 log = logging.getLogger(__name__)
 
+
+#: What a sync worker process needs, imported once by the fork server rather than by
+#: every worker (SQLAlchemy alone takes ~0.4 s of CPU to import).
+SYNC_WORKER_PRELOAD = ("kiosk.services.sync", "kiosk.store.database", "kiosk.store.repositories",
+                       "kiosk.upstream.fhir")
 
 @dataclass
 class Services:
@@ -107,6 +113,7 @@ def assemble(
     code_key: bytes | None = None,
     pin_hash: str = "",
     sync_lock: SyncLock | None = None,
+    sync_workers: SyncWorkers | None = None,
     probes: dict[str, Callable[[], None]] | None = None,
 ) -> Services:
     """Wire services from ready adapters (the real ones, or fakes in tests)."""
@@ -133,7 +140,7 @@ def assemble(
         printing=PrintService(records, audit, kiosk_id, clock),
         support=SupportService(uow, clock, audit, kiosk_id),
         staff=StaffService(uow, clock, audit, kiosk_id, pin_hash, key, policy, probes or {}),
-        sync=SyncService(source, uow, clock, sync_lock),
+        sync=SyncService(source, uow, clock, sync_lock, sync_workers),
         booking_url=qr_payload(config.portal.booking_url),
         support_url=qr_payload(config.portal.support_url),
     )
@@ -144,8 +151,9 @@ def build_services(
 ) -> Services:
     """The production graph: real store and real HTTP clients.
 
-    ``sync_worker``: the graph of ``kiosk sync``, whose EMR source may read in worker
-    processes (``upstream.fhir_sync_processes``); a kiosk's own graph never forks.
+    ``sync_worker``: the graph of ``kiosk sync``, whose sync may run the EMR source's
+    searches in worker processes (``upstream.fhir_sync_processes``); a kiosk's own graph
+    never forks.
     """
     from kiosk.store.database import open_store
     from kiosk.upstream.fhir import FhirSource
@@ -166,7 +174,6 @@ def build_services(
     sms = SmsClient(up.sms_url, config.secret("upstream", "sms_key"), timeout)
     source = FhirSource(
         up.fhir_url, timeout, up.fhir_page_size, max_page_bytes=up.fhir_max_page_mib * 2**20,
-        processes=sync_worker and up.fhir_sync_processes,
     )
     desk = SupportDeskClient(up.support_url, config.secret("upstream", "support_key"), timeout)
     key_hex = config.secret("security", "code_key")
@@ -181,6 +188,8 @@ def build_services(
         code_key=bytes.fromhex(key_hex) if key_hex else None,
         pin_hash=config.secret("kiosk", "staff_pin_hash"),
         sync_lock=store.sync_lock(),
+        sync_workers=SyncWorkers(store.opener(), SYNC_WORKER_PRELOAD)
+        if sync_worker and up.fhir_sync_processes else None,
         probes={
             "portal": portal.ping,
             "registry": registry.ping,

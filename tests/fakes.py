@@ -126,7 +126,7 @@ class _SyncState:
     def __init__(self, d: FakeData) -> None:
         self.d = d
 
-    def get_cursor(self, stream: str) -> str | None:
+    def get_cursor(self, stream: str, *, for_update: bool = False) -> str | None:
         return self.d.cursors.get(stream)
 
     def set_cursor(self, stream: str, cursor: str | None) -> None:

@@ -140,6 +140,28 @@ class EmrSource(Protocol):
     def ping(self) -> None: ...
 
 
+class SourceStream(Protocol):
+    """One part of a source's changes that can be read and applied on its own, in a
+    process of its own (so it pickles): FHIR's search of one resource type.
+
+    Each batch's ``cursor`` is this stream's part only; ``merge_cursor`` folds it into
+    the stored cursor inside the batch's transaction, so streams committing in any
+    order never undo each other's progress.
+    """
+
+    def changes(self) -> Iterator[SourceBatch]:
+        """Pages of this stream's changes since the cursor it was made from, oldest first."""
+        ...
+
+    def merge_cursor(self, stored: str | None, part: str | None) -> str | None: ...
+
+
+class StreamingSource(EmrSource, Protocol):
+    """An ``EmrSource`` whose changes split into independent streams."""
+
+    def streams(self, cursor: str | None) -> list[SourceStream]: ...
+
+
 # ---------------------------------------------------------------- store
 
 
@@ -169,7 +191,10 @@ class DocumentRepository(Protocol):
 
 
 class SyncStateRepository(Protocol):
-    def get_cursor(self, stream: str) -> str | None: ...
+    def get_cursor(self, stream: str, *, for_update: bool = False) -> str | None:
+        """``for_update``: lock the row until the unit ends (writers that merge into it)."""
+        ...
+
     def set_cursor(self, stream: str, cursor: str | None) -> None: ...
     def emr_synced_at(self, emr_id: str) -> datetime | None: ...
     def mark_emr_synced(self, emr_ids: Sequence[str], at: datetime) -> None: ...

@@ -8,13 +8,12 @@ read twice changes nothing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from kiosk.services.ports import (
     Clock,
     EmrSource,
-    Rejected,
     SourceBatch,
     StoreError,
     SyncLock,
@@ -24,6 +23,7 @@ from kiosk.services.ports import (
     UpstreamError,
 )
 from kiosk.services.session import Session
+from kiosk.services.sync_workers import NoSyncWorkers, SyncWorkers, log_rejects
 
 log = logging.getLogger(__name__)
 
@@ -48,17 +48,23 @@ class RefreshReport:
 
 
 class SyncService:
+    """``workers``: run the source's streams in worker processes (``kiosk sync`` on a
+    multi-core PC, see ``sync_workers``); without them, or for a source that has no
+    streams, batches are applied here one after another."""
+
     def __init__(
         self,
         source: EmrSource,
         uow: UnitOfWorkFactory,
         clock: Clock,
         lock: SyncLock | None = None,
+        workers: SyncWorkers | None = None,
     ) -> None:
         self._source = source
         self._uow = uow
         self._clock = clock
         self._lock = lock
+        self._workers = workers
 
     def run(self, max_batches: int | None = None) -> SyncReport:
         """Apply source changes since the stored cursor; one worker per store (R-SYNC-5)."""
@@ -70,6 +76,8 @@ class SyncService:
         try:
             with self._uow() as uow:
                 cursor = uow.sync_state.get_cursor(STREAM)
+            if max_batches is None and self._run_streams(cursor, report):
+                return report
             for batch in self._source.changes(cursor):
                 self._apply(batch, report)
                 if max_batches is not None and report.batches >= max_batches:
@@ -82,25 +90,28 @@ class SyncService:
                 self._lock.release()
         return report
 
-    def _apply(self, batch: SourceBatch, report: SyncReport) -> None:
-        now = self._clock.now()
+    def _run_streams(self, cursor: str | None, report: SyncReport) -> bool:
+        """The streams in worker processes; False when this process must do the work."""
+        streams_of = getattr(self._source, "streams", None)
+        if self._workers is None or streams_of is None:
+            return False
+        # The row the workers lock to merge their parts into (PostgreSQL: FOR UPDATE
+        # finds no row to lock before the first batch ever).
         with self._uow(write=True) as uow:
-            uow.patients.upsert_many(batch.patients)
-            uow.documents.upsert_many(batch.documents)
-            uow.documents.delete_many(batch.withdrawn)
-            uow.patients.delete_many(batch.withdrawn_patients)
-            uow.sync_state.add_rejects(batch.rejected, now)
-            touched = {p.emr_id for p in batch.patients} | {d.emr_id for d in batch.documents}
-            uow.sync_state.mark_emr_synced(sorted(touched), now)
-            uow.sync_state.set_cursor(STREAM, batch.cursor)
-            uow.sync_state.set_last_sync(now)
+            uow.sync_state.set_cursor(STREAM, cursor)
             uow.commit()
-        _log_rejects(batch.rejected)
-        report.batches += 1
-        report.patients += len(batch.patients)
-        report.documents += len(batch.documents)
-        report.withdrawn += len(batch.withdrawn)
-        report.rejected += len(batch.rejected)
+        try:
+            self._workers.run(streams_of(cursor), self._clock, report)
+        except NoSyncWorkers as err:
+            log.warning("sync runs in this process: %s", err)
+            return False
+        if report.error:
+            log.warning("sync stopped: %s", report.error)
+        return True
+
+    def _apply(self, batch: SourceBatch, report: SyncReport) -> None:
+        apply_batch(self._uow, self._clock, batch, report)
+        log_rejects(batch.rejected)
 
     def refresh(self, emr_ids: Iterable[str]) -> RefreshReport:
         """R-SYNC-2: bring the signed-in user's EMRs up to date; failures leave the cache."""
@@ -117,7 +128,7 @@ class SyncService:
                     uow.sync_state.add_rejects(snap.rejected, now)
                     uow.sync_state.mark_emr_synced([emr_id], now)
                     uow.commit()
-                _log_rejects(snap.rejected)
+                log_rejects(snap.rejected)
                 result.refreshed.append(emr_id)
             except (UpstreamError, StoreError) as err:
                 log.warning("refresh of an EMR failed: %s", type(err).__name__)
@@ -138,6 +149,29 @@ class SyncService:
         return report
 
 
-def _log_rejects(rejects: list[Rejected]) -> None:
-    for r in rejects:
-        log.warning("rejected record %s: %s", r.source_id, r.reason)
+def apply_batch(
+    uow_factory: UnitOfWorkFactory, clock: Clock, batch: SourceBatch, report: SyncReport,
+    merge_cursor: Callable[[str | None, str | None], str | None] | None = None,
+) -> None:
+    """One batch and its cursor in one transaction (R-SYNC-1); ``merge_cursor`` folds a
+    stream's part of the cursor into the stored one, under the row's lock."""
+    now = clock.now()
+    with uow_factory(write=True) as uow:
+        uow.patients.upsert_many(batch.patients)
+        uow.documents.upsert_many(batch.documents)
+        uow.documents.delete_many(batch.withdrawn)
+        uow.patients.delete_many(batch.withdrawn_patients)
+        uow.sync_state.add_rejects(batch.rejected, now)
+        touched = {p.emr_id for p in batch.patients} | {d.emr_id for d in batch.documents}
+        uow.sync_state.mark_emr_synced(sorted(touched), now)
+        cursor = batch.cursor
+        if merge_cursor is not None:
+            cursor = merge_cursor(uow.sync_state.get_cursor(STREAM, for_update=True), cursor)
+        uow.sync_state.set_cursor(STREAM, cursor)
+        uow.sync_state.set_last_sync(now)
+        uow.commit()
+    report.batches += 1
+    report.patients += len(batch.patients)
+    report.documents += len(batch.documents)
+    report.withdrawn += len(batch.withdrawn)
+    report.rejected += len(batch.rejected)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -16,7 +18,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from kiosk.services.ports import StoreError, SyncLock
+from kiosk.services.ports import StoreError, SyncLock, UnitOfWorkFactory
 from kiosk.store.errors import on_handle_error, raise_driver_error, translating
 from kiosk.store.locks import FileSyncLock, PgAdvisorySyncLock
 from kiosk.store.uow import SqlAlchemyUnitOfWork
@@ -39,6 +41,7 @@ class Store:
         self.engine = engine
         self._write_engine = engine.execution_options(**{WRITE_OPTION: True})
         self._sync_lock_path = sync_lock_path
+        self.busy_timeout = DEFAULT_BUSY_TIMEOUT  # SQLite's, set by open_store
 
     @property
     def url(self) -> URL:
@@ -72,6 +75,10 @@ class Store:
         with translating(), self.engine.connect() as conn:
             return migrate.current_connection(conn)
 
+    def opener(self) -> StoreOpener:
+        """What opens this store again in a sync worker process (``OpenStore``)."""
+        return StoreOpener(self.url.render_as_string(hide_password=False), self.busy_timeout)
+
     def sync_lock(self) -> SyncLock:
         """A new, not yet acquired lock object; hold one per sync worker (R-SYNC-5)."""
         if self._sync_lock_path is not None:
@@ -98,6 +105,18 @@ class Store:
         self.dispose()
 
 
+@dataclass(frozen=True, slots=True)
+class StoreOpener:
+    """``OpenStore`` of ``kiosk.services.sync_workers``: plain values, so it pickles."""
+
+    url: str = field(repr=False)  # may hold a PostgreSQL password
+    busy_timeout: float = DEFAULT_BUSY_TIMEOUT
+
+    def __call__(self) -> tuple[UnitOfWorkFactory, Callable[[], None]]:
+        store = open_store(self.url, busy_timeout=self.busy_timeout)
+        return store.uow_factory, store.dispose
+
+
 def open_store(url: str | URL, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Store:
     """Open a store on a SQLite file (``sqlite:///path``) or PostgreSQL (``postgresql+psycopg://``).
 
@@ -108,7 +127,9 @@ def open_store(url: str | URL, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) ->
     parsed = make_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
-        return _open_sqlite(parsed, busy_timeout)
+        store = _open_sqlite(parsed, busy_timeout)
+        store.busy_timeout = busy_timeout
+        return store
     if backend == "postgresql":
         return _open_postgresql(parsed)
     raise ValueError(f"unsupported database backend: {backend}")

@@ -575,10 +575,10 @@ _META_UPSERT = _SqliteUpsert(META, ("key", "value"), ["key"])
 
 
 class SqlSyncStateRepository(_Repository):
-    def get_cursor(self, stream: str) -> str | None:
-        return cast(
-            "str | None", self._conn.execute(_GET_CURSOR, {"stream": stream}).scalar()
-        )
+    def get_cursor(self, stream: str, *, for_update: bool = False) -> str | None:
+        # SQLite's write unit holds the database lock already (BEGIN IMMEDIATE).
+        stmt = _GET_CURSOR.with_for_update() if for_update and not self._sqlite else _GET_CURSOR
+        return cast("str | None", self._conn.execute(stmt, {"stream": stream}).scalar())
 
     def set_cursor(self, stream: str, cursor: str | None) -> None:
         if self._sqlite:

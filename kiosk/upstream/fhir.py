@@ -19,6 +19,7 @@ import queue
 import re
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
@@ -26,7 +27,6 @@ from urllib.parse import urlsplit
 from kiosk.services.ports import EmrSnapshot, Malformed, Rejected, SourceBatch
 from kiosk.upstream.fhir_fast import parse_page_bytes
 from kiosk.upstream.fhir_parse import ParsedPage, parse_bundle, parse_patient
-from kiosk.upstream.fhir_procs import NoWorkers, ParallelSearches, SearchJob
 from kiosk.upstream.gcpause import gc_paused
 from kiosk.upstream.http import (
     MAX_BODY_BYTES,
@@ -80,6 +80,38 @@ def dump_cursor(state: dict[str, datetime]) -> str:
     return json.dumps(body, separators=(",", ":"))
 
 
+def merge_cursor(stored: str | None, part: str | None) -> str:
+    """``stored`` with the types ``part`` names moved to ``part``'s instants."""
+    state = load_cursor(stored)
+    state.update(load_cursor(part))
+    return dump_cursor(state)
+
+
+@dataclass(frozen=True, slots=True)
+class FhirStream:
+    """``SourceStream``: one resource type's changes since ``since``; plain values, so
+    it pickles into a worker process, where it opens its own HTTP session."""
+
+    base_url: str
+    timeout: TimeoutSpec
+    page_size: int
+    max_page_bytes: int
+    rtype: str
+    since: datetime | None
+
+    def changes(self) -> Iterator[SourceBatch]:
+        state = {} if self.since is None else {self.rtype: self.since}
+        with FhirSource(self.base_url, self.timeout, self.page_size, self.max_page_bytes,
+                        prefetch=False) as source:
+            pages = source.search(self.rtype, source._change_params(self.rtype, state),
+                                  f"search {self.rtype}")
+            # Each batch's cursor names this type only: merge_cursor folds it in.
+            yield from source._batches(((self.rtype, page) for page in pages), state)
+
+    def merge_cursor(self, stored: str | None, part: str | None) -> str:
+        return merge_cursor(stored, part)
+
+
 class FhirSource:
     """``EmrSource`` over FHIR R4 JSON (see docs/upstream.md for the fields read).
 
@@ -89,9 +121,9 @@ class FhirSource:
     trips and fewer commits (docs/performance.md).
 
     ``changes()`` fetches and parses the next page in a background thread while the
-    caller writes the current batch (``prefetch=False`` turns that off). With
-    ``processes=True`` every search runs at once, each in a worker process
-    (``kiosk.upstream.fhir_procs``): what a sync worker on a multi-core PC wants.
+    caller writes the current batch (``prefetch=False`` turns that off). ``streams()``
+    gives each search on its own, for a sync that runs them in worker processes
+    (``kiosk.services.sync_workers``): what a sync on a multi-core PC wants.
     """
 
     def __init__(
@@ -101,7 +133,6 @@ class FhirSource:
         page_size: int = 500,
         max_page_bytes: int = MAX_BODY_BYTES,
         prefetch: bool = True,
-        processes: bool = False,
     ) -> None:
         if not 1 <= page_size <= 5000:
             raise ValueError("page_size must be 1..5000")
@@ -110,7 +141,6 @@ class FhirSource:
         self.base_url = base_url.rstrip("/")
         self.page_size = page_size
         self.prefetch = prefetch
-        self.processes = processes
         self.timeout = timeout
         self.max_page_bytes = max_page_bytes
         self.http = HttpClient(
@@ -135,35 +165,19 @@ class FhirSource:
 
     def changes(self, cursor: str | None) -> Iterator[SourceBatch]:
         state = load_cursor(cursor)
-        if self.processes:
-            try:
-                yield from self._changes_in_workers(state)
-                return
-            except NoWorkers as err:
-                log.warning("FHIR sync reads in this process: %s", err)
         for rtype in RESOURCE_TYPES:
             pages = self.search(rtype, self._change_params(rtype, state), f"search {rtype}")
             if self.prefetch:
                 pages = _prefetched(pages)
             yield from self._batches(((rtype, p) for p in pages), state)
 
-    def _changes_in_workers(self, state: dict[str, datetime]) -> Iterator[SourceBatch]:
-        """Every search in its own worker, all started at once; the patients' pages are
-        handed out first (a document's EMR is then known when it lands), then both
-        document searches' pages as they come. ``NoWorkers`` comes before any batch."""
-
-        def searches(rtypes: tuple[str, ...]) -> ParallelSearches:
-            return ParallelSearches([
-                SearchJob(self.base_url, self.timeout, self.page_size, self.max_page_bytes,
-                          rtype, self._change_params(rtype, state), f"search {rtype}")
-                for rtype in rtypes
-            ])
-
-        with searches(RESOURCE_TYPES[:1]) as patients, searches(RESOURCE_TYPES[1:]) as docs:
-            for parallel in (patients, docs):
-                # Pages are received and unpickled in a thread while this one writes.
-                pages = _prefetched(iter(parallel)) if self.prefetch else iter(parallel)
-                yield from self._batches(pages, state)
+    def streams(self, cursor: str | None) -> list[FhirStream]:
+        """``StreamingSource``: each resource type's search from its part of ``cursor``,
+        to be read and applied in a process of its own (``kiosk.services.sync_workers``)."""
+        state = load_cursor(cursor)
+        return [FhirStream(self.base_url, self.timeout, self.page_size, self.max_page_bytes,
+                           rtype, state.get(rtype))
+                for rtype in RESOURCE_TYPES]
 
     @staticmethod
     def _change_params(rtype: str, state: dict[str, datetime]) -> dict[str, str | int]:

@@ -10,7 +10,7 @@ import pytest
 from kiosk.domain.documents import DocKind
 from kiosk.services.ports import Malformed
 from kiosk.sim.server import SimServer
-from kiosk.upstream.fhir import FhirSource, load_cursor
+from kiosk.upstream.fhir import FhirSource, load_cursor, merge_cursor
 from kiosk.upstream.fhir_parse import parse_bundle
 
 TIMEOUT = (0.5, 2.0)
@@ -22,12 +22,27 @@ def source(sim: SimServer):
         yield src
 
 
-@pytest.fixture(params=[False, True], ids=["in-process", "worker-processes"])
+class _Streamed:
+    """``FhirSource.streams()`` read one after another, each batch's cursor merged into
+    the stored one as the sync's workers merge it: the cursors a sync would store."""
+
+    def __init__(self, source: FhirSource) -> None:
+        self.source = source
+
+    def changes(self, cursor: str | None):
+        stored = cursor
+        for stream in self.source.streams(cursor):
+            for batch in stream.changes():
+                stored = stream.merge_cursor(stored, batch.cursor)
+                yield replace(batch, cursor=stored)
+
+
+@pytest.fixture(params=[False, True], ids=["one-stream", "stream-per-type"])
 def changes_source(request, sim: SimServer):
-    """The change stream both ways: read in this process, or by the sync worker's
-    processes (one per document search, merged here)."""
-    with FhirSource(sim.fhir_url, TIMEOUT, page_size=25, processes=request.param) as src:
-        yield src
+    """The change stream both ways: ``changes()``, or the per-type streams a sync runs in
+    worker processes (``kiosk.services.sync_workers``)."""
+    with FhirSource(sim.fhir_url, TIMEOUT, page_size=25) as src:
+        yield _Streamed(src) if request.param else src
 
 
 def _drain(source: FhirSource, cursor: str | None):
@@ -153,69 +168,23 @@ def test_non_bundle_page_is_malformed(source: FhirSource, monkeypatch):
         list(source.changes(None))
 
 
-def test_worker_failure_reaches_the_sync_typed_after_the_pages_before_it_R_SYNC_1(
-    sim: SimServer,
-):
-    """An outage in the middle of a parallel read stops the stream with ``Unavailable``
-    (the sync then keeps what it committed), and no worker process is left behind."""
-    import multiprocessing
-
-    from kiosk.services.ports import Unavailable
-
-    got = 0
-
-    def read_until_the_outage(src: FhirSource) -> None:
-        nonlocal got
-        for batch in src.changes(None):
-            got += len(batch.documents)
-            if got:
-                sim.set_fault("fhir", error_5xx=True)
-
-    with (FhirSource(sim.fhir_url, TIMEOUT, page_size=25, processes=True) as src,
-          pytest.raises(Unavailable)):
-        read_until_the_outage(src)
-    assert got  # the batches before the outage arrived
-    assert not [p for p in multiprocessing.active_children() if p.name.startswith("fhir-")]
-
-
-def test_abandoned_parallel_stream_stops_its_workers(sim: SimServer):
-    import multiprocessing
-
-    with FhirSource(sim.fhir_url, TIMEOUT, page_size=25, processes=True) as src:
+def test_abandoned_change_stream_stops_its_reader_thread(sim: SimServer):
+    with FhirSource(sim.fhir_url, TIMEOUT, page_size=25) as src:
         stream = src.changes(None)
-        first_docs = next(b for b in stream if b.documents)
-        assert first_docs.documents
+        assert next(b for b in stream if b.documents).documents
         stream.close()
-    assert not [p for p in multiprocessing.active_children() if p.name.startswith("fhir-")]
     readers = [t for t in threading.enumerate() if t.name == "fhir-prefetch"]
     for t in readers:
         t.join(5)
     assert not [t for t in readers if t.is_alive()], "the page reader thread is left running"
 
 
-def test_sync_reads_in_process_when_no_worker_can_start_R_SYNC_1(
-    sim: SimServer, monkeypatch, caplog
-):
-    """A box where processes cannot be forked (a process limit, a frozen build without
-    its hook) still syncs everything, in the sync's own process, and says so in the log."""
-    import multiprocessing
-
-    import kiosk.upstream.fhir_procs as procs
-
-    class NoForkContext:
-        Pipe = staticmethod(multiprocessing.Pipe)
-
-        class Process:
-            def __init__(self, **kwargs) -> None:
-                self.name = kwargs["name"]
-
-            def start(self) -> None:
-                raise BlockingIOError(11, "Resource temporarily unavailable")
-
-    monkeypatch.setattr(procs, "_forkserver", lambda: NoForkContext)
-    with FhirSource(sim.fhir_url, TIMEOUT, page_size=25, processes=True) as src:
-        _, docs, patients, _ = _drain(src, None)
-    expected = {d.doc_id for d in sim.population.documents() if not d.withdrawn}
-    assert set(docs) == expected
-    assert set(patients) == {p.emr_id for p in sim.population.patients}
-    assert "FHIR sync reads in this process" in caplog.text
+def test_merge_cursor_moves_only_the_types_of_the_part_R_SYNC_1():
+    stored = '{"v":1,"DiagnosticReport":"2026-01-02T00:00:00Z","Patient":"2026-01-01T00:00:00Z"}'
+    part = '{"v":1,"Patient":"2026-03-01T00:00:00Z"}'
+    merged = load_cursor(merge_cursor(stored, part))
+    assert merged["Patient"].isoformat() == "2026-03-01T00:00:00+00:00"
+    assert merged["DiagnosticReport"].isoformat() == "2026-01-02T00:00:00+00:00"
+    assert "DocumentReference" not in merged
+    assert load_cursor(merge_cursor(None, part)) == load_cursor(part)
+    assert load_cursor(merge_cursor("garbage", None)) == {}

@@ -1,0 +1,203 @@
+"""A sync's streams run at once, each in a worker process that reads *and* writes.
+
+Why: on a two-core clinic PC a big sync is bound by CPU, and most of it is Python
+(decoding and reading FHIR JSON, making rows) that holds the GIL. The first design read
+each FHIR search in a worker and sent the parsed pages to one writing process; pickling
+them there and back cost as much CPU as writing them. Here every stream (FHIR: one
+resource type's search) is applied by its own process, with its own store connection:
+nothing crosses a process boundary but counts and log lines, and the writers take turns
+at the database (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: the cursor row's lock).
+docs/performance.md has the numbers.
+
+Each batch still commits with its cursor in one transaction (R-SYNC-1); the cursor is
+merged into the stored one inside that transaction (``SourceStream.merge_cursor``), so
+streams never undo each other's progress. A worker that stops on an error tells the
+others to stop after their current batch; what was committed stays.
+
+Processes come from a fork server (a clean interpreter, never the caller with its
+threads and sockets) preloaded with the modules the composition root names. When no
+worker can start (a frozen program without its hook, a process limit), ``NoSyncWorkers``
+says so and the caller syncs in its own process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
+
+from kiosk.services.ports import (
+    Clock,
+    Rejected,
+    SourceStream,
+    StoreError,
+    UnitOfWorkFactory,
+    UpstreamError,
+)
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
+log = logging.getLogger(__name__)
+
+
+class NoSyncWorkers(Exception):
+    """Worker processes cannot be started here; sync in this process instead."""
+
+
+class OpenStore(Protocol):
+    """Opens the store again in a worker process (so it pickles): the unit-of-work
+    factory and what closes the connections."""
+
+    def __call__(self) -> tuple[UnitOfWorkFactory, Callable[[], None]]: ...
+
+
+_context_lock = threading.Lock()
+_contexts: dict[tuple[str, ...], Any] = {}
+
+
+def _forkserver(preload: tuple[str, ...]) -> Any:
+    """The fork-server context, its server preloaded with ``preload`` (started once)."""
+    import multiprocessing  # only a sync worker forks: not at the kiosk's start-up
+
+    with _context_lock:
+        if preload not in _contexts:
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(list(preload))
+            _contexts[preload] = ctx
+        return _contexts[preload]
+
+
+class SyncWorkers:
+    """Runs streams in worker processes; see the module docstring."""
+
+    def __init__(self, open_store: OpenStore, preload: Sequence[str] = ()) -> None:
+        self._open_store = open_store
+        self._preload = tuple(preload)
+
+    def run(self, streams: list[SourceStream], clock: Clock, report: Any) -> None:
+        """Apply every stream; counts and the first error go into ``report``
+        (a ``SyncReport``). ``NoSyncWorkers`` comes only before any batch is applied."""
+        ctx = _forkserver(self._preload)
+        stop = ctx.Event()
+        conns: dict[Connection, Any] = {}
+        try:
+            for stream in streams:
+                theirs, ours = ctx.Pipe(duplex=False)
+                proc = ctx.Process(target=_stream_main, name="kiosk-sync-stream", daemon=True,
+                                   args=(stream, self._open_store, clock, ours, stop))
+                try:
+                    proc.start()
+                except Exception as err:  # EOFError from a dead fork server, OSError…
+                    theirs.close()
+                    if not conns:
+                        raise NoSyncWorkers(f"no worker process ({type(err).__name__})") \
+                            from None
+                    stop.set()
+                    _note_error(report, f"Unavailable: no worker process ({type(err).__name__})")
+                    break
+                finally:
+                    ours.close()
+                conns[theirs] = proc
+            self._collect(conns, stop, report)
+        finally:
+            stop.set()
+            for conn, proc in conns.items():
+                conn.close()
+                proc.join(30)
+                if proc.is_alive():  # pragma: no cover - a worker hung past its timeouts
+                    proc.terminate()
+                    proc.join(5)
+
+    @staticmethod
+    def _collect(conns: dict[Connection, Any], stop: Any, report: Any) -> None:
+        from multiprocessing.connection import Connection, wait
+
+        pending = dict(conns)
+        while pending:
+            for conn in wait(list(pending)):
+                assert isinstance(conn, Connection)
+                try:
+                    message = conn.recv()
+                except (EOFError, OSError):
+                    pending.pop(conn)
+                    stop.set()
+                    _note_error(report, "Unavailable: a sync worker process stopped")
+                    continue
+                kind = message[0]
+                if kind == "rejects":
+                    log_rejects([Rejected(source_id, reason) for source_id, reason in message[1]])
+                elif kind == "log":
+                    logging.getLogger(message[1]).log(message[2], "%s", message[3])
+                else:  # "done"
+                    pending.pop(conn)
+                    counts, error = message[1], message[2]
+                    for name, value in counts.items():
+                        setattr(report, name, getattr(report, name) + value)
+                    if error:
+                        stop.set()
+                        _note_error(report, error)
+
+
+def _note_error(report: Any, error: str) -> None:
+    if report.error is None:
+        report.error = error
+
+
+def log_rejects(rejects: list[Rejected]) -> None:
+    for r in rejects:
+        log.warning("rejected record %s: %s", r.source_id, r.reason)
+
+
+# ---------------------------------------------------------------- the worker side
+
+_COUNTS = ("batches", "patients", "documents", "withdrawn", "rejected")
+
+
+class _ToParent(logging.Handler):
+    """A worker's warnings, logged by the caller with its own configuration."""
+
+    def __init__(self, conn: Connection) -> None:
+        super().__init__(logging.WARNING)
+        self._conn = conn
+
+    def emit(self, record: logging.LogRecord) -> None:
+        with contextlib.suppress(Exception):
+            self._conn.send(("log", record.name, record.levelno, record.getMessage()))
+
+
+def _stream_main(
+    stream: SourceStream, open_store: OpenStore, clock: Clock, conn: Connection, stop: Any
+) -> None:
+    """Worker main: apply the stream's batches until it ends, fails or is told to stop."""
+    from kiosk.services.sync import SyncReport, apply_batch
+
+    root = logging.getLogger()
+    root.handlers[:] = [_ToParent(conn)]
+    root.setLevel(logging.WARNING)
+    report = SyncReport()
+    error: str | None = None
+    close: Callable[[], None] | None = None
+    try:
+        uow, close = open_store()
+        for batch in stream.changes():
+            apply_batch(uow, clock, batch, report, stream.merge_cursor)
+            if batch.rejected:
+                conn.send(("rejects", [(r.source_id, r.reason) for r in batch.rejected]))
+            if stop.is_set():
+                break
+    except (UpstreamError, StoreError) as err:
+        error = f"{type(err).__name__}: {err}"
+    except OSError:
+        return  # the caller has gone (a broken pipe): nothing left to tell
+    except Exception as err:  # never a traceback with a record in it across the pipe
+        error = f"Unavailable: sync worker failed ({type(err).__name__})"
+    finally:
+        if close is not None:
+            with contextlib.suppress(Exception):
+                close()
+    with contextlib.suppress(OSError):
+        conn.send(("done", {name: getattr(report, name) for name in _COUNTS}, error))
+    conn.close()
