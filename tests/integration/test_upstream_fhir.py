@@ -188,3 +188,72 @@ def test_merge_cursor_moves_only_the_types_of_the_part_R_SYNC_1():
     assert "DocumentReference" not in merged
     assert load_cursor(merge_cursor(None, part)) == load_cursor(part)
     assert load_cursor(merge_cursor("garbage", None)) == {}
+
+
+def _paged(pages: dict[str, tuple[list[str], list[str]]]):
+    """Canned search pages by URL: (next links in order, Patient ids) → Bundle bytes."""
+    import json
+
+    def body(url: str) -> bytes:
+        links, ids = pages[url]
+        return json.dumps({
+            "resourceType": "Bundle", "type": "searchset",
+            "link": [{"relation": "next", "url": u} for u in links],
+            "entry": [{"resource": {"resourceType": "Patient", "id": i,
+                                    "name": [{"family": "Ф", "given": ["И"]}],
+                                    "birthDate": "2000-01-01"}} for i in ids],
+        }).encode()
+    return body
+
+
+def test_fetch_ahead_reads_the_pages_its_links_say_even_when_the_guess_is_wrong(
+    sim: SimServer, monkeypatch
+):
+    """The next page is fetched from a guess at the head of the bytes; a page with two
+    next links (the parser takes the last) proves the parsed link decides."""
+    base = sim.fhir_url
+    pages = {
+        f"{base}/Patient": ([f"{base}/Patient?p=2"], ["a"]),
+        f"{base}/Patient?p=2": ([f"{base}/Patient?p=wrong", f"{base}/Patient?p=3"], ["b"]),
+        f"{base}/Patient?p=wrong": ([], ["never"]),
+        f"{base}/Patient?p=3": ([], ["c"]),
+    }
+    body = _paged(pages)
+    fetched: list[str] = []
+
+    def fetch_body(url: str, op: str, params: object) -> bytes:
+        fetched.append(url)
+        return body(url)
+
+    with FhirSource(base, TIMEOUT, page_size=25, prefetch=False, fetch_ahead=True) as src:
+        monkeypatch.setattr(src, "_fetch_body", fetch_body)
+        got = [p.emr_id for page in src.search("Patient", {}, "search") for p in page.patients]
+    assert got == ["a", "b", "c"]
+    assert f"{base}/Patient?p=wrong" in fetched  # guessed, fetched, dropped
+    assert not [t for t in threading.enumerate() if t.name == "fhir-fetch-ahead"]
+
+
+def test_a_failed_fetch_ahead_fails_the_search_after_the_pages_before_it(
+    sim: SimServer, monkeypatch
+):
+    from kiosk.services.ports import Unavailable
+
+    base = sim.fhir_url
+    body = _paged({f"{base}/Patient": ([f"{base}/Patient?p=2"], ["a"])})
+
+    def fetch_body(url: str, op: str, params: object) -> bytes:
+        if url.endswith("p=2"):
+            raise Unavailable("fhir", "search: connection failed")
+        return body(url)
+
+    got: list[str] = []
+
+    def read(src: FhirSource) -> None:
+        for page in src.search("Patient", {}, "search"):
+            got.extend(p.emr_id for p in page.patients)
+
+    with FhirSource(base, TIMEOUT, page_size=25, prefetch=False, fetch_ahead=True) as src:
+        monkeypatch.setattr(src, "_fetch_body", fetch_body)
+        with pytest.raises(Unavailable):
+            read(src)
+    assert got == ["a"]
