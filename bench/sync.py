@@ -103,7 +103,8 @@ def run(sizes: Sizes, page_size: int = PAGE_SIZE, max_page_bytes: int = MAX_PAGE
                 store, _ = _fresh_store(folder, "svc")
                 src = src_factory()
                 # As `kiosk sync` runs it: each search read and written by its own process.
-                workers = SyncWorkers(store.opener(), SYNC_WORKER_PRELOAD) if in_workers else None
+                workers = (SyncWorkers(store.opener(), SYNC_WORKER_PRELOAD, store.checkpoint)
+                           if in_workers else None)
                 try:
                     service = SyncService(src, store.uow_factory, SystemClock(), store.sync_lock(),
                                           workers)

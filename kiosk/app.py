@@ -188,7 +188,7 @@ def build_services(
         code_key=bytes.fromhex(key_hex) if key_hex else None,
         pin_hash=config.secret("kiosk", "staff_pin_hash"),
         sync_lock=store.sync_lock(),
-        sync_workers=SyncWorkers(store.opener(), SYNC_WORKER_PRELOAD)
+        sync_workers=SyncWorkers(store.opener(), SYNC_WORKER_PRELOAD, store.checkpoint)
         if sync_worker and up.fhir_sync_processes else None,
         probes={
             "portal": portal.ping,

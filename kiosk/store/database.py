@@ -76,8 +76,23 @@ class Store:
             return migrate.current_connection(conn)
 
     def opener(self) -> StoreOpener:
-        """What opens this store again in a sync worker process (``OpenStore``)."""
-        return StoreOpener(self.url.render_as_string(hide_password=False), self.busy_timeout)
+        """What opens this store again in a sync worker process (``OpenStore``).
+
+        The workers' SQLite connections never checkpoint the WAL: the sync's own process,
+        idle while they work, does it (``checkpoint``). A checkpoint copies ~32 MiB from
+        the WAL into the database, and in the worker of the biggest stream it was a
+        tenth of the sync's longest path (docs/performance.md).
+        """
+        return StoreOpener(self.url.render_as_string(hide_password=False), self.busy_timeout,
+                           autocheckpoint=False)
+
+    def checkpoint(self) -> None:
+        """Copy what the WAL holds into the database, without waiting for anyone
+        (SQLite's ``PASSIVE`` checkpoint; nothing to do on PostgreSQL)."""
+        if self.dialect != "sqlite":
+            return
+        with translating(), self.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
     def sync_lock(self) -> SyncLock:
         """A new, not yet acquired lock object; hold one per sync worker (R-SYNC-5)."""
@@ -111,23 +126,28 @@ class StoreOpener:
 
     url: str = field(repr=False)  # may hold a PostgreSQL password
     busy_timeout: float = DEFAULT_BUSY_TIMEOUT
+    autocheckpoint: bool = True
 
     def __call__(self) -> tuple[UnitOfWorkFactory, Callable[[], None]]:
-        store = open_store(self.url, busy_timeout=self.busy_timeout)
+        store = open_store(self.url, busy_timeout=self.busy_timeout,
+                           autocheckpoint=self.autocheckpoint)
         return store.uow_factory, store.dispose
 
 
-def open_store(url: str | URL, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Store:
+def open_store(
+    url: str | URL, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT, autocheckpoint: bool = True
+) -> Store:
     """Open a store on a SQLite file (``sqlite:///path``) or PostgreSQL (``postgresql+psycopg://``).
 
     ``busy_timeout`` (seconds) is how long a SQLite unit waits for another process's
-    write lock before it fails with ``StoreError``. Connections are made lazily; call
-    ``ping()`` to check the database now.
+    write lock before it fails with ``StoreError``. ``autocheckpoint=False``: this
+    process's SQLite connections leave checkpoints to another (see ``Store.opener``).
+    Connections are made lazily; call ``ping()`` to check the database now.
     """
     parsed = make_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
-        store = _open_sqlite(parsed, busy_timeout)
+        store = _open_sqlite(parsed, busy_timeout, autocheckpoint)
         store.busy_timeout = busy_timeout
         return store
     if backend == "postgresql":
@@ -135,7 +155,7 @@ def open_store(url: str | URL, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) ->
     raise ValueError(f"unsupported database backend: {backend}")
 
 
-def _open_sqlite(url: URL, busy_timeout: float) -> Store:
+def _open_sqlite(url: URL, busy_timeout: float, autocheckpoint: bool) -> Store:
     import sqlite3  # the driver the engine loads anyway; only SQLite stores need it here
 
     database = url.database or ""
@@ -169,7 +189,7 @@ def _open_sqlite(url: URL, busy_timeout: float) -> Store:
             # Checkpoint the WAL every ~32 MiB rather than every 4 MiB: a sync batch of
             # 5,000 documents is ~5 MiB, and a checkpoint after every batch costs as much
             # as its inserts. Durability is unchanged (each batch still commits).
-            cursor.execute("PRAGMA wal_autocheckpoint = 8192")
+            cursor.execute(f"PRAGMA wal_autocheckpoint = {8192 if autocheckpoint else 0}")
             cursor.execute("PRAGMA foreign_keys = ON")
         finally:
             cursor.close()

@@ -28,7 +28,8 @@ def _store(path: Path) -> Store:
 
 def _sync(sim: SimServer, store: Store, workers: bool) -> SyncReport:
     with FhirSource(sim.fhir_url, TIMEOUT, page_size=25) as source:
-        pool = SyncWorkers(store.opener(), SYNC_WORKER_PRELOAD) if workers else None
+        pool = (SyncWorkers(store.opener(), SYNC_WORKER_PRELOAD, store.checkpoint)
+                if workers else None)
         return SyncService(source, store.uow_factory, SystemClock(), store.sync_lock(),
                            pool).run()
 
@@ -156,3 +157,26 @@ def test_the_report_sums_what_the_workers_wrote(sim: SimServer, tmp_path: Path):
     assert report.patients == len(patients)
     assert report.documents == len(docs)
     assert report.batches >= 3  # a batch at least per stream
+
+
+def test_the_workers_leave_checkpoints_to_the_sync_process(sim: SimServer, tmp_path: Path):
+    """The workers' connections never copy the WAL into the database (the sync's own
+    process does, on their behalf and once more at the end): without that the database
+    file would still be empty of documents when the sync returns."""
+    path = tmp_path / "k.db"
+    store = _store(path)
+    schema_only = path.stat().st_size
+    worker_uow, close = store.opener()()
+    with worker_uow(write=True) as uow:
+        uow.sync_state.set_cursor("probe", "x" * 200_000)
+        uow.commit()
+    close()
+    assert path.stat().st_size == schema_only  # all of it still in the WAL
+    store.checkpoint()
+    assert path.stat().st_size > schema_only + 200_000
+
+    synced = _store(tmp_path / "synced.db")
+    before = (tmp_path / "synced.db").stat().st_size
+    assert _sync(sim, synced, workers=True).error is None
+    docs, _, _ = _contents(tmp_path / "synced.db")
+    assert (tmp_path / "synced.db").stat().st_size > before + sum(len(d[7]) for d in docs)
