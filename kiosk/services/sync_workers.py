@@ -192,8 +192,13 @@ def _stream_main(
     stream: SourceStream, open_store: OpenStore, clock: Clock, conn: Connection, stop: Any
 ) -> None:
     """Worker main: apply the stream's batches until it ends, fails or is told to stop."""
+    import signal
+
     from kiosk.services.sync import SyncReport, apply_batch
 
+    # Ctrl-C reaches the whole process group; the caller stops the workers after their
+    # current batch (``stop``) rather than each dying with a traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     root = logging.getLogger()
     root.handlers[:] = [_ToParent(conn)]
     root.setLevel(logging.WARNING)
