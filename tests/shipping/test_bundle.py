@@ -112,13 +112,13 @@ def test_bundle_db_upgrade_postgres(bundle: Path, pg_schema_factory: object) -> 
 
 def test_bundle_syncs_from_the_simulator(bundle: Path, sim: SimServer, tmp_path: Path) -> None:
     """HTTP clients, FHIR parsing and the store work frozen: a sync fills the cache, its
-    FHIR readers in worker processes from the frozen program's fork server."""
+    streams read and written by worker processes from the frozen program's fork server."""
     db = tmp_path / "cache.sqlite3"
     env = {**sim_env(sim), "KIOSK_STORE_URL": f"sqlite:///{db}"}
     proc = run([binary(bundle), "-v", "sync"], env=env)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("sync: ")
-    assert "reads in this process" not in proc.stderr
+    assert "sync runs in this process" not in proc.stderr
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM documents").fetchone()[0] > 0
     status = run([binary(bundle), "status", "--json"], env=env)
