@@ -230,7 +230,50 @@ def _pairs(refs: list[_Ref] | None) -> list[tuple[object, object]]:
 
 
 def _party(refs: list[_Ref] | None, contained: dict[str, dict[str, Any]], want: str) -> str:
+    if refs is not None and len(refs) == 1:  # the usual custodian or author
+        ref, display = refs[0].reference, refs[0].display
+        if not (isinstance(ref, str) and ref.startswith("#")):
+            key = (want, ref, display)
+            done = _PARTY_MEMO.get(key)
+            if done is None:
+                done = _remember(key, party_of([(ref, display)], contained, want))
+            return done
     return party_of(_pairs(refs), contained, want)
+
+
+def _report_parties(
+    performers: list[_Ref] | None, interpreters: list[_Ref] | None,
+    contained: dict[str, dict[str, Any]],
+) -> tuple[str, str]:
+    pairs, doctors = _pairs(performers), _pairs(interpreters)
+    key = _memo_key(pairs + doctors, len(pairs))
+    if key is None:
+        return report_parties(pairs, doctors, contained)
+    done = _PARTY_MEMO.get(key)
+    if done is None:
+        done = _remember(key, report_parties(pairs, doctors, contained))
+    return done
+
+
+#: Organisations and doctors by their references: a sync sees a few hundred of them
+#: thousands of times. Only references to no contained resource (``#id``) are
+#: remembered: without one, ``party_of`` never looks at the contained resources.
+_PARTY_MEMO: dict[tuple[object, ...], Any] = {}
+_PARTY_MEMO_MAX = 4096
+
+
+def _memo_key(pairs: list[tuple[object, object]], tag: object) -> tuple[object, ...] | None:
+    for ref, _ in pairs:
+        if isinstance(ref, str) and ref.startswith("#"):
+            return None
+    return (tag, *pairs)
+
+
+def _remember(key: tuple[object, ...], value: Any) -> Any:
+    if len(_PARTY_MEMO) >= _PARTY_MEMO_MAX:
+        _PARTY_MEMO.clear()
+    _PARTY_MEMO[key] = value
+    return value
 
 
 def _attachment_text(att: _Attachment | None, what: str) -> tuple[str, bool] | None:
@@ -319,8 +362,7 @@ def _diagnostic_report(res: _Resource) -> Document | str:
         if read is not None:
             lines.extend(["", read[0]])
     title = _concept_text(res.code) or KIND_TITLES_RU[kind]
-    organization, performer = report_parties(
-        _pairs(res.performer), _pairs(res.resultsInterpreter), contained)
+    organization, performer = _report_parties(res.performer, res.resultsInterpreter, contained)
     return document_of(
         doc_id, emr_id, kind, created, title=title,
         organization=organization,
