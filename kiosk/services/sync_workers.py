@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -58,19 +59,24 @@ class OpenStore(Protocol):
 CHECKPOINT_EVERY = 0.05
 
 _context_lock = threading.Lock()
-_contexts: dict[tuple[str, ...], Any] = {}
+_context: Any = None
 
 
 def _forkserver(preload: tuple[str, ...]) -> Any:
-    """The fork-server context, its server preloaded with ``preload`` (started once)."""
+    """The fork-server context, its server preloaded with ``preload`` when it starts.
+
+    A Python process has one fork server: the preload list of the first call is the
+    one it keeps (``kiosk sync`` only ever passes ``SYNC_WORKER_PRELOAD``).
+    """
     import multiprocessing  # only a sync worker forks: not at the kiosk's start-up
 
+    global _context
     with _context_lock:
-        if preload not in _contexts:
+        if _context is None:
             ctx = multiprocessing.get_context("forkserver")
             ctx.set_forkserver_preload(list(preload))
-            _contexts[preload] = ctx
-        return _contexts[preload]
+            _context = ctx
+        return _context
 
 
 class SyncWorkers:
@@ -133,10 +139,17 @@ class SyncWorkers:
         from multiprocessing.connection import Connection, wait
 
         pending = dict(conns)
+        due = time.monotonic() + CHECKPOINT_EVERY
         while pending:
-            ready = wait(list(pending), CHECKPOINT_EVERY if self._checkpoint else None)
-            if not ready:
-                self._checkpoint_now()
+            if self._checkpoint is None:
+                ready = wait(list(pending))
+            else:
+                # Every CHECKPOINT_EVERY whatever the workers report meanwhile: a steady
+                # flow of messages must not starve the WAL of its checkpoints.
+                ready = wait(list(pending), max(0.0, due - time.monotonic()))
+                if time.monotonic() >= due:
+                    self._checkpoint_now()
+                    due = time.monotonic() + CHECKPOINT_EVERY
             for conn in ready:
                 assert isinstance(conn, Connection)
                 try:
@@ -147,7 +160,7 @@ class SyncWorkers:
                     _note_error(report, "Unavailable: a sync worker process stopped")
                     continue
                 kind = message[0]
-                if kind == "rejects":
+                if kind == "batch":
                     log_rejects([Rejected(source_id, reason) for source_id, reason in message[1]])
                 elif kind == "log":
                     logging.getLogger(message[1]).log(message[2], "%s", message[3])
@@ -176,22 +189,49 @@ def log_rejects(rejects: list[Rejected]) -> None:
 _COUNTS = ("batches", "patients", "documents", "withdrawn", "rejected")
 
 
+class _Parent:
+    """The worker's end of the pipe, for the main thread and the log handler alike
+    (a log line may come from the fetch-ahead thread; a big message sent from two
+    threads at once would be garbled)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._lock = threading.Lock()
+
+    def send(self, message: tuple[Any, ...]) -> None:
+        """``_ParentGone`` when the caller has gone (killed): the worker then stops."""
+        try:
+            with self._lock:
+                self._conn.send(message)
+        except OSError:
+            raise _ParentGone() from None
+
+
+class _ParentGone(Exception):
+    pass
+
+
 class _ToParent(logging.Handler):
     """A worker's warnings, logged by the caller with its own configuration."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, parent: _Parent) -> None:
         super().__init__(logging.WARNING)
-        self._conn = conn
+        self._parent = parent
 
     def emit(self, record: logging.LogRecord) -> None:
         with contextlib.suppress(Exception):
-            self._conn.send(("log", record.name, record.levelno, record.getMessage()))
+            self._parent.send(("log", record.name, record.levelno, record.getMessage()))
 
 
 def _stream_main(
     stream: SourceStream, open_store: OpenStore, clock: Clock, conn: Connection, stop: Any
 ) -> None:
-    """Worker main: apply the stream's batches until it ends, fails or is told to stop."""
+    """Worker main: apply the stream's batches until it ends, fails or is told to stop.
+
+    After every batch the worker reports to the caller (its rejected records, if any):
+    a caller killed outright (SIGKILL, out of memory) then stops its workers at their
+    next batch instead of leaving them writing without the sync lock (R-SYNC-5).
+    """
     import signal
 
     from kiosk.services.sync import SyncReport, apply_batch
@@ -199,8 +239,9 @@ def _stream_main(
     # Ctrl-C reaches the whole process group; the caller stops the workers after their
     # current batch (``stop``) rather than each dying with a traceback of its own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = _Parent(conn)
     root = logging.getLogger()
-    root.handlers[:] = [_ToParent(conn)]
+    root.handlers[:] = [_ToParent(parent)]
     root.setLevel(logging.WARNING)
     report = SyncReport()
     error: str | None = None
@@ -209,20 +250,30 @@ def _stream_main(
         uow, close = open_store()
         for batch in stream.changes():
             apply_batch(uow, clock, batch, report, stream.merge_cursor)
-            if batch.rejected:
-                conn.send(("rejects", [(r.source_id, r.reason) for r in batch.rejected]))
+            parent.send(("batch", [(r.source_id, r.reason) for r in batch.rejected]))
             if stop.is_set():
                 break
+    except _ParentGone:
+        return  # nobody is left to tell
     except (UpstreamError, StoreError) as err:
         error = f"{type(err).__name__}: {err}"
-    except OSError:
-        return  # the caller has gone (a broken pipe): nothing left to tell
-    except Exception as err:  # never a traceback with a record in it across the pipe
-        error = f"Unavailable: sync worker failed ({type(err).__name__})"
+    except Exception as err:
+        # A bug: its type and where, never its message (it may quote a record).
+        error = f"Unavailable: sync worker failed ({type(err).__name__}{_where(err)})"
     finally:
         if close is not None:
             with contextlib.suppress(Exception):
                 close()
-    with contextlib.suppress(OSError):
-        conn.send(("done", {name: getattr(report, name) for name in _COUNTS}, error))
+    with contextlib.suppress(_ParentGone):
+        parent.send(("done", {name: getattr(report, name) for name in _COUNTS}, error))
     conn.close()
+
+
+def _where(err: BaseException) -> str:
+    import traceback
+
+    frames = traceback.extract_tb(err.__traceback__)
+    if not frames:
+        return ""
+    last = frames[-1]
+    return f" at {last.filename.rsplit('/', 1)[-1]}:{last.lineno}"

@@ -1,8 +1,9 @@
 """The EMR source: a FHIR R4 server read by paged ``_lastUpdated`` searches.
 
-``changes()`` walks Patient, then DocumentReference, then DiagnosticReport (patients
-first so a document's EMR is known when it lands), each sorted by ``_lastUpdated`` and
-searched with ``ge`` the newest instant already committed. Re-reading the items at the
+``changes()`` walks Patient, then DocumentReference, then DiagnosticReport, each sorted
+by ``_lastUpdated`` and searched with ``ge`` the newest instant already committed;
+``streams()`` gives the three searches on their own, for a sync that runs each in a
+worker process. Re-reading the items at the
 boundary instant is harmless (the store upserts by id and version); missing one is not,
 hence ``ge`` rather than ``gt``.
 
@@ -105,8 +106,11 @@ class FhirStream:
                         prefetch=False, fetch_ahead=True) as source:
             pages = source.search(self.rtype, source._change_params(self.rtype, state),
                                   f"search {self.rtype}")
-            # Each batch's cursor names this type only: merge_cursor folds it in.
-            yield from source._batches(((self.rtype, page) for page in pages), state)
+            try:
+                # Each batch's cursor names this type only: merge_cursor folds it in.
+                yield from source._batches(((self.rtype, page) for page in pages), state)
+            finally:
+                pages.close()  # a page still on its way arrives before the session closes
 
     def merge_cursor(self, stored: str | None, part: str | None) -> str:
         return merge_cursor(stored, part)
@@ -196,8 +200,9 @@ class FhirSource:
     ) -> Iterator[SourceBatch]:
         """Batches of pages; each cursor moves its type on to the newest record handed out.
 
-        ``state`` is shared by the caller's streams, so a cursor made from it covers every
-        type as far as its pages have been handed out, never further.
+        ``state`` holds every type ``changes()`` has read so far (a stream's, its own
+        type only), so a cursor made from it covers each type as far as its pages have
+        been handed out, never further.
         """
         for rtype, page in pages:
             newest = page.last_updated.get(rtype)
@@ -341,7 +346,8 @@ class FhirSource:
     def _fetch_page(
         self, url: str, op: str, params: dict[str, str | int] | None
     ) -> ParsedPage:
-        """One search page: fetched, then parsed (the seam tests replace)."""
+        """One search page, fetched then parsed: the seam tests replace (without
+        ``fetch_ahead``; with it, pages come through ``_page_ahead``)."""
         return self._parse_page(self._fetch_body(url, op, params), op)
 
     def _fetch_body(self, url: str, op: str, params: dict[str, str | int] | None) -> bytes:
@@ -422,8 +428,8 @@ _T = TypeVar("_T")
 
 
 def _prefetched(pages: Iterator[_T]) -> Iterator[_T]:
-    """The same pages, one fetched and parsed (or received and unpickled) ahead in a
-    thread.
+    """The same pages, one fetched and parsed ahead in a thread (``changes()``, the
+    one-process sync).
 
     While the caller commits page n (SQLite releases the GIL while it writes), the
     thread downloads, decodes and parses page n+1. Errors reach the caller in page

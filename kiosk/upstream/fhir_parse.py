@@ -467,8 +467,8 @@ def document_of(
     )
 
 
-#: ``Document(*fields)`` in field order, at half the cost (both readers and the worker
-#: hand-off make one per document of a sync).
+#: ``Document(*fields)`` in field order, at half the cost (both readers make one per
+#: document of a sync).
 new_document = slots_constructor(Document)
 
 

@@ -180,3 +180,31 @@ def test_the_workers_leave_checkpoints_to_the_sync_process(sim: SimServer, tmp_p
     assert _sync(sim, synced, workers=True).error is None
     docs, _, _ = _contents(tmp_path / "synced.db")
     assert (tmp_path / "synced.db").stat().st_size > before + sum(len(d[7]) for d in docs)
+
+
+def test_a_stream_stopped_early_lets_its_next_page_arrive_first(sim: SimServer, monkeypatch):
+    """A worker told to stop after a batch closes its stream while the next page is on
+    its way: the page's thread is done before the HTTP session closes (no two threads
+    on one session, no thread left)."""
+    import threading
+
+    def ahead() -> list[threading.Thread]:
+        return [t for t in threading.enumerate() if t.name == "fhir-fetch-ahead"]
+
+    left_at_close: list[int] = []
+    close = FhirSource.close
+
+    def watched_close(self: FhirSource) -> None:
+        left_at_close.append(len(ahead()))
+        close(self)
+
+    monkeypatch.setattr(FhirSource, "close", watched_close)
+    with FhirSource(sim.fhir_url, TIMEOUT, page_size=5) as source:
+        stream = next(s for s in source.streams(None) if s.rtype == "DocumentReference")
+    batches = stream.changes()
+    assert next(batches).documents
+    assert ahead()  # the next page is on its way
+    left_at_close.clear()
+    batches.close()
+    assert left_at_close == [0]
+    assert not ahead()

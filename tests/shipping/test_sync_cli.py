@@ -59,3 +59,33 @@ def _group_alive(pgid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def test_workers_stop_when_the_sync_is_killed(sim: SimServer, tmp_path: Path) -> None:
+    """`kiosk sync` killed outright (SIGKILL, the out-of-memory killer) releases the sync
+    lock with its death; its workers must not write on without it (R-SYNC-5): each
+    stops at its next batch."""
+    db = tmp_path / "k.db"
+    env = {**os.environ, "LANG": "C.UTF-8", **sim_env(sim), "KIOSK_STORE_URL": f"sqlite:///{db}",
+           "KIOSK_UPSTREAM_FHIR_PAGE_SIZE": "10"}
+    sim.set_fault("fhir", latency=0.1)
+    proc = subprocess.Popen([*kiosk_cmd(), "sync"], env=env, text=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while _documents(db) == 0:
+            assert proc.poll() is None, "the sync ended before the test could kill it"
+            assert time.monotonic() < deadline, "no batch committed in 60 s"
+            time.sleep(0.05)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+        deadline = time.monotonic() + 30
+        while _group_alive(proc.pid):
+            assert time.monotonic() < deadline, "workers write on after the sync was killed"
+            time.sleep(0.05)
+    finally:
+        if _group_alive(proc.pid):
+            os.killpg(proc.pid, signal.SIGKILL)
+    synced = len([d for d in sim.population.documents() if not d.withdrawn])
+    assert 0 < _documents(db) < synced  # they stopped part way
