@@ -28,6 +28,7 @@ from kiosk.services.ports import (
     OutboxMessage,
     PinState,
     Rejected,
+    SourceBatch,
     SupportTopic,
 )
 from kiosk.store import migrate
@@ -358,6 +359,41 @@ class StoreContract:
             uow.commit()
         with store.uow_factory() as uow:
             assert uow.sync_state.get_cursor("fhir") is None
+
+    def test_two_writers_merging_cursor_parts_keep_both_r_sync_1(self, store: Store) -> None:
+        """Sync workers merge their stream's part into the stored cursor inside their
+        batch's transaction: a second writer waits for the first one's commit and then
+        merges into what it committed, so neither part is lost (a lost part would make
+        the next sync read that stream again, or worse, in another order, skip)."""
+        from kiosk.services.sync import STREAM, SyncReport, apply_batch
+        from kiosk.upstream.fhir import load_cursor, merge_cursor
+        from tests.fakes import FakeClock
+
+        with store.uow_factory(write=True) as uow:  # the row the workers lock
+            uow.sync_state.set_cursor(STREAM, None)
+            uow.commit()
+        b_about_to_write = threading.Event()
+
+        def writer_b() -> None:
+            b_about_to_write.set()
+            apply_batch(store.uow_factory, FakeClock(T0),
+                        SourceBatch(cursor='{"v":1,"DiagnosticReport":"2026-02-02T00:00:00Z"}'),
+                        SyncReport(), merge_cursor)
+
+        b = threading.Thread(target=writer_b)
+        with store.uow_factory(write=True) as uow:
+            stored = uow.sync_state.get_cursor(STREAM, for_update=True)
+            b.start()
+            assert b_about_to_write.wait(5)
+            b.join(0.3)
+            assert b.is_alive(), "the second writer did not wait for the first"
+            uow.sync_state.set_cursor(
+                STREAM, merge_cursor(stored, '{"v":1,"DocumentReference":"2026-01-01T00:00:00Z"}'))
+            uow.commit()
+        b.join(10)
+        with store.uow_factory() as uow:
+            merged = load_cursor(uow.sync_state.get_cursor(STREAM))
+        assert set(merged) == {"DocumentReference", "DiagnosticReport"}
 
     # ------------------------------------------------------------ accounts
 
