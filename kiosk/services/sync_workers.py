@@ -119,7 +119,6 @@ class SyncWorkers:
                 conns[theirs] = proc
             self._collect(conns, stop, report)
         finally:
-            self._checkpoint_now()
             stop.set()
             for conn, proc in conns.items():
                 conn.close()
@@ -127,6 +126,7 @@ class SyncWorkers:
                 if proc.is_alive():  # pragma: no cover - a worker hung past its timeouts
                     proc.terminate()
                     proc.join(5)
+            self._checkpoint_now()  # the last one, once nobody writes
 
     def _checkpoint_now(self) -> None:
         if self._checkpoint is not None:
