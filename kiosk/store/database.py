@@ -37,11 +37,14 @@ DEFAULT_CONNECT_TIMEOUT = 5
 class Store:
     """An opened store. ``uow_factory`` is what services receive (``UnitOfWorkFactory``)."""
 
-    def __init__(self, engine: Engine, sync_lock_path: Path | None) -> None:
+    def __init__(
+        self, engine: Engine, sync_lock_path: Path | None,
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+    ) -> None:
         self.engine = engine
         self._write_engine = engine.execution_options(**{WRITE_OPTION: True})
         self._sync_lock_path = sync_lock_path
-        self.busy_timeout = DEFAULT_BUSY_TIMEOUT  # SQLite's, set by open_store
+        self.busy_timeout = busy_timeout  # SQLite's; what opener() hands on
 
     @property
     def url(self) -> URL:
@@ -147,9 +150,7 @@ def open_store(
     parsed = make_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
-        store = _open_sqlite(parsed, busy_timeout, autocheckpoint)
-        store.busy_timeout = busy_timeout
-        return store
+        return _open_sqlite(parsed, busy_timeout, autocheckpoint)
     if backend == "postgresql":
         return _open_postgresql(parsed)
     raise ValueError(f"unsupported database backend: {backend}")
@@ -207,7 +208,7 @@ def _open_sqlite(url: URL, busy_timeout: float, autocheckpoint: bool) -> Store:
     event.listen(engine, "connect", on_connect)
     event.listen(engine, "begin", on_begin)
     event.listen(engine, "handle_error", on_handle_error)
-    return Store(engine, path.with_name(path.name + ".sync-lock"))
+    return Store(engine, path.with_name(path.name + ".sync-lock"), busy_timeout)
 
 
 def _open_postgresql(url: URL) -> Store:
