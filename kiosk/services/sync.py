@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from kiosk.services.ports import (
     Clock,
     EmrSource,
+    Rejected,
     SourceBatch,
     StoreError,
     SyncLock,
@@ -23,7 +24,7 @@ from kiosk.services.ports import (
     UpstreamError,
 )
 from kiosk.services.session import Session
-from kiosk.services.sync_workers import NoSyncWorkers, SyncWorkers, log_rejects
+from kiosk.services.sync_workers import NoSyncWorkers, SyncWorkers
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,17 @@ class SyncReport:
     rejected: int = 0
     error: str | None = None  # the upstream or store failure that stopped the run
     skipped: bool = False  # another worker holds the store's sync lock
+
+    def counts(self) -> dict[str, int]:
+        """What was applied (a worker process reports these to the sync)."""
+        return {name: getattr(self, name) for name in _COUNTED}
+
+    def add(self, counts: dict[str, int]) -> None:
+        for name in _COUNTED:
+            setattr(self, name, getattr(self, name) + counts.get(name, 0))
+
+
+_COUNTED = ("batches", "patients", "documents", "withdrawn", "rejected")
 
 
 @dataclass(slots=True)
@@ -95,11 +107,12 @@ class SyncService:
         streams_of = getattr(self._source, "streams", None)
         if self._workers is None or streams_of is None:
             return False
-        # The row the workers lock to merge their parts into (PostgreSQL: FOR UPDATE
-        # finds no row to lock before the first batch ever).
-        with self._uow(write=True) as uow:
-            uow.sync_state.set_cursor(STREAM, cursor)
-            uow.commit()
+        if cursor is None:
+            # The row the workers lock to merge their parts into (PostgreSQL: FOR
+            # UPDATE finds no row to lock before the first batch ever).
+            with self._uow(write=True) as uow:
+                uow.sync_state.set_cursor(STREAM, None)
+                uow.commit()
         try:
             self._workers.run(streams_of(cursor), self._clock, report)
         except NoSyncWorkers as err:
@@ -175,3 +188,8 @@ def apply_batch(
     report.documents += len(batch.documents)
     report.withdrawn += len(batch.withdrawn)
     report.rejected += len(batch.rejected)
+
+
+def log_rejects(rejects: list[Rejected]) -> None:
+    for r in rejects:
+        log.warning("rejected record %s: %s", r.source_id, r.reason)

@@ -41,6 +41,8 @@ from kiosk.services.ports import (
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
+    from kiosk.services.sync import SyncReport
+
 log = logging.getLogger(__name__)
 
 
@@ -93,7 +95,7 @@ class SyncWorkers:
         self._preload = tuple(preload)
         self._checkpoint = checkpoint
 
-    def run(self, streams: list[SourceStream], clock: Clock, report: Any) -> None:
+    def run(self, streams: list[SourceStream], clock: Clock, report: SyncReport) -> None:
         """Apply every stream; counts and the first error go into ``report``
         (a ``SyncReport``). ``NoSyncWorkers`` comes only before any batch is applied."""
         ctx = _forkserver(self._preload)
@@ -135,8 +137,10 @@ class SyncWorkers:
             except StoreError as err:  # the next writer's own checkpoint catches up
                 log.info("sync checkpoint skipped: %s", err)
 
-    def _collect(self, conns: dict[Connection, Any], stop: Any, report: Any) -> None:
+    def _collect(self, conns: dict[Connection, Any], stop: Any, report: SyncReport) -> None:
         from multiprocessing.connection import Connection, wait
+
+        from kiosk.services.sync import log_rejects
 
         pending = dict(conns)
         due = time.monotonic() + CHECKPOINT_EVERY
@@ -167,26 +171,18 @@ class SyncWorkers:
                 else:  # "done"
                     pending.pop(conn)
                     counts, error = message[1], message[2]
-                    for name, value in counts.items():
-                        setattr(report, name, getattr(report, name) + value)
+                    report.add(counts)
                     if error:
                         stop.set()
                         _note_error(report, error)
 
 
-def _note_error(report: Any, error: str) -> None:
+def _note_error(report: SyncReport, error: str) -> None:
     if report.error is None:
         report.error = error
 
 
-def log_rejects(rejects: list[Rejected]) -> None:
-    for r in rejects:
-        log.warning("rejected record %s: %s", r.source_id, r.reason)
-
-
 # ---------------------------------------------------------------- the worker side
-
-_COUNTS = ("batches", "patients", "documents", "withdrawn", "rejected")
 
 
 class _Parent:
@@ -265,7 +261,7 @@ def _stream_main(
             with contextlib.suppress(Exception):
                 close()
     with contextlib.suppress(_ParentGone):
-        parent.send(("done", {name: getattr(report, name) for name in _COUNTS}, error))
+        parent.send(("done", report.counts(), error))
     conn.close()
 
 
