@@ -319,7 +319,7 @@ class FhirSource:
             raise Malformed(SERVICE, f"{op}: too many pages")
         finally:
             if ahead is not None:
-                ahead.result_or_none()
+                ahead.drop()
 
     def _page_ahead(
         self, url: str, params: dict[str, str | int] | None, op: str, ahead: _Fetch | None,
@@ -331,7 +331,7 @@ class FhirSource:
             body = ahead.result()
         else:
             if ahead is not None:
-                ahead.result_or_none()  # a wrong guess: let it finish, drop it
+                ahead.drop()  # a wrong guess: let it finish, drop it
             body = self._fetch_body(url, op, params)
         guess = _next_link_hint(body)
         if guess is None or guess in seen or guess == url or not self._on_base(guess):
@@ -340,7 +340,7 @@ class FhirSource:
         try:
             return self._parse_page(body, op), following
         except BaseException:
-            following.result_or_none()
+            following.drop()
             raise
 
     def _fetch_page(
@@ -419,7 +419,8 @@ class _Fetch:
         assert self._body is not None
         return self._body
 
-    def result_or_none(self) -> None:
+    def drop(self) -> None:
+        """Let the request finish and forget its answer, error included."""
         self._thread.join()
 
 
