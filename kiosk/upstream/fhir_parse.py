@@ -239,10 +239,13 @@ def _codings(concept: object, what: str) -> list[dict[str, Any]]:
 def _concept_text(concept: object) -> str:
     if not isinstance(concept, dict):
         return ""
+    text = concept.get("text")
+    if isinstance(text, str) and text.strip():  # concept_words' first answer, sooner
+        return text
     codings = concept.get("coding")
     pairs = [(c.get("display"), c.get("code")) for c in codings if isinstance(c, dict)] \
         if isinstance(codings, list) else []
-    return concept_words(concept.get("text"), pairs)
+    return concept_words(text, pairs)
 
 
 def concept_words(text: object, codings: Sequence[tuple[object, object]]) -> str:
