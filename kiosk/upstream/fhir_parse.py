@@ -417,8 +417,9 @@ def text_of_bytes(ctype: str | None, raw: bytes | None, what: str) -> tuple[str,
         raise _Reject(f"text over {MAX_TEXT_CHARS} characters")
     text = _decoded(raw, charset, what)
     # A strict UTF-8 decode never gives a lone surrogate; NUL is looked for in the bytes
-    # (a memchr) rather than in the text.
-    return text, charset == "utf-8" and b"\x00" not in raw
+    # (a memchr) rather than in the text: as the byte value 0, since ``b"\x00" in raw``
+    # first tries its argument as an int and raises and clears a TypeError inside.
+    return text, charset == "utf-8" and 0 not in raw
 
 
 def _decoded(raw: bytes, charset: str, what: str) -> str:
