@@ -170,9 +170,9 @@ def parse_instant(value: object, what: str) -> datetime:
         raise _Reject(f"missing {what}")
     if not isinstance(value, str):
         raise _Reject(f"{what} is not a string")
-    if _DATE.match(value) or (len(value) in (4, 7) and value[:4].isdigit()):
-        raise _Reject(f"{what} has no time and no time zone")
-    if not _DATETIME.match(value):
+    if not _DATETIME.match(value):  # one pattern for every good instant (no value fits both)
+        if _DATE.match(value) or (len(value) in (4, 7) and value[:4].isdigit()):
+            raise _Reject(f"{what} has no time and no time zone")
         raise _Reject(f"{what} is malformed")
     try:
         moment = datetime.fromisoformat(value)
