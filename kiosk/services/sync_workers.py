@@ -101,6 +101,7 @@ class SyncWorkers:
         ctx = _forkserver(self._preload)
         stop = ctx.Event()
         conns: dict[Connection, Any] = {}
+        checkpointed = False
         try:
             for stream in streams:
                 theirs, ours = ctx.Pipe(duplex=False)
@@ -120,6 +121,11 @@ class SyncWorkers:
                     ours.close()
                 conns[theirs] = proc
             self._collect(conns, stop, report)
+            if report.error is None:
+                # Every worker has said "done" after closing its store: nobody writes,
+                # and the last checkpoint need not wait for their processes to exit.
+                self._checkpoint_now()
+                checkpointed = True
         finally:
             stop.set()
             for conn, proc in conns.items():
@@ -128,7 +134,8 @@ class SyncWorkers:
                 if proc.is_alive():  # pragma: no cover - a worker hung past its timeouts
                     proc.terminate()
                     proc.join(5)
-            self._checkpoint_now()  # the last one, once nobody writes
+            if not checkpointed:
+                self._checkpoint_now()  # the last one, once nobody writes
 
     def _checkpoint_now(self) -> None:
         if self._checkpoint is not None:
