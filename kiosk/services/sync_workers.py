@@ -4,10 +4,11 @@ Why: on a two-core clinic PC a big sync is bound by CPU, and most of it is Pytho
 (decoding and reading FHIR JSON, making rows) that holds the GIL. The first design read
 each FHIR search in a worker and sent the parsed pages to one writing process; pickling
 them there and back cost as much CPU as writing them. Here every stream (FHIR: one
-resource type's search) is applied by its own process, with its own store connection:
+resource type's search) is applied by a worker process with its own store connection:
 nothing crosses a process boundary but counts and log lines, and the writers take turns
 at the database (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: the cursor row's lock).
-docs/performance.md has the numbers.
+There are no more workers than CPUs; a worker whose stream ends takes the next one
+nobody has taken. docs/performance.md has the numbers.
 
 Each batch still commits with its cursor in one transaction (R-SYNC-1); the cursor is
 merged into the stored one inside that transaction (``SourceStream.merge_cursor``), so
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -86,27 +88,37 @@ class SyncWorkers:
 
     def __init__(
         self, open_store: OpenStore, preload: Sequence[str] = (),
-        checkpoint: Callable[[], None] | None = None,
+        checkpoint: Callable[[], None] | None = None, processes: int | None = None,
     ) -> None:
         """``checkpoint``: what this process, idle while the workers write, does every
         ``CHECKPOINT_EVERY`` seconds on their behalf (SQLite: copy the WAL into the
-        database; ``Store.opener`` says why)."""
+        database; ``Store.opener`` says why). ``processes``: at most this many workers
+        (default: one per CPU this process may run on)."""
         self._open_store = open_store
         self._preload = tuple(preload)
         self._checkpoint = checkpoint
+        self._processes = processes
 
     def run(self, streams: list[SourceStream], clock: Clock, report: SyncReport) -> None:
         """Apply every stream; counts and the first error go into ``report``
         (a ``SyncReport``). ``NoSyncWorkers`` comes only before any batch is applied."""
         ctx = _forkserver(self._preload)
-        stop = ctx.Event()
+        # The streams are a queue the workers take from, one stream at a time, in the
+        # order given: no more workers than CPUs, so that a worker with the biggest
+        # stream is not slowed by a third process sharing its core while the smaller
+        # streams follow each other on the other one (docs/performance.md).
+        try:
+            stop = ctx.Event()
+            taken = ctx.Value("i", 0)  # how many streams have been handed out
+        except OSError as err:  # no shared memory or semaphores here
+            raise NoSyncWorkers(f"no worker process ({type(err).__name__})") from None
         conns: dict[Connection, Any] = {}
         checkpointed = False
         try:
-            for stream in streams:
+            for _ in range(min(len(streams), self._processes or _cpus())):
                 theirs, ours = ctx.Pipe(duplex=False)
-                proc = ctx.Process(target=_stream_main, name="kiosk-sync-stream", daemon=True,
-                                   args=(stream, self._open_store, clock, ours, stop))
+                proc = ctx.Process(target=_worker_main, name="kiosk-sync-stream", daemon=True,
+                                   args=(streams, taken, self._open_store, clock, ours, stop))
                 try:
                     proc.start()
                 except Exception as err:  # EOFError from a dead fork server, OSError…
@@ -184,6 +196,13 @@ class SyncWorkers:
                         _note_error(report, error)
 
 
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
+
+
 def _note_error(report: SyncReport, error: str) -> None:
     if report.error is None:
         report.error = error
@@ -226,10 +245,12 @@ class _ToParent(logging.Handler):
             self._parent.send(("log", record.name, record.levelno, record.getMessage()))
 
 
-def _stream_main(
-    stream: SourceStream, open_store: OpenStore, clock: Clock, conn: Connection, stop: Any
+def _worker_main(
+    streams: list[SourceStream], taken: Any, open_store: OpenStore, clock: Clock,
+    conn: Connection, stop: Any,
 ) -> None:
-    """Worker main: apply the stream's batches until it ends, fails or is told to stop.
+    """Worker main: take the next stream nobody has taken and apply its batches, until
+    no stream is left, one fails or the worker is told to stop.
 
     After every batch the worker reports to the caller (its rejected records, if any):
     a caller killed outright (SIGKILL, out of memory) then stops its workers at their
@@ -251,11 +272,12 @@ def _stream_main(
     close: Callable[[], None] | None = None
     try:
         uow, close = open_store()
-        for batch in stream.changes():
-            apply_batch(uow, clock, batch, report, stream.merge_cursor)
-            parent.send(("batch", [(r.source_id, r.reason) for r in batch.rejected]))
-            if stop.is_set():
-                break
+        while (stream := _next(streams, taken)) is not None and not stop.is_set():
+            for batch in stream.changes():
+                apply_batch(uow, clock, batch, report, stream.merge_cursor)
+                parent.send(("batch", [(r.source_id, r.reason) for r in batch.rejected]))
+                if stop.is_set():
+                    break
     except _ParentGone:
         return  # nobody is left to tell
     except (UpstreamError, StoreError) as err:
@@ -270,6 +292,16 @@ def _stream_main(
     with contextlib.suppress(_ParentGone):
         parent.send(("done", report.counts(), error))
     conn.close()
+
+
+def _next(streams: list[SourceStream], taken: Any) -> SourceStream | None:
+    """The next stream of the shared queue (``taken`` counts those handed out)."""
+    with taken.get_lock():
+        index = taken.value
+        if index >= len(streams):
+            return None
+        taken.value = index + 1
+    return streams[index]
 
 
 def _where(err: BaseException) -> str:

@@ -8,6 +8,8 @@ import multiprocessing
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 import kiosk.services.sync_workers as sync_workers
 from kiosk.app import SYNC_WORKER_PRELOAD
 from kiosk.services.clock import SystemClock
@@ -26,9 +28,10 @@ def _store(path: Path) -> Store:
     return store
 
 
-def _sync(sim: SimServer, store: Store, workers: bool) -> SyncReport:
+def _sync(sim: SimServer, store: Store, workers: bool, processes: int | None = None
+          ) -> SyncReport:
     with FhirSource(sim.fhir_url, TIMEOUT, page_size=25) as source:
-        pool = (SyncWorkers(store.opener(), SYNC_WORKER_PRELOAD, store.checkpoint)
+        pool = (SyncWorkers(store.opener(), SYNC_WORKER_PRELOAD, store.checkpoint, processes)
                 if workers else None)
         return SyncService(source, store.uow_factory, SystemClock(), store.sync_lock(),
                            pool).run()
@@ -46,11 +49,15 @@ def _no_workers_left() -> bool:
     return not [p for p in multiprocessing.active_children() if p.name == "kiosk-sync-stream"]
 
 
+@pytest.mark.parametrize("processes", [None, 1, 3])
 def test_workers_fill_the_cache_exactly_as_one_process_does_R_SYNC_1(
-    sim: SimServer, tmp_path: Path
+    sim: SimServer, tmp_path: Path, processes: int | None
 ):
+    """By default one worker per CPU takes the streams in turn; one worker takes all
+    three one after another, three take one each: every stream is applied once."""
     one, many = _store(tmp_path / "one.db"), _store(tmp_path / "many.db")
-    by_one, by_many = _sync(sim, one, workers=False), _sync(sim, many, workers=True)
+    by_one = _sync(sim, one, workers=False)
+    by_many = _sync(sim, many, workers=True, processes=processes)
     assert by_many.error is None
     assert (by_many.documents, by_many.patients, by_many.withdrawn) == \
         (by_one.documents, by_one.patients, by_one.withdrawn)
@@ -132,6 +139,7 @@ def test_sync_runs_in_its_own_process_when_no_worker_can_start_R_SYNC_1(
     class NoForkContext:
         Pipe = staticmethod(multiprocessing.Pipe)
         Event = staticmethod(multiprocessing.Event)
+        Value = staticmethod(multiprocessing.Value)
 
         class Process:
             def __init__(self, **kwargs: object) -> None:
