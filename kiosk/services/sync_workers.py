@@ -101,7 +101,8 @@ class SyncWorkers:
 
     def run(self, streams: list[SourceStream], clock: Clock, report: SyncReport) -> None:
         """Apply every stream; counts and the first error go into ``report``
-        (a ``SyncReport``). ``NoSyncWorkers`` comes only before any batch is applied."""
+        (a ``SyncReport``). ``NoSyncWorkers`` comes only before any worker has reported
+        a batch: when none can start, or every one stops before its first word."""
         ctx = _forkserver(self._preload)
         # The streams are a queue the workers take from, one stream at a time, in the
         # order given: no more workers than CPUs, so that a worker with the biggest
@@ -132,7 +133,12 @@ class SyncWorkers:
                 finally:
                     ours.close()
                 conns[theirs] = proc
-            self._collect(conns, stop, report)
+            if self._collect(conns, stop, report) == len(conns):
+                # Every worker stopped before saying a word (a frozen build missing a
+                # module, a broken interpreter): this process can still do the work.
+                # A batch one of them committed unreported is applied again: upserts.
+                report.error = None
+                raise NoSyncWorkers("every worker process stopped before its first batch")
             if report.error is None:
                 # Every worker has said "done" after closing its store: nobody writes,
                 # and the last checkpoint need not wait for their processes to exit.
@@ -156,12 +162,16 @@ class SyncWorkers:
             except StoreError as err:  # the next writer's own checkpoint catches up
                 log.info("sync checkpoint skipped: %s", err)
 
-    def _collect(self, conns: dict[Connection, Any], stop: Any, report: SyncReport) -> None:
+    def _collect(self, conns: dict[Connection, Any], stop: Any, report: SyncReport) -> int:
+        """The workers' messages until each is done or gone; how many went without a
+        word while none had spoken (all of them: ``run`` lets this process sync)."""
         from multiprocessing.connection import Connection, wait
 
         from kiosk.services.sync import log_rejects
 
         pending = dict(conns)
+        heard = False
+        silent = 0
         due = time.monotonic() + CHECKPOINT_EVERY
         while pending:
             if self._checkpoint is None:
@@ -181,7 +191,9 @@ class SyncWorkers:
                     pending.pop(conn)
                     stop.set()
                     _note_error(report, "Unavailable: a sync worker process stopped")
+                    silent += 0 if heard else 1
                     continue
+                heard = True
                 kind = message[0]
                 if kind == "batch":
                     log_rejects([Rejected(source_id, reason) for source_id, reason in message[1]])
@@ -194,6 +206,7 @@ class SyncWorkers:
                     if error:
                         stop.set()
                         _note_error(report, error)
+        return silent
 
 
 def _cpus() -> int:

@@ -3,8 +3,10 @@ simulator over loopback HTTP and a real SQLite file (R-SYNC-1, R-SYNC-3, R-SYNC-
 
 from __future__ import annotations
 
+import functools
 import logging
 import multiprocessing
+import os
 import sqlite3
 from pathlib import Path
 
@@ -155,6 +157,26 @@ def test_sync_runs_in_its_own_process_when_no_worker_can_start_R_SYNC_1(
     assert {d[0] for d in docs} == {d.doc_id for d in sim.population.documents()
                                     if not d.withdrawn}
     assert "sync runs in this process" in caplog.text
+
+
+def test_sync_runs_in_its_own_process_when_every_worker_dies_at_once_R_SYNC_1(
+    sim: SimServer, tmp_path: Path, caplog
+):
+    """Workers that start but die before their first batch (a frozen build missing a
+    module, say) leave the sync to its own process: everything arrives, the log says
+    why, and no worker is left."""
+    store = _store(tmp_path / "k.db")
+    dying = SyncWorkers(functools.partial(os._exit, 3), SYNC_WORKER_PRELOAD, store.checkpoint)
+    with FhirSource(sim.fhir_url, TIMEOUT, page_size=25) as source, \
+            caplog.at_level(logging.WARNING):
+        report = SyncService(source, store.uow_factory, SystemClock(), store.sync_lock(),
+                             dying).run()
+    assert report.error is None
+    docs, _, _ = _contents(tmp_path / "k.db")
+    assert {d[0] for d in docs} == {d.doc_id for d in sim.population.documents()
+                                    if not d.withdrawn}
+    assert "sync runs in this process: every worker process stopped" in caplog.text
+    assert _no_workers_left()
 
 
 def test_the_report_sums_what_the_workers_wrote(sim: SimServer, tmp_path: Path):
