@@ -39,6 +39,8 @@ CLIENT_ID = "kiosk"
 CLIENT_SECRET = "kiosk-secret"  # the simulator's confidential client, documented
 API_KEY = "sim-api-key"
 OVERSIZED_BYTES = 3 * 1024 * 1024 // 2
+#: How many pieces a trickled answer is sent in (``FaultSwitches.trickle``).
+TRICKLE_PIECES = 40
 ID_TOKEN_MODES = ("ok", "missing", "bad_signature", "expired", "wrong_audience")
 
 Now = Callable[[], datetime]
@@ -55,6 +57,9 @@ class FaultSwitches:
     truncated_json: bool = False  # 200, JSON content type, half a body
     html_200: bool = False  # 200 with an HTML error page
     oversized: bool = False  # 200 with a 1.5 MiB JSON body
+    #: The answer's body sent in TRICKLE_PIECES pieces over hang_seconds: every piece in
+    #: time for a socket's read timeout, the whole body later than any client's deadline.
+    trickle: bool = False
     malformed_records: bool = False  # records that break the contract (see docs)
     times: int | None = None
 
@@ -670,7 +675,29 @@ class _Handler(BaseHTTPRequestHandler):
                                              faults.malformed_records)
         if faults.truncated_json and 200 <= status < 300:
             payload = payload[: max(1, len(payload) // 2)]
+        if faults.trickle:
+            self._trickle(status, payload, ctype)
+            return
         self._send(status, payload, ctype)
+
+    def _trickle(self, status: int, payload: bytes, ctype: str) -> None:
+        """The answer a piece at a time (see ``FaultSwitches.trickle``). A short body is
+        padded with leading spaces, which JSON allows, so that it has enough pieces."""
+        sim = self.server.sim
+        body = b" " * max(0, TRICKLE_PIECES - len(payload)) + payload
+        step = -(-len(body) // TRICKLE_PIECES)
+        self.close_connection = True
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            for start in range(0, len(body), step):
+                if sim._stop.wait(sim.hang_seconds / TRICKLE_PIECES):
+                    return
+                self.wfile.write(body[start : start + step])
+        except OSError:  # the client gave up (its deadline): nothing more to send
+            return
 
     def _route(
         self, upstream: str, method: str, rest: list[str], query: str, body: bytes,

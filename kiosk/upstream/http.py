@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 import orjson
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 
 from kiosk.services.ports import Malformed, Refused, Timeout, Unavailable, UpstreamError
@@ -281,9 +282,17 @@ class HttpClient:
             raise Malformed(self.service, f"{op}: body over {self.max_body} bytes")
         chunks: list[bytes] = []
         size = 0
+        most = _CHUNK if self.max_body <= MAX_BODY_BYTES else _BIG_CHUNK
+        raw = resp.raw
         try:
-            for chunk in resp.iter_content(_CHUNK if self.max_body <= MAX_BODY_BYTES
-                                           else _BIG_CHUNK):
+            while True:
+                # read1: what one read of the socket gives, up to ``most``. A read of a
+                # whole chunk would wait for all of it, and a server sending a few bytes
+                # at a time, each within the read timeout, would hold it past the
+                # deadline checked here.
+                chunk = raw.read1(most, decode_content=True)  # gzip as requests would
+                if not chunk:
+                    break
                 size += len(chunk)
                 if size > self.max_body:
                     raise Malformed(self.service, f"{op}: body over {self.max_body} bytes")
@@ -292,12 +301,10 @@ class HttpClient:
                     raise Timeout(self.service, f"{op}: body not read in time")
         except UpstreamError:
             raise
-        except requests.exceptions.ConnectionError as err:
-            if _is_timeout(err):
-                raise Timeout(self.service, f"{op}: no answer in time") from None
-            raise Unavailable(self.service, f"{op}: connection broken") from None
-        except requests.exceptions.RequestException:
-            # ChunkedEncodingError, ContentDecodingError: the body broke off midway.
+        except urllib3.exceptions.ReadTimeoutError:
+            raise Timeout(self.service, f"{op}: no answer in time") from None
+        except (urllib3.exceptions.HTTPError, OSError):
+            # ProtocolError (reset, body cut short), DecodeError: it broke off midway.
             raise Unavailable(self.service, f"{op}: connection broken") from None
         return b"".join(chunks)
 

@@ -30,6 +30,8 @@ FAULTS: list[tuple[str, dict[str, object], type[UpstreamError]]] = [
     ("truncated_json", {"truncated_json": True}, Malformed),
     ("html_200", {"html_200": True}, Malformed),
     ("oversized", {"oversized": True}, Malformed),
+    # Every piece within the read timeout, the body never within the deadline.
+    ("trickle", {"trickle": True}, Timeout),
 ]
 
 
