@@ -128,6 +128,12 @@ prints it and fails when it is wrong. Latest result: suite {"PASSED" if suite_ok
    file the kiosk wrote other than the cache (a DEBUG log file, the temp dir, the lock
    file) and every non-cache table (audit, accounts, meta, …) scanned: markers, codes,
    password, full surname. The cache holds all 1,000 (positive control).
+   **Qt part** (`tests/ui/test_markers_after_signout.py`, marked `ui` and `faults`): 1,000
+   marked documents in one EMR, the whole list scrolled in, documents opened, a marker
+   copied to the clipboard, all 1,000 printed to one PDF (`pdftotext` finds 1,000 distinct
+   markers: the scan can see them), then sign-out by button and, in a second run, by the
+   idle timeout. Figure: **0 markers** in `QApplication.allWidgets()` texts, every item
+   model's display/tooltip/user data, the clipboard and the print folder (0 files left).
 5. **Audit tamper** (R-KSK-7, R-OTP-7): a 10,000-entry log (real sign-ins, then bulk
    entries written with the service's hash and anchor functions, then service appends),
    one entry changed / deleted / inserted (renumbered, with a correct own hash) /
@@ -135,7 +141,8 @@ prints it and fails when it is wrong. Latest result: suite {"PASSED" if suite_ok
    back without the key; `kiosk audit verify` (subprocess, `KIOSK_STORE_URL`) must exit 1
    and name kiosk and entry each time.
 6. **Bad upstreams** (R-KSK-5, R-ACC-4, R-SHOW-6): the simulator's 5xx, hang, TCP
-   reset, truncated JSON, HTML with 200 and oversized (50 MiB) switches against sign-in
+   reset, truncated JSON, HTML with 200, oversized (50 MiB) and trickle (the body in 40
+   pieces, each within the read timeout, over 3 s) switches against sign-in
    start (portal, registry, SMS), sync run and sign-in refresh, through the real HTTP
    clients with connect = read = 1 s: a typed error each time, the cache and the
    account state unchanged, elapsed time measured against connect + read + 0.75 s.
@@ -175,8 +182,6 @@ KIOSK_TEST_PG_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test \\
 
 ## Not covered here
 
-- The Qt side of figure 4 (walking `QApplication.allWidgets()` and models, the
-  clipboard, print spool files, sign-out by idle timeout) belongs to the UI tests.
 - Crash figure 3 on PostgreSQL: the sync kill series runs on SQLite (the clinic
   default, and where `integrity_check` applies); PostgreSQL is covered for upgrades.
 """
