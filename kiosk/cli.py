@@ -154,6 +154,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         "checks": {},
         "last_sync": None,
         "last_sync_age_s": None,
+        "last_complete_sync": None,
+        "last_complete_sync_age_s": None,
         "outbox_pending": None,
         "problems": [],
     }
@@ -196,9 +198,11 @@ def _collect_health(config: Config, data: dict[str, Any], now: Any) -> int:
         services.close()
     data["checks"] = health.checks
     data["problems"] += [f"{name}: not answering" for name, ok in health.checks.items() if not ok]
-    if health.last_sync is not None:
-        data["last_sync"] = health.last_sync.isoformat(timespec="seconds")
-        data["last_sync_age_s"] = max(0, int((now - health.last_sync).total_seconds()))
+    for key, at in (("last_sync", health.last_sync),
+                    ("last_complete_sync", health.last_complete_sync)):
+        if at is not None:
+            data[key] = at.isoformat(timespec="seconds")
+            data[f"{key}_age_s"] = max(0, int((now - at).total_seconds()))
     data["outbox_pending"] = health.outbox_pending
     data["ok"] = all(health.checks.values())
     return 0 if data["ok"] else 1

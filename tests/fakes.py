@@ -53,6 +53,7 @@ class FakeData:
     synced: dict[str, datetime] = field(default_factory=dict)
     rejects: list[tuple[Rejected, datetime]] = field(default_factory=list)
     last_sync: datetime | None = None
+    last_complete_sync: datetime | None = None
     accounts: dict[str, tuple[AccountState, str | None]] = field(default_factory=dict)
     audit: list[AuditRecord] = field(default_factory=list)
     anchors: dict[str, AuditAnchor] = field(default_factory=dict)
@@ -147,6 +148,12 @@ class _SyncState:
 
     def set_last_sync(self, at: datetime) -> None:
         self.d.last_sync = at
+
+    def last_complete_sync(self) -> datetime | None:
+        return self.d.last_complete_sync
+
+    def set_last_complete_sync(self, at: datetime) -> None:
+        self.d.last_complete_sync = at
 
 
 class _Accounts:
@@ -268,7 +275,7 @@ class FakeUnitOfWork:
 
     def commit(self) -> None:
         for name in ("patients", "documents", "cursors", "synced", "rejects", "last_sync",
-                     "accounts", "audit", "anchors", "outbox", "pins"):
+                     "last_complete_sync", "accounts", "audit", "anchors", "outbox", "pins"):
             setattr(self._shared, name, getattr(self._work, name))
         self.committed = True
 

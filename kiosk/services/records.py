@@ -175,6 +175,11 @@ class RecordsService:
                 grant.emr_id, "—", age_on(grant.patient_birth_date, today), Sex.UNKNOWN,
                 grant.relation, ends_on, synced, grant.emr_id in session.stale_emrs, False,
             )
+        # A cached EMR is as fresh as its last sign-in refresh or the last sync that
+        # read every change, whichever came later (R-SHOW-6).
+        complete = uow.sync_state.last_complete_sync()
+        if complete is not None and (synced is None or complete > synced):
+            synced = complete
         return EmrCard(
             emr_id=grant.emr_id,
             masked_name=mask_name(patient.given, patient.patronymic, patient.family),

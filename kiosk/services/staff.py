@@ -62,8 +62,11 @@ class BlockStatus:
 @dataclass(frozen=True, slots=True)
 class Health:
     checks: dict[str, bool]  # portal, sms, registry, emr, store, printer
-    last_sync: datetime | None
+    last_sync: datetime | None  # the last batch any sync committed
     outbox_pending: int
+    #: When the last sync that read every change began (a sync failing midway keeps
+    #: committing batches, so only this shows that syncs still finish).
+    last_complete_sync: datetime | None = None
 
 
 class StaffService:
@@ -142,8 +145,9 @@ class StaffService:
                 checks[name] = False
         with self._uow() as uow:
             last = uow.sync_state.last_sync()
+            complete = uow.sync_state.last_complete_sync()
             pending = uow.outbox.pending_count()
-        return Health(checks, last, pending)
+        return Health(checks, last, pending, complete)
 
     def record(self, action: str) -> None:
         """Audit a staff action taken in the UI (language, text size, leave kiosk mode)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from kiosk.services.ports import (
     Clock,
@@ -85,15 +86,20 @@ class SyncService:
             report.skipped = True
             log.info("sync skipped: another worker holds the lock")
             return report
+        started = self._clock.now()
         try:
             with self._uow() as uow:
                 cursor = uow.sync_state.get_cursor(STREAM)
             if max_batches is None and self._run_streams(cursor, report):
+                if report.error is None:
+                    self._completed(started)
                 return report
             for batch in self._source.changes(cursor):
                 self._apply(batch, report)
                 if max_batches is not None and report.batches >= max_batches:
                     break
+            else:
+                self._completed(started)
         except (UpstreamError, StoreError) as err:
             report.error = f"{type(err).__name__}: {err}"
             log.warning("sync stopped: %s", report.error)
@@ -101,6 +107,13 @@ class SyncService:
             if self._lock is not None:
                 self._lock.release()
         return report
+
+    def _completed(self, started: datetime) -> None:
+        """Every change the source had when the run began is in the cache now: each
+        cached EMR's data is at least that fresh (R-SHOW-6), touched by the run or not."""
+        with self._uow(write=True) as uow:
+            uow.sync_state.set_last_complete_sync(started)
+            uow.commit()
 
     def _run_streams(self, cursor: str | None, report: SyncReport) -> bool:
         """The streams in worker processes; False when this process must do the work."""
@@ -175,8 +188,8 @@ def apply_batch(
         uow.documents.delete_many(batch.withdrawn)
         uow.patients.delete_many(batch.withdrawn_patients)
         uow.sync_state.add_rejects(batch.rejected, now)
-        touched = {p.emr_id for p in batch.patients} | {d.emr_id for d in batch.documents}
-        uow.sync_state.mark_emr_synced(sorted(touched), now)
+        # No per-EMR sync time here: a batch brings some EMRs up to date, a completed run
+        # all of them (SyncService._completed), a sign-in refresh one (refresh).
         cursor = batch.cursor
         if merge_cursor is not None:
             cursor = merge_cursor(uow.sync_state.get_cursor(STREAM, for_update=True), cursor)

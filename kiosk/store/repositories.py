@@ -88,6 +88,7 @@ IN_CHUNK = 500
 MAX_NOTE = 1000
 
 LAST_SYNC_KEY = "last_full_sync"
+LAST_COMPLETE_SYNC_KEY = "last_complete_sync"
 
 
 _T = TypeVar("_T")
@@ -620,14 +621,26 @@ class SqlSyncStateRepository(_Repository):
         return [(r.source_id, r.reason, r.at) for r in rows]
 
     def last_sync(self) -> datetime | None:
-        value = self._conn.execute(_GET_META, {"key": LAST_SYNC_KEY}).scalar()
-        return None if value is None else datetime.fromisoformat(value).astimezone(UTC)
+        return self._get_instant(LAST_SYNC_KEY)
 
     def set_last_sync(self, at: datetime) -> None:
+        self._set_instant(LAST_SYNC_KEY, at)
+
+    def last_complete_sync(self) -> datetime | None:
+        return self._get_instant(LAST_COMPLETE_SYNC_KEY)
+
+    def set_last_complete_sync(self, at: datetime) -> None:
+        self._set_instant(LAST_COMPLETE_SYNC_KEY, at)
+
+    def _get_instant(self, key: str) -> datetime | None:
+        value = self._conn.execute(_GET_META, {"key": key}).scalar()
+        return None if value is None else datetime.fromisoformat(value).astimezone(UTC)
+
+    def _set_instant(self, key: str, at: datetime) -> None:
         if self._sqlite:
-            _META_UPSERT.run(self._conn, [(LAST_SYNC_KEY, _utc_text(at))])
+            _META_UPSERT.run(self._conn, [(key, _utc_text(at))])
         else:
-            self._upsert(META, [{"key": LAST_SYNC_KEY, "value": _utc_text(at)}], ["key"])
+            self._upsert(META, [{"key": key, "value": _utc_text(at)}], ["key"])
 
 
 # ---------------------------------------------------------------- accounts

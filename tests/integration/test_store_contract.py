@@ -328,6 +328,7 @@ class StoreContract:
         with store.uow_factory() as uow:
             assert uow.sync_state.get_cursor("fhir") is None
             assert uow.sync_state.last_sync() is None
+            assert uow.sync_state.last_complete_sync() is None
             assert uow.sync_state.emr_synced_at("emr-1") is None
         later = T0 + timedelta(hours=1)
         with store.uow_factory(write=True) as uow:
@@ -341,6 +342,7 @@ class StoreContract:
         with store.uow_factory(write=True) as uow:
             uow.sync_state.mark_emr_synced(["emr-2"], later)
             uow.sync_state.set_last_sync(later)
+            uow.sync_state.set_last_complete_sync(T0.astimezone(MSK))
             uow.commit()
         with store.uow_factory() as uow:
             assert uow.sync_state.get_cursor("fhir") == "2024-03-01T09:30:00Z|17"
@@ -350,6 +352,9 @@ class StoreContract:
             assert last == later
             assert last is not None
             assert last.utcoffset() == timedelta(0)
+            complete = uow.sync_state.last_complete_sync()
+            assert complete == T0 and complete is not None
+            assert complete.utcoffset() == timedelta(0)
             assert cast(SqlSyncStateRepository, uow.sync_state).rejects() == [
                 ("x", "oversized", T0),
                 ("Observation/9", "missing date", T0),

@@ -136,7 +136,7 @@ def test_status_json_against_the_simulator(sim: SimServer, tmp_path: Path) -> No
     assert data["ok"] is True
     assert data["checks"] == {"portal": True, "registry": True, "sms": True, "emr": True,
                               "support": True, "store": True}
-    assert data["last_sync"] is None
+    assert data["last_sync"] is None and data["last_complete_sync"] is None
     assert data["outbox_pending"] == 0
     assert data["problems"] == []
 
@@ -146,6 +146,8 @@ def test_status_json_against_the_simulator(sim: SimServer, tmp_path: Path) -> No
     data = json.loads(after.stdout)
     assert data["last_sync"] is not None
     assert 0 <= data["last_sync_age_s"] < 120
+    assert 0 <= data["last_complete_sync_age_s"] < 120  # the sync read every change
+    assert data["last_complete_sync"] <= data["last_sync"]  # it began before its batches
 
     for proc in (before, synced, after):
         out = proc.stdout + proc.stderr

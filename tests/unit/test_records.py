@@ -147,6 +147,30 @@ def test_r_show_6_stale_after_failed_refresh(w: World) -> None:
     assert card.stale and card.data_as_of == good
 
 
+def test_r_show_6_data_as_of_is_the_later_of_refresh_and_complete_sync(w: World) -> None:
+    """R-SHOW-6: «Данные на …» is the last good sync of that EMR: its own sign-in refresh
+    or the last sync that read every change, whichever came later. An EMR with nothing
+    in the cache is never dated by a sync that did not bring it."""
+    refreshed = NOW - timedelta(days=200)
+    nightly = NOW - timedelta(hours=6)
+    with w.store(write=True) as uow:
+        uow.sync_state.mark_emr_synced(["emr-self"], refreshed)
+        uow.commit()
+    assert w.svc.card(w.session, "emr-self").data_as_of == refreshed
+    with w.store(write=True) as uow:
+        uow.sync_state.set_last_complete_sync(nightly)
+        uow.commit()
+    assert w.svc.card(w.session, "emr-self").data_as_of == nightly  # unchanged since
+    assert w.svc.card(w.session, "emr-kid").data_as_of == nightly
+    with w.store(write=True) as uow:
+        uow.sync_state.mark_emr_synced(["emr-self"], NOW)
+        uow.patients.delete_many(["emr-kid"])
+        uow.commit()
+    assert w.svc.card(w.session, "emr-self").data_as_of == NOW
+    kid = w.svc.card(w.session, "emr-kid")
+    assert not kid.in_cache and kid.data_as_of is None
+
+
 def test_registry_flap_mid_session_keeps_last_answer(w: World) -> None:
     """Registry down mid-session: the last answer stands; time rules still apply."""
     w.registry.down = True

@@ -118,3 +118,26 @@ def test_r_sync_2_refresh_marks_sync_time() -> None:
     assert report.refreshed == ["e1"]
     assert sorted(store.data.documents) == ["n1"]
     assert store.data.synced["e1"] == clock.now()
+
+
+def test_r_show_6_a_completed_run_stamps_when_it_began_and_a_cut_run_does_not() -> None:
+    """R-SHOW-6: a run that read every change stamps the moment it began (each cached
+    EMR is at least that fresh, touched by the run or not); a run cut short by the
+    source or by ``max_batches`` leaves the last complete time as it was."""
+    store, src = FakeStore(), FakeSource()
+    src.batches = batches()
+    clock = FakeClock(datetime(2026, 11, 27, 3, 0, tzinfo=UTC))
+    assert SyncService(src, store, clock).run(max_batches=1).error is None
+    assert store.data.last_complete_sync is None
+    began = clock.now()
+    assert SyncService(src, store, clock).run().error is None
+    assert store.data.last_complete_sync == began
+    assert store.data.synced == {}  # no per-EMR stamps from batches
+    clock.advance(hours=24)
+    src.down = True
+    assert SyncService(src, store, clock).run().error is not None
+    assert store.data.last_complete_sync == began
+    src.down = False
+    clock.advance(hours=1)
+    assert SyncService(src, store, clock).run().batches == 0  # nothing new: still complete
+    assert store.data.last_complete_sync == clock.now()
