@@ -98,7 +98,7 @@ class SyncService:
                 self._apply(batch, report)
                 if max_batches is not None and report.batches >= max_batches:
                     break
-            else:
+            else:  # read to the end, not cut short by max_batches
                 self._completed(started)
         except (UpstreamError, StoreError) as err:
             report.error = f"{type(err).__name__}: {err}"

@@ -285,7 +285,7 @@ def _worker_main(
     close: Callable[[], None] | None = None
     try:
         uow, close = open_store()
-        while (stream := _next(streams, taken)) is not None and not stop.is_set():
+        while not stop.is_set() and (stream := _next(streams, taken)) is not None:
             for batch in stream.changes():
                 apply_batch(uow, clock, batch, report, stream.merge_cursor)
                 parent.send(("batch", [(r.source_id, r.reason) for r in batch.rejected]))

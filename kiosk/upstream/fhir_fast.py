@@ -309,7 +309,7 @@ def _document_reference(res: _Resource) -> Document | str:
         doc_id, emr_id, kind, created, title=title,
         organization=_party(custodian, contained, "Organization"),
         performer=_party(res.author, contained, "Practitioner"),
-        text=texts[0] if len(texts) == 1 else "\n\n".join(texts),
+        text="\n\n".join(texts),
         version=version_of(meta.versionId, meta.lastUpdated) if meta is not None else "1",
         radiology=False, clean_text=clean,
     )
