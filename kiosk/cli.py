@@ -306,10 +306,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--self-test", action="store_true",
                         help="walk the patient's path offscreen against the simulator")
     parser.add_argument("-v", "--verbose", action="store_true")
-    # With only one subparser built, the metavar is what argparse derives from every
-    # choice, so usage lines read the same; the whole parser keeps argparse's own.
-    sub = parser.add_subparsers(
-        dest="command", metavar=None if only is None else "{" + ",".join(COMMANDS) + "}")
+    # One name for the commands in the usage line (argparse would print every choice
+    # there and again above their list); the same whether one subparser is built or all.
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def wanted(name: str) -> bool:
         return only is None or only == name
