@@ -7,22 +7,23 @@ C, dropping every field the kiosk does not read, in ~4 µs; what is left here is
 meaning (statuses, codes, references, instants, text), with no type checks.
 
 The fast path only takes a page it can read exactly as ``fhir_parse`` would: one whose
-every entry is a DocumentReference or a DiagnosticReport and whose every field the kiosk
-reads has the type FHIR gives it. Anything else (a wrong type anywhere, an included
-Observation, a Patient page, JSON that msgspec refuses) returns ``None`` and the page
-goes the dict way, where a bad record is rejected on its own (R-SYNC-4).
+every entry is a DocumentReference, a DiagnosticReport or an Observation the reports
+include, and whose every field the kiosk reads has the type FHIR gives it. Anything else
+(a wrong type anywhere, a Patient page, JSON that msgspec refuses) returns ``None`` and
+the page goes the dict way, where a bad record is rejected on its own (R-SYNC-4).
 ``tests/unit/test_fhir_fast.py`` checks that both ways give the same page.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 import msgspec
 
 from kiosk.domain.documents import KIND_TITLES_RU, DocKind, Document
-from kiosk.services.ports import Rejected
+from kiosk.services.ports import Rejected, UpstreamError
 from kiosk.upstream.fhir_parse import (
     DOCREF_OK,
     REPORT_OK,
@@ -34,6 +35,7 @@ from kiosk.upstream.fhir_parse import (
     docref_kind,
     docref_withdrawn,
     document_of,
+    included_observations,
     is_radiology,
     parse_instant,
     party_of,
@@ -47,6 +49,7 @@ from kiosk.upstream.fhir_parse import (
     text_of_bytes,
     version_of,
 )
+from kiosk.upstream.http import decode_json_bytes
 
 # ---------------------------------------------------------------- the shapes read
 
@@ -147,12 +150,12 @@ def parse_page_bytes(body: bytes) -> ParsedPage | None:
     except (msgspec.DecodeError, ValueError, RecursionError):
         return None
     try:
-        return _page(bundle)
+        return _page(bundle, body)
     except Exception:  # never a page half read: the dict way starts it over
         return None
 
 
-def _page(bundle: _Bundle) -> ParsedPage | None:
+def _page(bundle: _Bundle, body: bytes) -> ParsedPage | None:
     if bundle.resourceType != "Bundle":
         return None
     page = ParsedPage()
@@ -160,14 +163,24 @@ def _page(bundle: _Bundle) -> ParsedPage | None:
         if link.relation == "next" and link.url is not None:
             page.next_url = link.url
     entries = bundle.entry or ()
+    observations = False
     for entry in entries:
         res = entry.resource
-        if res is None or res.resourceType not in _TYPES:
-            return None  # an entry without a resource, an Observation…: the dict way
+        if res is None:
+            return None  # an entry without a resource: the dict way rejects it
+        if res.resourceType == "Observation":
+            observations = True
+        elif res.resourceType not in _TYPES:
+            return None  # a Patient, another type: the dict way
+    included = _included(body, entries) if observations else _NONE
+    if included is None:
+        return None
     for entry in entries:
         res = entry.resource
         assert res is not None and res.resourceType is not None
         rtype = res.resourceType
+        if rtype == "Observation":
+            continue  # read through the reports that name them
         moment = _last_updated(res)
         if moment is not None:
             prev = page.last_updated.get(rtype)
@@ -177,7 +190,7 @@ def _page(bundle: _Bundle) -> ParsedPage | None:
             if rtype == "DocumentReference":
                 doc = _document_reference(res)
             else:
-                doc = _diagnostic_report(res)
+                doc = _diagnostic_report(res, included)
         except _Reject as rej:
             page.rejected.append(Rejected(_source_id(res, rtype), rej.reason))
             continue
@@ -189,6 +202,38 @@ def _page(bundle: _Bundle) -> ParsedPage | None:
         else:
             page.documents.append(doc)
     return page
+
+
+class _RawEntry(Struct):
+    fullUrl: str | None = None
+    resource: msgspec.Raw = msgspec.Raw()  # its JSON as it came (null included)
+
+
+class _RawBundle(Struct):
+    entry: list[_RawEntry] | None = None
+
+
+_raw_decoder = msgspec.json.Decoder(_RawBundle)
+
+
+def _included(body: bytes, entries: Sequence[_Entry]) -> dict[str, Any] | None:
+    """A page's ``_include``d Observations exactly as the dict way has them: each one's
+    JSON decoded by the dict way's decoder (JSON values do not depend on what surrounds
+    them), the map made by its function. Their many value types are then rendered by the
+    dict way's own ``render_observation``."""
+    raw = _raw_decoder.decode(body).entry or []
+    if len(raw) != len(entries):
+        return None
+    found = []
+    for typed, entry in zip(entries, raw, strict=True):
+        res = typed.resource
+        if res is not None and res.resourceType == "Observation":
+            try:
+                obs = decode_json_bytes(bytes(entry.resource), "fhir", "page")
+            except UpstreamError:
+                return None
+            found.append({"fullUrl": entry.fullUrl, "resource": obs})
+    return included_observations(found)
 
 
 # ---------------------------------------------------------------- small readers
@@ -335,9 +380,9 @@ def _is_radiology(res: _Resource) -> bool:
                         [i.system for i in res.identifier or ()])
 
 
-def _diagnostic_report(res: _Resource) -> Document | str:
-    """``fhir_parse._diagnostic_report`` for a page without included Observations
-    (written out as ``_document_reference`` is)."""
+def _diagnostic_report(res: _Resource, included: dict[str, Any]) -> Document | str:
+    """``fhir_parse._diagnostic_report`` (written out as ``_document_reference`` is);
+    ``included``: the page's Observations (``_included``)."""
     doc_id = "DiagnosticReport/" + resource_id(res.id)
     if res.status not in REPORT_OK and report_withdrawn(res.status):
         return doc_id
@@ -370,7 +415,9 @@ def _diagnostic_report(res: _Resource) -> Document | str:
         lines.append("")
     for ref in results:
         target = ref.reference or ""
-        obs = contained.get(target) if target.startswith("#") else None
+        obs = contained.get(target) if target.startswith("#") else included.get(target)
+        if obs is None and "/Observation/" in target:
+            obs = included.get("Observation/" + target.rsplit("/", 1)[-1])
         if isinstance(obs, dict) and obs.get("resourceType") == "Observation":
             lines.extend(render_observation(obs))
         else:

@@ -826,6 +826,22 @@ def aware_instant(value: object) -> datetime | None:
     return moment if moment.tzinfo is not None else None
 
 
+def included_observations(entries: list[Any]) -> dict[str, Any]:
+    """A search page's ``_include``d Observations by what a report's result may name:
+    ``Observation/<id>`` and the entry's ``fullUrl`` (shared with fhir_fast)."""
+    observations: dict[str, Any] = {}
+    for entry in entries:
+        res = entry.get("resource") if isinstance(entry, dict) else None
+        if isinstance(res, dict) and res.get("resourceType") == "Observation":
+            rid = res.get("id")
+            if isinstance(rid, str):
+                observations["Observation/" + rid] = res
+            full = entry.get("fullUrl")
+            if isinstance(full, str):
+                observations[full] = res
+    return observations
+
+
 def parse_bundle(bundle: object) -> ParsedPage:
     """Every entry of a search (or collection) Bundle; included Observations feed reports."""
     page = ParsedPage()
@@ -856,22 +872,14 @@ def _bundle(bundle: object, page: ParsedPage) -> None:
         page.error = "Bundle.entry is not a list"
         return
     resources: list[dict[str, Any]] = []
-    observations: dict[str, Any] = {}
     for i, entry in enumerate(entries):
         res = entry.get("resource") if isinstance(entry, dict) else None
         if not isinstance(res, dict):
             page.rejected.append(Rejected(f"entry[{i}]", "entry without a resource"))
             continue
-        rtype = res.get("resourceType")
-        if rtype == "Observation":
-            rid = res.get("id")
-            if isinstance(rid, str):
-                observations["Observation/" + rid] = res
-            full = entry.get("fullUrl")
-            if isinstance(full, str):
-                observations[full] = res
-        elif rtype in ("Patient", "DocumentReference", "DiagnosticReport"):
+        if res.get("resourceType") in ("Patient", "DocumentReference", "DiagnosticReport"):
             resources.append(res)
+    observations = included_observations(entries)
     for res in resources:
         rtype = res["resourceType"]
         moment = _last_updated(res)

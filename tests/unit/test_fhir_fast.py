@@ -64,10 +64,23 @@ def test_pages_it_cannot_read_exactly_are_declined_R_SYNC_4() -> None:
     doc = BASES["DocumentReference"]
     assert parse_page_bytes(bundle([doc])) is not None
     assert parse_page_bytes(bundle([BASES["Patient"]])) is None
-    assert parse_page_bytes(bundle([BASES["DiagnosticReport"], INCLUDED])) is None
     assert parse_page_bytes(bundle([{**doc, "subject": 7}])) is None  # one bad record
     assert parse_page_bytes(b'{"resourceType":"Bundle","entry":[{"resource":NaN}]}') is None
     assert parse_page_bytes(b"<html>") is None
+
+
+def test_a_report_page_with_included_observations_reads_the_same_both_ways_R_SYNC_1() -> None:
+    """``_include=DiagnosticReport:result`` as a FHIR server answers it: the Observations
+    as entries of their own, named by id, by absolute URL and by ``fullUrl``."""
+    report = BASES["DiagnosticReport"]
+    other = {**INCLUDED, "id": "x10", "valueQuantity": {"value": 5.5, "unit": "ммоль/л"}}
+    body = bundle([report, INCLUDED, other, {**report, "id": "r2", "result": [
+        {"reference": "http://h/fhir/x"}, {"reference": "Observation/x10"}]}])
+    fast = parse_page_bytes(body)
+    assert fast is not None, "a page with included Observations takes the fast path"
+    same(fast, slow(body))
+    texts = [d.text for d in fast.documents]
+    assert "Глюкоза: 4,2" in texts[0] and "Глюкоза: 5.5 ммоль/л" in texts[1]
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in EXAMPLES.glob("*.json")
@@ -110,6 +123,8 @@ def test_mutated_documents_read_the_same_both_ways_R_SYNC_4(data: st.DataObject)
     resources = [mutate(BASES[data.draw(st.sampled_from(["DocumentReference",
                                                          "DiagnosticReport"]))], data)
                  for _ in range(data.draw(st.integers(1, 3)))]
+    if data.draw(st.booleans()):  # included Observations, mutated too
+        resources += [mutate(INCLUDED, data) for _ in range(data.draw(st.integers(1, 2)))]
     body = bundle(resources)
     fast = parse_page_bytes(body)
     if fast is not None:
