@@ -127,8 +127,10 @@ class SyncWorkers:
                     if not conns:
                         raise NoSyncWorkers(f"no worker process ({type(err).__name__})") \
                             from None
-                    stop.set()
-                    _note_error(report, f"Unavailable: no worker process ({type(err).__name__})")
+                    # The workers running take every stream from the queue: fewer is slower,
+                    # not wrong.
+                    log.warning("sync with %d worker process(es) (%s)", len(conns),
+                                type(err).__name__)
                     break
                 finally:
                     ours.close()

@@ -159,6 +159,43 @@ def test_sync_runs_in_its_own_process_when_no_worker_can_start_R_SYNC_1(
     assert "sync runs in this process" in caplog.text
 
 
+def test_one_worker_that_started_takes_every_stream_when_the_next_cannot_R_SYNC_1(
+    sim: SimServer, tmp_path: Path, monkeypatch, caplog
+):
+    """A process limit reached after the first worker: that worker takes the three
+    streams one after another; the sync completes, and the log says with how many."""
+    real = sync_workers._forkserver(SYNC_WORKER_PRELOAD)
+
+    class OneForkContext:
+        Pipe = staticmethod(real.Pipe)
+        Event = staticmethod(real.Event)
+        Value = staticmethod(real.Value)
+        started = 0
+
+        @classmethod
+        def Process(cls, **kwargs: object) -> object:
+            cls.started += 1
+            if cls.started == 1:
+                return real.Process(**kwargs)
+
+            class Refused:
+                def start(self) -> None:
+                    raise BlockingIOError(11, "Resource temporarily unavailable")
+
+            return Refused()
+
+    monkeypatch.setattr(sync_workers, "_forkserver", lambda preload: OneForkContext)
+    with caplog.at_level(logging.WARNING):
+        report = _sync(sim, _store(tmp_path / "k.db"), workers=True, processes=3)
+    assert report.error is None
+    docs, _, cursor = _contents(tmp_path / "k.db")
+    assert {d[0] for d in docs} == {d.doc_id for d in sim.population.documents()
+                                    if not d.withdrawn}
+    assert set(cursor) == {"Patient", "DocumentReference", "DiagnosticReport"}
+    assert "sync with 1 worker process(es) (BlockingIOError)" in caplog.text
+    assert _no_workers_left()
+
+
 def test_sync_runs_in_its_own_process_when_every_worker_dies_at_once_R_SYNC_1(
     sim: SimServer, tmp_path: Path, caplog
 ):
