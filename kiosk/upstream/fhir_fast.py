@@ -16,6 +16,7 @@ the page goes the dict way, where a bad record is rejected on its own (R-SYNC-4)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -214,6 +215,11 @@ class _RawBundle(Struct):
 
 
 _raw_decoder = msgspec.json.Decoder(_RawBundle)
+#: orjson reads an integer past 64 bits as a float, the standard decoder as an int, and
+#: the dict way uses the standard one for a whole page when orjson refuses anything on
+#: it; an Observation decoded alone could then read differently. Such pages (19 digits
+#: in a row anywhere in an Observation, strings included) go the dict way.
+_LONG_DIGITS = re.compile(rb"\d{19}")
 
 
 def _included(body: bytes, entries: Sequence[_Entry]) -> dict[str, Any] | None:
@@ -228,8 +234,11 @@ def _included(body: bytes, entries: Sequence[_Entry]) -> dict[str, Any] | None:
     for typed, entry in zip(entries, raw, strict=True):
         res = typed.resource
         if res is not None and res.resourceType == "Observation":
+            data = bytes(entry.resource)
+            if _LONG_DIGITS.search(data):
+                return None  # see _LONG_DIGITS
             try:
-                obs = decode_json_bytes(bytes(entry.resource), "fhir", "page")
+                obs = decode_json_bytes(data, "fhir", "page")
             except UpstreamError:
                 return None
             found.append({"fullUrl": entry.fullUrl, "resource": obs})
