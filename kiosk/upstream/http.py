@@ -27,6 +27,7 @@ import urllib3
 from requests.adapters import HTTPAdapter
 
 from kiosk.services.ports import Malformed, Refused, Timeout, Unavailable, UpstreamError
+from kiosk.upstream.inflate import ACCEPT_ENCODING, BadEncoding, Inflater
 
 #: Largest response body accepted from any upstream (bad-input rules: bodies over 1 MiB).
 MAX_BODY_BYTES = 1024 * 1024
@@ -134,7 +135,8 @@ class HttpClient:
         self.session.mount("https://", adapter)
         # No proxies or .netrc from the environment: upstreams are configured explicitly.
         self.session.trust_env = False
-        self.session.headers.update({"User-Agent": "kiosk/0.1"})
+        self.session.headers.update({"User-Agent": "kiosk/0.1",
+                                     "Accept-Encoding": ACCEPT_ENCODING})
         if headers:
             self.session.headers.update(headers)
 
@@ -285,22 +287,32 @@ class HttpClient:
         most = _CHUNK if self.max_body <= MAX_BODY_BYTES else _BIG_CHUNK
         raw = resp.raw
         try:
+            encoding = resp.headers.get("Content-Encoding", "").strip()
+            inflater = Inflater(encoding) if encoding.lower() not in ("", "identity") else None
             while True:
                 # read1: what one read of the socket gives, up to ``most``. A read of a
                 # whole chunk would wait for all of it, and a server sending a few bytes
                 # at a time, each within the read timeout, would hold it past the
-                # deadline checked here.
-                chunk = raw.read1(most, decode_content=True)  # gzip as requests would
-                if not chunk:
-                    break
-                size += len(chunk)
+                # deadline checked here. Compressed bodies are inflated here, not by
+                # urllib3, for the same reason (inflate.py).
+                data = raw.read1(most, decode_content=False)
+                ended = not data
+                if inflater is not None:
+                    data = (inflater.finish() if ended
+                            else inflater.feed(data, self.max_body - size))
+                size += len(data)
                 if size > self.max_body:
                     raise Malformed(self.service, f"{op}: body over {self.max_body} bytes")
-                chunks.append(chunk)
+                if data:
+                    chunks.append(data)
+                if ended:
+                    break
                 if time.monotonic() > deadline:
                     raise Timeout(self.service, f"{op}: body not read in time")
         except UpstreamError:
             raise
+        except BadEncoding as err:
+            raise Malformed(self.service, f"{op}: {err}") from None
         except urllib3.exceptions.ReadTimeoutError:
             raise Timeout(self.service, f"{op}: no answer in time") from None
         except (urllib3.exceptions.HTTPError, OSError):
