@@ -6,7 +6,7 @@ Three contenders over the same documents, in turns within each run:
   schema (created by the store's migration), one transaction;
 * sync — ``SyncService.run()`` as ``kiosk sync`` runs it, with the real ``FhirSource``
   against the simulator in another process over loopback HTTP, each search fetched,
-  decoded, parsed and written with its cursor by its own worker process;
+  decoded, parsed and written with its cursor by a worker process (one per CPU);
 * ingest — ``SyncService.run()`` over the same batches already parsed (a list source):
   the store's share of the sync.
 """
@@ -102,7 +102,7 @@ def run(sizes: Sizes, page_size: int = PAGE_SIZE, max_page_bytes: int = MAX_PAGE
             def through_service(src_factory, in_workers: bool) -> float:
                 store, _ = _fresh_store(folder, "svc")
                 src = src_factory()
-                # As `kiosk sync` runs it: each search read and written by its own process.
+                # As `kiosk sync` runs it: the searches read and written by worker processes.
                 workers = (SyncWorkers(store.opener(), SYNC_WORKER_PRELOAD, store.checkpoint)
                            if in_workers else None)
                 try:

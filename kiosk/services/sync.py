@@ -196,11 +196,9 @@ def apply_batch(
         uow.sync_state.set_cursor(STREAM, cursor)
         uow.sync_state.set_last_sync(now)
         uow.commit()
-    report.batches += 1
-    report.patients += len(batch.patients)
-    report.documents += len(batch.documents)
-    report.withdrawn += len(batch.withdrawn)
-    report.rejected += len(batch.rejected)
+    report.add({"batches": 1, "patients": len(batch.patients),
+                "documents": len(batch.documents), "withdrawn": len(batch.withdrawn),
+                "rejected": len(batch.rejected)})
 
 
 def log_rejects(rejects: list[Rejected]) -> None:
