@@ -1,7 +1,7 @@
 """Ports: the small interfaces services use to reach the world.
 
 Adapters in ``kiosk.store`` and ``kiosk.upstream`` implement them; unit tests use
-fakes (``tests/unit/fakes.py``). Upstream errors live here so that services can catch
+fakes (``tests/fakes.py``). Upstream errors live here so that services can catch
 them without knowing which HTTP library raised them.
 """
 
