@@ -2,7 +2,7 @@
 
 Runs every figure of ``tests/faults`` (pytest, with PostgreSQL when
 ``KIOSK_TEST_PG_URL`` is set — it defaults to the local server here), then the crash
-series with ``--kills`` SIGKILLs (100 by default; the suite does 10), and writes the
+series with ``--kills`` SIGKILLs (100 by default; the suite does 5), and writes the
 figures with the machine they came from to ``docs/reliability.md``.
 """
 
@@ -50,7 +50,7 @@ def run_suite() -> tuple[int, list[str], float]:
     return proc.returncode, lines, took
 
 
-def run_crash(kills: int) -> tuple[bool, list[str]]:
+def run_crash(kills: int, seed: int) -> tuple[bool, list[str]]:
     sys.path.insert(0, str(ROOT))
     from kiosk.sim.server import SimServer
     from tests.faults._crash import big_population, crash_series
@@ -60,7 +60,6 @@ def run_crash(kills: int) -> tuple[bool, list[str]]:
     server.start()
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            seed = random.randrange(10**6)
             started = time.monotonic()
             report = crash_series(server, Path(tmp), kills, seed)
             took = time.monotonic() - started
@@ -192,10 +191,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.faults")
     parser.add_argument("--kills", type=int, default=100)
     parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="the crash series' seed (default: KIOSK_TEST_SEED or random)")
     args = parser.parse_args(argv)
+    env_seed = os.environ.get("KIOSK_TEST_SEED", "").strip()
+    seed = args.seed if args.seed is not None else (
+        int(env_seed) if env_seed else random.randrange(10**6))
     code, suite, took = run_suite()
     print("\n".join(suite), flush=True)
-    crash_ok, crash = run_crash(args.kills)
+    crash_ok, crash = run_crash(args.kills, seed)
     print("\n".join(crash), flush=True)
     if not args.no_write:
         write_doc(suite, code == 0, took, crash, crash_ok, args.kills)

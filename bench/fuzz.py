@@ -3,7 +3,7 @@
 ``python -m bench.fuzz [--minutes 10] [--seed N]`` runs every fuzzer in turn, in rounds,
 until the time is up (default 10 minutes), and exits non-zero on the first failure
 with Hypothesis's shrunk example; put that example into a regression test
-(tests/unit/test_fuzz.py has the ones found so far). The test suite runs the same
+(tests/bench/test_fuzz.py has the ones found so far). The test suite runs the same
 fuzzers briefly (``run_all(examples=...)``).
 
 Properties:

@@ -1,6 +1,6 @@
 """SIGKILL the sync worker and the migration at random points (issue 8 figure 3, R-SYNC-1).
 
-Shared by ``tests/faults/test_fault_crash.py`` (a dozen kills) and ``python -m
+Shared by ``tests/faults/test_fault_crash.py`` (5 kills) and ``python -m
 bench.faults`` (a hundred). The simulator runs in the calling process; the sync runs
 as ``python -m kiosk sync`` in a child process configured by environment variables,
 exactly as the sync service of a clinic runs it, and is killed with SIGKILL.

@@ -7,12 +7,26 @@ the PostgreSQL variants skip with the reason shown by ``-ra``.
 
 from __future__ import annotations
 
+import os
+import random
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 PG_ENV = "KIOSK_TEST_PG_URL"
+SEED_ENV = "KIOSK_TEST_SEED"
+
+
+@pytest.fixture
+def seed(request: pytest.FixtureRequest) -> int:
+    """The seed of a test's random choices: new each run so the runs cover more ground,
+    printed (pytest shows it with a failure) and taken from ``KIOSK_TEST_SEED`` when set,
+    so a failing run can be replayed exactly."""
+    raw = os.environ.get(SEED_ENV, "").strip()
+    value = int(raw) if raw else random.randrange(10**6)
+    print(f"\n{request.node.name}: seed {value} (replay: {SEED_ENV}={value})")
+    return value
 
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),

@@ -214,11 +214,11 @@ def _tamper(db: Path, kind: str, rng: random.Random) -> tuple[str, int, str]:
 KINDS = ("change", "delete", "insert", "reorder")
 
 
-def test_any_tampering_is_named_r_ksk_7(audit_log: Log, tmp_path: Path) -> None:
+def test_any_tampering_is_named_r_ksk_7(audit_log: Log, tmp_path: Path, seed: int) -> None:
     """R-KSK-7: change, delete, insert or reorder one random entry — and delete the last
     one, with and without moving the anchor — ``kiosk audit verify`` exits 1 and names
     the kiosk and the entry, every time."""
-    rng = random.Random()
+    rng = random.Random(seed)
     trials = [k for k in KINDS for _ in range(TRIALS_PER_KIND)]
     trials += ["delete_last", "delete_last", "truncate_and_move_anchor"]
     named = 0
@@ -231,7 +231,7 @@ def test_any_tampering_is_named_r_ksk_7(audit_log: Log, tmp_path: Path) -> None:
         ok = code == 1 and f"at kiosk {kid} entry {seq}:" in out and says in out
         named += ok
         lines.append(f"{kind:26} → exit {code}: {out}")
-        assert ok, (kind, kid, seq, says, code, out)
+        assert ok, (kind, kid, seq, says, code, out, f"seed {seed}")
     print(f"\nFIGURE audit-tamper: {named}/{len(trials)} tamperings named (kiosk and entry)"
           f" in a {ENTRIES}-entry log")
     for line in lines:

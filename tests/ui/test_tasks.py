@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 import threading
-import time
 
 import pytest
 
@@ -49,11 +48,17 @@ def test_errors_come_back_as_values(qtbot) -> None:
 def test_cancel_ignores_late_results(qtbot) -> None:
     """R-KSK-2: a result that lands after sign-out paints nothing."""
     runner = TaskRunner(max_threads=1)
-    gate = threading.Event()
+    started, gate = threading.Event(), threading.Event()
     got: list[object] = []
-    runner.submit(lambda: gate.wait(5) and "slow", on_done=got.append)
+
+    def slow() -> str:
+        started.set()
+        gate.wait(5)
+        return "slow"
+
+    runner.submit(slow, on_done=got.append)
     runner.submit(lambda: "queued", on_done=got.append)
-    time.sleep(0.05)
+    assert started.wait(5)  # one task running, one queued behind it: both cancelled
     runner.cancel_all()
     gate.set()
     runner.submit(lambda: "fresh", on_done=got.append)

@@ -186,9 +186,14 @@ def test_r_otp_2_code_lives_15_minutes(w: World) -> None:
 
 
 def test_r_otp_2_code_still_good_before_15_minutes(w: World) -> None:
+    """R-OTP-2: at 14:59 the code still opens a session, with every granted EMR."""
     attempt = w.start()
     w.clock.advance(minutes=14, seconds=59)
-    w.svc.verify(attempt, w.sms.last_code())
+    session = w.svc.verify(attempt, w.sms.last_code())
+    assert session.subject == "sub-1"
+    assert session.started_at == w.clock.now()
+    assert {g.emr_id for g in session.grants} == {"emr-self", "emr-kid"}
+    assert [r.event for r in w.store.data.audit][-1] == "signin.success"
 
 
 def test_r_otp_3_five_wrong_block_24h(w: World) -> None:
