@@ -37,14 +37,8 @@ from kiosk.domain.documents import Document
 from kiosk.domain.otp import is_well_formed
 from kiosk.domain.people import Patient
 from kiosk.services.ports import Malformed, Rejected
-from kiosk.upstream.fhir_parse import (
-    ParsedPage,
-    Withdrawn,
-    parse_bundle,
-    parse_diagnostic_report,
-    parse_document_reference,
-    parse_patient,
-)
+from kiosk.upstream.fhir_read import Ignored, ParsedPage, Withdrawn, read_value
+from kiosk.upstream.fhir_read import read_bundle_value as parse_bundle
 from kiosk.upstream.http import HttpClient, HttpResponse
 
 V2 = "http://terminology.hl7.org/CodeSystem/v2-0074"
@@ -94,9 +88,9 @@ INCLUDED = {"resourceType": "Observation", "id": "x9", "code": {"text": "Глю�
             "valueString": "4,2", "dataAbsentReason": {"text": "нет"}}
 
 PARSERS: dict[str, Callable[[Any], Any]] = {
-    "Patient": parse_patient,
-    "DocumentReference": parse_document_reference,
-    "DiagnosticReport": parse_diagnostic_report,
+    "Patient": read_value,
+    "DocumentReference": read_value,
+    "DiagnosticReport": read_value,
 }
 
 # JSON of every type, with FHIR-looking strings among the random ones.
@@ -145,7 +139,7 @@ def mutate(base: dict[str, Any], data: st.DataObject) -> dict[str, Any]:
 
 
 def check_outcome(out: object) -> None:
-    assert isinstance(out, Document | Patient | Withdrawn | Rejected), type(out)
+    assert isinstance(out, Document | Patient | Withdrawn | Rejected | Ignored), type(out)
     if isinstance(out, Rejected):
         assert isinstance(out.reason, str) and out.reason
         assert isinstance(out.source_id, str) and out.source_id
@@ -170,7 +164,7 @@ def fuzz_resource(data: st.DataObject, rtype: str) -> None:
     res = mutate(BASES[rtype], data)
     if rtype == "DiagnosticReport":
         obs = {"Observation/x9": mutate(INCLUDED, data)}
-        check_outcome(parse_diagnostic_report(res, obs))
+        check_outcome(read_value(res, obs))
     else:
         check_outcome(PARSERS[rtype](res))
 

@@ -67,9 +67,72 @@ def is_visible(kind: DocKind, created_at: datetime, radiology: bool) -> bool:
     return moscow_date(require_aware(created_at)) >= visible_from(kind, radiology)
 
 
+#: Upper bound of one PDF kept with a document (bytes); a bigger one is rejected.
+MAX_PDF_BYTES = 16 * 1024 * 1024
+
+
+class Flag(enum.StrEnum):
+    """A lab value against its reference range (FHIR v3 ObservationInterpretation)."""
+
+    NORMAL = ""
+    HIGH = "H"
+    LOW = "L"
+    ABNORMAL = "A"
+
+
+FLAG_WORDS_RU = {Flag.HIGH: "↑ выше нормы", Flag.LOW: "↓ ниже нормы", Flag.ABNORMAL: "! вне нормы"}
+
+
+@dataclass(frozen=True, slots=True)
+class LabRow:
+    """One measured value of a lab (or instrumental) result, as the laboratory wrote it.
+
+    ``value``, ``low`` and ``high`` keep their written precision (``4.50`` stays
+    ``4.50``): a patient compares them with a paper result.
+    """
+
+    analyte: str
+    value: str
+    unit: str = ""
+    low: str = ""
+    high: str = ""
+    range_text: str = ""
+    flag: Flag = Flag.NORMAL
+    #: ``preliminary`` and the like; empty for a final value.
+    status: str = ""
+
+    @property
+    def reference(self) -> str:
+        """The reference range in words: ``3.5–5.0``, ``от 3.5``, ``до 5.0`` or its text."""
+        if self.low and self.high:
+            return f"{self.low}–{self.high}"
+        if self.low:
+            return f"от {self.low}"
+        if self.high:
+            return f"до {self.high}"
+        return self.range_text
+
+    def line(self) -> str:
+        """The row as one line of plain text (speech, a plain print-out, search)."""
+        text = f"{self.analyte}: {self.value}" + (f" {self.unit}" if self.unit else "")
+        if self.reference:
+            text += f" (норма: {self.reference})"
+        if self.flag is not Flag.NORMAL:
+            text += f" {FLAG_WORDS_RU[self.flag]}"
+        return text
+
+
 @dataclass(frozen=True, slots=True)
 class Document:
-    """A document as the cache holds it; ``text`` is plain text, never markup."""
+    """A document as the cache holds it, with its content as the source sent it.
+
+    ``text`` is always plain text (never markup): the whole content for a note, the
+    words of a narrative, the conclusion of a report. ``narrative`` is XHTML already
+    reduced to the safe subset of ``kiosk.domain.narrative`` (empty when the source sent
+    none); ``results`` the measured values of a report; ``pdf`` the bytes of a PDF the
+    source sent. ``date_only``: the source gave a date without a time (or a partial
+    date), ``created_at`` is then 00:00 Moscow time of its first day.
+    """
 
     doc_id: str
     emr_id: str
@@ -81,6 +144,13 @@ class Document:
     text: str
     version: str = "1"
     radiology: bool = False
+    narrative: str = ""
+    results: tuple[LabRow, ...] = ()
+    pdf: bytes | None = None
+    date_only: bool = False
+
+    def __repr__(self) -> str:  # no content in logs and tracebacks
+        return f"Document(doc_id={self.doc_id!r}, kind={self.kind.value!r})"
 
     @property
     def visible(self) -> bool:
@@ -89,7 +159,7 @@ class Document:
 
 @dataclass(frozen=True, slots=True)
 class DocumentSummary:
-    """One line of a list: everything but the text."""
+    """One line of a list: everything but the content."""
 
     doc_id: str
     kind: DocKind
@@ -97,3 +167,4 @@ class DocumentSummary:
     title: str
     organization: str
     performer: str
+    date_only: bool = False

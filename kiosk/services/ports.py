@@ -47,6 +47,15 @@ class Malformed(UpstreamError):
     """The answer is not what the contract says: bad JSON, wrong types, HTML page, too big."""
 
 
+class TooLarge(Malformed):
+    """A body over the byte cap. ``head``: its first bytes (at most 64 KiB), from which
+    a caller may still tell which record it was (the sync rejects it alone, R-SYNC-4)."""
+
+    def __init__(self, service: str, detail: str = "", head: bytes = b"") -> None:
+        super().__init__(service, detail)
+        self.head = head
+
+
 class WrongCredentials(Refused):
     """The portal rejected the login/password pair (``invalid_grant``/``invalid_request``)."""
 

@@ -80,6 +80,7 @@ class _FhirStore:
         self.lock = threading.Lock()
         self.entries: dict[str, dict[str, list[Any]]] = {
             "Patient": {}, "DocumentReference": {}, "DiagnosticReport": {},
+            "Composition": {},
         }
         self.order: dict[tuple[str, str | None], list[tuple[int, str]]] = {}
         self.last_us = 0

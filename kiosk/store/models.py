@@ -19,10 +19,12 @@ from sqlalchemy import (
     Dialect,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
     TypeDecorator,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeEngine
@@ -146,6 +148,12 @@ class DocumentRow(Base):
     version: Mapped[str] = mapped_column(String(64))
     radiology: Mapped[bool] = mapped_column(Boolean)
     visible: Mapped[bool] = mapped_column(Boolean)
+    #: The safe XHTML subset of a narrative document (kiosk.domain.narrative).
+    narrative: Mapped[str | None] = mapped_column(Text)
+    #: Lab rows as JSON (``kiosk.store.repositories._rows_json``).
+    results: Mapped[str | None] = mapped_column(Text)
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    date_only: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
 # Serves list_visible's WHERE + ORDER BY + LIMIT without a sort step, and count_visible

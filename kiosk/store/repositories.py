@@ -39,7 +39,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from kiosk.domain.documents import DocKind, Document, DocumentSummary, visible_from
+from kiosk.domain.documents import (
+    DocKind,
+    Document,
+    DocumentSummary,
+    Flag,
+    LabRow,
+    visible_from,
+)
 from kiosk.domain.moscow import moscow_midnight
 from kiosk.domain.otp import AccountState
 from kiosk.domain.people import Patient, Sex
@@ -299,7 +306,27 @@ _DOC_COLUMNS = (
     "version",
     "radiology",
     "visible",
+    "narrative",
+    "results",
+    "pdf",
+    "date_only",
 )
+
+
+def _rows_json(rows: Sequence[LabRow]) -> str | None:
+    """Lab rows as stored: a JSON list of field lists, in ``LabRow`` field order."""
+    if not rows:
+        return None
+    return json.dumps([[r.analyte, r.value, r.unit, r.low, r.high, r.range_text,
+                        r.flag.value, r.status] for r in rows],
+                      ensure_ascii=False, separators=(",", ":"))
+
+
+def _rows_of(stored: str | None) -> tuple[LabRow, ...]:
+    if not stored:
+        return ()
+    return tuple(LabRow(a, v, u, lo, hi, rt, Flag(f), st)
+                 for a, v, u, lo, hi, rt, f, st in json.loads(stored))
 
 
 def _document_row(d: Document) -> dict[str, Any]:
@@ -315,10 +342,14 @@ def _document_row(d: Document) -> dict[str, Any]:
         "version": d.version,
         "radiology": bool(d.radiology),
         "visible": d.visible,
+        "narrative": d.narrative or None,
+        "results": _rows_json(d.results),
+        "pdf": d.pdf,
+        "date_only": bool(d.date_only),
     }
 
 
-_LIST_COLUMNS = ("doc_id", "created_at", "title", "organization", "performer")
+_LIST_COLUMNS = ("doc_id", "created_at", "title", "organization", "performer", "date_only")
 #: The list page. The ORDER BY is exactly the tail of ``ix_documents_list`` (created_at
 #: DESC, doc_id ASC) after the three equality columns, so the database walks the index
 #: and stops after ``offset + limit`` entries instead of sorting. ``kind`` is not read
@@ -375,7 +406,8 @@ def _summaries_converter() -> Callable[[list[tuple[Any, ...]], DocKind], list[Do
     """
     cls = DocumentSummary
     names = [f.name for f in dataclasses.fields(cls)]
-    if names != ["doc_id", "kind", "created_at", "title", "organization", "performer"]:
+    if names != ["doc_id", "kind", "created_at", "title", "organization", "performer",
+                 "date_only"]:
         raise TypeError("DocumentSummary changed: update the list page's converter")
     slots_constructor(cls)  # the same checks (plain slotted dataclass)
     namespace: dict[str, Any] = {"new": object.__new__, "cls": cls, "parse": _from_iso}
@@ -384,7 +416,7 @@ def _summaries_converter() -> Callable[[list[tuple[Any, ...]], DocKind], list[Do
         "def convert(rows, kind):\n"
         "    out = []\n"
         "    append = out.append\n"
-        "    for doc_id, created, title, organization, performer in rows:\n"
+        "    for doc_id, created, title, organization, performer, date_only in rows:\n"
         "        obj = new(cls)\n"
         "        set_doc_id(obj, doc_id)\n"
         "        set_kind(obj, kind)\n"
@@ -392,6 +424,7 @@ def _summaries_converter() -> Callable[[list[tuple[Any, ...]], DocKind], list[Do
         "        set_title(obj, title)\n"
         "        set_organization(obj, organization)\n"
         "        set_performer(obj, performer)\n"
+        "        set_date_only(obj, bool(date_only))\n"
         "        append(obj)\n"
         "    return out\n",
         namespace,
@@ -433,8 +466,8 @@ class SqlDocumentRepository(_Repository):
         )
         summary = _new_summary
         return [
-            summary(doc_id, member, created, title, org, performer)
-            for doc_id, created, title, org, performer in result
+            summary(doc_id, member, created, title, org, performer, bool(date_only))
+            for doc_id, created, title, org, performer, date_only in result
         ]
 
     def count_visible(self, emr_id: str) -> dict[DocKind, int]:
@@ -461,6 +494,10 @@ class SqlDocumentRepository(_Repository):
             text=row.text,
             version=row.version,
             radiology=bool(row.radiology),
+            narrative=row.narrative or "",
+            results=_rows_of(row.results),
+            pdf=row.pdf,
+            date_only=bool(row.date_only),
         )
 
     def upsert_many(self, documents: Sequence[Document]) -> None:
@@ -554,6 +591,10 @@ def _document_tuples(documents: Sequence[Document]) -> list[tuple[Any, ...]]:
             d.version,
             radiology,
             1 if created >= visible_from_text[kind][radiology] else 0,
+            d.narrative or None,
+            _rows_json(d.results) if d.results else None,
+            d.pdf,
+            1 if d.date_only else 0,
         ))
     return rows
 

@@ -14,33 +14,49 @@ so committing them together (R-SYNC-1) never skips a record.
 
 from __future__ import annotations
 
+import binascii
 import json
 import logging
 import queue
 import re
 import threading
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from kiosk.services.ports import EmrSnapshot, Malformed, Rejected, SourceBatch
-from kiosk.upstream.fhir_fast import parse_page_bytes
-from kiosk.upstream.fhir_parse import ParsedPage, parse_bundle, parse_patient
+import msgspec
+
+from kiosk.domain.documents import MAX_PDF_BYTES
+from kiosk.domain.people import Patient
+from kiosk.services.ports import (
+    EmrSnapshot,
+    Malformed,
+    Rejected,
+    SourceBatch,
+    TooLarge,
+    UpstreamError,
+)
+from kiosk.upstream import fhir_model
+from kiosk.upstream.fhir_read import ParsedPage, Radiology, Reader, aware_instant
 from kiosk.upstream.gcpause import gc_paused
 from kiosk.upstream.http import (
     MAX_BODY_BYTES,
     HttpClient,
     TimeoutSpec,
-    decode_json_bytes,
     join_url,
     same_origin,
 )
 
 SERVICE = "fhir"
 log = logging.getLogger(__name__)
-RESOURCE_TYPES = ("Patient", "DocumentReference", "DiagnosticReport")
+RESOURCE_TYPES = ("Patient", "DocumentReference", "DiagnosticReport", "Composition")
+#: The body cap for a page of one record: a document with a PDF at its cap, in base64.
+MAX_RECORD_BYTES = MAX_PDF_BYTES * 4 // 3 + MAX_BODY_BYTES
+#: Observation ids asked for in one search (``_id=a,b,…``), when a server ignored
+#: ``_include``: short enough for any server's URL limit.
+OBSERVATION_BATCH = 50
 _EMR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 #: A page can never need more: guards against a server whose next links loop.
 MAX_PAGES = 1_000_000
@@ -99,11 +115,12 @@ class FhirStream:
     max_page_bytes: int
     rtype: str
     since: datetime | None
+    radiology: Radiology = field(default_factory=Radiology)
 
     def changes(self) -> Iterator[SourceBatch]:
         state = {} if self.since is None else {self.rtype: self.since}
         with FhirSource(self.base_url, self.timeout, self.page_size, self.max_page_bytes,
-                        prefetch=False, fetch_ahead=True) as source:
+                        prefetch=False, fetch_ahead=True, radiology=self.radiology) as source:
             pages = source.search(self.rtype, source._change_params(self.rtype, state),
                                   f"search {self.rtype}")
             try:
@@ -138,6 +155,7 @@ class FhirSource:
         max_page_bytes: int = MAX_BODY_BYTES,
         prefetch: bool = True,
         fetch_ahead: bool = False,
+        radiology: Radiology | None = None,
     ) -> None:
         if not 1 <= page_size <= 5000:
             raise ValueError("page_size must be 1..5000")
@@ -152,6 +170,8 @@ class FhirSource:
         self.http = HttpClient(
             SERVICE, timeout, max_body=max_page_bytes, headers={"Accept": "application/fhir+json"}
         )
+        self.radiology = radiology or Radiology()
+        self.reader = Reader(self.radiology, fetcher=self)
 
     def close(self) -> None:
         self.http.close()
@@ -182,7 +202,7 @@ class FhirSource:
         to be read and applied in a process of its own (``kiosk.services.sync_workers``)."""
         state = load_cursor(cursor)
         return [FhirStream(self.base_url, self.timeout, self.page_size, self.max_page_bytes,
-                           rtype, state.get(rtype))
+                           rtype, state.get(rtype), self.radiology)
                 for rtype in RESOURCE_TYPES]
 
     @staticmethod
@@ -230,11 +250,13 @@ class FhirSource:
         if resp.status in (404, 410):
             return EmrSnapshot(patient=None)
         snap = EmrSnapshot(patient=None)
-        parsed = parse_patient(self.http.decode_json(resp, "read Patient"))
+        parsed = self.reader.resource(self.http.json_body(resp, "read Patient"))
         if isinstance(parsed, Rejected):
             snap.rejected.append(parsed)
-        else:
+        elif isinstance(parsed, Patient):
             snap.patient = parsed
+        else:
+            raise Malformed(SERVICE, "read Patient: not a Patient")
         for rtype in RESOURCE_TYPES[1:]:
             params: dict[str, str | int] = {
                 # The typed spelling: every server takes it, while a bare id found
@@ -257,13 +279,21 @@ class FhirSource:
 
         ``params`` need not hold ``_count``: the source's page size is added.
 
+        A page over the byte cap, or one that does not read as a Bundle, is asked again
+        with half the ``_count``, down to one record; a single record still over the cap
+        is asked once more with the record cap (a document with its PDF), and a single
+        record that still cannot be read is rejected alone and skipped (``_skip``), so
+        that the sync never wedges on one record (R-SYNC-4).
+
         Most servers page with ``next`` links (``_pages`` follows them). Some give none:
         @medplum/fhir-router's MemoryRepository honours ``_count`` and ``_sort`` but its
         Bundles carry no links at all, so following ``next`` alone read one page and
         stopped without a word, and a snapshot then dropped every document past it.
         When a search answered a single full page and no next link, it is asked again
         from the newest ``_lastUpdated`` of that page (``ge``: the boundary records
-        come again, harmless). A full page that does not move that instant on (more
+        come again, harmless). A page that is not full but whose ``Bundle.total`` says
+        there is more (a server that caps ``_count``) is followed the same way. A full
+        page that does not move that instant on (more
         records at one instant than a page holds) is ``Malformed``, never a silent cut.
         """
         url = join_url(self.base_url, rtype)
@@ -275,15 +305,24 @@ class FhirSource:
             for last in self._pages(url, params, op):
                 pages += 1
                 yield last
-            if last is None or pages > 1 or _entries(last) < self.page_size:
+            if last is None or pages > 1 or not _more(last, self.page_size):
                 return
             moment = last.last_updated.get(rtype)
-            if moment is None or (since is not None and moment <= since):
+            stuck = since is not None and moment is not None and moment <= since
+            if moment is None or (stuck and (last.asked or self.page_size) >= self.page_size
+                                  and not last.skipped):
                 raise Malformed(
                     SERVICE, f"{op}: full page without a next link, and _lastUpdated "
                     "paging cannot move on")
             since = moment
-            params = {**params, "_lastUpdated": "ge" + _instant(moment)}
+            # After a record skipped whole, strictly past it (else it comes again); the
+            # same when pages were made small and one instant fills a page: records of
+            # that very instant past the page would be missed, which is logged.
+            prefix = "gt" if last.skipped or stuck else "ge"
+            if stuck and not last.skipped:
+                log.warning("%s: more records at one instant than a small page holds", op)
+            params = {**params, "_count": last.asked or params["_count"],
+                      "_lastUpdated": prefix + _instant(moment)}
         raise Malformed(SERVICE, f"{op}: too many pages")
 
     def _pages(
@@ -327,18 +366,25 @@ class FhirSource:
     ) -> tuple[ParsedPage, _Fetch | None]:
         """The page at ``url`` (from ``ahead`` when it went for it), and the request for
         the page after it, already on its way."""
-        if ahead is not None and ahead.url == url and params is None:
-            body = ahead.result()
-        else:
-            if ahead is not None:
-                ahead.drop()  # a wrong guess: let it finish, drop it
-            body = self._fetch_body(url, op, params)
+        try:
+            if ahead is not None and ahead.url == url and params is None:
+                body = ahead.result()
+            else:
+                if ahead is not None:
+                    ahead.drop()  # a wrong guess: let it finish, drop it
+                body = self._fetch_body(url, op, params)
+        except TooLarge as err:
+            return self._smaller(url, params, op, err), None
         guess = _next_link_hint(body)
         if guess is None or guess in seen or guess == url or not self._on_base(guess):
-            return self._parse_page(body, op), None
+            return self._page_of(body, url, params, op), None
         following = _Fetch(guess, lambda: self._fetch_body(guess, op, None))
         try:
-            return self._parse_page(body, op), following
+            page = self._page_of(body, url, params, op)
+            if page.next_url != guess:
+                following.drop()
+                return page, None
+            return page, following
         except BaseException:
             following.drop()
             raise
@@ -348,20 +394,133 @@ class FhirSource:
     ) -> ParsedPage:
         """One search page, fetched then parsed: the seam tests replace (without
         ``fetch_ahead``; with it, pages come through ``_page_ahead``)."""
-        return self._parse_page(self._fetch_body(url, op, params), op)
+        try:
+            body = self._fetch_body(url, op, params)
+        except TooLarge as err:
+            return self._smaller(url, params, op, err)
+        return self._page_of(body, url, params, op)
 
-    def _fetch_body(self, url: str, op: str, params: dict[str, str | int] | None) -> bytes:
-        return self.http.json_body(self.http.request("GET", url, op, params=params), op)
+    def _fetch_body(self, url: str, op: str, params: dict[str, str | int] | None,
+                    max_body: int | None = None) -> bytes:
+        resp = self.http.request("GET", url, op, params=params, max_body=max_body)
+        return self.http.json_body(resp, op)
 
-    @staticmethod
-    def _parse_page(body: bytes, op: str) -> ParsedPage:
-        """The typed fast path for a page of documents, else the dict way (``fhir_fast``
-        says why; both give the same page)."""
-        with gc_paused():
-            page = parse_page_bytes(body)
-            if page is None:
-                page = parse_bundle(decode_json_bytes(body, SERVICE, op))
+    def _page_of(self, body: bytes, url: str, params: dict[str, str | int] | None,
+                 op: str) -> ParsedPage:
+        """``body`` read as a page; one that does not read is asked again smaller."""
+        page = self._parse_page(body, op)
+        if page.error is not None:
+            return self._smaller(url, params, op, Malformed(SERVICE, f"{op}: {page.error}"),
+                                 body)
+        page.asked = _count_of(url, params) or self.page_size
         return page
+
+    def _parse_page(self, body: bytes, op: str) -> ParsedPage:
+        with gc_paused():
+            return self.reader.page(body)
+
+    def _smaller(self, url: str, params: dict[str, str | int] | None, op: str,
+                 failure: UpstreamError, body: bytes = b"") -> ParsedPage:
+        """The page at ``url`` asked again with half the ``_count``, down to one record
+        (see ``search``). ``failure``: why the page as asked could not be read."""
+        count = _count_of(url, params) or self.page_size
+        while count > 1:
+            count //= 2
+            smaller_url, smaller = _with_count(url, params, count)
+            try:
+                page = self._parse_page(self._fetch_body(smaller_url, op, smaller), op)
+            except TooLarge as err:
+                failure = err
+                continue
+            if page.error is None:
+                page.asked = count
+                return page
+            failure, body = Malformed(SERVICE, f"{op}: {page.error}"), b""
+        one_url, one = _with_count(url, params, 1)
+        if isinstance(failure, TooLarge):
+            try:
+                page = self._parse_page(
+                    self._fetch_body(one_url, op, one, max_body=MAX_RECORD_BYTES), op)
+            except TooLarge as err:
+                return self._skip(op, err.head, f"record over {MAX_RECORD_BYTES} bytes",
+                                  failure)
+            if page.error is None:
+                page.asked = 1
+                return page
+            failure = Malformed(SERVICE, f"{op}: {page.error}")
+        if not body:
+            try:
+                body = self._fetch_body(one_url, op, one)
+            except TooLarge as err:
+                body = err.head
+        return self._skip(op, body, "record does not read as JSON", failure)
+
+    def _skip(self, op: str, head: bytes, reason: str, failure: UpstreamError) -> ParsedPage:
+        """A page of one record that cannot be read: rejected alone, paging goes on past
+        it by its next link or its ``lastUpdated`` (read from the bytes), else the
+        sync stops with ``failure`` (it cannot tell what to skip)."""
+        found = _RECORD_HEAD.search(head)
+        stamp = _LAST_UPDATED.search(head, found.end()) if found else None
+        moment = None
+        if stamp is not None:
+            moment = aware_instant(stamp.group(1).decode("ascii", "replace"))
+        nxt = _next_link_hint(head)
+        if found is None or (moment is None and nxt is None):
+            raise failure
+        rtype, rid = (g.decode("ascii", "replace") for g in found.groups())
+        log.warning("%s: one record skipped: %s", op, reason)
+        page = ParsedPage(next_url=nxt if nxt and self._on_base(nxt) else None, asked=1,
+                          entries=1, skipped=True)
+        page.rejected.append(Rejected(f"{rtype}/{rid}"[:100], reason))
+        if moment is not None:
+            page.last_updated[rtype] = moment
+        return page
+
+    # ------------------------------------------------------------------ Fetcher
+
+    def observations(self, ids: Sequence[str]) -> list[bytes]:
+        """``Fetcher``: Observations by id, for reports whose results were not included.
+
+        An upstream failure propagates: the page is not applied, and the sync asks for
+        it again next time, rather than caching a report without its results.
+        """
+        found: list[bytes] = []
+        url = join_url(self.base_url, "Observation")
+        for start in range(0, len(ids), OBSERVATION_BATCH):
+            chunk = ids[start:start + OBSERVATION_BATCH]
+            body = self._fetch_body(url, "search Observation",
+                                    {"_id": ",".join(chunk), "_count": len(chunk)})
+            try:
+                bundle = fhir_model.bundle_decoder.decode(body)
+            except (msgspec.ValidationError, msgspec.DecodeError):
+                raise Malformed(SERVICE, "search Observation: not a Bundle") from None
+            found.extend(bytes(e.resource) for e in bundle.entry or () if e.resource)
+        return found
+
+    def binary(self, url: str) -> tuple[str, bytes] | None:
+        """``Fetcher``: a Binary of this server (``Binary/<id>`` or its full URL)."""
+        full = url if "://" in url else join_url(self.base_url, url)
+        parts = urlsplit(full).path.rstrip("/").split("/")
+        if not self._on_base(full) or len(parts) < 2 or parts[-2] != "Binary" \
+                or not _EMR_ID.match(parts[-1]):
+            return None
+        resp = self.http.request("GET", full, "read Binary", max_body=MAX_RECORD_BYTES,
+                                 accept_statuses=frozenset({404, 410}))
+        if resp.status in (404, 410):
+            return None
+        if not resp.is_json():
+            return resp.content_type, resp.body
+        try:
+            res = fhir_model.known_decoder.decode(resp.body)
+        except (msgspec.ValidationError, msgspec.DecodeError):
+            raise Malformed(SERVICE, "read Binary: not a Binary") from None
+        if not isinstance(res, fhir_model.Binary) or res.data is None:
+            return None
+        try:
+            raw = binascii.a2b_base64(res.data.encode("ascii", "replace"))
+        except (binascii.Error, ValueError):
+            return None
+        return res.contentType or "", raw
 
     def _on_base(self, url: str) -> bool:
         if not same_origin(url, self.base_url):
@@ -371,9 +530,45 @@ class FhirSource:
         return path == base_path or path.startswith(base_path + "/")
 
 
-def _entries(page: ParsedPage) -> int:
-    """The records of the searched types on a page (included Observations not counted)."""
-    return len(page.patients) + len(page.documents) + len(page.withdrawn) + len(page.rejected)
+def _more(page: ParsedPage, page_size: int) -> bool:
+    """Whether a search that gave no next link may hold more than this page: the page
+    is full, or its ``Bundle.total`` counts more than it holds."""
+    asked = page.asked or page_size
+    if page.entries >= asked:
+        return True
+    return page.total is not None and page.entries < page.total
+
+
+def _count_of(url: str, params: dict[str, str | int] | None) -> int:
+    """The ``_count`` a page was asked with (0: none given)."""
+    value: object = None
+    if params is not None:
+        value = params.get("_count")
+    else:
+        value = dict(parse_qsl(urlsplit(url).query)).get("_count")
+    try:
+        return int(str(value)) if value is not None else 0
+    except ValueError:
+        return 0
+
+
+def _with_count(url: str, params: dict[str, str | int] | None, count: int
+                ) -> tuple[str, dict[str, str | int] | None]:
+    """``url`` and ``params`` asking for ``count`` records a page."""
+    if params is not None:
+        return url, {**params, "_count": count}
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "_count"]
+    query.append(("_count", str(count)))
+    return urlunsplit(parts._replace(query=urlencode(query))), None
+
+
+#: The first resource of a page and its ``lastUpdated``, read from raw bytes when the
+#: page cannot be decoded (see ``FhirSource._skip``).
+_RECORD_HEAD = re.compile(
+    rb'"resource"\s*:\s*\{\s*"resourceType"\s*:\s*"([A-Za-z]{1,40})"\s*,\s*"id"\s*:\s*"'
+    rb'([A-Za-z0-9\-.]{1,64})"')
+_LAST_UPDATED = re.compile(rb'"lastUpdated"\s*:\s*"([0-9T:.+\-Z]{10,40})"')
 
 
 #: A next link at the head of a Bundle, as servers write it (``relation`` then ``url``,

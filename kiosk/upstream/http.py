@@ -26,7 +26,14 @@ import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 
-from kiosk.services.ports import Malformed, Refused, Timeout, Unavailable, UpstreamError
+from kiosk.services.ports import (
+    Malformed,
+    Refused,
+    Timeout,
+    TooLarge,
+    Unavailable,
+    UpstreamError,
+)
 from kiosk.upstream.inflate import ACCEPT_ENCODING, BadEncoding, Inflater
 
 #: Largest response body accepted from any upstream (bad-input rules: bodies over 1 MiB).
@@ -165,6 +172,7 @@ class HttpClient:
         json_body: Any = None,
         auth: tuple[str, str] | None = None,
         accept_statuses: frozenset[int] = frozenset(),
+        max_body: int | None = None,
     ) -> HttpResponse:
         """Send one request; 2xx and ``accept_statuses`` return, the rest raise typed errors.
 
@@ -173,6 +181,7 @@ class HttpClient:
         GET is retried on connection failures and 502/503/504 with a short doubling
         backoff, at most ``retries`` times. Timeouts are not retried: a hung upstream
         would hang again, and the patient is waiting. Nothing else is retried.
+        ``max_body`` raises the client's body cap for this request (one big record).
         """
         attempts = 1 + (self.retries if method.upper() == "GET" else 0)
         last: UpstreamError | None = None
@@ -181,7 +190,8 @@ class HttpClient:
                 time.sleep(self.backoff * (2 ** (attempt - 1)))
             try:
                 resp = self._once(
-                    method, url, op, params, headers, data, json_body, auth
+                    method, url, op, params, headers, data, json_body, auth,
+                    max_body or self.max_body,
                 )
             except Unavailable as err:
                 last = err
@@ -242,6 +252,7 @@ class HttpClient:
         data: Mapping[str, str] | None,
         json_body: Any,
         auth: tuple[str, str] | None,
+        max_body: int,
     ) -> HttpResponse:
         deadline = time.monotonic() + self.connect_timeout + self.read_timeout
         try:
@@ -270,7 +281,7 @@ class HttpClient:
         except requests.exceptions.RequestException:
             raise Unavailable(self.service, f"{op}: request failed") from None
         with resp:
-            body = self._read_capped(resp, op, deadline)
+            body = self._read_capped(resp, op, deadline, max_body)
             return HttpResponse(
                 status=resp.status_code,
                 content_type=resp.headers.get("Content-Type", ""),
@@ -278,13 +289,16 @@ class HttpClient:
                 url=resp.url,
             )
 
-    def _read_capped(self, resp: requests.Response, op: str, deadline: float) -> bytes:
+    def _read_capped(
+        self, resp: requests.Response, op: str, deadline: float, max_body: int
+    ) -> bytes:
         declared = resp.headers.get("Content-Length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body:
-            raise Malformed(self.service, f"{op}: body over {self.max_body} bytes")
+        if declared is not None and declared.isdigit() and int(declared) > max_body:
+            # Read no more than the head a caller may need to name the record.
+            max_body = min(max_body, _HEAD_BYTES)
         chunks: list[bytes] = []
         size = 0
-        most = _CHUNK if self.max_body <= MAX_BODY_BYTES else _BIG_CHUNK
+        most = _CHUNK if max_body <= MAX_BODY_BYTES else _BIG_CHUNK
         raw = resp.raw
         try:
             encoding = resp.headers.get("Content-Encoding", "").strip()
@@ -299,10 +313,11 @@ class HttpClient:
                 ended = not data
                 if inflater is not None:
                     data = (inflater.finish() if ended
-                            else inflater.feed(data, self.max_body - size))
+                            else inflater.feed(data, max_body - size))
                 size += len(data)
-                if size > self.max_body:
-                    raise Malformed(self.service, f"{op}: body over {self.max_body} bytes")
+                if size > max_body or (ended and declared_over(declared, max_body)):
+                    head = b"".join([*chunks, data])[:_HEAD_BYTES]
+                    raise TooLarge(self.service, f"{op}: body over {self.max_body} bytes", head)
                 if data:
                     chunks.append(data)
                 if ended:
@@ -319,6 +334,14 @@ class HttpClient:
             # ProtocolError (reset, body cut short), DecodeError: it broke off midway.
             raise Unavailable(self.service, f"{op}: connection broken") from None
         return b"".join(chunks)
+
+
+#: What is kept of a body refused as too large (see ``TooLarge``).
+_HEAD_BYTES = 64 * 1024
+
+
+def declared_over(declared: str | None, max_body: int) -> bool:
+    return declared is not None and declared.isdigit() and int(declared) > max_body
 
 
 def _is_timeout(err: BaseException) -> bool:

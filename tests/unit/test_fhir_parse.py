@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -12,19 +13,44 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kiosk.domain.documents import MAX_TEXT_CHARS, DocKind, Document
+from kiosk.domain.documents import MAX_TEXT_CHARS, DocKind, Document, Flag
+from kiosk.domain.moscow import moscow_date
 from kiosk.domain.people import Patient, Sex
 from kiosk.services.ports import Rejected
-from kiosk.upstream.fhir_parse import (
-    ParsedPage,
-    Withdrawn,
-    parse_bundle,
-    parse_diagnostic_report,
-    parse_document_reference,
-    parse_patient,
-)
+from kiosk.upstream.fhir_read import ParsedPage, Reader, Withdrawn, parse_page
 
-EXAMPLES = Path("/work/shared/fhir-r4-examples")
+EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "fhir-r4-examples"
+READER = Reader()
+
+
+def _to_json(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False).encode()
+
+
+def parse_bundle(bundle: object) -> ParsedPage:
+    return parse_page(_to_json(bundle))
+
+
+def parse_document_reference(res: object) -> Document | Withdrawn | Rejected:
+    out = READER.resource(_to_json(res))
+    return out[0] if isinstance(out, list) else out  # type: ignore[return-value]
+
+
+def parse_patient(res: object) -> Patient | Rejected:
+    return READER.resource(_to_json(res))  # type: ignore[return-value]
+
+
+def parse_diagnostic_report(res: object, observations: dict[str, Any] | None = None,
+                            ) -> Document | Withdrawn | Rejected:
+    """The report read on a page with ``observations`` as its included entries."""
+    entries = [{"resource": res}] + [
+        {"fullUrl": key, "resource": obs} for key, obs in (observations or {}).items()]
+    page = parse_bundle({"resourceType": "Bundle", "entry": entries})
+    if page.documents:
+        return page.documents[0]
+    if page.withdrawn:
+        return Withdrawn(page.withdrawn[0], "")
+    return page.rejected[0]
 
 
 def b64(text: str) -> str:
@@ -100,11 +126,69 @@ def test_discharge_summary_code():
     assert isinstance(doc, Document) and doc.kind is DocKind.DISCHARGE_SUMMARY
 
 
-def test_html_and_script_are_kept_as_text_R_SHOW_5():
-    text = "<script>alert(1)</script><b>Жалобы</b> & <i>прочее</i>"
+def test_html_is_reduced_to_the_safe_subset_R_SHOW_5():
+    text = ('<script>alert(1)</script><h1 style="x">Жалобы</h1><p onclick="y">на кашель'
+            ' &amp; <img src="http://evil.example/x.png">насморк</p><a href="http://x">ссылка</a>')
     doc = parse_document_reference(docref(content=[{"attachment": {
-        "contentType": "text/html", "data": b64(text)}}]))
-    assert isinstance(doc, Document) and doc.text == text
+        "contentType": "text/html; charset=utf-8", "data": b64(text)}}]))
+    assert isinstance(doc, Document)
+    assert doc.narrative == "<h3>Жалобы</h3><p>на кашель &amp; насморк</p>ссылка"
+    assert "alert" not in doc.text and "<" not in doc.text
+    assert [line for line in doc.text.splitlines() if line][:2] == [
+        "Жалобы", "на кашель & насморк"]
+
+
+def test_text_charset_bom_and_base64_whitespace():
+    raw = "\ufeffЖалоб нет.".encode("cp1251", "ignore")
+    data = base64.b64encode("\ufeffЖалоб нет.".encode()).decode()
+    doc = parse_document_reference(docref(content=[{"attachment": {
+        "contentType": "text/plain", "data": data[:8] + "\n " + data[8:]}}]))
+    assert isinstance(doc, Document) and doc.text == "Жалоб нет."
+    doc = parse_document_reference(docref(content=[{"attachment": {
+        "contentType": "text/plain; charset=windows-1251",
+        "data": base64.b64encode(raw).decode()}}]))
+    assert isinstance(doc, Document) and doc.text == "Жалоб нет."
+
+
+def test_pdf_is_kept_as_bytes():
+    pdf = b"%PDF-1.4\n%fake but headed\n"
+    doc = parse_document_reference(docref(content=[{"attachment": {
+        "contentType": "application/pdf", "data": base64.b64encode(pdf).decode()}}]))
+    assert isinstance(doc, Document) and doc.pdf == pdf
+
+
+def test_partial_and_date_only_dates_keep_their_precision_R_SHOW_4():
+    doc = parse_diagnostic_report(report(issued=None, effectiveDateTime="2019-03"))
+    assert isinstance(doc, Document) and doc.date_only and doc.visible
+    assert moscow_date(doc.created_at) == date(2019, 3, 1)
+    early = parse_diagnostic_report(report(issued="2018-12-31"))
+    assert isinstance(early, Document) and early.date_only and not early.visible
+    period = parse_diagnostic_report(report(issued=None, effectivePeriod={
+        "start": "2019-03-15T09:00:00+03:00"}))
+    assert isinstance(period, Document) and not period.date_only
+    leap = parse_diagnostic_report(report(issued="2016-12-31T23:59:60Z"))
+    assert isinstance(leap, Document) and leap.created_at.year == 2017
+
+
+def test_superseded_stays_until_a_replacement_names_it_R_SYNC_3():
+    old = parse_document_reference(docref(status="superseded"))
+    assert isinstance(old, Document)
+    page = parse_bundle({"resourceType": "Bundle", "entry": [{"resource": docref(
+        id="d2", relatesTo=[{"code": "replaces",
+                             "target": {"reference": "DocumentReference/d1"}}])}]})
+    assert [d.doc_id for d in page.documents] == ["DocumentReference/d2"]
+    assert page.withdrawn == ["DocumentReference/d1"]
+
+
+def test_preliminary_document_is_hidden_until_final():
+    out = parse_document_reference(docref(docStatus="preliminary"))
+    assert isinstance(out, Withdrawn) and "preliminary" in out.reason
+
+
+def test_format_characters_are_stripped_from_names_R_SHOW_1():
+    p = parse_patient(patient(name=[{"use": "official", "family": "\u200bРимская\u202e",
+                                     "given": ["\u2066Елена"]}]))
+    assert isinstance(p, Patient) and (p.family, p.given) == ("Римская", "Елена")
 
 
 def test_lab_report_renders_observations_as_lines():
@@ -112,7 +196,26 @@ def test_lab_report_renders_observations_as_lines():
     assert isinstance(doc, Document)
     assert doc.kind is DocKind.LAB_RESULT and doc.doc_id == "DiagnosticReport/r1"
     assert doc.text.splitlines() == ["Заключение: Норма", "",
-                                     "Гемоглобин: 140 г/л (норма: 120 – 160)"]
+                                     "Гемоглобин: 140 г/л (норма: 120–160)"]
+    (row,) = doc.results
+    assert (row.analyte, row.value, row.unit, row.reference, row.flag) == (
+        "Гемоглобин", "140", "г/л", "120–160", Flag.NORMAL)
+
+
+def test_lab_values_keep_their_written_precision_and_flags():
+    obs = {"resourceType": "Observation", "id": "o1", "status": "final",
+           "code": {"text": "Калий"}, "valueQuantity": {"value": 4.50, "unit": "ммоль/л"},
+           "referenceRange": [{"low": {"value": 3.50}, "high": {"value": 4.00}}]}
+    raw = json.dumps(report(contained=[obs])).replace("4.5,", "4.50,").replace(
+        "3.5}", "3.50}").replace(": 4.0}", ": 4.00}")
+    doc = READER.resource(raw.encode())
+    assert isinstance(doc, Document)
+    (row,) = doc.results
+    assert (row.value, row.low, row.high, row.flag) == ("4.50", "3.50", "4.00", Flag.HIGH)
+    big = json.dumps(report(contained=[dict(obs, referenceRange=[])])).replace(
+        "4.5,", "12345678901234567890.1,")
+    doc = READER.resource(big.encode())
+    assert isinstance(doc, Document) and doc.results[0].value == "12345678901234567890.1"
 
 
 def test_included_observations_are_used():
@@ -127,8 +230,11 @@ def test_radiology_service_by_source_or_identifier():
     cat = [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0074",
                         "code": "CT"}]}]
     by_source = parse_diagnostic_report(report(category=cat, meta={"source": "https://eris.mos.ru"}))
+    lookalike = parse_diagnostic_report(report(
+        category=cat, meta={"source": "https://eris.mos.ru.evil.example/"}))
+    assert isinstance(lookalike, Document) and not lookalike.radiology
     by_ident = parse_diagnostic_report(report(category=cat, identifier=[
-        {"system": "https://eris.mos.ru/fhir/study-id", "value": "1"}]))
+        {"system": "https://eris.mos.ru", "value": "1"}]))
     other = parse_diagnostic_report(report(category=cat))
     lab = parse_diagnostic_report(report(meta={"source": "https://eris.mos.ru"}))
     assert isinstance(by_source, Document) and by_source.radiology
@@ -160,8 +266,10 @@ def test_patient_russian_convention():
 
 @pytest.mark.parametrize("status", ["entered-in-error"])
 def test_entered_in_error_is_withdrawn_R_SYNC_3(status):
-    assert parse_document_reference(docref(status=status)) == Withdrawn("DocumentReference/d1")
-    assert parse_diagnostic_report(report(status=status)) == Withdrawn("DiagnosticReport/r1")
+    assert parse_document_reference(docref(status=status)) == Withdrawn(
+        "DocumentReference/d1", status)
+    out = parse_diagnostic_report(report(status=status))
+    assert isinstance(out, Withdrawn) and out.doc_id == "DiagnosticReport/r1"
 
 
 # ---------------------------------------------------------------- rejected, with reasons
@@ -169,29 +277,28 @@ def test_entered_in_error_is_withdrawn_R_SYNC_3(status):
 
 REJECTS_DOCREF = [
     ({"date": None}, "missing date"),
-    ({"date": "2019-01-01"}, "no time and no time zone"),
     ({"date": "2019-01-01T10:00:00"}, "no time zone"),
     ({"date": "yesterday"}, "malformed"),
-    ({"date": 20190101}, "not a string"),
+    ({"date": 20190101}, "Expected str"),
     ({"type": None}, "missing document type"),
     ({"type": {"coding": [{"system": "http://loinc.org", "code": "99999-9"}]}},
      "unknown document type"),
     ({"subject": None}, "missing subject"),
     ({"subject": {"reference": "Group/1"}}, "not a Patient reference"),
-    ({"subject": "Patient/1"}, "subject is not an object"),
+    ({"subject": "Patient/1"}, "Expected object"),
     ({"id": None}, "invalid id"),
     ({"id": "a b"}, "invalid id"),
     ({"status": None}, "missing status"),
     ({"status": "weird"}, "unknown status"),
-    ({"content": [{"attachment": {"contentType": "application/pdf", "data": "JVBE"}}]},
-     "no text/plain content"),
+    ({"content": [{"attachment": {"contentType": "image/png", "data": "JVBE"}}]},
+     "no readable content (not shown: image/png)"),
     ({"content": [{"attachment": {"contentType": "text/plain", "data": "%%%"}}]},
      "not base64"),
     ({"content": [{"attachment": {"contentType": "text/plain", "data": b64("   ")}}]},
-     "no text content"),
+     "no readable content"),
     ({"content": [{"attachment": {"contentType": "text/plain",
                                   "data": b64("x" * (MAX_TEXT_CHARS + 1))}}]}, "text over"),
-    ({"content": "text"}, "not a list"),
+    ({"content": "text"}, "Expected array"),
 ]
 
 
@@ -208,15 +315,16 @@ def test_document_reference_rejections_R_SYNC_4(over, reason):
 
 
 REJECTS_REPORT = [
-    ({"category": None}, "missing category"),
+    ({"category": None, "code": {"text": "Что-то"}, "result": None},
+     "unknown report kind (category: none"),
     ({"category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0074",
-                                "code": "PHR"}]}]}, "unknown category"),
+                                "code": "PHR"}]}], "code": {"text": "?"}, "result": None},
+     "unknown report kind (category: PHR"),
     ({"issued": None}, "missing date"),
     ({"issued": "2019-03-01T10:00:00"}, "no time zone"),
-    ({"status": "preliminary"}, "not final"),
-    ({"conclusion": None, "result": None}, "no text content"),
-    ({"result": "#o1"}, "not a list"),
-    ({"conclusion": 5}, "not a string"),
+    ({"conclusion": None, "result": None}, "no readable content"),
+    ({"result": "#o1"}, "Expected array"),
+    ({"conclusion": 5}, "Expected str"),
 ]
 
 
@@ -238,7 +346,7 @@ REJECTS_PATIENT = [
     ({"name": None}, "missing name"),
     ({"name": [{"family": "Ким"}]}, "missing given name"),
     ({"name": [{"given": ["Виктор"]}]}, "missing family name"),
-    ({"gender": 1}, "gender is not a string"),
+    ({"gender": 1}, "Expected str"),
 ]
 
 
@@ -262,7 +370,7 @@ def test_reasons_hold_no_personal_data():
 def test_one_bad_record_does_not_stop_the_page_R_SYNC_4():
     bundle = {"resourceType": "Bundle", "type": "searchset", "entry": [
         {"resource": docref(id="ok1")},
-        {"resource": docref(id="bad", date="2020-01-01")},
+        {"resource": docref(id="bad", date="2020-01-01T10:00:00")},
         {"resource": "garbage"},
         {"resource": docref(id="gone", status="entered-in-error")},
         {"resource": report()},
@@ -272,7 +380,18 @@ def test_one_bad_record_does_not_stop_the_page_R_SYNC_4():
     assert [d.doc_id for d in page.documents] == ["DocumentReference/ok1", "DiagnosticReport/r1"]
     assert page.withdrawn == ["DocumentReference/gone"]
     assert len(page.patients) == 1
-    assert {r.source_id for r in page.rejected} == {"DocumentReference/bad", "entry[2]"}
+    assert {r.source_id for r in page.rejected} == {"DocumentReference/bad", "?/?"}
+
+
+def test_one_record_not_utf8_is_rejected_alone_R_SYNC_4():
+    good = _to_json(docref(id="ok1"))
+    bad = _to_json(docref(id="bad")).replace("Орлова".encode(), b"\xff\xfe")
+    body = (b'{"resourceType":"Bundle","entry":[{"resource":' + good + b'},{"resource":'
+            + bad + b"}]}")
+    page = parse_page(body)
+    assert [d.doc_id for d in page.documents] == ["DocumentReference/ok1"]
+    assert [(r.source_id, r.reason) for r in page.rejected] == [
+        ("DocumentReference/bad", "not valid UTF-8")]
 
 
 # ---------------------------------------------------------------- official examples
@@ -295,8 +414,8 @@ def test_official_r4_examples_parse_or_reject_with_reason(path: Path):
         return
     out = {"Patient": parse_patient, "DocumentReference": parse_document_reference,
            "DiagnosticReport": parse_diagnostic_report}[rtype](res)
-    assert isinstance(out, Patient | Document | Rejected)
-    if isinstance(out, Rejected):
+    assert isinstance(out, Patient | Document | Rejected | Withdrawn)
+    if isinstance(out, Rejected | Withdrawn):
         assert out.reason
 
 
@@ -304,13 +423,14 @@ def test_official_examples_known_outcomes():
     def load(name: str) -> Any:
         return json.loads((EXAMPLES / name).read_text())
 
-    rejected = parse_document_reference(load("documentreference-example.json"))
-    assert isinstance(rejected, Rejected) and "text" in rejected.reason  # only a URL
+    hidden = parse_document_reference(load("documentreference-example.json"))
+    assert isinstance(hidden, Withdrawn) and "preliminary" in hidden.reason  # a draft
     ct = parse_diagnostic_report(load("diagnosticreport-example-f201-brainct.json"))
     assert isinstance(ct, Document) and ct.kind is DocKind.INSTRUMENTAL
     lipids = parse_bundle(load("diagnosticreport-example-lipids.json"))
     (doc,) = lipids.documents
     assert doc.kind is DocKind.LAB_RESULT and "Cholesterol: 6.3 mmol/L" in doc.text
+    assert [r.flag for r in doc.results if r.analyte == "Cholesterol"] == [Flag.HIGH]
     p = parse_patient(load("patient-example.json"))
     assert isinstance(p, Patient) and (p.given, p.patronymic, p.family) == (
         "Peter", "James", "Chalmers")

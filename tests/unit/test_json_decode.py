@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from kiosk.services.ports import Malformed
-from kiosk.upstream.fhir_parse import parse_bundle
+from kiosk.upstream.fhir_read import parse_page
 from kiosk.upstream.http import decode_json_bytes
 
 DOC = (
@@ -21,7 +21,7 @@ DOC = (
 def test_a_lone_surrogate_in_one_record_keeps_the_page_R_SYNC_4() -> None:
     body = ('{"resourceType":"Bundle","type":"searchset","entry":[{"resource":'
             + DOC + '}]}').encode()
-    page = parse_bundle(decode_json_bytes(body, "fhir", "search"))
+    page = parse_page(body)
     assert page.error is None
     [doc] = page.documents
     assert doc.title == "Осмотр ? терапевта"  # cleaned, not the page lost

@@ -1,0 +1,151 @@
+"""Upstream markup reduced to a safe subset before it is kept or shown (R-SHOW-5).
+
+A clinic's notes come as XHTML (FHIR narrative ``text.div``, Composition sections) or as
+``text/html`` attachments. Qt's rich text would load an ``<img src>`` by URL, follow a
+link when clicked and honour styles that hide or overlay text, so nothing of the source
+markup is passed on as it came. What is kept is structure only: headings, paragraphs,
+line breaks, lists, tables and emphasis, each tag rebuilt here with no attribute at all
+(``colspan``/``rowspan`` excepted, as bounded integers). Text is re-escaped; the content
+of ``script``, ``style``, ``head``, ``title``, ``template``, ``object``, ``iframe`` and
+``svg`` is dropped whole; any other tag is unwrapped to its text.
+
+Why the standard library's ``html.parser`` rather than a sanitiser package: the subset
+is a dozen tags with no attributes, so an allow-list over the tokenizer is short and
+easy to audit, and it is tolerant of the broken markup clinics send (unclosed ``<p>``,
+stray ``</td>``): every element this module opens it also closes.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from html.parser import HTMLParser
+
+#: Source tag → the tag kept. Headings are brought down to two levels that fit a
+#: document screen under its own title.
+_KEEP = {
+    "h1": "h3", "h2": "h3", "h3": "h4", "h4": "h4", "h5": "h4", "h6": "h4",
+    "p": "p", "div": "p", "blockquote": "p", "pre": "pre",
+    "ul": "ul", "ol": "ol", "li": "li", "dl": "ul", "dt": "li", "dd": "li",
+    "table": "table", "thead": "thead", "tbody": "tbody", "tfoot": "tbody",
+    "tr": "tr", "th": "th", "td": "td", "caption": "p",
+    "b": "b", "strong": "b", "i": "i", "em": "i", "u": "u", "sub": "sub", "sup": "sup",
+}
+_VOID_KEEP = {"br": "br"}
+#: Elements whose whole content is dropped, not only the tag.
+_DROP = frozenset(
+    {"script", "style", "head", "title", "template", "object", "iframe", "svg", "math",
+     "noscript", "embed", "applet", "frame", "frameset", "canvas", "audio", "video",
+     "select", "textarea", "button"})
+_BLOCK = frozenset({"h3", "h4", "p", "pre", "ul", "ol", "li", "table", "tr"})
+_SPAN_ATTRS = frozenset({"colspan", "rowspan"})
+#: The deepest nesting kept; deeper elements are flattened to their text.
+_MAX_DEPTH = 64
+
+
+def strip_format_chars(text: str) -> str:
+    """``text`` without format characters (zero-width, bidi controls, soft hyphen).
+
+    They are invisible but change what a patient sees: a right-to-left override turns a
+    line around, a zero-width space inside a surname moves its first letter (R-SHOW-1).
+    """
+    if text.isascii():
+        return text
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+
+
+class _Sanitiser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.words: list[str] = []
+        self.open: list[str] = []  # kept tags, as opened
+        self.skip = 0  # depth inside a dropped element
+
+    # -- tokens
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _DROP:
+            self.skip += 1
+            return
+        if self.skip:
+            return
+        if tag in _VOID_KEEP:
+            self.out.append("<br/>")
+            self.words.append("\n")
+            return
+        kept = _KEEP.get(tag)
+        if kept is None or len(self.open) >= _MAX_DEPTH:
+            return
+        if kept in _BLOCK:
+            self.words.append("\n")
+        if kept in ("p", "h3", "h4") and self.open and self.open[-1] in ("p", "h3", "h4"):
+            self._close(self.open[-1])  # <p> inside <p>: HTML closes the first
+        spans = ""
+        if kept in ("td", "th"):
+            for name, value in attrs:
+                if name in _SPAN_ATTRS and value and value.isdigit() and 1 < int(value) <= 50:
+                    spans += f' {name}="{int(value)}"'
+        self.open.append(kept)
+        self.out.append(f"<{kept}{spans}>")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _VOID_KEEP and not self.skip:
+            self.out.append("<br/>")
+            self.words.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _DROP:
+            self.skip = max(0, self.skip - 1)
+            return
+        if self.skip:
+            return
+        kept = _KEEP.get(tag)
+        if kept is not None and kept in self.open:
+            self._close(kept)
+
+    def handle_data(self, data: str) -> None:
+        if self.skip or not data:
+            return
+        data = strip_format_chars(data)
+        self.out.append(html.escape(data, quote=False))
+        self.words.append(data)
+
+    # -- structure
+
+    def _close(self, kept: str) -> None:
+        while self.open:
+            top = self.open.pop()
+            self.out.append(f"</{top}>")
+            if top in _BLOCK:
+                self.words.append("\n")
+            if top == kept:
+                return
+
+    def finish(self) -> tuple[str, str]:
+        self.close()
+        while self.open:
+            self._close(self.open[-1])
+        markup = "".join(self.out).strip()
+        return markup, _plain("".join(self.words))
+
+
+def _plain(words: str) -> str:
+    lines = (" ".join(line.split()) for line in words.splitlines())
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def sanitise(markup: str) -> tuple[str, str]:
+    """``(safe XHTML subset, its plain text)`` of HTML or XHTML from upstream."""
+    parser = _Sanitiser()
+    parser.feed(markup.replace("\x00", ""))
+    return parser.finish()
+
+
+def escape_text(text: str) -> str:
+    """Plain text as safe markup of the subset (paragraphs and line breaks)."""
+    paragraphs = re.split(r"\n\s*\n", text.strip())
+    return "".join(
+        "<p>" + "<br/>".join(html.escape(line, quote=False) for line in p.split("\n")) + "</p>"
+        for p in paragraphs if p.strip())

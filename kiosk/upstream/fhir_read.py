@@ -1,0 +1,1151 @@
+"""FHIR R4 JSON → the kiosk's Patient and Document: one typed path (docs/upstream.md).
+
+A search page is decoded as a Bundle whose entries stay raw bytes; each entry is then
+decoded on its own into the typed structs of ``fhir_model``. So one record that is not
+valid UTF-8, has a field of the wrong type or a shape we did not foresee is rejected
+alone with a reason naming the field (R-SYNC-4), and the rest of the page goes in. Why
+no FHIR model library: a validated object tree per resource costs more than the whole
+rest of the sync, and fhir.resources ships R4B/R5, not R4; msgspec reads only the
+fields declared, in C.
+
+What a document carries is what the server sent (``kiosk.domain.documents.Document``):
+plain text (any charset, BOM and base64 whitespace handled), narrative reduced to a
+safe subset (``kiosk.domain.narrative``), PDF bytes (inline, or fetched from a Binary
+on the same server), and lab values as rows with their written precision. Kinds come
+from the tables of ``fhir_codes``. Reasons name fields and codes, never names, dates
+of birth or document text (they go to the reject log).
+"""
+
+from __future__ import annotations
+
+import binascii
+import json
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Protocol
+from urllib.parse import urlsplit
+
+import msgspec
+
+from kiosk.domain.documents import (
+    KIND_TITLES_RU,
+    MAX_PDF_BYTES,
+    MAX_TEXT_CHARS,
+    DocKind,
+    Document,
+    Flag,
+    LabRow,
+)
+from kiosk.domain.moscow import moscow_midnight
+from kiosk.domain.narrative import sanitise, strip_format_chars
+from kiosk.domain.people import Patient, Sex
+from kiosk.services.ports import Rejected
+from kiosk.upstream import fhir_codes as codes
+from kiosk.upstream import fhir_model as m
+
+MAX_TITLE_CHARS = 500
+MAX_NAME_CHARS = 200
+#: Results of one report read at most (a report is a page, not a data dump).
+MAX_ROWS = 500
+
+_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
+_FHIR_DATE = re.compile(
+    r"^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?"
+    r"(Z|[+-]\d{2}:\d{2})?)?)?)?$")
+_GENDER = {"male": Sex.MALE, "female": Sex.FEMALE}
+_WHITESPACE = re.compile(rb"\s+")
+
+DOCREF_STATUSES = frozenset({"current", "superseded"})
+REPORT_FINAL = frozenset({"final", "amended", "corrected", "appended"})
+REPORT_NOT_FINAL = frozenset({"registered", "partial", "preliminary"})
+COMPOSITION_FINAL = frozenset({"final", "amended"})
+WITHDRAWN = frozenset({"entered-in-error", "cancelled"})
+#: Why a preliminary document is hidden rather than shown marked: a draft can still
+#: change or be withdrawn, and a patient reading it at a public kiosk cannot ask the
+#: doctor what changed; the final version arrives by the next sync (docs/upstream.md).
+NOT_FINAL = "not final yet (preliminary): shown once final"
+
+
+@dataclass(frozen=True, slots=True)
+class Withdrawn:
+    """A document that must not be shown (any cached version leaves the cache)."""
+
+    doc_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Ignored:
+    """A resource of a type that carries no document of its own (an Observation...)."""
+
+    source_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Radiology:
+    """How a study of the city's unified radiology service (ЕРИС) is recognised: by the
+    exact host of ``meta.source`` or an exact ``identifier.system`` (R-SHOW-4)."""
+
+    hosts: frozenset[str] = frozenset({"eris.mos.ru"})
+    systems: frozenset[str] = frozenset({"https://eris.mos.ru", "https://eris.mos.ru/"})
+
+    def owns(self, source: str | None, systems: Iterable[str | None]) -> bool:
+        if source:
+            try:
+                host = urlsplit(source).hostname
+            except ValueError:
+                host = None
+            if host is not None and host.lower() in self.hosts:
+                return True
+        return any(s in self.systems for s in systems if s)
+
+
+class Fetcher(Protocol):
+    """What a page's reader may ask the server for (``FhirSource`` over HTTP)."""
+
+    def observations(self, ids: Sequence[str]) -> list[bytes]:
+        """The raw JSON of each Observation found among ``ids`` (missing ones left out)."""
+        ...
+
+    def binary(self, url: str) -> tuple[str, bytes] | None:
+        """``(content type, bytes)`` of a Binary on the configured server, else ``None``."""
+        ...
+
+
+@dataclass(slots=True)
+class ParsedPage:
+    """One Bundle, sorted into what the store needs. ``error`` is a page-level problem."""
+
+    patients: list[Patient] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)
+    withdrawn: list[str] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    next_url: str | None = None
+    total: int | None = None
+    #: The newest ``meta.lastUpdated`` seen per resource type (what the cursor moves to).
+    last_updated: dict[str, datetime] = field(default_factory=dict)
+    #: Entries of the searched types (documents, patients, withdrawn and rejected).
+    entries: int = 0
+    #: The ``_count`` this page was asked with (0: not known), so that paging can tell a
+    #: full page from the last one after the count was lowered.
+    asked: int = 0
+    #: The page is one record that could not be read at all, skipped: paging by
+    #: ``_lastUpdated`` must go on strictly after it.
+    skipped: bool = False
+    error: str | None = None
+
+
+class _Reject(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+# ---------------------------------------------------------------- small readers
+
+
+def _clean(text: str) -> str:
+    """Text safe for any store: no NUL (PostgreSQL refuses it), no lone surrogates."""
+    if "\x00" in text:
+        text = text.replace("\x00", "\ufffd")
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
+def _short(text: str | None, limit: int) -> str:
+    if not text:
+        return ""
+    out = _clean(" ".join(strip_format_chars(text).split()))
+    return out if len(out) <= limit else out[: limit - 1] + "…"
+
+
+def source_id(rtype: str, rid: object) -> str:
+    """What a rejection names: the record's type and id, ``?`` for an unusable id."""
+    if isinstance(rid, str) and _ID.match(rid):
+        return f"{rtype}/{rid}"
+    return f"{rtype}/?"
+
+
+def _rid(rid: str | None) -> str:
+    if rid is None or not _ID.match(rid):
+        raise _Reject("missing or invalid id")
+    return rid
+
+
+def patient_id(ref: m.Ref | None) -> str:
+    """The Patient id of a subject reference (plain, absolute or versioned)."""
+    if ref is None:
+        raise _Reject("missing subject")
+    if not ref.reference:
+        raise _Reject("subject has no reference")
+    parts = ref.reference.rstrip("/").split("/")
+    if len(parts) >= 2 and parts[-2] == "Patient" and _ID.match(parts[-1]):
+        return parts[-1]
+    history = len(parts) >= 4 and parts[-4] == "Patient" and parts[-2] == "_history"
+    if history and _ID.match(parts[-3]):
+        return parts[-3]
+    if ref.reference.startswith("urn:uuid:") and _ID.match(ref.reference[9:]):
+        return ref.reference[9:]  # inside a document Bundle
+    raise _Reject("subject is not a Patient reference")
+
+
+def concept_text(concept: m.Concept | None) -> str:
+    """A CodeableConcept as words: its text, else the first display, else the first code."""
+    if concept is None:
+        return ""
+    if concept.text and concept.text.strip():
+        return concept.text
+    for coding in concept.coding or ():
+        if coding.display and coding.display.strip():
+            return coding.display
+    for coding in concept.coding or ():
+        if coding.code and coding.code.strip():
+            return coding.code
+    return ""
+
+
+def parse_date(value: str | None, what: str) -> tuple[datetime, bool]:
+    """A FHIR ``date``/``dateTime``/``instant`` as ``(aware instant, date_only)``.
+
+    A date without a time, or a partial date (``2019``, ``2019-03``), keeps its precision:
+    the instant is 00:00 Moscow time of its first day, so R-SHOW-4 judges it by its date.
+    A time without a time zone is refused (FHIR requires one). A leap second (``:60``)
+    is read as the next second.
+    """
+    if value is None:
+        raise _Reject(f"missing {what}")
+    found = _FHIR_DATE.match(value.strip())
+    if found is None:
+        raise _Reject(f"{what} is malformed")
+    year, month, day, hour, minute, second, fraction, zone = found.groups()
+    try:
+        first = date(int(year), int(month or 1), int(day or 1))
+    except ValueError:
+        raise _Reject(f"{what} is not a valid date") from None
+    if hour is None:
+        return moscow_midnight(first), True
+    if zone is None:
+        raise _Reject(f"{what} has a time but no time zone")
+    leap = second == "60"
+    text = (f"{first.isoformat()}T{hour}:{minute}:{'59' if leap else (second or '00')}"
+            f"{fraction or ''}{'+00:00' if zone == 'Z' else zone}")
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise _Reject(f"{what} is malformed") from None
+    return (moment + timedelta(seconds=1) if leap else moment), False
+
+
+def aware_instant(value: object) -> datetime | None:
+    """``meta.lastUpdated`` as the cursor reads it: an aware instant, else ``None``."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def version_of(meta: m.Meta | None) -> str:
+    """The version the store compares: ``meta.versionId``, else ``meta.lastUpdated``."""
+    if meta is not None:
+        for value in (meta.versionId, meta.lastUpdated):
+            if value:
+                return value[:64]
+    return "1"
+
+
+def _human_name(names: Sequence[m.HumanName] | None) -> str:
+    for name in names or ():
+        if name.text and name.text.strip():
+            return name.text
+        parts = [*(name.given or ()), *([name.family] if name.family else [])]
+        if parts:
+            return " ".join(parts)
+    return ""
+
+
+class _Contained:
+    """A resource's contained resources, decoded only when a ``#id`` names one."""
+
+    def __init__(self, raw: Sequence[msgspec.Raw] | None) -> None:
+        self._raw = raw or ()
+        self._by_ref: dict[str, object] | None = None
+
+    def get(self, ref: str) -> object | None:
+        if not self._raw:
+            return None
+        if self._by_ref is None:
+            self._by_ref = {}
+            for item in self._raw:
+                try:
+                    res = m.known_decoder.decode(item)
+                except (msgspec.DecodeError, msgspec.ValidationError):
+                    continue
+                if res.id:
+                    self._by_ref["#" + res.id] = res
+        return self._by_ref.get(ref)
+
+
+def _party(refs: Sequence[m.Ref] | None, contained: _Contained, want: str) -> str:
+    """The name of the first reference of type ``want`` (Organization/Practitioner)."""
+    for ref in refs or ():
+        target = ref.reference or ""
+        if target.startswith("#"):
+            res = contained.get(target)
+            if want == "Organization" and isinstance(res, m.Organization) and res.name:
+                return res.name
+            if want == "Practitioner" and isinstance(res, m.Practitioner):
+                name = _human_name(res.name)
+                if name:
+                    return name
+            continue
+        head, slash, _ = target.rpartition("/")
+        kind_ok = head.rpartition("/")[2] == want if slash else not target
+        if kind_ok and ref.display and ref.display.strip():
+            return ref.display
+    return ""
+
+
+# ---------------------------------------------------------------- content
+
+
+@dataclass(slots=True)
+class _Content:
+    """What a document's attachments and fields gave, gathered in order."""
+
+    texts: list[str] = field(default_factory=list)
+    narratives: list[str] = field(default_factory=list)
+    pdf: bytes | None = None
+    rows: list[LabRow] = field(default_factory=list)
+    #: Attachments not shown and why (images, other formats), for the reject reason.
+    skipped: list[str] = field(default_factory=list)
+
+    def empty(self) -> bool:
+        return not (self.texts or self.narratives or self.pdf or self.rows)
+
+
+def _media(ctype: str | None) -> tuple[str, str | None]:
+    """``(media type, charset)`` of a content type, lower case."""
+    if not ctype:
+        return "", None
+    media, *params = ctype.split(";")
+    charset = None
+    for param in params:
+        key, _, val = param.partition("=")
+        if key.strip().lower() == "charset" and val.strip():
+            charset = val.strip().strip('"').lower()
+    return media.strip().lower(), charset
+
+
+def _b64(data: str, what: str, limit: int) -> bytes:
+    raw = data.encode("ascii", "replace")
+    if len(raw) > (limit * 4 // 3 + 8) * 2:  # whitespace allowed for, not unbounded
+        raise _Reject(f"{what} over {limit} bytes")
+    raw = _WHITESPACE.sub(b"", raw)
+    if len(raw) > limit * 4 // 3 + 4:
+        raise _Reject(f"{what} over {limit} bytes")
+    try:
+        return binascii.a2b_base64(raw, strict_mode=True)
+    except (binascii.Error, ValueError):
+        raise _Reject(f"{what}.data is not base64") from None
+
+
+def _decode_text(raw: bytes, charset: str | None, what: str) -> str:
+    charset = charset or "utf-8"
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw, charset = raw[3:], "utf-8"
+    elif raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        charset = "utf-16"
+    try:
+        text = raw.decode(charset)
+    except (LookupError, UnicodeDecodeError):
+        raise _Reject(f"{what}.data is not {charset[:20]} text") from None
+    return text.lstrip("\ufeff")
+
+
+def _take(content: _Content, ctype: str | None, raw: bytes, what: str) -> None:
+    """One attachment's bytes into ``content`` by their media type."""
+    media, charset = _media(ctype)
+    if media == "application/pdf" or (not media and raw.startswith(b"%PDF-")):
+        if not raw.startswith(b"%PDF-"):
+            content.skipped.append("application/pdf that is not a PDF")
+            return
+        if len(raw) > MAX_PDF_BYTES:
+            raise _Reject(f"{what} PDF over {MAX_PDF_BYTES} bytes")
+        if content.pdf is None:
+            content.pdf = raw
+        return
+    if media in ("text/html", "application/xhtml+xml"):
+        markup, words = sanitise(_decode_text(raw, charset, what))
+        if words:
+            content.narratives.append(markup)
+            content.texts.append(words)
+        return
+    if media.startswith("text/"):
+        if len(raw) > MAX_TEXT_CHARS * 4:
+            raise _Reject(f"text over {MAX_TEXT_CHARS} characters")
+        text = _decode_text(raw, charset, what).strip()
+        if text:
+            content.texts.append(text)
+        return
+    content.skipped.append(media or "no content type")
+
+
+def _attachment(content: _Content, att: m.Attachment | None, what: str,
+                fetcher: Fetcher | None) -> None:
+    if att is None:
+        raise _Reject(f"{what} is missing")
+    if att.data is not None:
+        limit = MAX_PDF_BYTES if _media(att.contentType)[0] == "application/pdf" \
+            else MAX_TEXT_CHARS * 4
+        _take(content, att.contentType, _b64(att.data, what, limit), what)
+        return
+    if att.url:
+        media = _media(att.contentType)[0]
+        if media.startswith("image/") or media.startswith("video/"):
+            content.skipped.append(media)
+            return
+        fetched = fetcher.binary(att.url) if fetcher is not None else None
+        if fetched is None:
+            content.skipped.append(f"{media or 'content'} by URL not on this server")
+            return
+        ctype, raw = fetched
+        _take(content, att.contentType or ctype, raw, what)
+        return
+    content.skipped.append("an attachment with neither data nor url")
+
+
+def _narrative_of(text: m.Narrative | None) -> tuple[str, str]:
+    if text is None or not text.div:
+        return "", ""
+    return sanitise(text.div)
+
+
+# ---------------------------------------------------------------- lab values
+
+
+_HIGH = frozenset({"H", "HH", "HU", ">", "HX"})
+_LOW = frozenset({"L", "LL", "LU", "<", "LX"})
+_ABNORMAL = frozenset({"A", "AA", "POS", "R", "DET"})
+
+
+def _number(value: Decimal) -> str:
+    return str(value) if value == value else "?"  # NaN: never in FHIR, never crash
+
+
+def _quantity(q: m.Quantity | None) -> tuple[str, str]:
+    """``(value as written with its comparator, unit)``."""
+    if q is None:
+        return "", ""
+    unit = q.unit if q.unit is not None else (q.code or "")
+    if q.value is None:
+        return "", unit
+    return (q.comparator or "") + _number(q.value), unit
+
+
+def _flag(holder: m.Component, low: Decimal | None, high: Decimal | None) -> Flag:
+    for concept in holder.interpretation or ():
+        for coding in concept.coding or ():
+            code = (coding.code or "").upper()
+            if code in _HIGH:
+                return Flag.HIGH
+            if code in _LOW:
+                return Flag.LOW
+            if code in _ABNORMAL:
+                return Flag.ABNORMAL
+            if code == "N":
+                return Flag.NORMAL
+    q = holder.valueQuantity
+    if q is None or q.value is None or q.comparator:
+        return Flag.NORMAL
+    try:
+        if high is not None and q.value > high:
+            return Flag.HIGH
+        if low is not None and q.value < low:
+            return Flag.LOW
+    except InvalidOperation:
+        pass
+    return Flag.NORMAL
+
+
+def _value(holder: m.Component) -> tuple[str, str]:
+    """``(value as written, unit)`` of whatever ``value[x]`` the holder has."""
+    if holder.valueQuantity is not None:
+        value, unit = _quantity(holder.valueQuantity)
+        return value or "—", unit
+    for text in (holder.valueString, holder.valueDateTime, holder.valueTime):
+        if text is not None:
+            return text, ""
+    if holder.valueInteger is not None:
+        return str(holder.valueInteger), ""
+    if holder.valueBoolean is not None:
+        return ("да" if holder.valueBoolean else "нет"), ""
+    if holder.valueCodeableConcept is not None:
+        return concept_text(holder.valueCodeableConcept) or "—", ""
+    if holder.valueRange is not None:
+        low, unit = _quantity(holder.valueRange.low)
+        high, unit2 = _quantity(holder.valueRange.high)
+        return f"{low}–{high}", unit or unit2
+    if holder.valueRatio is not None:
+        num, unit = _quantity(holder.valueRatio.numerator)
+        den, unit2 = _quantity(holder.valueRatio.denominator)
+        return f"{num}/{den}", f"{unit}/{unit2}" if unit2 else unit
+    if holder.dataAbsentReason is not None:
+        return "нет данных (" + (concept_text(holder.dataAbsentReason) or "—") + ")", ""
+    return "—", ""
+
+
+def _row(holder: m.Component, name: str, status: str) -> LabRow:
+    value, unit = _value(holder)
+    low = high = None
+    low_text = high_text = range_text = ""
+    if holder.referenceRange:
+        rng = holder.referenceRange[0]
+        low_text, _ = _quantity(rng.low)
+        high_text, _ = _quantity(rng.high)
+        low = rng.low.value if rng.low is not None else None
+        high = rng.high.value if rng.high is not None else None
+        range_text = _short(rng.text, MAX_TITLE_CHARS)
+    return LabRow(
+        analyte=_short(name, MAX_TITLE_CHARS) or "Показатель",
+        value=_short(value, MAX_TITLE_CHARS), unit=_short(unit, 60),
+        low=low_text, high=high_text, range_text=range_text,
+        flag=_flag(holder, low, high), status=status)
+
+
+def observation_rows(obs: m.Observation, members: Callable[[str], m.Observation | None],
+                     depth: int = 0) -> list[LabRow]:
+    """The rows of one Observation: its value, or each component, or each member of a
+    panel (``hasMember``, one level deep)."""
+    if obs.status in WITHDRAWN:
+        return []
+    status = "предварительный" if obs.status in REPORT_NOT_FINAL else ""
+    name = concept_text(obs.code) or "Показатель"
+    has_value = any(v is not None for v in (
+        obs.valueQuantity, obs.valueString, obs.valueCodeableConcept, obs.valueBoolean,
+        obs.valueInteger, obs.valueRange, obs.valueRatio, obs.valueDateTime, obs.valueTime,
+        obs.dataAbsentReason))
+    if not has_value and obs.component:
+        return [_row(c, concept_text(c.code) or name, status) for c in obs.component]
+    if not has_value and obs.hasMember and depth == 0:
+        rows: list[LabRow] = []
+        for ref in obs.hasMember:
+            member = members(ref.reference or "")
+            if member is not None:
+                rows.extend(observation_rows(member, members, depth + 1))
+            else:
+                rows.append(LabRow(ref.display or name, "результат не передан"))
+        return rows
+    return [_row(obs, name, status)]
+
+
+# ---------------------------------------------------------------- kinds
+
+
+def _codings(concepts: Iterable[m.Concept | None]) -> list[m.Coding]:
+    return [c for concept in concepts if concept is not None for c in concept.coding or ()]
+
+
+def document_kind(type_: m.Concept | None, category: Sequence[m.Concept] | None) -> DocKind:
+    """A DocumentReference's or Composition's kind: LOINC ``type``, else ``category``."""
+    seen: list[str] = []
+    for concepts in ([type_], category or ()):
+        for coding in _codings(concepts):
+            if coding.code:
+                seen.append(f"{coding.code}")
+                if coding.system in codes.LOINC_SYSTEMS or coding.system is None:
+                    kind = codes.DOCUMENT_TYPES.get(coding.code)
+                    if kind is not None:
+                        return kind
+    if not seen:
+        raise _Reject("missing document type")
+    for code in seen:
+        if code in codes.NOT_A_KIND_CODES:
+            raise _Reject(codes.NOT_A_KIND_CODES[code])
+    raise _Reject("unknown document type " + ", ".join(c[:20] for c in seen[:4]))
+
+
+def _section_kind(coding: m.Coding) -> DocKind | None:
+    code, system = coding.code or "", coding.system
+    if system in codes.V2_0074_SYSTEMS or system is None:
+        kind = codes.REPORT_SECTIONS.get(code.upper())
+        if kind is not None:
+            return kind
+    if system in codes.LOINC_SYSTEMS or system is None:
+        kind = codes.LOINC_PARTS.get(code)
+        if kind is not None:
+            return kind
+    if system in codes.OBS_CATEGORY_SYSTEMS or system is None:
+        kind = codes.OBS_CATEGORIES.get(code)
+        if kind is not None:
+            return kind
+    if system in codes.SNOMED_SYSTEMS:
+        return codes.SNOMED_SECTIONS.get(code)
+    return None
+
+
+def report_kind(res: m.DiagnosticReport, results: Sequence[m.Observation]) -> DocKind:
+    """A DiagnosticReport's kind: its category (codes, then words), else its own code,
+    else its results' categories (fhir_codes says which tables)."""
+    seen: list[str] = []
+    for concept in res.category or ():
+        for coding in concept.coding or ():
+            seen.append(coding.code or "")
+            kind = _section_kind(coding)
+            if kind is not None:
+                return kind
+        words = concept_text(concept)
+        kind = codes.kind_of_words(words) if words else None
+        if kind is not None:
+            return kind
+    for coding in (res.code.coding or ()) if res.code is not None else ():
+        if coding.code and (coding.system in codes.LOINC_SYSTEMS or coding.system is None):
+            kind = codes.REPORT_CODES.get(coding.code)
+            if kind is not None:
+                return kind
+    kind = codes.kind_of_words(concept_text(res.code)) if res.code is not None else None
+    if kind is not None:
+        return kind
+    result_categories = {c.code for obs in results for c in _codings(obs.category or ())
+                         if c.code}
+    for code in sorted(result_categories):
+        kind = codes.OBS_CATEGORIES.get(code)
+        if kind is not None:
+            return kind
+    for code, reason in codes.NOT_A_KIND.items():
+        if code in result_categories:
+            raise _Reject(reason)
+    for coding in _codings([res.code]):
+        if coding.code in codes.NOT_A_KIND_CODES:
+            raise _Reject(codes.NOT_A_KIND_CODES[coding.code])
+    if results:
+        # Observations with values and no category at all, reported together: a lab
+        # panel (an imaging report comes with its section, RAD and the like).
+        return DocKind.LAB_RESULT
+    codes_seen = ", ".join(c[:20] for c in seen[:4] if c)
+    own = ", ".join((c.code or "")[:20] for c in _codings([res.code]))[:60]
+    raise _Reject(f"unknown report kind (category: {codes_seen or 'none'}; code: {own or 'none'})")
+
+
+# ---------------------------------------------------------------- the reader
+
+
+@dataclass(slots=True)
+class Reader:
+    """Reads resources into documents with one server's settings.
+
+    ``fetcher`` fetches what a page points at but does not hold (results a server did
+    not ``_include``, PDFs by Binary URL); without one, they are simply missing.
+    """
+
+    radiology: Radiology = field(default_factory=Radiology)
+    fetcher: Fetcher | None = None
+
+    # -- one resource
+
+    def resource(self, raw: bytes, observations: dict[str, m.Observation] | None = None,
+                 ) -> Patient | Document | Withdrawn | Rejected | Ignored | list[
+                     Document | Withdrawn]:
+        """One resource's JSON → what it is for the kiosk (never raises)."""
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            out = self._undecodable(raw, msgspec.DecodeError("not valid UTF-8"))
+            return Rejected(out.source_id, "not valid UTF-8")
+        try:
+            res = m.known_decoder.decode(raw)
+        except (msgspec.ValidationError, msgspec.DecodeError) as err:
+            return self._undecodable(raw, err)
+        try:
+            return self.typed(res, observations or {})
+        except _Reject as rej:
+            return Rejected(source_id(type(res).__name__, res.id), rej.reason)
+        except Exception:  # a shape we did not foresee: still one rejected record
+            return Rejected(source_id(type(res).__name__, res.id), "unreadable record")
+
+    def _undecodable(self, raw: bytes, err: Exception) -> Rejected | Ignored:
+        try:
+            head = m.head_decoder.decode(raw)
+        except (msgspec.ValidationError, msgspec.DecodeError):
+            try:  # not UTF-8: the head's id may still be read from the bytes
+                head = m.head_decoder.decode(raw.decode("utf-8", "replace").encode())
+            except (msgspec.ValidationError, msgspec.DecodeError):
+                return Rejected("?/?", "not a JSON object")
+            return Rejected(source_id(str(head.resourceType), head.id), "not valid UTF-8")
+        rtype = head.resourceType if isinstance(head.resourceType, str) else "?"
+        if rtype not in _READ_TYPES:
+            return Ignored(source_id(rtype, head.id))
+        reason = str(err).replace("`", "")[:200]
+        return Rejected(source_id(rtype, head.id), reason)
+
+    def typed(self, res: m.Known, observations: dict[str, m.Observation]
+              ) -> Patient | Document | Withdrawn | Ignored | list[Document | Withdrawn]:
+        if isinstance(res, m.DocumentReference):
+            return self.document_reference(res)
+        if isinstance(res, m.DiagnosticReport):
+            return self.diagnostic_report(res, observations)
+        if isinstance(res, m.Patient):
+            return self.patient(res)
+        if isinstance(res, m.Composition):
+            return self.composition(res, {})
+        return Ignored(source_id(type(res).__name__, res.id))
+
+    # -- Patient
+
+    def patient(self, res: m.Patient) -> Patient:
+        """Official name (family; given[0] first name, given[1] patronymic)."""
+        emr_id = _rid(res.id)
+        names = res.name or []
+        if not names:
+            raise _Reject("missing name")
+        chosen = next((n for n in names if n.use == "official"), None)
+        if chosen is None:
+            chosen = next((n for n in names if n.use in (None, "usual")), names[0])
+        family = _short(chosen.family, MAX_NAME_CHARS)
+        if not family:
+            raise _Reject("missing family name")
+        given = [_short(g, MAX_NAME_CHARS) for g in chosen.given or ()]
+        if not given or not given[0]:
+            raise _Reject("missing given name")
+        if res.birthDate is None:
+            raise _Reject("missing birthDate")
+        if not re.match(r"^\d{4}-\d{2}-\d{2}$", res.birthDate):
+            raise _Reject("birthDate is not a full date")
+        try:
+            birth = date.fromisoformat(res.birthDate)
+        except ValueError:
+            raise _Reject("birthDate is not a valid date") from None
+        return Patient(emr_id=emr_id, family=family, given=given[0],
+                       patronymic=given[1] if len(given) > 1 and given[1] else None,
+                       birth_date=birth, sex=_GENDER.get(res.gender or "", Sex.UNKNOWN))
+
+    # -- DocumentReference
+
+    def document_reference(self, res: m.DocumentReference) -> list[Document | Withdrawn]:
+        """The document, and the documents it replaces (``relatesTo``), which leave."""
+        doc_id = "DocumentReference/" + _rid(res.id)
+        if res.status in WITHDRAWN:
+            return [Withdrawn(doc_id, res.status)]
+        if res.status is None:
+            raise _Reject("missing status")
+        if res.status not in DOCREF_STATUSES:
+            raise _Reject(f"unknown status {res.status[:30]!r}")
+        if res.docStatus == "entered-in-error":
+            return [Withdrawn(doc_id, "entered-in-error")]
+        if res.docStatus == "preliminary":
+            return [Withdrawn(doc_id, NOT_FINAL)]
+        kind = document_kind(res.type, res.category)
+        emr_id = patient_id(res.subject)
+        created, date_only = parse_date(res.date, "date")
+        content = _Content()
+        first_title = ""
+        for i, item in enumerate(res.content or ()):
+            _attachment(content, item.attachment, f"content[{i}].attachment", self.fetcher)
+            if not first_title and item.attachment is not None and item.attachment.title:
+                first_title = item.attachment.title
+        if content.empty():
+            raise _Reject("no readable content" + _skipped(content))
+        contained = _Contained(res.contained)
+        title = (res.description or concept_text(res.type) or first_title
+                 or KIND_TITLES_RU[kind])
+        out: list[Document | Withdrawn] = [self._document(
+            doc_id, emr_id, kind, created, date_only, content, title=title,
+            organization=_party([res.custodian] if res.custodian else None, contained,
+                                "Organization"),
+            performer=_party(res.author, contained, "Practitioner"),
+            meta=res.meta, radiology=False)]
+        if res.status == "current":
+            for rel in res.relatesTo or ():
+                target = rel.target.reference if rel.target is not None else None
+                if rel.code == "replaces" and target and target.startswith("DocumentReference/"):
+                    old = target.split("/")[1]
+                    if _ID.match(old) and f"DocumentReference/{old}" != doc_id:
+                        out.append(Withdrawn(f"DocumentReference/{old}", "replaced"))
+        return out
+
+    # -- DiagnosticReport
+
+    def diagnostic_report(self, res: m.DiagnosticReport,
+                          observations: dict[str, m.Observation]) -> Document | Withdrawn:
+        """``observations``: ``"Observation/<id>"`` and full URLs → the page's Observations."""
+        doc_id = "DiagnosticReport/" + _rid(res.id)
+        if res.status in WITHDRAWN:
+            return Withdrawn(doc_id, res.status or "")
+        if res.status is None:
+            raise _Reject("missing status")
+        if res.status in REPORT_NOT_FINAL:
+            return Withdrawn(doc_id, NOT_FINAL)
+        if res.status not in REPORT_FINAL:
+            raise _Reject(f"unknown status {res.status[:30]!r}")
+        emr_id = patient_id(res.subject)
+        if res.issued is not None:
+            created, date_only = parse_date(res.issued, "issued")
+        elif res.effectiveDateTime is not None:
+            created, date_only = parse_date(res.effectiveDateTime, "effectiveDateTime")
+        elif res.effectivePeriod is not None and res.effectivePeriod.start is not None:
+            created, date_only = parse_date(res.effectivePeriod.start, "effectivePeriod.start")
+        else:
+            raise _Reject("missing date (issued, effectiveDateTime or effectivePeriod)")
+        contained = _Contained(res.contained)
+
+        def find(ref: str) -> m.Observation | None:
+            obs = contained.get(ref) if ref.startswith("#") else observations.get(ref)
+            if obs is None and "/Observation/" in ref:
+                obs = observations.get("Observation/" + ref.rsplit("/", 1)[-1])
+            return obs if isinstance(obs, m.Observation) else None
+
+        results = [(ref, find(ref.reference or "")) for ref in (res.result or ())[:MAX_ROWS]]
+        kind = report_kind(res, [obs for _, obs in results if obs is not None])
+        content = _Content()
+        conclusion = (res.conclusion or "").strip() or ", ".join(
+            filter(None, (concept_text(c) for c in res.conclusionCode or ())))
+        if conclusion:
+            content.texts.append(f"Заключение: {conclusion}")
+        for ref, obs in results:
+            if obs is not None:
+                content.rows.extend(observation_rows(obs, find))
+            else:
+                content.rows.append(LabRow(_short(ref.display, MAX_TITLE_CHARS) or "Показатель",
+                                           "результат не передан"))
+        for i, form in enumerate(res.presentedForm or ()):
+            _attachment(content, form, f"presentedForm[{i}]", self.fetcher)
+        if content.empty():
+            markup, words = _narrative_of(res.text)
+            if words:
+                content.narratives.append(markup)
+                content.texts.append(words)
+        if content.empty():
+            raise _Reject("no readable content" + _skipped(content))
+        organization = _party(res.performer, contained, "Organization")
+        doctor = _party(res.resultsInterpreter, contained, "Practitioner") or _party(
+            res.performer, contained, "Practitioner")
+        radiology = kind is DocKind.INSTRUMENTAL and self.radiology.owns(
+            res.meta.source if res.meta is not None else None,
+            [i.system for i in res.identifier or ()])
+        return self._document(
+            doc_id, emr_id, kind, created, date_only, content,
+            title=concept_text(res.code) or KIND_TITLES_RU[kind],
+            organization=organization, performer=doctor, meta=res.meta, radiology=radiology)
+
+    # -- Composition (and FHIR document Bundles)
+
+    def composition(self, res: m.Composition, parties: dict[str, str]) -> Document | Withdrawn:
+        """A Composition as one document made of its sections' narratives; ``parties``:
+        the display names of the document Bundle's Organizations and Practitioners."""
+        doc_id = "Composition/" + _rid(res.id)
+        if res.status in WITHDRAWN:
+            return Withdrawn(doc_id, res.status or "")
+        if res.status == "preliminary":
+            return Withdrawn(doc_id, NOT_FINAL)
+        if res.status not in COMPOSITION_FINAL:
+            raise _Reject("missing status" if res.status is None
+                          else f"unknown status {res.status[:30]!r}")
+        kind = document_kind(res.type, res.category)
+        emr_id = patient_id(res.subject)
+        created, date_only = parse_date(res.date, "date")
+        content = _Content()
+        parts: list[str] = []
+        words: list[str] = []
+        _sections(res.section or (), parts, words, 0)
+        if not words:
+            markup, text = _narrative_of(res.text)
+            parts, words = [markup], [text]
+        if any(w.strip() for w in words):
+            content.narratives.append("".join(parts))
+            content.texts.append("\n\n".join(w for w in words if w.strip()))
+        if content.empty():
+            raise _Reject("no readable content (no section narrative)")
+        contained = _Contained(res.contained)
+
+        def party(refs: Sequence[m.Ref] | None, want: str) -> str:
+            for ref in refs or ():
+                name = parties.get(ref.reference or "")
+                if name and (ref.reference or "").find(want) >= 0:
+                    return name
+            return _party(refs, contained, want)
+
+        return self._document(
+            doc_id, emr_id, kind, created, date_only, content,
+            title=res.title or concept_text(res.type) or KIND_TITLES_RU[kind],
+            organization=party([res.custodian] if res.custodian else None, "Organization"),
+            performer=party(res.author, "Practitioner"), meta=res.meta, radiology=False)
+
+    def document_bundle(self, entries: Sequence[m.Entry]) -> Document | Withdrawn | Rejected:
+        """A FHIR document (Bundle of type ``document``): its Composition, whose author
+        and custodian are found among the Bundle's other entries."""
+        parties: dict[str, str] = {}
+        composition: m.Composition | None = None
+        for entry in entries:
+            try:
+                res = m.known_decoder.decode(entry.resource)
+            except (msgspec.ValidationError, msgspec.DecodeError):
+                continue
+            name = ""
+            if isinstance(res, m.Organization):
+                name = res.name or ""
+            elif isinstance(res, m.Practitioner):
+                name = _human_name(res.name)
+            elif isinstance(res, m.Composition) and composition is None:
+                composition = res
+            if name:
+                for key in (entry.fullUrl, f"{type(res).__name__}/{res.id}"):
+                    if key:
+                        parties[key] = name
+        if composition is None:
+            return Rejected("Bundle/?", "document Bundle without a Composition")
+        try:
+            return self.composition(composition, parties)
+        except _Reject as rej:
+            return Rejected(source_id("Composition", composition.id), rej.reason)
+
+    # -- the document itself
+
+    @staticmethod
+    def _document(doc_id: str, emr_id: str, kind: DocKind, created: datetime, date_only: bool,
+                  content: _Content, *, title: str, organization: str, performer: str,
+                  meta: m.Meta | None, radiology: bool) -> Document:
+        lines = [_clean(t) for t in content.texts]
+        if content.rows:
+            lines.append("\n".join(row.line() for row in content.rows))
+        if content.pdf is not None and not lines:
+            lines.append("Документ в формате PDF.")
+        text = "\n\n".join(lines).strip()
+        if len(text) > MAX_TEXT_CHARS:
+            raise _Reject(f"text over {MAX_TEXT_CHARS} characters")
+        narrative = "".join(content.narratives)
+        if len(narrative) > MAX_TEXT_CHARS * 2:
+            raise _Reject(f"narrative over {MAX_TEXT_CHARS * 2} characters")
+        return Document(
+            doc_id=doc_id, emr_id=emr_id, kind=kind, created_at=created,
+            title=_short(title, MAX_TITLE_CHARS),
+            organization=_short(organization, MAX_TITLE_CHARS),
+            performer=_short(performer, MAX_TITLE_CHARS),
+            text=text, version=version_of(meta), radiology=radiology,
+            narrative=_clean(narrative), results=tuple(content.rows), pdf=content.pdf,
+            date_only=date_only)
+
+    # -- a page
+
+    def page(self, body: bytes) -> ParsedPage:
+        """Every entry of a search (or collection) Bundle; one bad entry is rejected alone."""
+        page = ParsedPage()
+        try:
+            bundle = m.bundle_decoder.decode(body)
+        except (msgspec.ValidationError, msgspec.DecodeError) as err:
+            body = _tolerant(body)
+            try:
+                bundle = m.bundle_decoder.decode(body)
+            except (msgspec.ValidationError, msgspec.DecodeError):
+                page.error = "not a Bundle: " + str(err).replace("`", "")[:120]
+                return page
+        if bundle.resourceType != "Bundle":
+            page.error = "not a Bundle"
+            return page
+        page.total = bundle.total
+        for link in bundle.link or ():
+            if link.relation == "next" and link.url:
+                page.next_url = link.url
+        try:
+            body.decode("utf-8")  # one pass in C; msgspec does not check string bytes
+            utf8 = True
+        except UnicodeDecodeError:
+            utf8 = False
+        self._entries(bundle.entry or (), page, utf8)
+        return page
+
+    def _entries(self, entries: Sequence[m.Entry], page: ParsedPage, utf8: bool = True) -> None:
+        decoded: list[tuple[int, m.Known | Rejected | Ignored]] = []
+        observations: dict[str, m.Observation] = {}
+        for i, entry in enumerate(entries):
+            raw = entry.resource
+            if not raw:
+                page.rejected.append(Rejected(f"entry[{i}]", "entry without a resource"))
+                continue
+            try:
+                if not utf8:
+                    bytes(raw).decode("utf-8")
+                res: m.Known | Rejected | Ignored = m.known_decoder.decode(raw)
+            except UnicodeDecodeError:
+                res = self._undecodable(bytes(raw), msgspec.DecodeError("not valid UTF-8"))
+                if isinstance(res, Rejected):
+                    res = Rejected(res.source_id, "not valid UTF-8")
+                    self._stamp(page, bytes(raw))
+            except (msgspec.ValidationError, msgspec.DecodeError) as err:
+                res = self._undecodable(bytes(raw), err)
+                if isinstance(res, Rejected):
+                    self._stamp(page, bytes(raw))
+            if (not isinstance(res, Rejected | Ignored) and res.id is None
+                    and entry.fullUrl and entry.fullUrl.startswith("urn:uuid:")):
+                res.id = entry.fullUrl[9:]  # a resource not yet stored: its bundle name
+            if isinstance(res, m.Observation):
+                if res.id:
+                    observations["Observation/" + res.id] = res
+                if entry.fullUrl:
+                    observations[entry.fullUrl] = res
+                continue
+            decoded.append((i, res))
+        self._fetch_missing(decoded, observations)
+        for _, res in decoded:
+            if isinstance(res, Ignored):
+                continue
+            if isinstance(res, Rejected):
+                page.entries += 1
+                page.rejected.append(res)
+                continue
+            rtype = type(res).__name__
+            if not isinstance(res, m.Patient | m.DocumentReference | m.DiagnosticReport
+                              | m.Composition):
+                continue
+            page.entries += 1
+            moment = aware_instant(res.meta.lastUpdated) if res.meta is not None else None
+            if moment is not None:
+                prev = page.last_updated.get(rtype)
+                if prev is None or moment > prev:
+                    page.last_updated[rtype] = moment
+            try:
+                out = self.typed(res, observations)
+            except _Reject as rej:
+                page.rejected.append(Rejected(source_id(rtype, res.id), rej.reason))
+                continue
+            except Exception:
+                page.rejected.append(Rejected(source_id(rtype, res.id), "unreadable record"))
+                continue
+            for item in out if isinstance(out, list) else [out]:
+                if isinstance(item, Patient):
+                    page.patients.append(item)
+                elif isinstance(item, Document):
+                    page.documents.append(item)
+                elif isinstance(item, Withdrawn):
+                    page.withdrawn.append(item.doc_id)
+
+    @staticmethod
+    def _stamp(page: ParsedPage, raw: bytes) -> None:
+        """A rejected record still moves its type's cursor on, past itself."""
+        try:
+            head = m.head_decoder.decode(raw.decode("utf-8", "replace").encode())
+        except (msgspec.ValidationError, msgspec.DecodeError):
+            return
+        if isinstance(head.resourceType, str) and isinstance(head.meta, dict):
+            moment = aware_instant(head.meta.get("lastUpdated"))
+            if moment is not None:
+                prev = page.last_updated.get(head.resourceType)
+                if prev is None or moment > prev:
+                    page.last_updated[head.resourceType] = moment
+
+    def _fetch_missing(self, decoded: Sequence[tuple[int, object]],
+                       observations: dict[str, m.Observation]) -> None:
+        """Results the server did not ``_include``, asked for by id in one request."""
+        if self.fetcher is None:
+            return
+        wanted: list[str] = []
+        for _, res in decoded:
+            if not isinstance(res, m.DiagnosticReport) or res.status not in REPORT_FINAL:
+                continue
+            for ref in res.result or ():
+                target = ref.reference or ""
+                if target.startswith("Observation/") and target not in observations:
+                    rid = target.split("/", 1)[1]
+                    if _ID.match(rid):
+                        wanted.append(rid)
+        if not wanted:
+            return
+        for raw in self.fetcher.observations(sorted(set(wanted))):
+            try:
+                obs = m.known_decoder.decode(raw)
+            except (msgspec.ValidationError, msgspec.DecodeError):
+                continue
+            if isinstance(obs, m.Observation) and obs.id:
+                observations["Observation/" + obs.id] = obs
+        members = [ref.reference.split("/", 1)[1] for obs in list(observations.values())
+                   for ref in obs.hasMember or () if ref.reference
+                   and ref.reference.startswith("Observation/")
+                   and ref.reference not in observations]
+        if members:
+            for raw in self.fetcher.observations(sorted(set(members))):
+                try:
+                    obs = m.known_decoder.decode(raw)
+                except (msgspec.ValidationError, msgspec.DecodeError):
+                    continue
+                if isinstance(obs, m.Observation) and obs.id:
+                    observations["Observation/" + obs.id] = obs
+
+
+_READ_TYPES = frozenset({"Patient", "DocumentReference", "DiagnosticReport", "Composition"})
+
+
+def _tolerant(body: bytes) -> bytes:
+    """A page msgspec refuses, read by the standard decoder, which takes what JSON
+    allows and msgspec does not (a lone surrogate escape): such characters become
+    ``?`` in the one record that holds them, instead of the whole page failing."""
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        return body
+    try:
+        return json.dumps(data, ensure_ascii=False, allow_nan=False).encode("utf-8", "replace")
+    except (ValueError, RecursionError):
+        return body
+
+
+def _skipped(content: _Content) -> str:
+    if not content.skipped:
+        return ""
+    return " (not shown: " + ", ".join(sorted(set(content.skipped)))[:120] + ")"
+
+
+def _sections(sections: Sequence[m.Section], parts: list[str], words: list[str],
+              depth: int) -> None:
+    for section in sections:
+        heading = section.title or concept_text(section.code)
+        markup, text = _narrative_of(section.text)
+        if heading and (text or section.section):
+            tag = "h3" if depth == 0 else "h4"
+            parts.append(f"<{tag}>{_escape(_short(heading, MAX_TITLE_CHARS))}</{tag}>")
+            words.append(heading)
+        if text:
+            parts.append(markup)
+            words.append(text)
+        if section.section and depth < 4:
+            _sections(section.section, parts, words, depth + 1)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def parse_page(body: bytes, reader: Reader | None = None) -> ParsedPage:
+    """A search page read with ``reader`` (default settings, no fetching)."""
+    return (reader or Reader()).page(body)
+
+
+def read_value(value: object, observations: dict[str, object] | None = None,
+               reader: Reader | None = None) -> object:
+    """Any decoded JSON value read as one resource (a document's first outcome), with
+    ``observations`` (reference → resource) on its page: for tests and fuzzing, which
+    build resources as dicts."""
+    entries = [{"resource": value}] + [
+        {"fullUrl": key, "resource": obs} for key, obs in (observations or {}).items()]
+    body = json.dumps({"resourceType": "Bundle", "entry": entries}, ensure_ascii=False,
+                      default=str).encode("utf-8", "replace")
+    page = (reader or Reader()).page(body)
+    for found in (page.patients, page.documents, page.rejected):
+        if found:
+            return found[0]
+    if page.withdrawn:
+        return Withdrawn(page.withdrawn[0], "withdrawn")
+    return Ignored("?/?") if page.error is None else Rejected("?/?", page.error)
+
+
+def read_bundle_value(value: object, reader: Reader | None = None) -> ParsedPage:
+    """A decoded JSON value read as a search page (tests and fuzzing)."""
+    body = json.dumps(value, ensure_ascii=False, default=str).encode("utf-8", "replace")
+    return (reader or Reader()).page(body)
