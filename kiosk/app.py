@@ -157,6 +157,7 @@ def build_services(
     """
     from kiosk.store.database import open_store
     from kiosk.upstream.fhir import FhirSource
+    from kiosk.upstream.fhir_read import Radiology
     from kiosk.upstream.portal import OidcPortal
     from kiosk.upstream.registry import RegistryClient
     from kiosk.upstream.sms import SmsClient
@@ -174,6 +175,11 @@ def build_services(
     sms = SmsClient(up.sms_url, config.secret("upstream", "sms_key"), timeout)
     source = FhirSource(
         up.fhir_url, timeout, up.fhir_page_size, max_page_bytes=up.fhir_max_page_mib * 2**20,
+        radiology=Radiology(
+            hosts=frozenset(h.strip().lower() for h in up.fhir_radiology_hosts.split(",")
+                            if h.strip()),
+            systems=frozenset(s.strip() for s in up.fhir_radiology_systems.split(",")
+                              if s.strip())),
     )
     desk = SupportDeskClient(up.support_url, config.secret("upstream", "support_key"), timeout)
     key_hex = config.secret("security", "code_key")

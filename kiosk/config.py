@@ -95,6 +95,10 @@ class UpstreamSection(NamedTuple):
     read_timeout_s: float = 10.0
     fhir_page_size: int = 500
     fhir_max_page_mib: int = 1
+    #: The city's unified radiology service (ЕРИС, R-SHOW-4): exact hosts of a study's
+    #: ``meta.source`` and exact ``identifier.system`` values, comma-separated.
+    fhir_radiology_hosts: str = "eris.mos.ru"
+    fhir_radiology_systems: str = "https://eris.mos.ru"
     #: ``kiosk sync`` reads the two FHIR document searches in worker processes (the
     #: kiosk's own refreshes never do): off only where a worker cannot fork.
     fhir_sync_processes: bool = True
