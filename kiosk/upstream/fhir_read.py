@@ -19,6 +19,7 @@ of birth or document text (they go to the reject log).
 from __future__ import annotations
 
 import binascii
+import functools
 import json
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -56,7 +57,6 @@ _FHIR_DATE = re.compile(
     r"^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?"
     r"(Z|[+-]\d{2}:\d{2})?)?)?)?$")
 _GENDER = {"male": Sex.MALE, "female": Sex.FEMALE}
-_WHITESPACE = re.compile(rb"\s+")
 
 DOCREF_STATUSES = frozenset({"current", "superseded"})
 REPORT_FINAL = frozenset({"final", "amended", "corrected", "appended"})
@@ -148,22 +148,26 @@ class _Reject(Exception):
 
 
 def _clean(text: str) -> str:
-    """Text safe for any store: no NUL (PostgreSQL refuses it), no lone surrogates."""
-    if "\x00" in text:
-        text = text.replace("\x00", "\ufffd")
-    if not text.isascii():
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            text = text.encode("utf-8", "replace").decode("utf-8")
-    return text
+    """Text safe for any store: no NUL (PostgreSQL refuses it). Lone surrogates cannot
+    occur: msgspec refuses their escapes (``_tolerant`` replaces them first) and text
+    decoded from bytes never holds one."""
+    return text.replace("\x00", "\ufffd") if "\x00" in text else text
+
+
+@functools.lru_cache(maxsize=8192)
+def _short_cached(text: str, limit: int) -> str:
+    out = _clean(" ".join(strip_format_chars(text).split()))
+    return out if len(out) <= limit else out[: limit - 1] + "…"
 
 
 def _short(text: str | None, limit: int) -> str:
+    """Titles, names and labels on one line, cut to ``limit``; the same few hundred
+    organisations and doctors repeat over a whole sync, hence the cache."""
     if not text:
         return ""
-    out = _clean(" ".join(strip_format_chars(text).split()))
-    return out if len(out) <= limit else out[: limit - 1] + "…"
+    if len(text) > 1000:
+        return _short_cached.__wrapped__(text, limit)
+    return _short_cached(text, limit)
 
 
 def source_id(rtype: str, rid: object) -> str:
@@ -350,7 +354,7 @@ def _b64(data: str, what: str, limit: int) -> bytes:
     raw = data.encode("ascii", "replace")
     if len(raw) > (limit * 4 // 3 + 8) * 2:  # whitespace allowed for, not unbounded
         raise _Reject(f"{what} over {limit} bytes")
-    raw = _WHITESPACE.sub(b"", raw)
+    raw = raw.translate(None, b" \t\r\n")
     if len(raw) > limit * 4 // 3 + 4:
         raise _Reject(f"{what} over {limit} bytes")
     try:
