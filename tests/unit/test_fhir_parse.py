@@ -17,7 +17,14 @@ from kiosk.domain.documents import MAX_TEXT_CHARS, DocKind, Document, Flag
 from kiosk.domain.moscow import moscow_date
 from kiosk.domain.people import Patient, Sex
 from kiosk.services.ports import Rejected
-from kiosk.upstream.fhir_read import ParsedPage, Reader, Withdrawn, parse_page
+from kiosk.upstream.fhir_read import (
+    Ignored,
+    ParsedPage,
+    Reader,
+    Withdrawn,
+    parse_page,
+    read_value,
+)
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "fhir-r4-examples"
 READER = Reader()
@@ -41,16 +48,9 @@ def parse_patient(res: object) -> Patient | Rejected:
 
 
 def parse_diagnostic_report(res: object, observations: dict[str, Any] | None = None,
-                            ) -> Document | Withdrawn | Rejected:
+                            ) -> object:
     """The report read on a page with ``observations`` as its included entries."""
-    entries = [{"resource": res}] + [
-        {"fullUrl": key, "resource": obs} for key, obs in (observations or {}).items()]
-    page = parse_bundle({"resourceType": "Bundle", "entry": entries})
-    if page.documents:
-        return page.documents[0]
-    if page.withdrawn:
-        return Withdrawn(page.withdrawn[0], "")
-    return page.rejected[0]
+    return read_value(res, observations)
 
 
 def b64(text: str) -> str:
@@ -463,7 +463,7 @@ def test_parser_never_raises(data):
     for base, fn in ((docref(), parse_document_reference), (report(), parse_diagnostic_report),
                      (patient(), parse_patient)):
         out = fn(_mutate(base, data))
-        assert isinstance(out, Document | Patient | Withdrawn | Rejected)
+        assert isinstance(out, Document | Patient | Withdrawn | Rejected | Ignored)
     page = parse_bundle(data.draw(_json))
     assert isinstance(page, ParsedPage)
     page = parse_bundle({"resourceType": "Bundle",
