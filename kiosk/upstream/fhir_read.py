@@ -56,6 +56,7 @@ _ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 _FHIR_DATE = re.compile(
     r"^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?"
     r"(Z|[+-]\d{2}:\d{2})?)?)?)?$")
+_ZONE_END = frozenset("Z0123456789")
 _GENDER = {"male": Sex.MALE, "female": Sex.FEMALE}
 
 DOCREF_STATUSES = frozenset({"current", "superseded"})
@@ -225,6 +226,13 @@ def parse_date(value: str | None, what: str) -> tuple[datetime, bool]:
     """
     if value is None:
         raise _Reject(f"missing {what}")
+    if len(value) > 19 and value[10] == "T" and value[-1] in _ZONE_END:
+        try:  # the usual full instant with a zone, in C
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            moment = None
+        if moment is not None and moment.tzinfo is not None and _FHIR_DATE.match(value):
+            return moment, False
     found = _FHIR_DATE.match(value.strip())
     if found is None:
         raise _Reject(f"{what} is malformed")
@@ -299,8 +307,13 @@ class _Contained:
         return self._by_ref.get(ref)
 
 
+_NO_CONTAINED = _Contained(None)
+
+
 def _party(refs: Sequence[m.Ref] | None, contained: _Contained, want: str) -> str:
     """The name of the first reference of type ``want`` (Organization/Practitioner)."""
+    if refs is not None and len(refs) == 1 and not (refs[0].reference or "").startswith("#"):
+        return _named(refs[0].reference, refs[0].display, want)  # the usual: one, cached
     for ref in refs or ():
         target = ref.reference or ""
         if target.startswith("#"):
@@ -319,26 +332,41 @@ def _party(refs: Sequence[m.Ref] | None, contained: _Contained, want: str) -> st
     return ""
 
 
+@functools.lru_cache(maxsize=4096)
+def _named(reference: str | None, display: str | None, want: str) -> str:
+    """``_party`` of one reference to no contained resource (a sync sees a few hundred
+    organisations and doctors thousands of times)."""
+    target = reference or ""
+    head, slash, _ = target.rpartition("/")
+    kind_ok = head.rpartition("/")[2] == want if slash else not target
+    return display if kind_ok and display and display.strip() else ""
+
+
 # ---------------------------------------------------------------- content
 
 
-@dataclass(slots=True)
 class _Content:
-    """What a document's attachments and fields gave, gathered in order."""
+    """What a document's attachments and fields gave, gathered in order (a plain slotted
+    class: made once per document of a sync, and dataclass factories cost ~1 µs)."""
 
-    texts: list[str] = field(default_factory=list)
-    narratives: list[str] = field(default_factory=list)
-    pdf: bytes | None = None
-    rows: list[LabRow] = field(default_factory=list)
-    #: Attachments not shown and why (images, other formats), for the reject reason.
-    skipped: list[str] = field(default_factory=list)
+    __slots__ = ("narratives", "pdf", "rows", "skipped", "texts")
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self.narratives: list[str] = []
+        self.pdf: bytes | None = None
+        self.rows: list[LabRow] = []
+        #: Attachments not shown and why (images, other formats), for the reject reason.
+        self.skipped: list[str] = []
 
     def empty(self) -> bool:
         return not (self.texts or self.narratives or self.pdf or self.rows)
 
 
+@functools.lru_cache(maxsize=256)
 def _media(ctype: str | None) -> tuple[str, str | None]:
-    """``(media type, charset)`` of a content type, lower case."""
+    """``(media type, charset)`` of a content type, lower case (a sync sees a handful
+    of spellings thousands of times)."""
     if not ctype:
         return "", None
     media, *params = ctype.split(";")
@@ -350,17 +378,23 @@ def _media(ctype: str | None) -> tuple[str, str | None]:
     return media.strip().lower(), charset
 
 
+_NO_WHITESPACE = str.maketrans("", "", " \t\r\n")
+
+
 def _b64(data: str, what: str, limit: int) -> bytes:
-    raw = data.encode("ascii", "replace")
-    if len(raw) > (limit * 4 // 3 + 8) * 2:  # whitespace allowed for, not unbounded
+    """Strict base64; line breaks and spaces (MIME style) are allowed, nothing else."""
+    if len(data) > (limit * 4 // 3 + 8) * 2:  # whitespace allowed for, not unbounded
         raise _Reject(f"{what} over {limit} bytes")
-    raw = raw.translate(None, b" \t\r\n")
-    if len(raw) > limit * 4 // 3 + 4:
-        raise _Reject(f"{what} over {limit} bytes")
-    try:
-        return binascii.a2b_base64(raw, strict_mode=True)
-    except (binascii.Error, ValueError):
-        raise _Reject(f"{what}.data is not base64") from None
+    for attempt in (data, None):
+        if attempt is None:
+            attempt = data.translate(_NO_WHITESPACE)
+        if len(attempt) > limit * 4 // 3 + 4:
+            raise _Reject(f"{what} over {limit} bytes")
+        try:
+            return binascii.a2b_base64(attempt, strict_mode=True)
+        except (binascii.Error, ValueError):
+            continue
+    raise _Reject(f"{what}.data is not base64")
 
 
 def _decode_text(raw: bytes, charset: str | None, what: str) -> str:
@@ -561,6 +595,11 @@ def _codings(concepts: Iterable[m.Concept | None]) -> list[m.Coding]:
 
 def document_kind(type_: m.Concept | None, category: Sequence[m.Concept] | None) -> DocKind:
     """A DocumentReference's or Composition's kind: LOINC ``type``, else ``category``."""
+    codings = type_.coding if type_ is not None else None
+    if codings is not None and len(codings) == 1 and codings[0].code:
+        kind = _loinc_document(codings[0].system, codings[0].code)  # the usual, cached
+        if kind is not None:
+            return kind
     seen: list[str] = []
     for concepts in ([type_], category or ()):
         for coding in _codings(concepts):
@@ -578,8 +617,19 @@ def document_kind(type_: m.Concept | None, category: Sequence[m.Concept] | None)
     raise _Reject("unknown document type " + ", ".join(c[:20] for c in seen[:4]))
 
 
+@functools.lru_cache(maxsize=1024)
+def _loinc_document(system: str | None, code: str) -> DocKind | None:
+    if system in codes.LOINC_SYSTEMS or system is None:
+        return codes.DOCUMENT_TYPES.get(code)
+    return None
+
+
 def _section_kind(coding: m.Coding) -> DocKind | None:
-    code, system = coding.code or "", coding.system
+    return _section_of(coding.system, coding.code or "")
+
+
+@functools.lru_cache(maxsize=1024)
+def _section_of(system: str | None, code: str) -> DocKind | None:
     if system in codes.V2_0074_SYSTEMS or system is None:
         kind = codes.REPORT_SECTIONS.get(code.upper())
         if kind is not None:
@@ -758,7 +808,7 @@ class Reader:
                 first_title = item.attachment.title
         if content.empty():
             raise _Reject("no readable content" + _skipped(content))
-        contained = _Contained(res.contained)
+        contained = _Contained(res.contained) if res.contained else _NO_CONTAINED
         title = (res.description or concept_text(res.type) or first_title
                  or KIND_TITLES_RU[kind])
         out: list[Document | Withdrawn] = [self._document(
@@ -799,7 +849,7 @@ class Reader:
             created, date_only = parse_date(res.effectivePeriod.start, "effectivePeriod.start")
         else:
             raise _Reject("missing date (issued, effectiveDateTime or effectivePeriod)")
-        contained = _Contained(res.contained)
+        contained = _Contained(res.contained) if res.contained else _NO_CONTAINED
 
         def find(ref: str) -> m.Observation | None:
             obs = contained.get(ref) if ref.startswith("#") else observations.get(ref)
@@ -868,7 +918,7 @@ class Reader:
             content.texts.append("\n\n".join(w for w in words if w.strip()))
         if content.empty():
             raise _Reject("no readable content (no section narrative)")
-        contained = _Contained(res.contained)
+        contained = _Contained(res.contained) if res.contained else _NO_CONTAINED
 
         def party(refs: Sequence[m.Ref] | None, want: str) -> str:
             for ref in refs or ():
@@ -940,61 +990,85 @@ class Reader:
     # -- a page
 
     def page(self, body: bytes) -> ParsedPage:
-        """Every entry of a search (or collection) Bundle; one bad entry is rejected alone."""
+        """Every entry of a search (or collection) Bundle; one bad entry is rejected alone.
+
+        The whole page is first decoded in one call into typed entries (the usual case);
+        when any entry cannot be (a wrong type, an unknown resource type, bytes that are
+        not UTF-8), the page is decoded again with raw entries, each then decoded alone,
+        so that only the bad one is rejected. The same structs and rules either way.
+        """
         page = ParsedPage()
-        try:
-            bundle = m.bundle_decoder.decode(body)
-        except (msgspec.ValidationError, msgspec.DecodeError) as err:
-            body = _tolerant(body)
-            try:
-                bundle = m.bundle_decoder.decode(body)
-            except (msgspec.ValidationError, msgspec.DecodeError):
-                page.error = "not a Bundle: " + str(err).replace("`", "")[:120]
-                return page
-        if bundle.resourceType != "Bundle":
-            page.error = "not a Bundle"
-            return page
-        page.total = bundle.total
-        for link in bundle.link or ():
-            if link.relation == "next" and link.url:
-                page.next_url = link.url
         try:
             body.decode("utf-8")  # one pass in C; msgspec does not check string bytes
             utf8 = True
         except UnicodeDecodeError:
             utf8 = False
-        self._entries(bundle.entry or (), page, utf8)
+        items: list[tuple[str | None, object]] | None = None
+        head: m.Bundle | m.TypedBundle
+        if utf8:
+            try:
+                head = m.typed_bundle_decoder.decode(body)
+                items = [(e.fullUrl, e.resource) for e in head.entry or ()]
+            except (msgspec.ValidationError, msgspec.DecodeError):
+                items = None
+        if items is None:
+            try:
+                head = m.bundle_decoder.decode(body)
+            except (msgspec.ValidationError, msgspec.DecodeError) as err:
+                body = _tolerant(body)
+                try:
+                    head = m.bundle_decoder.decode(body)
+                except (msgspec.ValidationError, msgspec.DecodeError):
+                    page.error = "not a Bundle: " + str(err).replace("`", "")[:120]
+                    return page
+            items = [(e.fullUrl, self._entry(i, e.resource, page, utf8))
+                     for i, e in enumerate(head.entry or ())]
+        if head.resourceType != "Bundle":
+            page.error = "not a Bundle"
+            return page
+        page.total = head.total
+        for link in head.link or ():
+            if link.relation == "next" and link.url:
+                page.next_url = link.url
+        self._entries(items, page)
         return page
 
-    def _entries(self, entries: Sequence[m.Entry], page: ParsedPage, utf8: bool = True) -> None:
-        decoded: list[tuple[int, m.Known | Rejected | Ignored]] = []
+    def _entry(self, i: int, raw: msgspec.Raw, page: ParsedPage, utf8: bool) -> object:
+        """One raw entry decoded alone: the resource, or why not."""
+        if not raw:
+            return Rejected(f"entry[{i}]", "entry without a resource")
+        data = bytes(raw)
+        try:
+            if not utf8:
+                data.decode("utf-8")
+            return m.known_decoder.decode(data)
+        except UnicodeDecodeError:
+            res = self._undecodable(data, msgspec.DecodeError("not valid UTF-8"))
+            if isinstance(res, Rejected):
+                self._stamp(page, data)
+                return Rejected(res.source_id, "not valid UTF-8")
+            return res
+        except (msgspec.ValidationError, msgspec.DecodeError) as err:
+            res = self._undecodable(data, err)
+            if isinstance(res, Rejected):
+                self._stamp(page, data)
+            return res
+
+    def _entries(self, items: Sequence[tuple[str | None, object]], page: ParsedPage) -> None:
+        decoded: list[tuple[int, object]] = []
         observations: dict[str, m.Observation] = {}
-        for i, entry in enumerate(entries):
-            raw = entry.resource
-            if not raw:
+        for i, (full_url, res) in enumerate(items):
+            if res is None:
                 page.rejected.append(Rejected(f"entry[{i}]", "entry without a resource"))
                 continue
-            try:
-                if not utf8:
-                    bytes(raw).decode("utf-8")
-                res: m.Known | Rejected | Ignored = m.known_decoder.decode(raw)
-            except UnicodeDecodeError:
-                res = self._undecodable(bytes(raw), msgspec.DecodeError("not valid UTF-8"))
-                if isinstance(res, Rejected):
-                    res = Rejected(res.source_id, "not valid UTF-8")
-                    self._stamp(page, bytes(raw))
-            except (msgspec.ValidationError, msgspec.DecodeError) as err:
-                res = self._undecodable(bytes(raw), err)
-                if isinstance(res, Rejected):
-                    self._stamp(page, bytes(raw))
-            if (not isinstance(res, Rejected | Ignored) and res.id is None
-                    and entry.fullUrl and entry.fullUrl.startswith("urn:uuid:")):
-                res.id = entry.fullUrl[9:]  # a resource not yet stored: its bundle name
+            if (isinstance(res, _RESOURCES) and res.id is None
+                    and full_url and full_url.startswith("urn:uuid:")):
+                res.id = full_url[9:]  # a resource not yet stored: its bundle name
             if isinstance(res, m.Observation):
                 if res.id:
                     observations["Observation/" + res.id] = res
-                if entry.fullUrl:
-                    observations[entry.fullUrl] = res
+                if full_url:
+                    observations[full_url] = res
                 continue
             decoded.append((i, res))
         self._fetch_missing(decoded, observations)
@@ -1005,10 +1079,9 @@ class Reader:
                 page.entries += 1
                 page.rejected.append(res)
                 continue
-            rtype = type(res).__name__
-            if not isinstance(res, m.Patient | m.DocumentReference | m.DiagnosticReport
-                              | m.Composition):
+            if not isinstance(res, _READ):
                 continue
+            rtype = type(res).__name__
             page.entries += 1
             moment = aware_instant(res.meta.lastUpdated) if res.meta is not None else None
             if moment is not None:
@@ -1084,6 +1157,9 @@ class Reader:
 
 
 _READ_TYPES = frozenset({"Patient", "DocumentReference", "DiagnosticReport", "Composition"})
+_READ = (m.Patient, m.DocumentReference, m.DiagnosticReport, m.Composition)
+_RESOURCES = (m.Patient, m.DocumentReference, m.DiagnosticReport, m.Composition,
+              m.Observation, m.Binary, m.Organization, m.Practitioner)
 
 
 def _tolerant(body: bytes) -> bytes:
