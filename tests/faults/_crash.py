@@ -40,6 +40,7 @@ def kiosk_env(sim: SimServer, store_url: str) -> dict[str, str]:
         **sim.kiosk_env(),
         "KIOSK_SECURITY_CODE_KEY": "cd" * 32,
         "KIOSK_STORE_URL": store_url,
+        "KIOSK_CONFIG": "",  # never the machine's /etc/kiosk/kiosk.toml
         "PYTHONPATH": str(ROOT),
     })
     return env

@@ -111,6 +111,7 @@ def _rows(db: Path) -> list[tuple]:
 def verify_cli(db: Path, key: bytes | None = CODE_KEY) -> tuple[int, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
     env["KIOSK_STORE_URL"] = f"sqlite:///{db}"
+    env["KIOSK_CONFIG"] = ""  # never the machine's /etc/kiosk/kiosk.toml
     env["PYTHONPATH"] = str(ROOT)
     if key:
         env["KIOSK_SECURITY_CODE_KEY"] = key.hex()
