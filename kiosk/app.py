@@ -30,7 +30,7 @@ from kiosk.services.ports import (
     SyncLock,
     UnitOfWorkFactory,
 )
-from kiosk.services.printing import PrintService
+from kiosk.services.printing import Clinic, PrintService
 from kiosk.services.records import RecordsService
 from kiosk.services.session import Session
 from kiosk.services.signin import SignInService, SignInSettings
@@ -137,7 +137,8 @@ def assemble(
         audit=audit,
         signin=signin,
         records=records,
-        printing=PrintService(records, audit, kiosk_id, clock),
+        printing=PrintService(records, audit, kiosk_id, clock,
+                              Clinic(config.print.clinic_name, config.print.clinic_address)),
         support=SupportService(uow, clock, audit, kiosk_id),
         staff=StaffService(uow, clock, audit, kiosk_id, pin_hash, key, policy, probes or {}),
         sync=SyncService(source, uow, clock, sync_lock, sync_workers),

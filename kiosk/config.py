@@ -116,6 +116,9 @@ class PrintSection(NamedTuple):
 
     printer: str = ""  # empty: the system default; "pdf:<dir>" writes PDFs (demo, tests)
     paper: str = "A4"  # A4 or roll80
+    #: The clinic the kiosk stands in, at the top of every printed extract.
+    clinic_name: str = ""
+    clinic_address: str = ""
 
 
 class Config(NamedTuple):

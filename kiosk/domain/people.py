@@ -61,3 +61,18 @@ def age_on(birth: date, today: date) -> int:
     if anniversary(birth, years) > today:
         years -= 1
     return years
+
+
+def ru_plural(n: int, one: str, few: str, many: str) -> str:
+    """The Russian noun form for ``n``: 1 год, 2 года, 5 лет, 11 лет, 21 год, 112 лет."""
+    n = abs(n)
+    if n % 10 == 1 and n % 100 != 11:
+        return one
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return few
+    return many
+
+
+def age_words(years: int) -> str:
+    """``41 год``, ``42 года``, ``45 лет``: the age as a print-out states it (R-SHOW-2)."""
+    return f"{years} {ru_plural(years, 'год', 'года', 'лет')}"

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 # the kiosk makes its QtPrinter before the Welcome screen paints, and QtPrintSupport
 # alone costs ~100 ms to import.
 if TYPE_CHECKING:
-    from PySide6.QtGui import QPageLayout
+    from PySide6.QtCore import QSizeF
+    from PySide6.QtGui import QPageLayout, QTextDocument
     from PySide6.QtPrintSupport import QPrinter
 
     from kiosk.services.printing import PrintJob
@@ -45,43 +46,107 @@ def page_layout(paper: str) -> QPageLayout:
                        QPageLayout.Unit.Millimeter)
 
 
-def render(job: PrintJob, printer: QPrinter, paper: str = "A4") -> int:
-    """Paint ``job`` on ``printer`` page by page; returns the page count."""
-    from PySide6.QtCore import QRectF, QSizeF, Qt
-    from PySide6.QtGui import QAbstractTextDocumentLayout, QFont, QPainter, QTextDocument
+#: PDF pages are drawn for print at this resolution at most (sharp on paper, and a
+#: 30-page report stays a few hundred ms of PDFium work).
+PDF_PRINT_DPI = 150
 
-    from kiosk.services.errors import PrinterError
 
-    doc = QTextDocument()
+def _layout(html: str, printer: QPrinter, paper: str, body: QSizeF) -> QTextDocument:
+    from PySide6.QtGui import QFont
+
+    from kiosk.ui.content import InertTextDocument
+
+    doc = InertTextDocument()  # nothing in a print-out loads a resource either
     doc.setDocumentMargin(0)
     doc.setDefaultFont(QFont("DejaVu Sans", 9 if paper == "roll80" else 11))
     doc.documentLayout().setPaintDevice(printer)
-    doc.setHtml(job.html)
+    doc.setHtml(html)
+    doc.setPageSize(body)  # without it pageCount() says 1
+    return doc
+
+
+def render(job: PrintJob, printer: QPrinter, paper: str = "A4") -> int:
+    """Paint ``job`` on ``printer`` page by page; returns the page count.
+
+    Each part (document) starts a new page: its HTML pages, then its PDF's pages, each
+    scaled to fit the page body. The footer on every page counts all of the job's pages.
+    A PDF that cannot be drawn prints as a sentence saying so, not as a failed job.
+    """
+    from PySide6.QtCore import QRectF, QSizeF, Qt
+    from PySide6.QtGui import QAbstractTextDocumentLayout, QFont, QPainter
+
+    from kiosk.services.errors import PrinterError
+    from kiosk.services.printing import PrintPart
+    from kiosk.ui.pdfpages import BadPdf, iter_pages, page_sizes
+
     dpi = printer.resolution()
     rect = printer.pageLayout().paintRectPixels(dpi)
     footer_h = FOOTER_MM / 25.4 * dpi
     body = QSizeF(rect.width(), rect.height() - footer_h)
-    doc.setPageSize(body)  # without it pageCount() says 1
-    pages = max(1, doc.pageCount())
+    parts = job.parts or (PrintPart(job.html),)
+    laid: list[tuple[QTextDocument, int, bytes | None, list[tuple[float, float]]]] = []
+    for part in parts:
+        html, sizes = part.html, []
+        if part.pdf is not None:
+            try:
+                sizes = page_sizes(part.pdf)
+            except BadPdf:
+                html = html.replace("</body>", "<p><b>PDF-файл повреждён, его страницы "
+                                    "не напечатаны.</b></p></body>")
+        doc = _layout(html, printer, paper, body)
+        laid.append((doc, max(1, doc.pageCount()), part.pdf if sizes else None, sizes))
+    pages = sum(n + len(sizes) for _, n, _, sizes in laid)
     painter = QPainter()
     if not painter.begin(printer):
         raise PrinterError("cannot start printing")
+    footer_font = QFont("DejaVu Sans", 7 if paper == "roll80" else 8)
+    number = 0
+
+    def next_page() -> None:
+        nonlocal number
+        if number and not printer.newPage():
+            raise PrinterError("cannot start a new page")
+        number += 1
+
+    def footer() -> None:
+        painter.setFont(footer_font)
+        painter.drawText(QRectF(0, body.height(), body.width(), footer_h),
+                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom,
+                         job.footer(number, pages))
+
     try:
-        footer_font = QFont("DejaVu Sans", 7 if paper == "roll80" else 8)
-        for page in range(pages):
-            if page and not printer.newPage():
-                raise PrinterError("cannot start a new page")
-            painter.save()
-            painter.translate(0, -page * body.height())
-            ctx = QAbstractTextDocumentLayout.PaintContext()
-            ctx.clip = QRectF(0, page * body.height(), body.width(), body.height())
-            painter.setClipRect(ctx.clip)
-            doc.documentLayout().draw(painter, ctx)
-            painter.restore()
-            painter.setFont(footer_font)
-            painter.drawText(QRectF(0, body.height(), body.width(), footer_h),
-                             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom,
-                             job.footer(page + 1, pages))
+        for doc, n, pdf, sizes in laid:
+            for page in range(n):
+                next_page()
+                painter.save()
+                painter.translate(0, -page * body.height())
+                ctx = QAbstractTextDocumentLayout.PaintContext()
+                ctx.clip = QRectF(0, page * body.height(), body.width(), body.height())
+                painter.setClipRect(ctx.clip)
+                doc.documentLayout().draw(painter, ctx)
+                painter.restore()
+                footer()
+            if pdf is None:
+                continue
+            width_px = int(body.width() / dpi * min(PDF_PRINT_DPI, dpi))
+            images = iter_pages(pdf, width_px)
+            for w, h in sizes:
+                next_page()
+                try:
+                    image = next(images, None)
+                except BadPdf:
+                    image = None
+                if image is None:  # damaged past its first pages: say so, keep numbering
+                    painter.setFont(footer_font)
+                    painter.drawText(QRectF(0, 0, body.width(), footer_h),
+                                     Qt.AlignmentFlag.AlignLeft,
+                                     "Страница PDF-файла не напечатана: файл повреждён.")
+                else:
+                    scale = min(body.width() / w, body.height() / h)
+                    target = QRectF(0, 0, w * scale, h * scale)
+                    target.moveLeft((body.width() - target.width()) / 2)
+                    painter.drawImage(target, image)
+                footer()
     finally:
         painter.end()
     return pages

@@ -62,6 +62,8 @@ def scrub(root: QWidget) -> None:
         QLabel,
         QLineEdit,
         QPlainTextEdit,
+        QTableWidget,
+        QTextEdit,
     )
 
     for lab in root.findChildren(QLabel):
@@ -70,8 +72,14 @@ def scrub(root: QWidget) -> None:
         edit.clear()
     for text in root.findChildren(QPlainTextEdit):
         text.clear()
+    for rich in root.findChildren(QTextEdit):
+        rich.clear()
     for view in root.findChildren(QAbstractItemView):
-        view.setModel(None)
+        if isinstance(view, QTableWidget):  # its model is its own: empty it instead
+            view.clear()
+            view.setRowCount(0)
+        else:
+            view.setModel(None)
     for model in root.findChildren(QAbstractItemModel):
         wipe = getattr(model, "wipe", None)
         if wipe is not None:
@@ -628,7 +636,7 @@ class KioskWindow(QWidget):
 
         def opened(doc: object) -> None:
             d: DocumentView = doc  # type: ignore[assignment]
-            self.screens.document.show_document(d)
+            self.screens.document.show_document(d, self.ctx.state.card())
             self._show(self.screens.document)
 
         self.ctx.call(self.ctx.svc.records.document, state.session, state.emr_id, doc_id,

@@ -111,11 +111,12 @@ def sample_data(store: FakeStore, source: FakeSource, registry: FakeRegistry,
     source.snapshots["emr-2"] = EmrSnapshot(child, [d for d in docs if d.emr_id == "emr-2"])
 
 
-def make_env(tmp_path: Path, **kiosk: object) -> Env:
+def make_env(tmp_path: Path, print_section: dict[str, str] | None = None,
+             **kiosk: object) -> Env:
     print_dir = tmp_path / "print"
     print_dir.mkdir(exist_ok=True)
     config = Config(kiosk=KioskSection(**kiosk),  # type: ignore[arg-type]
-                    print=PrintSection(printer=f"pdf:{print_dir}"))
+                    print=PrintSection(printer=f"pdf:{print_dir}", **(print_section or {})))
     store, portal, registry = FakeStore(), FakePortal(), FakeRegistry()
     sms, source, clock = FakeSms(), FakeSource(), FakeClock(T0)
     sample_data(store, source, registry, portal)
