@@ -1,5 +1,8 @@
 """Print preview, then print (R-ACT-3): the patient sees the pages, masked header and
 footer included, before anything leaves the printer. No print dialog (R-KSK-4).
+
+The page fits the width at first; «−», «По ширине», «+» zoom, «‹» / «›» turn pages,
+and «Страница N из M» says where the patient is. The view scrolls by finger.
 """
 
 from __future__ import annotations
@@ -8,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewWidget
-from PySide6.QtWidgets import QHBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsView, QHBoxLayout, QScroller, QWidget
 
 from kiosk.ui.printer import page_layout, render
 from kiosk.ui.widgets import button, header, init_screen, label
@@ -43,6 +46,30 @@ class PreviewScreen(QWidget):
         self.preview.setObjectName("printPreview")
         self.preview.setZoomMode(QPrintPreviewWidget.ZoomMode.FitToWidth)
         self.preview.paintRequested.connect(self._paint)
+        self.preview.previewChanged.connect(self._update_page)
+        self._view = self.preview.findChild(QGraphicsView)
+        if self._view is not None:
+            QScroller.grabGesture(self._view.viewport(),
+                                  QScroller.ScrollerGestureType.TouchGesture)
+        tools = QHBoxLayout()
+        tools.setSpacing(10)
+        self.prev_page = button("‹", name="previewPrev", accessible=self.tr("Предыдущая страница"))
+        self.next_page = button("›", name="previewNext", accessible=self.tr("Следующая страница"))
+        self.page_label = label("", name="previewPage")
+        self.zoom_out = button("−", name="previewZoomOut", accessible=self.tr("Уменьшить"))
+        self.fit = button(self.tr("По ширине"), name="previewFit")
+        self.zoom_in = button("+", name="previewZoomIn", accessible=self.tr("Увеличить"))
+        self.prev_page.clicked.connect(lambda: self._turn(-1))
+        self.next_page.clicked.connect(lambda: self._turn(1))
+        self.zoom_out.clicked.connect(self.preview.zoomOut)
+        self.zoom_in.clicked.connect(self.preview.zoomIn)
+        self.fit.clicked.connect(self.preview.fitToWidth)
+        for w in (self.prev_page, self.page_label, self.next_page):
+            tools.addWidget(w)
+        tools.addStretch(1)
+        for w in (self.zoom_out, self.fit, self.zoom_in):
+            tools.addWidget(w)
+        layout.addLayout(tools)
         layout.addWidget(self.preview, 1)
         bottom = QHBoxLayout()
         bottom.setSpacing(14)
@@ -57,6 +84,24 @@ class PreviewScreen(QWidget):
                              .replace("%1", str(job.doc_count)))
         self.set_busy(False)
         self.preview.updatePreview()
+        self.preview.setZoomMode(QPrintPreviewWidget.ZoomMode.FitToWidth)
+        if self._view is not None:  # the first page's top, where its header is
+            self._view.verticalScrollBar().setValue(0)
+        self._update_page()
+
+    def _turn(self, step: int) -> None:
+        page = self.preview.currentPage() + step
+        if 1 <= page <= self.preview.pageCount():
+            self.preview.setCurrentPage(page)
+        self._update_page()
+
+    def _update_page(self) -> None:
+        count = self.preview.pageCount() if self.job is not None else 0
+        page = min(max(1, self.preview.currentPage()), max(1, count))
+        self.page_label.setText(self.tr("Страница %1 из %2").replace("%1", str(page))
+                                .replace("%2", str(count)) if count else "")
+        self.prev_page.setEnabled(count > 0 and page > 1)
+        self.next_page.setEnabled(page < count)
 
     def set_busy(self, busy: bool) -> None:
         self.print_button.setEnabled(not busy and self.job is not None)
@@ -70,3 +115,4 @@ class PreviewScreen(QWidget):
         self.job = None
         self.summary.setText("")
         self.preview.updatePreview()
+        self._update_page()

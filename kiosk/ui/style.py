@@ -68,6 +68,8 @@ QLabel[role="logo"] {{ font-size: {int(f * 1.1)}px; font-weight: bold; color: {s
     background: {s.primary}; border-radius: 8px; padding: 8px 14px; }}
 QFrame[role="card"] {{ background: {s.panel}; border: {border_w}px solid {s.border};
     border-radius: 12px; }}
+QHeaderView::section {{ background: {s.panel}; color: {s.text}; font-weight: bold;
+    border: 1px solid {s.border}; padding: 4px 6px; }}
 QFrame[role="overlay"] {{ background: rgba(0, 0, 0, 170); }}
 QFrame[role="dialog"] {{ background: {s.panel}; border: {border_w + 1}px solid {s.border};
     border-radius: 16px; }}

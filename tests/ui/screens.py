@@ -11,6 +11,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -26,6 +27,7 @@ from kiosk.ui.tasks import flush_events
 from tests.fakes import FakeAccount
 from tests.ui.conftest import LOGIN, PIN, Kiosk, make_env
 
+_WHEN = datetime(2026, 10, 20, 7, 40, tzinfo=UTC)
 SIZES = {"portrait": (1080, 1920), "landscape": (1280, 1024)}
 
 
@@ -67,6 +69,75 @@ def _document(k: Kiosk) -> None:
     _emr(k)
     k.window.open_document("d-3")
     k.settle()
+
+
+NARRATIVE = (
+    "<h2>Жалобы</h2><p>На кашель со скудной мокротой, слабость, температуру до 37,8 °C в "
+    "течение 4 дней.</p><h2>Анамнез заболевания</h2><p>Заболела остро после "
+    "переохлаждения. Принимала парацетамол.</p><h2>Объективный статус</h2><ul>"
+    "<li>Состояние удовлетворительное.</li><li>ЧДД 18 в минуту, SpO<sub>2</sub> 98 %.</li>"
+    "<li>Дыхание жёсткое, хрипов нет.</li></ul><h2>Диагноз</h2><p><b>J20.9</b> Острый "
+    "бронхит неуточнённый.</p><h2>Рекомендации</h2><ol><li>Обильное питьё.</li>"
+    "<li>Амброксол 30 мг 3 раза в день 5 дней.</li><li>Повторный осмотр через 5 дней."
+    "</li></ol><img src='http://example.invalid/x.png'>")
+
+
+def _with_document(k: Kiosk, document: object) -> None:
+    from kiosk.services.ports import EmrSnapshot
+
+    with k.env.store() as uow:
+        uow.documents.upsert_many([document])
+        uow.commit()
+    snap = k.env.source.snapshots["emr-2"]
+    k.env.source.snapshots["emr-2"] = EmrSnapshot(snap.patient, [*snap.documents, document])
+    _emr(k)
+    k.window.open_document(document.doc_id)  # type: ignore[attr-defined]
+    k.settle()
+
+
+def _lab(k: Kiosk) -> None:
+    from kiosk.domain.documents import Document, Flag, LabRow
+
+    panel = [("Гемоглобин", "118", "г/л", "120", "140", Flag.LOW),
+             ("Эритроциты", "4.20", "×10¹²/л", "3.8", "5.1", Flag.NORMAL),
+             ("Гематокрит", "36.5", "%", "35", "45", Flag.NORMAL),
+             ("Лейкоциты", "11.8", "×10⁹/л", "4.0", "9.0", Flag.HIGH),
+             ("Нейтрофилы", "72", "%", "47", "72", Flag.NORMAL),
+             ("Лимфоциты", "18", "%", "19", "37", Flag.LOW),
+             ("Моноциты", "7", "%", "3", "11", Flag.NORMAL),
+             ("Эозинофилы", "2", "%", "1", "5", Flag.NORMAL),
+             ("Тромбоциты", "265", "×10⁹/л", "150", "400", Flag.NORMAL),
+             ("СОЭ", "24", "мм/ч", "2", "20", Flag.HIGH),
+             ("С-реактивный белок", "12.4", "мг/л", "", "5.0", Flag.HIGH),
+             ("Глюкоза", "5.1", "ммоль/л", "3.9", "6.1", Flag.NORMAL)]
+    rows = tuple(LabRow(a, v, u, lo, hi, flag=f) for a, v, u, lo, hi, f in panel)
+    text = "Заключение: лейкоцитоз, ускорение СОЭ.\n" + "\n".join(r.line() for r in rows)
+    _with_document(k, Document("d-lab", "emr-2", DocKind.LAB_RESULT, _WHEN,
+                               "Общий анализ крови с лейкоформулой", "КДЛ ГП № 1",
+                               "Петрова О. В.", text, results=rows))
+
+
+def _narrative(k: Kiosk) -> None:
+    from kiosk.domain.documents import Document
+    from kiosk.domain.narrative import sanitise
+
+    safe, words = sanitise(NARRATIVE)
+    _with_document(k, Document("d-nar", "emr-2", DocKind.EXAM_PROTOCOL, _WHEN,
+                               "Осмотр педиатра", "ДГП № 2", "Орлова Е. Н.", words,
+                               narrative=safe))
+
+
+def _pdf(k: Kiosk) -> None:
+    from kiosk.domain.documents import Document
+    from kiosk.ui.tasks import flush_events as flush
+    from tests.pdfs import make_pdf
+
+    _with_document(k, Document("d-pdf", "emr-2", DocKind.INSTRUMENTAL, _WHEN,
+                               "УЗИ органов брюшной полости", "ДГП № 2", "Сидоров С. С.",
+                               "Заключение: без патологии.", pdf=make_pdf(4, "Протокол УЗИ")))
+    view = k.s.document.pdf
+    while view.busy() or view.pages_drawn() < view.page_count():
+        flush()
 
 
 def _preview(k: Kiosk) -> None:
@@ -114,15 +185,18 @@ SCREENS: dict[str, Callable[[Kiosk], None]] = {
     "picker": _picker, "emr": _emr, "emr-stale": lambda k: _emr(k, True),
     "document": _document, "preview": _preview, "booking": _booking, "support": _support,
     "support-done": _support_done, "staff": _staff, "idle": _idle,
-    "simplified-account": _simplified,
+    "simplified-account": _simplified, "document-lab": _lab,
+    "document-narrative": _narrative, "document-pdf": _pdf,
 }
 VARIANTS: list[tuple[str, str, str, tuple[str, ...]]] = [
     # (language, look, orientation, screens)
     ("ru", "normal", "portrait", tuple(SCREENS)),
     ("ru", "normal", "landscape", tuple(SCREENS)),
     ("en", "normal", "landscape", ("welcome", "picker", "emr", "code")),
-    ("ru", "large", "portrait", ("welcome", "credentials", "emr", "document")),
-    ("ru", "contrast", "landscape", ("welcome", "emr")),
+    ("ru", "large", "portrait", ("welcome", "credentials", "emr", "document", "document-lab",
+                                 "document-narrative")),
+    ("ru", "contrast", "landscape", ("welcome", "emr", "document-lab")),
+    ("ru", "large", "landscape", ("document-lab",)),
 ]
 
 

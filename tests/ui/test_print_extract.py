@@ -111,3 +111,21 @@ def test_r_act_3_pdf_of_30_pages_prints_all_30(kiosk: Kiosk) -> None:
     add_docs(kiosk.env, docs[2:])
     pages = print_ids(kiosk, ["p-pdf"])
     assert len(pages) == 31 and "стр. 31 из 31" in pages[-1]
+
+
+def test_r_act_3_preview_says_page_n_of_m_and_zooms_by_buttons(kiosk: Kiosk) -> None:
+    add_docs(kiosk.env, extract_docs(make_pdf(3, "Отчёт УЗИ")))
+    kiosk.sign_in()
+    kiosk.open_emr("emr-1")
+    kiosk.window.prepare_print(["p-text", "p-lab", "p-pdf"])
+    kiosk.settle()
+    preview = kiosk.s.preview
+    assert preview.page_label.text() == "Страница 1 из 6"
+    assert not preview.prev_page.isEnabled() and preview.next_page.isEnabled()
+    preview.next_page.click()
+    assert preview.page_label.text() == "Страница 2 из 6"
+    fit = preview.preview.zoomFactor()
+    preview.zoom_in.click()
+    assert preview.preview.zoomFactor() > fit
+    preview.fit.click()
+    assert abs(preview.preview.zoomFactor() - fit) < 0.01

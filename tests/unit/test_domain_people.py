@@ -84,3 +84,13 @@ def test_phone_refuses_non_russian_mobile(bad: str) -> None:
     """A Kazakh +7 7xx number or garbage never gets a code."""
     with pytest.raises(InvalidPhone):
         normalize_ru_phone(bad)
+
+
+def test_r_show_2_age_in_words_follows_russian_plural() -> None:
+    """The print-out states the age with its unit: «41 год», «42 года», «45 лет»."""
+    from kiosk.domain.people import age_words
+
+    cases = {0: "0 лет", 1: "1 год", 2: "2 года", 4: "4 года", 5: "5 лет", 11: "11 лет",
+             12: "12 лет", 14: "14 лет", 21: "21 год", 41: "41 год", 42: "42 года",
+             45: "45 лет", 101: "101 год", 111: "111 лет", 112: "112 лет", 122: "122 года"}
+    assert {n: age_words(n) for n in cases} == cases
