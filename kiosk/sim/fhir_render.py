@@ -67,6 +67,9 @@ def render_document(d: SimDocument, last_updated: datetime, version: int) -> byt
             "custodian": org,
             "description": d.title,
             "content": [{"attachment": {
+                "contentType": "text/html; charset=utf-8",
+                "data": base64.b64encode(d.html.encode()).decode("ascii"),
+            }} if d.html else {"attachment": {
                 "contentType": "text/plain; charset=utf-8",
                 "data": base64.b64encode(d.text.encode()).decode("ascii"),
             }}],
@@ -89,6 +92,9 @@ def render_document(d: SimDocument, last_updated: datetime, version: int) -> byt
         res["presentedForm"] = [{"contentType": "image/jpeg", "data": "/9j/4AAQSkZJRg=="}]
     if d.text:
         res["conclusion"] = d.text
+    if d.pdf is not None:
+        res["presentedForm"] = [{"contentType": "application/pdf", "title": d.title,
+                                 "data": base64.b64encode(d.pdf).decode("ascii")}]
     if d.observations:
         res["contained"] = [
             {

@@ -13,6 +13,7 @@ tomorrow) and absolute where the order's cut-offs are (2016, 2017, 2019).
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -59,6 +60,10 @@ class SimDocument:
     radiology: bool = False
     withdrawn: bool = False
     observations: tuple[SimObservation, ...] = ()
+    #: HTML as a clinic's system writes it (sent as a text/html attachment); ``text`` is
+    #: then not sent. ``pdf``: a PDF report sent with a report's conclusion.
+    html: str = ""
+    pdf: bytes | None = None
 
     @property
     def resource_type(self) -> str:
@@ -181,6 +186,137 @@ def _discharge_text(rng: random.Random) -> str:
         f"{rng.choice(_ADVICE)}. Листок нетрудоспособности закрыт, к труду с "
         f"{rng.randint(1, 28)}-го числа.\nВыписан(а) в удовлетворительном состоянии."
     )
+
+
+# ---------------------------------------------------------------- rich demo documents
+
+#: A full blood count and a biochemistry panel as a city lab reports them:
+#: (analyte, low, high, unit, value) — values chosen so that a few are out of range.
+_CBC_FULL: list[tuple[str, float, float, str, float]] = [
+    ("Гемоглобин (HGB)", 120, 140, "г/л", 112), ("Эритроциты (RBC)", 3.8, 5.1, "10*12/л", 4.02),
+    ("Гематокрит (HCT)", 35, 45, "%", 34.1),
+    ("Средний объём эритроцита (MCV)", 80, 100, "фл", 84.8),
+    ("Среднее содержание Hb в эритроците (MCH)", 27, 34, "пг", 27.9),
+    ("Средняя концентрация Hb в эритроците (MCHC)", 320, 360, "г/л", 328),
+    ("Ширина распределения эритроцитов (RDW-CV)", 11.5, 14.5, "%", 15.2),
+    ("Тромбоциты (PLT)", 150, 400, "10*9/л", 262), ("Тромбокрит (PCT)", 0.15, 0.4, "%", 0.24),
+    ("Лейкоциты (WBC)", 4.0, 9.0, "10*9/л", 10.6), ("Нейтрофилы, %", 47, 72, "%", 74.3),
+    ("Лимфоциты, %", 19, 37, "%", 17.2), ("Моноциты, %", 3, 11, "%", 6.1),
+    ("Эозинофилы, %", 1, 5, "%", 2.0), ("Базофилы, %", 0, 1, "%", 0.4),
+    ("Нейтрофилы, абс.", 1.8, 7.7, "10*9/л", 7.88), ("Лимфоциты, абс.", 1.0, 4.8, "10*9/л", 1.82),
+    ("Моноциты, абс.", 0.05, 0.82, "10*9/л", 0.65), ("Эозинофилы, абс.", 0.02, 0.5, "10*9/л", 0.21),
+    ("СОЭ (по Вестергрену)", 2, 20, "мм/ч", 28),
+]
+_BIOCHEM_FULL: list[tuple[str, float, float, str, float]] = [
+    ("Глюкоза", 3.9, 6.1, "ммоль/л", 6.4), ("Общий белок", 64, 83, "г/л", 71),
+    ("Альбумин", 35, 52, "г/л", 44), ("Мочевина", 2.8, 7.2, "ммоль/л", 5.1),
+    ("Креатинин", 53, 97, "мкмоль/л", 88), ("Мочевая кислота", 143, 339, "мкмоль/л", 352),
+    ("Билирубин общий", 3.4, 20.5, "мкмоль/л", 12.7), ("АЛТ", 0, 33, "Ед/л", 21),
+    ("АСТ", 0, 32, "Ед/л", 24), ("ГГТ", 0, 40, "Ед/л", 18),
+    ("Щелочная фосфатаза", 35, 105, "Ед/л", 77), ("Холестерин общий", 3.0, 5.2, "ммоль/л", 6.1),
+    ("ЛПНП", 0, 3.0, "ммоль/л", 3.9), ("ЛПВП", 1.2, 2.5, "ммоль/л", 1.4),
+    ("Триглицериды", 0, 1.7, "ммоль/л", 1.2), ("Калий", 3.5, 5.1, "ммоль/л", 4.3),
+    ("Натрий", 136, 145, "ммоль/л", 140), ("Железо", 6.6, 26, "мкмоль/л", 5.9),
+    ("Ферритин", 13, 150, "нг/мл", 9.8), ("С-реактивный белок", 0, 5, "мг/л", 3.2),
+]
+
+_EXAM_HTML = """<div><h2>Протокол осмотра врача-терапевта участкового</h2>
+<h3>Жалобы</h3><p>На сухой кашель, першение в горле, слабость, повышение температуры
+тела до 37,9 °C в течение 3 дней.</p>
+<h3>Анамнез заболевания</h3><p>Заболел(а) остро, связывает с переохлаждением. Принимал(а)
+парацетамол 500 мг при повышении температуры — с кратковременным эффектом.</p>
+<h3>Анамнез жизни</h3><ul><li>Хронические заболевания: отрицает.</li>
+<li>Аллергологический анамнез: не отягощён.</li><li>Вакцинация против гриппа: октябрь.</li></ul>
+<h3>Объективный статус</h3><table><tbody>
+<tr><td>Температура тела</td><td>37,6 °C</td></tr><tr><td>АД</td><td>128/82 мм рт. ст.</td></tr>
+<tr><td>ЧСС</td><td>86 в минуту</td></tr><tr><td>ЧДД</td><td>18 в минуту</td></tr>
+<tr><td>SpO<sub>2</sub></td><td>97 %</td></tr></tbody></table>
+<p>Состояние удовлетворительное. Зев гиперемирован, миндалины не увеличены. Дыхание
+везикулярное, проводится во все отделы, хрипов нет. Живот мягкий, безболезненный.</p>
+<h3>Диагноз</h3><p><b>J06.9</b> Острая инфекция верхних дыхательных путей неуточнённая.</p>
+<h3>Рекомендации</h3><ol><li>Режим домашний, обильное тёплое питьё.</li>
+<li>Парацетамол 500 мг при температуре выше 38,5 °C, не более 4 раз в сутки.</li>
+<li>Полоскание горла 4–5 раз в день.</li>
+<li>Повторный приём через 5 дней; при одышке или температуре выше 39 °C — вызов врача
+на дом.</li></ol><p>Листок нетрудоспособности: открыт.</p></div>"""
+
+_DISCHARGE_HTML = """<div><h2>Выписной эпикриз</h2>
+<p><b>Отделение:</b> кардиологическое. <b>Госпитализация:</b> экстренная, 9 койко-дней.</p>
+<h3>Диагноз</h3><p><b>Основной:</b> I11.9 Гипертоническая болезнь II стадии, степень АГ 2,
+риск ССО 3.</p><p><b>Сопутствующий:</b> E78.0 Гиперхолестеринемия.</p>
+<h3>Жалобы при поступлении</h3><p>Головная боль в затылочной области, головокружение,
+АД до 185/105 мм рт. ст.</p>
+<h3>Проведённое обследование</h3><ul><li>ЭКГ: ритм синусовый, признаки гипертрофии левого
+желудочка.</li><li>ЭхоКГ: ФВ 62 %, гипертрофия межжелудочковой перегородки до 12 мм.</li>
+<li>СМАД: среднесуточное АД 142/88 мм рт. ст.</li><li>Липидограмма: ЛПНП 3,9 ммоль/л.</li></ul>
+<h3>Проведённое лечение</h3><p>Периндоприл, амлодипин, аторвастатин; на фоне лечения АД
+стабилизировалось на уровне 125–135/80–85 мм рт. ст.</p>
+<h3>Рекомендации</h3><ol><li>Наблюдение терапевта по месту жительства через 7 дней.</li>
+<li>Периндоприл 5 мг утром, амлодипин 5 мг вечером — постоянно.</li>
+<li>Аторвастатин 20 мг вечером, контроль липидограммы через 3 месяца.</li>
+<li>Ограничение соли до 5 г в сутки, контроль АД дважды в день.</li></ol></div>"""
+
+
+@functools.cache
+def _ecg_pdf() -> bytes:
+    """A one-page ECG print-out as a PDF, written by hand (no PDF library in the sim):
+    a millimetre grid, three leads of a sinus rhythm and the machine's Latin header,
+    which is how ECG carts print. Built once per process."""
+    import math
+
+    ops = ["0.95 0.75 0.75 RG 0.3 w"]
+    for x in range(40, 560, 10):
+        ops.append(f"{x} 430 m {x} 760 l S")
+    for y in range(430, 770, 10):
+        ops.append(f"40 {y} m 550 {y} l S")
+    ops.append("0 0 0 RG 1 w")
+    for lead, base in enumerate((700, 600, 500)):
+        pts = []
+        for i in range(0, 511):
+            t = (i % 85) / 85
+            v = 0.0
+            v += 6 * math.exp(-((t - 0.18) / 0.035) ** 2)  # P
+            v += -5 * math.exp(-((t - 0.33) / 0.01) ** 2)  # Q
+            v += (38 - 8 * lead) * math.exp(-((t - 0.36) / 0.012) ** 2)  # R
+            v += -9 * math.exp(-((t - 0.39) / 0.012) ** 2)  # S
+            v += 10 * math.exp(-((t - 0.62) / 0.06) ** 2)  # T
+            pts.append(f"{40 + i} {base + v:.1f}")
+        ops.append(pts[0] + " m " + " ".join(p + " l" for p in pts[1:]) + " S")
+    lines = ["ECG 12-lead  25 mm/s  10 mm/mV  0.05-150 Hz",
+             "HR 72 bpm   PR 158 ms   QRS 92 ms   QT/QTc 384/420 ms   Axis +45",
+             "Sinus rhythm. Left ventricular hypertrophy criteria (Sokolow-Lyon)."]
+    text = ["BT /F1 11 Tf 40 800 Td"]
+    for i, line in enumerate(lines):
+        text.append(("" if i == 0 else "0 -16 Td ") + f"({line}) Tj")
+    text.append("ET")
+    for lead, (name, base) in enumerate((("I", 700), ("II", 600), ("V5", 500))):
+        text.append(f"BT /F1 10 Tf 44 {base + 40 + lead * 0} Td ({name}) Tj ET")
+    stream = "\n".join(ops + text).encode("ascii")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream
+        + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for n, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{n} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    for off in offsets:
+        out += f"{off:010d} 00000 n \n".encode()
+    out += (f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n"
+            "%%EOF\n").encode()
+    return bytes(out)
+
+
+def _panel(rows: list[tuple[str, float, float, str, float]]) -> tuple[SimObservation, ...]:
+    return tuple(SimObservation(n, v, u, lo, hi) for n, lo, hi, u, v in rows)
 
 
 #: The order's cut-off instants and their neighbours, in UTC (Moscow is UTC+3).
@@ -359,6 +495,28 @@ class Population:
         yield d("x-1001-withdrawn", e, DocKind.EXAM_PROTOCOL,
                 datetime(2022, 4, 4, 9, 0, tzinfo=UTC), exam,
                 "Внесён по ошибке: не показывается.", withdrawn=True)
+        # What a real EMR holds, for the demo: a sectioned protocol, a discharge summary,
+        # full lab panels with values out of range and an ECG as a PDF report.
+        ecg = _ecg_pdf()
+        for emr in ("1001", "1005", "1008"):
+            yield d(f"x-{emr}-exam-rich", emr, DocKind.EXAM_PROTOCOL,
+                    datetime(2026, 10, 14, 7, 20, tzinfo=UTC),
+                    "Протокол осмотра врача-терапевта", "", html=_EXAM_HTML)
+            yield d(f"x-{emr}-disch-rich", emr, DocKind.DISCHARGE_SUMMARY,
+                    datetime(2026, 6, 9, 11, 0, tzinfo=UTC), "Выписной эпикриз", "",
+                    html=_DISCHARGE_HTML)
+            yield d(f"x-{emr}-cbc-full", emr, DocKind.LAB_RESULT,
+                    datetime(2026, 10, 15, 5, 40, tzinfo=UTC),
+                    "Общий анализ крови с лейкоцитарной формулой",
+                    "Лейкоцитоз, нейтрофилёз, ускорение СОЭ; снижение гемоглобина.",
+                    observations=_panel(_CBC_FULL))
+            yield d(f"x-{emr}-bio-full", emr, DocKind.LAB_RESULT,
+                    datetime(2026, 10, 15, 5, 45, tzinfo=UTC), "Биохимический анализ крови",
+                    "", observations=_panel(_BIOCHEM_FULL))
+            yield d(f"x-{emr}-ecg-pdf", emr, DocKind.INSTRUMENTAL,
+                    datetime(2026, 10, 16, 8, 0, tzinfo=UTC), "Электрокардиография",
+                    "Ритм синусовый, ЧСС 72 в минуту. Признаки гипертрофии левого желудочка.",
+                    pdf=ecg)
         for i, (title, text) in enumerate(_STUDIES[:2]):
             yield d(f"x-1007-rad-{i}", "1007", DocKind.INSTRUMENTAL,
                     RADIOLOGY_2016 + timedelta(days=30 * i), title, text, radiology=True)

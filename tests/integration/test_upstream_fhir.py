@@ -257,3 +257,25 @@ def test_a_failed_fetch_ahead_fails_the_search_after_the_pages_before_it(
         with pytest.raises(Unavailable):
             read(src)
     assert got == ["a"]
+
+
+def test_demo_emr_holds_what_real_ones_do_R_SHOW_5(source: FhirSource):
+    """The simulator's demo EMR reads as a clinic's: a sectioned protocol as narrative,
+    full lab panels with flagged values, an ECG as a PDF report (issue 17)."""
+    from kiosk.domain.documents import Flag
+    from kiosk.ui.pdfpages import page_sizes
+
+    docs = {d.doc_id: d for d in source.snapshot("1001").documents}
+    exam = docs["DocumentReference/x-1001-exam-rich"]
+    assert "<h3>Жалобы</h4>" not in exam.narrative and "Жалобы" in exam.narrative
+    assert "<table>" in exam.narrative and "J06.9" in exam.text
+    cbc = docs["DiagnosticReport/x-1001-cbc-full"]
+    assert 10 <= len(cbc.results) <= 30
+    flags = [r.flag for r in cbc.results]
+    assert Flag.HIGH in flags and Flag.LOW in flags and flags.count(Flag.NORMAL) >= 10
+    assert cbc.results[0].reference == "120–140"
+    bio = docs["DiagnosticReport/x-1001-bio-full"]
+    assert 10 <= len(bio.results) <= 30
+    ecg = docs["DiagnosticReport/x-1001-ecg-pdf"]
+    assert ecg.pdf is not None and len(page_sizes(ecg.pdf)) == 1
+    assert "Ритм синусовый" in ecg.text

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QTextEdit,
     QWidget,
 )
 
@@ -235,7 +236,7 @@ def visible_texts() -> list[str]:
         out += [w.toolTip(), w.accessibleName(), w.windowTitle()]
         if isinstance(w, (QLabel, QLineEdit)):
             out.append(w.text())
-        elif isinstance(w, QPlainTextEdit):
+        elif isinstance(w, (QPlainTextEdit, QTextEdit)):
             out.append(w.toPlainText())
         elif isinstance(w, QAbstractButton):
             out.append(w.text())

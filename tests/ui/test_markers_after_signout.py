@@ -1,7 +1,8 @@
 """Nothing of the patient is left after sign-out, counted with 1,000 markers (R-KSK-2).
 
 Issue 8, figure 4, Qt side: every document of one EMR carries a unique marker in its
-title and text; the patient signs in, scrolls the whole list, opens documents, prints
+title and text (a third also in a narrative, a third in a lab row); the patient signs
+in, scrolls the whole list, opens documents, prints
 all of them to PDF and signs out (by button, or by the idle timeout). Then every live
 widget, every item model, the clipboard and the print folder are scanned.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import gc
 import re
 import subprocess
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,7 +20,7 @@ import pytest
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt
 from PySide6.QtWidgets import QApplication
 
-from kiosk.domain.documents import DocKind
+from kiosk.domain.documents import DocKind, Flag, LabRow
 from tests.fakes import document
 from tests.ui.conftest import Kiosk, clipboard_text, make_env, visible_texts
 
@@ -38,6 +40,11 @@ def seed_markers(kiosk: Kiosk) -> list[str]:
                  title=f"Осмотр {marker(i)}", text=f"Заключение {marker(i)}: здоров.")
         for i in range(N)
     ]
+    # A third of them narrative, a third lab rows: the new content types are scanned too.
+    docs = [replace(d, narrative=f"<h3>Статус</h3><p>Осмотрен {marker(i)}.</p>") if i % 3 == 1
+            else replace(d, results=(LabRow(f"Показатель {marker(i)}", "9.9", "г/л", "1", "5",
+                                            flag=Flag.HIGH),)) if i % 3 == 2
+            else d for i, d in enumerate(docs)]
     with kiosk.env.store() as uow:
         uow.documents.upsert_many(docs)
         uow.commit()
