@@ -94,7 +94,8 @@ class _Documents:
             reverse=True,
         )
         return [
-            DocumentSummary(x.doc_id, x.kind, x.created_at, x.title, x.organization, x.performer)
+            DocumentSummary(x.doc_id, x.kind, x.created_at, x.title, x.organization, x.performer,
+                            x.date_only)
             for x in docs[offset : offset + limit]
         ]
 

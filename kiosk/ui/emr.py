@@ -87,7 +87,8 @@ class DocumentListModel(QAbstractListModel):
         if role == ROW_ROLE:
             return row
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return f"{moscow(row.created_at)} · {row.title} · {row.organization} · {row.performer}"
+            when = moscow(row.created_at, not row.date_only)  # no invented 00:00
+            return f"{when} · {row.title} · {row.organization} · {row.performer}"
         if role == Qt.ItemDataRole.CheckStateRole:
             return (Qt.CheckState.Checked if row.doc_id in self._checked
                     else Qt.CheckState.Unchecked)
@@ -212,7 +213,7 @@ class DocumentDelegate(QStyledItemDelegate):
         bold.setBold(True)
         painter.setFont(bold)
         painter.setPen(text_pen)
-        first = f"{moscow(row.created_at)}   {row.title}"
+        first = f"{moscow(row.created_at, not row.date_only)}   {row.title}"
         painter.drawText(line1, Qt.AlignmentFlag.AlignLeft,
                          QFontMetrics(bold).elidedText(first, Qt.TextElideMode.ElideRight, width))
         font.setBold(False)

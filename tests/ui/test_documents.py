@@ -178,3 +178,22 @@ def test_r_show_1_document_screen_says_whose_record(kiosk) -> None:
     whose = kiosk.s.document.whose.text()
     assert whose.startswith("Анна Ивановна С.") and "14 лет" in whose
     assert "Смирнова" not in whose
+
+
+def test_r_show_4_list_row_of_a_date_only_document_has_no_time(kiosk) -> None:
+    from kiosk.services.ports import EmrSnapshot
+
+    d = doc(doc_id="d-day", emr_id="emr-2", created_at=datetime(2026, 9, 30, 21, 0, tzinfo=UTC),
+            date_only=True, title="Анализ без времени")
+    with kiosk.env.store() as uow:
+        uow.documents.upsert_many([d])
+        uow.commit()
+    snap = kiosk.env.source.snapshots["emr-2"]
+    kiosk.env.source.snapshots["emr-2"] = EmrSnapshot(snap.patient, [*snap.documents, d])
+    kiosk.sign_in()
+    kiosk.open_emr("emr-2")
+    model = kiosk.s.emr.models[DocKind.LAB_RESULT]
+    rows = [str(model.data(model.index(i))) for i in range(model.rowCount())]
+    day = next(r for r in rows if "Анализ без времени" in r)
+    assert day.startswith("01.10.2026 · ")  # no invented 00:00
+    assert any(r.startswith("01.10.2026 09:30 · ") for r in rows)  # a dated one keeps it
