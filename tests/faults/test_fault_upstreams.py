@@ -103,7 +103,8 @@ def test_bad_upstreams_typed_bounded_cache_kept_r_ksk_5(
         ]
         calls.append(("sync.run", "fhir", services.sync.run,
                       lambda r: r.error is not None and r.batches == 0
-                      and r.error.split(":")[0] in {"Unavailable", "Timeout", "Malformed"}))
+                      and r.error.split(":")[0] in {"Unavailable", "Timeout", "Malformed",
+                                                        "TooLarge"}))
         calls.append(("sync.refresh", "fhir", lambda: services.sync.refresh(EMRS),
                       lambda r: r.failed == EMRS and r.refreshed == []))
         for name, upstream, call, typed in calls:
