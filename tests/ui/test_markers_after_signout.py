@@ -21,6 +21,7 @@ from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt
 from PySide6.QtWidgets import QApplication
 
 from kiosk.domain.documents import DocKind, Flag, LabRow
+from kiosk.ui.tasks import wait_for_tasks
 from tests.fakes import document
 from tests.ui.conftest import Kiosk, clipboard_text, make_env, visible_texts
 
@@ -94,10 +95,12 @@ def walk(kiosk: Kiosk, ids: list[str]) -> None:
         kiosk.window.open_document(doc_id)
         kiosk.settle()
     QApplication.clipboard().setText(marker(7))
+    # 1,000 documents print as 1,000+ pages (each document starts one): more than the
+    # usual 10 s wait on a loaded machine.
     kiosk.window.prepare_print(ids)
-    kiosk.settle()
+    wait_for_tasks(kiosk.ctx.runner, msecs=120_000)
     kiosk.window.print_now()
-    kiosk.settle()
+    wait_for_tasks(kiosk.ctx.runner, msecs=120_000)
     pdfs = list(kiosk.env.print_dir.glob("*.pdf"))
     assert pdfs, "the print job wrote no PDF"
     text = subprocess.run(["pdftotext", str(pdfs[0]), "-"], capture_output=True, text=True,
