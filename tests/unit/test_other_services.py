@@ -17,7 +17,7 @@ from kiosk.services.audit import AuditLog
 from kiosk.services.booking import BadUrl, qr_payload
 from kiosk.services.errors import InvalidInput, PinLocked, PinWrong
 from kiosk.services.ports import Department, SupportTopic, Unavailable
-from kiosk.services.printing import render_print_html
+from kiosk.services.printing import FOOTER_TEMPLATE, PrintJob, render_print_html
 from kiosk.services.session import Session, login_digest
 from kiosk.services.staff import StaffService, hash_pin
 from kiosk.services.support import SupportService
@@ -34,8 +34,11 @@ def test_r_ksk_3_print_html_masked_header_and_escaped_text() -> None:
                        "Гемоглобин 140 г/л\n<script>alert(1)</script>")
     html = render_print_html(card, [doc], "kiosk-07", NOW)
     assert "Иван Петрович С." in html
-    assert "kiosk-07" in html
     assert "27.11.2026 12:00" in html
+    # The kiosk id and the page numbers are on every page's footer, not in the flow.
+    job = PrintJob(html, "Иван Петрович С.", "kiosk-07", NOW, FOOTER_TEMPLATE, 1)
+    assert job.footer(2, 3) == (
+        "Иван Петрович С. · Киоск kiosk-07 · напечатано 27.11.2026 12:00 (МСК) · стр. 2 из 3")
     assert "<script>" not in html
     assert "&lt;script&gt;" in html
 
