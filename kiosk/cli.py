@@ -68,11 +68,13 @@ def cmd_sync(args: argparse.Namespace) -> int:
     import time
 
     from kiosk.app import build_services
+    from kiosk.sync_progress import SyncProgress
 
     services = build_services(_load_config(args.config), sync_worker=True)
     try:
         while True:
-            report = services.sync.run()
+            with SyncProgress(services.sync.cached_documents, services.sync.pending()):
+                report = services.sync.run()
             delivered = services.deliver_outbox()
             print(
                 f"sync: {report.batches} batches, {report.documents} documents, "

@@ -79,6 +79,22 @@ class SyncService:
         self._lock = lock
         self._workers = workers
 
+    def pending(self) -> int | None:
+        """Records the source holds past the stored cursor, when it can tell."""
+        count = getattr(self._source, "pending", None)
+        if count is None:
+            return None
+        with self._uow() as uow:
+            cursor = uow.sync_state.get_cursor(STREAM)
+        try:
+            return count(cursor)
+        except UpstreamError:
+            return None
+
+    def cached_documents(self) -> int:
+        with self._uow() as uow:
+            return uow.documents.count_all()
+
     def run(self, max_batches: int | None = None) -> SyncReport:
         """Apply source changes since the stored cursor; one worker per store (R-SYNC-5)."""
         report = SyncReport()

@@ -470,6 +470,10 @@ class SqlDocumentRepository(_Repository):
             for doc_id, created, title, org, performer, date_only in result
         ]
 
+    def count_all(self) -> int:
+        """Every cached document, visible or not (a sync's progress)."""
+        return int(self._conn.execute(select(func.count()).select_from(DOCUMENTS)).scalar_one())
+
     def count_visible(self, emr_id: str) -> dict[DocKind, int]:
         """Every kind is present, zero included, so that callers need no defaults."""
         counts = dict.fromkeys(DocKind, 0)

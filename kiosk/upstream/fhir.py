@@ -197,6 +197,24 @@ class FhirSource:
                 pages = _prefetched(pages)
             yield from self._batches(((rtype, p) for p in pages), state)
 
+    def pending(self, cursor: str | None) -> int | None:
+        """How many records the next sync will read (``_summary=count`` per type), or
+        ``None`` when the server does not say: for a progress line's time left."""
+        state = load_cursor(cursor)
+        total = 0
+        for rtype in RESOURCE_TYPES:
+            params = {**self._change_params(rtype, state), "_summary": "count"}
+            params.pop("_include", None)
+            try:
+                bundle = fhir_model.bundle_decoder.decode(
+                    self._fetch_body(join_url(self.base_url, rtype), f"count {rtype}", params))
+            except (UpstreamError, msgspec.ValidationError, msgspec.DecodeError):
+                return None
+            if bundle.total is None:
+                return None
+            total += bundle.total
+        return total
+
     def streams(self, cursor: str | None) -> list[FhirStream]:
         """``StreamingSource``: each resource type's search from its part of ``cursor``,
         to be read and applied in a process of its own (``kiosk.services.sync_workers``)."""

@@ -180,3 +180,12 @@ def test_results_not_included_are_fetched_by_id_in_one_request(serve: Any) -> No
             {"resourceType": "Bundle", "entry": [{"resource": report}]}).encode(), "search")
     assert server.observation_searches == ["o0,o1,o2"]
     assert [r.value for r in page.documents[0].results] == ["результат не передан"] * 3
+
+
+def test_pending_counts_what_the_next_sync_reads(serve: Any) -> None:
+    """``kiosk sync``'s time left: the server's ``Bundle.total`` per type, summed."""
+    records = [_enc(note(n)) for n in range(35)]
+    with FhirSource(serve(records, total=True).url, 10) as source:
+        assert source.pending(None) == 35
+    with FhirSource(serve(records).url, 10) as source:
+        assert source.pending(None) is None  # the server does not say
