@@ -124,7 +124,8 @@ def assemble(
     audit = AuditLog(uow, clock, kiosk_id, key)
     signin = SignInService(
         portal, registry, sms, uow, clock, audit,
-        SignInSettings(key, kiosk_id, policy, config.kiosk.child_age_limit),
+        SignInSettings(key, kiosk_id, policy, config.kiosk.child_age_limit,
+                       device_grant=config.portal.device_grant),
     )
     records = RecordsService(
         uow, registry, clock, audit, config.kiosk.child_age_limit,

@@ -76,6 +76,8 @@ class PortalSection(NamedTuple):
     support_url: str = "https://www.mos.ru/support/"
     access_request_url: str = "https://www.mos.ru/services/emias-access/"
     level_help_url: str = "https://www.mos.ru/otvet-tehnologii/kak-podtverdit-uchetnuyu-zapis/"
+    #: Offer QR sign-in (RFC 8628) when the portal's discovery document announces it.
+    device_grant: bool = True
 
 
 class UpstreamSection(NamedTuple):

@@ -18,6 +18,8 @@ from kiosk.services.ports import (
     AccountLevel,
     AuditAnchor,
     AuditRecord,
+    AuthorizationPending,
+    DeviceAuthorization,
     EmrSnapshot,
     OutboxMessage,
     PinState,
@@ -307,6 +309,11 @@ class FakePortal:
         self.accounts: dict[str, FakeAccount] = {}
         self.down = False
         self.calls = 0
+        # RFC 8628: what successive polls get, an exception (AuthorizationPending,
+        # SlowDown, AccessDenied ...) or the subject approved; pending when empty.
+        self.device = True
+        self.device_answers: list[Exception | str] = []
+        self.device_polls: list[str] = []
 
     def authenticate(self, login: str, password: str) -> PortalIdentity:
         self.calls += 1
@@ -320,6 +327,48 @@ class FakePortal:
     def ping(self) -> None:
         if self.down:
             raise Unavailable("portal", "down")
+
+    # RFC 8628: ``device_answers`` is what the successive polls get: an exception
+    # (AuthorizationPending, SlowDown, AccessDenied ...) or the subject approved.
+    def device_offered(self) -> bool:
+        if self.down:
+            raise Unavailable("portal", "down")
+        return self.device
+
+    def start_device(self) -> DeviceAuthorization:
+        return DeviceAuthorization(
+            device_code="DEVICE-SECRET-1", user_code="WDJB-MJHT",
+            verification_uri="https://portal.example/device",
+            verification_uri_complete="https://portal.example/device?user_code=WDJB-MJHT",
+            expires_in=600, interval=5,
+        )
+
+    def poll_device(self, device_code: str) -> PortalIdentity:
+        self.device_polls.append(device_code)
+        answer = self.device_answers.pop(0) if self.device_answers else AuthorizationPending(
+            "portal", "authorization_pending")
+        if isinstance(answer, Exception):
+            raise answer
+        acc = next(a for a in self.accounts.values() if a.subject == answer)
+        return PortalIdentity(acc.subject, acc.level)
+
+
+class FakeSleeper:
+    """Moves the fake clock instead of sleeping; remembers every wait."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+        self.waits: list[float] = []
+        self.cancel_after: int | None = None  # set the event on this wait (0-based)
+
+    def sleep(self, seconds: float, cancel: threading.Event) -> bool:
+        if self.cancel_after is not None and len(self.waits) == self.cancel_after:
+            cancel.set()
+        self.waits.append(seconds)
+        if cancel.is_set():
+            return True
+        self.clock.advance(seconds=seconds)
+        return False
 
 
 class FakeRegistry:

@@ -13,6 +13,9 @@ __all__ = [
     "BadCredentials",
     "CodeExpired",
     "CodeTypo",
+    "DeviceCancelled",
+    "DeviceDenied",
+    "DeviceExpired",
     "InvalidInput",
     "KioskError",
     "NoAccessLeft",
@@ -72,6 +75,18 @@ class WrongCode(KioskError):
 
 class CodeExpired(KioskError):
     """R-OTP-2: the code's 15 minutes passed (or a newer code replaced it); start again."""
+
+
+class DeviceDenied(KioskError):
+    """QR sign-in: the patient refused the sign-in on the phone (``access_denied``)."""
+
+
+class DeviceExpired(KioskError):
+    """QR sign-in: the QR code's time ran out before approval (``expired_token``)."""
+
+
+class DeviceCancelled(KioskError):
+    """QR sign-in: cancelled on the kiosk (the button, idle timeout, sign-out)."""
 
 
 class ResendRefused(KioskError):

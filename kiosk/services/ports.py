@@ -8,6 +8,7 @@ them without knowing which HTTP library raised them.
 from __future__ import annotations
 
 import enum
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -60,6 +61,22 @@ class WrongCredentials(Refused):
     """The portal rejected the login/password pair (``invalid_grant``/``invalid_request``)."""
 
 
+class AuthorizationPending(Refused):
+    """RFC 8628 §3.5 ``authorization_pending``: the patient has not answered yet."""
+
+
+class SlowDown(AuthorizationPending):
+    """RFC 8628 §3.5 ``slow_down``: still pending, and the interval grows by 5 seconds."""
+
+
+class AccessDenied(Refused):
+    """RFC 8628 §3.5 ``access_denied``: the patient refused on the phone."""
+
+
+class ExpiredToken(Refused):
+    """RFC 8628 §3.5 ``expired_token``: the device code lapsed; start again."""
+
+
 # ---------------------------------------------------------------- clock
 
 
@@ -91,6 +108,46 @@ class Portal(Protocol):
 
     def ping(self) -> None:
         """Raise UpstreamError unless the provider answers its discovery document."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceAuthorization:
+    """The portal's answer to a device authorization request (RFC 8628 §3.2).
+
+    ``device_code`` is a bearer secret until it expires: it stays in memory, out of
+    ``repr`` and so out of every log line and traceback, and is never stored.
+    """
+
+    device_code: str = field(repr=False)
+    user_code: str
+    verification_uri: str
+    verification_uri_complete: str | None
+    expires_in: int
+    interval: int
+
+
+class DevicePortal(Protocol):
+    """The portal's Device Authorization Grant (RFC 8628): sign-in approved on a phone."""
+
+    def device_offered(self) -> bool:
+        """Whether the discovery document has a ``device_authorization_endpoint``."""
+        ...
+
+    def start_device(self) -> DeviceAuthorization: ...
+
+    def poll_device(self, device_code: str) -> PortalIdentity:
+        """One token request; the identity once approved, with the ID token checked as
+        on the password path. Raises AuthorizationPending/SlowDown while waiting,
+        AccessDenied, ExpiredToken or another UpstreamError."""
+        ...
+
+
+class Sleeper(Protocol):
+    """Waits between polls. Tests pass one that moves a fake clock instead of sleeping."""
+
+    def sleep(self, seconds: float, cancel: threading.Event) -> bool:
+        """Wait ``seconds`` or until ``cancel`` is set; True when cancelled."""
         ...
 
 

@@ -8,10 +8,14 @@ handed to the portal and dropped; the login is kept only as a keyed digest.
 from __future__ import annotations
 
 import enum
+import hashlib
+import hmac
 import logging
 import secrets
+import threading
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import cast
 
 from kiosk.domain import otp
 from kiosk.domain.credentials import validate_login, validate_password
@@ -23,6 +27,9 @@ from kiosk.services.errors import (
     BadCredentials,
     CodeExpired,
     CodeTypo,
+    DeviceCancelled,
+    DeviceDenied,
+    DeviceExpired,
     NoGrants,
     ResendRefused,
     ServiceUnavailable,
@@ -30,10 +37,18 @@ from kiosk.services.errors import (
     WrongCode,
 )
 from kiosk.services.ports import (
+    AccessDenied,
     AccountLevel,
+    AuthorizationPending,
     Clock,
+    DeviceAuthorization,
+    DevicePortal,
+    ExpiredToken,
     GrantRegistry,
     Portal,
+    PortalIdentity,
+    Sleeper,
+    SlowDown,
     SmsGateway,
     UnitOfWorkFactory,
     UpstreamError,
@@ -42,6 +57,11 @@ from kiosk.services.ports import (
 from kiosk.services.session import Session, actor_of, login_digest
 
 log = logging.getLogger(__name__)
+
+#: RFC 8628 §3.5: each ``slow_down`` adds five seconds to the polling interval.
+SLOW_DOWN_STEP = 5
+#: The audit actor of a QR sign-in nobody has approved yet.
+DEVICE_ACTOR = "device"
 
 
 class Step(enum.StrEnum):
@@ -60,6 +80,8 @@ class SignInSettings:
     kiosk_id: str
     policy: otp.CodePolicy = field(default_factory=otp.CodePolicy)
     child_age_limit: int = DEFAULT_CHILD_AGE_LIMIT
+    #: ``portal.device_grant``: offer QR sign-in when the portal supports it.
+    device_grant: bool = True
     sms_text: str = "Код для входа в личный кабинет пациента: {code}. Никому его не сообщайте."
 
 
@@ -70,7 +92,7 @@ class Attempt:
     attempt_id: str
     subject: str
     actor: str
-    digest: str
+    digest: str | None  # None on the QR path: no login to digest, the stored one stays
     grants: tuple[Grant, ...]
     masked_phone: str
     code_sent_at: datetime
@@ -82,6 +104,26 @@ class Attempt:
 
     def __repr__(self) -> str:
         return f"Attempt({self.attempt_id!r}, actor={self.actor!r})"
+
+
+@dataclass(frozen=True)
+class DeviceSignIn:
+    """A QR sign-in waiting for the phone. Held by the UI in memory only."""
+
+    auth: DeviceAuthorization = field(repr=False)
+    user_code: str
+    verification_uri: str
+    qr_uri: str  # verification_uri_complete when given: the phone needs no typing
+    expires_at: datetime
+    interval: int
+
+    def __repr__(self) -> str:
+        return f"DeviceSignIn(expires_at={self.expires_at.isoformat()})"
+
+
+def subject_digest(key: bytes, subject: str) -> str:
+    """The QR path's stand-in for the login digest: the actor of audit and logs."""
+    return hmac.new(key, b"subject\x1f" + subject.encode(), hashlib.sha256).hexdigest()
 
 
 class SignInService:
@@ -121,6 +163,10 @@ class SignInService:
             raise ServiceUnavailable("portal") from None
         finally:
             del password  # R-ENT-1: nothing keeps it past the call
+        return self._after_identity(identity, actor, digest)
+
+    def _after_identity(self, identity: PortalIdentity, actor: str, digest: str | None) -> Attempt:
+        """What follows the portal on every path: level, grants, code by SMS."""
         if identity.level is AccountLevel.SIMPLIFIED:
             self._audit.record("signin.simplified_account", actor)
             raise SimplifiedAccount()
@@ -138,6 +184,77 @@ class SignInService:
         attempt = self._send(identity.subject, actor, digest, tuple(valid), attempt_id, False)
         self._audit.record("signin.code_sent", actor, emrs=len(valid))
         return attempt
+
+    # ------------------------------------------------------------------ QR sign-in
+
+    def device_offered(self) -> bool:
+        """QR sign-in is offered when config allows it and the portal announces the grant."""
+        offered = getattr(self._portal, "device_offered", None)
+        if not self._s.device_grant or offered is None:
+            return False
+        try:
+            return bool(offered())
+        except UpstreamError as err:
+            log.warning("portal discovery failed: %s", type(err).__name__)
+            return False
+
+    def start_device(self) -> DeviceSignIn:
+        """Ask the portal for a device code; the QR shows where the phone approves it."""
+        portal = cast(DevicePortal, self._portal)
+        try:
+            auth = portal.start_device()
+        except UpstreamError as err:
+            log.warning("portal device authorization failed: %s", type(err).__name__)
+            raise ServiceUnavailable("portal") from None
+        now = self._clock.now()
+        return DeviceSignIn(
+            auth=auth,
+            user_code=auth.user_code,
+            verification_uri=auth.verification_uri,
+            qr_uri=auth.verification_uri_complete or auth.verification_uri,
+            expires_at=now + timedelta(seconds=auth.expires_in),
+            interval=max(1, auth.interval),
+        )
+
+    def wait_device(
+        self, pending: DeviceSignIn, cancel: threading.Event, sleeper: Sleeper
+    ) -> Attempt:
+        """Poll the token endpoint until the phone answers, then the usual path.
+
+        Never faster than the server's ``interval`` (RFC 8628 §3.5); ``slow_down`` adds
+        5 seconds for good. After approval the level, grants and SMS code follow exactly
+        as after a password: the code step is never skipped (R-ENT-4). Raises
+        DeviceCancelled, DeviceDenied, DeviceExpired or the errors of ``start``.
+        """
+        portal = cast(DevicePortal, self._portal)
+        interval = pending.interval
+        while True:
+            if sleeper.sleep(interval, cancel) or cancel.is_set():
+                raise DeviceCancelled()
+            if self._clock.now() >= pending.expires_at:
+                self._audit.record("signin.device_expired", DEVICE_ACTOR)
+                raise DeviceExpired()
+            try:
+                identity = portal.poll_device(pending.auth.device_code)
+            except SlowDown:
+                interval += SLOW_DOWN_STEP
+                continue
+            except AuthorizationPending:
+                continue
+            except AccessDenied:
+                self._audit.record("signin.device_denied", DEVICE_ACTOR)
+                raise DeviceDenied() from None
+            except ExpiredToken:
+                self._audit.record("signin.device_expired", DEVICE_ACTOR)
+                raise DeviceExpired() from None
+            except UpstreamError as err:
+                log.warning("portal unavailable: %s", type(err).__name__)
+                raise ServiceUnavailable("portal") from None
+            if cancel.is_set():
+                raise DeviceCancelled()
+            actor = actor_of(subject_digest(self._s.code_key, identity.subject))
+            self._audit.record("signin.device_approved", actor)
+            return self._after_identity(identity, actor, None)
 
     def resend(self, attempt: Attempt) -> Attempt:
         """R-OTP-5: a new code after the cooldown; it voids the previous one."""

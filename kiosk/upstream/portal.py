@@ -23,12 +23,20 @@ import jwt
 
 from kiosk.services.ports import (
     AccountLevel,
+    DeviceAuthorization,
     Malformed,
     PortalIdentity,
     Refused,
     WrongCredentials,
 )
-from kiosk.upstream.http import HttpClient, TimeoutSpec, require_str, same_origin
+from kiosk.upstream import device
+from kiosk.upstream.http import (
+    HttpClient,
+    HttpResponse,
+    TimeoutSpec,
+    require_str,
+    same_origin,
+)
 
 SERVICE = "portal"
 #: The userinfo claim carrying the account level (simplified | standard | full).
@@ -45,6 +53,7 @@ class _Discovery:
     token_endpoint: str
     userinfo_endpoint: str
     jwks_uri: str
+    device_authorization_endpoint: str | None = None  # RFC 8628: QR sign-in offered
 
 
 class OidcPortal:
@@ -76,16 +85,38 @@ class OidcPortal:
         with self._lock:
             self._discovery = self._fetch_discovery()
 
+    # RFC 8628 Device Authorization Grant (QR sign-in): kiosk/upstream/device.py.
+
+    def device_offered(self) -> bool:
+        with self._lock:
+            return self._discover().device_authorization_endpoint is not None
+
+    def start_device(self) -> DeviceAuthorization:
+        with self._lock:
+            return device.start(self, self._discover())
+
+    def poll_device(self, device_code: str) -> PortalIdentity:
+        """One poll. The lock is held for this request only, never across the wait."""
+        with self._lock:
+            config = self._discover()
+            access_token, id_token = device.poll(self, config, device_code)
+            return self._identity(config, access_token, id_token)
+
     def authenticate(self, login: str, password: str) -> PortalIdentity:
         with self._lock:
             config = self._discover()
             access_token, id_token = self._token(config, login, password)
-            id_subject = self._verify_id_token(config, id_token) if id_token else None
-            info = self.http.get_json(
-                config.userinfo_endpoint,
-                "userinfo",
-                headers={"Authorization": f"Bearer {access_token}"},
-            )
+            return self._identity(config, access_token, id_token)
+
+    def _identity(self, config: _Discovery, access_token: str, id_token: str | None
+                  ) -> PortalIdentity:
+        """ID token check + userinfo: the same for the password and the device grant."""
+        id_subject = self._verify_id_token(config, id_token) if id_token else None
+        info = self.http.get_json(
+            config.userinfo_endpoint,
+            "userinfo",
+            headers={"Authorization": f"Bearer {access_token}"},
+        )
         if not isinstance(info, dict):
             raise Malformed(SERVICE, "userinfo: not an object")
         subject = require_str(info.get("sub"), SERVICE, "userinfo.sub")
@@ -127,6 +158,10 @@ class OidcPortal:
                 raise WrongCredentials(SERVICE, "wrong login or password")
             shown = error if _ERROR_CODE.match(error) else "unknown"
             raise Refused(SERVICE, f"token: HTTP {resp.status} ({shown})")
+        return self._token_answer(resp)
+
+    def _token_answer(self, resp: HttpResponse) -> tuple[str, str | None]:
+        """The tokens of a successful token response, whichever grant asked."""
         body = self.http.decode_json(resp, "token")
         if not isinstance(body, dict):
             raise Malformed(SERVICE, "token: not an object")
@@ -215,4 +250,7 @@ class OidcPortal:
             if not same_origin(url, self.issuer_url):
                 raise Malformed(SERVICE, f"discovery: {name} is not on the issuer's host")
             endpoints[name] = url
+        device = body.get("device_authorization_endpoint")
+        if isinstance(device, str) and same_origin(device, self.issuer_url):
+            endpoints["device_authorization_endpoint"] = device
         return _Discovery(issuer=issuer, **endpoints)
