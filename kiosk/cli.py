@@ -227,6 +227,10 @@ class Demo:
     def outbox(self) -> list[tuple[str, str]]:
         return [(m["to"], m["text"]) for m in self.server.sms_outbox()]
 
+    def approve(self, login: str) -> bool:
+        """The demo phone's «Одобрить вход»: approve the newest QR sign-in as ``login``."""
+        return bool(self.server.device.approve_newest(login))
+
 
 @contextlib.contextmanager
 def _demo(size: int) -> Iterator[Demo]:
@@ -278,7 +282,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
             print(f"  {login} / {password}  — {what}")
         from kiosk.ui.main import run_demo
 
-        return run_demo(demo.factory, demo.accounts, demo.outbox, demo.config)
+        return run_demo(demo.factory, demo.accounts, demo.outbox, demo.config,
+                        approve=demo.approve)
 
 
 def cmd_run(args: argparse.Namespace) -> int:

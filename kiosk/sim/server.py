@@ -31,8 +31,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from kiosk.domain.moscow import moscow_date
+from kiosk.sim.device import DEVICE_GRANT, SimDeviceGrant
 from kiosk.sim.fhir_render import instant, render_document, render_patient
-from kiosk.sim.population import Population, SimDocument, SimGrant
+from kiosk.sim.population import Population, SimAccount, SimDocument, SimGrant
 
 UPSTREAMS = ("portal", "registry", "sms", "fhir", "support")
 CLIENT_ID = "kiosk"
@@ -205,6 +206,7 @@ class SimServer:
         self._accounts = {a.login: a for a in population.accounts}
         self._grants: list[SimGrant] = list(population.grants)
         self._tokens: dict[str, tuple[str, datetime]] = {}
+        self.device = SimDeviceGrant(self)  # RFC 8628: QR sign-in (kiosk/sim/device.py)
         self._outbox: list[dict[str, str]] = []
         self._support: list[dict[str, str]] = []
         self._keys: tuple[rsa.RSAPrivateKey, rsa.RSAPrivateKey] | None = None
@@ -399,7 +401,8 @@ class SimServer:
             "token_endpoint": base + "/token",
             "userinfo_endpoint": base + "/userinfo",
             "jwks_uri": base + "/jwks",
-            "grant_types_supported": ["password"],
+            "device_authorization_endpoint": base + "/device_authorization",
+            "grant_types_supported": ["password", DEVICE_GRANT],
             "response_types_supported": ["token"],
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256"],
@@ -415,17 +418,20 @@ class SimServer:
     def token(self, form: Mapping[str, str], basic: tuple[str, str] | None) -> tuple[int, Any]:
         if basic != (self.client_id, self.client_secret):
             return 401, {"error": "invalid_client"}
-        if form.get("grant_type") != "password":
+        if form.get("grant_type") == DEVICE_GRANT:
+            status, answer = self.device.poll(form.get("device_code", ""))
+            if status != 200:
+                return status, answer
+            account = answer
+        elif form.get("grant_type") != "password":
             return 400, {"error": "unsupported_grant_type"}
-        login, password = form.get("username", ""), form.get("password", "")
-        if not login or not password:
-            return 400, {"error": "invalid_request"}
-        with self._lock:
-            account = self._accounts.get(login)
-        if account is None or not secrets.compare_digest(
-            account.password.encode(), password.encode()
-        ):
-            return 400, {"error": "invalid_grant", "error_description": "bad credentials"}
+        else:
+            login, password = form.get("username", ""), form.get("password", "")
+            if not login or not password:
+                return 400, {"error": "invalid_request"}
+            account = self.account_by_password(login, password)
+            if account is None:
+                return 400, {"error": "invalid_grant", "error_description": "bad credentials"}
         now = self.now()
         access = secrets.token_urlsafe(24)
         with self._lock:
@@ -446,6 +452,15 @@ class SimServer:
             body["id_token"] = jwt.encode(claims, key, algorithm="RS256",
                                           headers={"kid": self._kid})
         return 200, body
+
+    def account_by_password(self, login: str, password: str) -> SimAccount | None:
+        with self._lock:
+            account = self._accounts.get(login)
+        if account is None or not secrets.compare_digest(
+            account.password.encode(), password.encode()
+        ):
+            return None
+        return account
 
     def userinfo(self, bearer: str | None, malformed: bool) -> tuple[int, Any]:
         with self._lock:
@@ -719,6 +734,8 @@ class _Handler(BaseHTTPRequestHandler):
             if route == ("POST", "token"):
                 form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
                 return out(*sim.token(form, self._basic()))
+            if rest and rest[0] in ("device_authorization", "device"):
+                return sim.device.route(method, rest[0], query, body, self._basic())
             if route == ("GET", "userinfo"):
                 auth = self.headers.get("Authorization", "")
                 bearer = auth[7:] if auth.startswith("Bearer ") else None

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -90,7 +91,8 @@ class DemoPhone(QWidget):
 
     def __init__(self, window: KioskWindow, accounts: Sequence[tuple[str, str, str]],
                  outbox: Callable[[], list[tuple[str, str]]],
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None,
+                 approve: Callable[[str], bool] | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("screen")
         self.setMinimumWidth(380)
@@ -107,6 +109,18 @@ class DemoPhone(QWidget):
             card = _AccountCard(f"{login} / {password}\n{description}", login)
             card.clicked.connect(lambda lo=login, pw=password: self._fill(lo, pw))
             box.addWidget(card)
+        self._approve = approve
+        # QR sign-in: the phone approves as the account tapped last (else the first one
+        # that may sign in), as if the patient were signed in to the portal's app.
+        self._approver = next((lo for lo, _, what in accounts
+                               if not what.startswith("simplified")), None)
+        if approve is not None and self._approver is not None:
+            self.approve_button = QPushButton(self.tr("Одобрить вход"))
+            self.approve_button.setObjectName("demoApprove")
+            self.approve_button.clicked.connect(self.approve_sign_in)
+            box.addWidget(self.approve_button)
+            self.approve_note = label("", "muted")
+            box.addWidget(self.approve_note)
         box.addWidget(label(self.tr("СМС:"), "subtitle"))
         self.sms = QLabel()
         self.sms.setObjectName("demoSms")
@@ -120,11 +134,21 @@ class DemoPhone(QWidget):
         self._timer.start()
 
     def _fill(self, login: str, password: str) -> None:
+        self._approver = login
         screen = self._window.screens.credentials
         if self._window.current() is not screen:
             self._window.start_sign_in()
         screen.login.setText(login)
         screen.password.setText(password)
+
+    def approve_sign_in(self) -> None:
+        """«Одобрить вход»: what the patient does on the page the kiosk's QR opens."""
+        if self._approve is None or self._approver is None:
+            return
+        done = self._approve(self._approver)
+        self.approve_note.setText(
+            self.tr("Вход одобрен как {login}.").format(login=self._approver) if done
+            else self.tr("Нет входа, ждущего одобрения: откройте на киоске вход по QR-коду."))
 
     def poll(self) -> None:
         if self._runner.pending:
@@ -145,7 +169,8 @@ class DemoPhone(QWidget):
 def run_demo(services_factory: ServicesFactory,
              demo_accounts: list[tuple[str, str, str]],
              sms_outbox: Callable[[], list[tuple[str, str]]],
-             config: Config | None = None) -> int:
+             config: Config | None = None,
+             approve: Callable[[str], bool] | None = None) -> int:
     """The kiosk in a window with the demo phone beside it (README's `kiosk demo`)."""
     app = application()
     cfg = config or Config()
@@ -160,7 +185,7 @@ def run_demo(services_factory: ServicesFactory,
     row.setContentsMargins(0, 0, 0, 0)
     window = KioskWindow(ctx, kiosk_mode=False)
     window.setWindowFlags(Qt.WindowType.Widget)
-    phone = DemoPhone(window, demo_accounts, sms_outbox)
+    phone = DemoPhone(window, demo_accounts, sms_outbox, approve=approve)
     phone.setStyleSheet(window.styleSheet())
     row.addWidget(window, 1)
     row.addWidget(phone)
