@@ -17,12 +17,13 @@ from kiosk.config import Config
 from kiosk.domain.otp import CodePolicy
 from kiosk.services.audit import AuditLog
 from kiosk.services.booking import qr_payload
-from kiosk.services.clock import SystemClock
+from kiosk.services.clock import EventSleeper, SystemClock
 from kiosk.services.ports import (
     Clock,
     EmrSource,
     GrantRegistry,
     Portal,
+    Sleeper,
     SmsGateway,
     StoreError,
     SupportChannel,
@@ -65,6 +66,8 @@ class Services:
     support_url: str
     support_channel: SupportChannel | None = None
     closers: list[Callable[[], None]] = field(default_factory=list)
+    #: The wait between QR sign-in polls; tests swap in one that moves a fake clock.
+    sleeper: Sleeper = field(default_factory=EventSleeper)
 
     @property
     def kiosk_id(self) -> str:

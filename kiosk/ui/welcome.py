@@ -14,6 +14,7 @@ from kiosk.ui.widgets import button, header, init_screen, label
 class WelcomeScreen(QWidget):
     """Signals:
         sign_in(): «Войти» pressed.
+        qr_sign_in(): «Войти по QR-коду с телефона» pressed (shown only when offered).
         booking(): «Запись к врачу» pressed.
         support(): «Поддержка» pressed.
         language(str): ``"ru"`` or ``"en"`` chosen.
@@ -22,6 +23,7 @@ class WelcomeScreen(QWidget):
     """
 
     sign_in = Signal()
+    qr_sign_in = Signal()
     booking = Signal()
     support = Signal()
     language = Signal(str)
@@ -58,6 +60,10 @@ class WelcomeScreen(QWidget):
         self.enter.setMinimumHeight(96)
         self.enter.clicked.connect(self.sign_in)
         layout.addWidget(self.enter)
+        self.enter_qr = button(self.tr("Войти по QR-коду с телефона"), name="signInQr")
+        self.enter_qr.clicked.connect(self.qr_sign_in)
+        self.enter_qr.hide()
+        layout.addWidget(self.enter_qr)
         more = QHBoxLayout()
         more.setSpacing(14)
         self.book = button(self.tr("Запись к врачу"), name="booking")
@@ -83,6 +89,10 @@ class WelcomeScreen(QWidget):
         self.status = label("", "muted", name="welcomeStatus")
         self.status.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.status)
+
+    def set_qr_offered(self, offered: bool) -> None:
+        """RFC 8628 sign-in: only when the portal offers it and config allows it."""
+        self.enter_qr.setVisible(offered)
 
     def set_busy(self, text: str) -> None:
         """«Киоск запускается…» while the services are still being built."""

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from kiosk.ui.booking import BookingScreen
     from kiosk.ui.code import BlockedScreen, CodeScreen
     from kiosk.ui.credentials import CredentialsScreen
+    from kiosk.ui.device import DeviceScreen
     from kiosk.ui.document import DocumentScreen
     from kiosk.ui.emr import EmrScreen
     from kiosk.ui.idle import IdleWatcher
@@ -104,6 +105,12 @@ def _code(ctx: UiContext) -> QWidget:
     return CodeScreen(ctx)
 
 
+def _device(ctx: UiContext) -> QWidget:
+    from kiosk.ui.device import DeviceScreen
+
+    return DeviceScreen(ctx)
+
+
 def _blocked(ctx: UiContext) -> QWidget:
     from kiosk.ui.code import BlockedScreen
 
@@ -157,10 +164,10 @@ def _staff(ctx: UiContext) -> QWidget:
 FACTORIES: dict[str, Callable[[UiContext], QWidget]] = {
     "credentials": _credentials, "code": _code, "picker": _picker, "emr": _emr,
     "document": _document, "preview": _preview, "blocked": _blocked,
-    "booking": _booking, "support": _support, "staff": _staff,
+    "booking": _booking, "support": _support, "staff": _staff, "device": _device,
 }
 ORDER = ("welcome", "credentials", "code", "blocked", "picker", "emr", "document",
-         "preview", "booking", "support", "staff")
+         "preview", "booking", "support", "staff", "device")
 
 
 class Screens:
@@ -212,6 +219,10 @@ class Screens:
     @property
     def code(self) -> CodeScreen:
         return self.get("code")  # type: ignore[return-value]
+
+    @property
+    def device(self) -> DeviceScreen:
+        return self.get("device")  # type: ignore[return-value]
 
     @property
     def blocked(self) -> BlockedScreen:
@@ -292,6 +303,7 @@ class KioskWindow(QWidget):
         self.kiosk_mode = kiosk_mode
         self.setWindowFlags(self._flags(kiosk_mode))
         self._pending_sign_in = False
+        self._qr_offered = False
         self._return_to: QWidget | None = None
         self._print_return: QWidget | None = None
         self._prebuild = False
@@ -370,6 +382,8 @@ class KioskWindow(QWidget):
 
     def _wire_welcome(self, w: WelcomeScreen) -> None:
         w.sign_in.connect(self.start_sign_in)
+        w.qr_sign_in.connect(self.start_qr_sign_in)
+        w.set_qr_offered(self._qr_offered)
         w.booking.connect(lambda: self._open_aside(self.screens.booking))
         w.support.connect(lambda: self._open_aside(self.screens.support))
         w.language.connect(self.set_language)
@@ -383,6 +397,10 @@ class KioskWindow(QWidget):
     def _wire_code(self, w: CodeScreen) -> None:
         w.signed_in.connect(self._signed_in)
         w.expired.connect(self._code_expired)
+        w.cancel.connect(self.sign_out)
+
+    def _wire_device(self, w: DeviceScreen) -> None:
+        w.attempt_started.connect(self._attempt_started)
         w.cancel.connect(self.sign_out)
 
     def _wire_blocked(self, w: BlockedScreen) -> None:
@@ -421,9 +439,11 @@ class KioskWindow(QWidget):
         w.leave_kiosk.connect(lambda: self.set_kiosk_mode(False))
 
     def _stop_code(self) -> None:
-        code = self.screens.peek("code")
-        if code is not None:
-            code.stop()  # type: ignore[attr-defined]
+        """Stop the code countdown and any QR sign-in wait (its worker ends at once)."""
+        for name in ("code", "device"):
+            screen = self.screens.peek(name)
+            if screen is not None:
+                screen.stop()  # type: ignore[attr-defined]
 
     def _code_expired(self) -> None:
         from kiosk.services.errors import CodeExpired
@@ -537,7 +557,24 @@ class KioskWindow(QWidget):
             self.screens.support.reset()
             self._show(target)
 
+    def _ask_qr_offered(self) -> None:
+        """QR sign-in shows on Welcome only when the portal offers it (asked off-thread)."""
+        if self.ctx.services is not None and not self._qr_offered:
+            self.ctx.call(self.ctx.svc.signin.device_offered, on_done=self._set_qr_offered,
+                          on_error=_log_only)
+
+    def _set_qr_offered(self, offered: object) -> None:
+        self._qr_offered = bool(offered)
+        self.screens.welcome.set_qr_offered(self._qr_offered)
+
+    def start_qr_sign_in(self) -> None:
+        if self.ctx.services is None or not self._qr_offered:
+            return
+        self._show(self.screens.device)
+        self.screens.device.start()
+
     def _services_ready(self) -> None:
+        self._ask_qr_offered()
         self.screens.welcome.set_busy("")
         if self._pending_sign_in:
             self._pending_sign_in = False
@@ -771,6 +808,7 @@ class KioskWindow(QWidget):
         self._print_return = None
         self._pending_sign_in = False
         self._rebuild()
+        self._ask_qr_offered()
         self._show(self.screens.welcome)
         if self.ctx.services is None:
             self.screens.welcome.set_busy(self.tr("Киоск запускается…"))

@@ -180,13 +180,27 @@ def _simplified(k: Kiosk) -> None:
     k.sign_in_to_code("simple@example.ru", "pw")
 
 
+def _device(k: Kiosk) -> None:
+    """QR sign-in waiting for the phone. The picture's wait ends at once (a sleeper that
+    reports a cancel), so the screen stays as the patient sees it while polling."""
+
+    class Stopped:
+        def sleep(self, seconds: float, cancel: object) -> bool:
+            return True
+
+    k.env.services.sleeper = Stopped()
+    k.settle()
+    k.s.welcome.enter_qr.click()
+    k.settle()
+
+
 SCREENS: dict[str, Callable[[Kiosk], None]] = {
     "welcome": _to_welcome, "credentials": _credentials, "code": _code, "blocked": _blocked,
     "picker": _picker, "emr": _emr, "emr-stale": lambda k: _emr(k, True),
     "document": _document, "preview": _preview, "booking": _booking, "support": _support,
     "support-done": _support_done, "staff": _staff, "idle": _idle,
     "simplified-account": _simplified, "document-lab": _lab,
-    "document-narrative": _narrative, "document-pdf": _pdf,
+    "document-narrative": _narrative, "document-pdf": _pdf, "device": _device,
 }
 VARIANTS: list[tuple[str, str, str, tuple[str, ...]]] = [
     # (language, look, orientation, screens)
