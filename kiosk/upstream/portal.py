@@ -250,7 +250,8 @@ class OidcPortal:
             if not same_origin(url, self.issuer_url):
                 raise Malformed(SERVICE, f"discovery: {name} is not on the issuer's host")
             endpoints[name] = url
-        device = body.get("device_authorization_endpoint")
-        if isinstance(device, str) and same_origin(device, self.issuer_url):
-            endpoints["device_authorization_endpoint"] = device
+        # RFC 8628 is optional: absent or off the issuer's host, QR sign-in is not offered.
+        device_url = body.get("device_authorization_endpoint")
+        if isinstance(device_url, str) and same_origin(device_url, self.issuer_url):
+            endpoints["device_authorization_endpoint"] = device_url
         return _Discovery(issuer=issuer, **endpoints)

@@ -230,3 +230,14 @@ def test_approval_page_wrong_password(sim: SimServer, services: Services) -> Non
     answer = approve_on_page(sim, pending.user_code, "anna", "wrong")
     assert answer.status_code == 400
     assert pending.user_code in sim.device.pending_user_codes()
+
+
+def test_device_endpoint_off_the_issuer_host_is_not_offered(
+    sim: SimServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A foreign device endpoint would send the patient's phone elsewhere: hidden."""
+    doc = sim.discovery()
+    doc["device_authorization_endpoint"] = "http://evil.example/device"
+    monkeypatch.setattr(sim, "discovery", lambda: doc)
+    with OidcPortal(sim.portal_url, CLIENT_ID, CLIENT_SECRET, TIMEOUT) as portal:
+        assert portal.device_offered() is False
