@@ -1135,25 +1135,23 @@ class Reader:
                         wanted.append(rid)
         if not wanted:
             return
-        for raw in self.fetcher.observations(sorted(set(wanted))):
+        self._fetch_into(wanted, observations)
+        members = [ref.reference.split("/", 1)[1] for obs in list(observations.values())
+                   for ref in obs.hasMember or () if ref.reference
+                   and ref.reference.startswith("Observation/")
+                   and ref.reference not in observations]
+        if members:
+            self._fetch_into(members, observations)  # a panel's members, one level
+
+    def _fetch_into(self, ids: list[str], observations: dict[str, m.Observation]) -> None:
+        assert self.fetcher is not None
+        for raw in self.fetcher.observations(sorted(set(ids))):
             try:
                 obs = m.known_decoder.decode(raw)
             except (msgspec.ValidationError, msgspec.DecodeError):
                 continue
             if isinstance(obs, m.Observation) and obs.id:
                 observations["Observation/" + obs.id] = obs
-        members = [ref.reference.split("/", 1)[1] for obs in list(observations.values())
-                   for ref in obs.hasMember or () if ref.reference
-                   and ref.reference.startswith("Observation/")
-                   and ref.reference not in observations]
-        if members:
-            for raw in self.fetcher.observations(sorted(set(members))):
-                try:
-                    obs = m.known_decoder.decode(raw)
-                except (msgspec.ValidationError, msgspec.DecodeError):
-                    continue
-                if isinstance(obs, m.Observation) and obs.id:
-                    observations["Observation/" + obs.id] = obs
 
 
 _READ_TYPES = frozenset({"Patient", "DocumentReference", "DiagnosticReport", "Composition"})
