@@ -296,8 +296,8 @@ def self_test(services_factory: ServicesFactory,
         doc_id = model.row(0).doc_id  # the list may reload when the sign-in refresh lands
         window.open_document(doc_id)
         _wait_until(app, lambda: window.current() is window.screens.document, "the document")
-        if not window.screens.document.text.toPlainText():
-            raise SelfTestFailed("the document has no text")
+        if not window.screens.document.has_content():
+            raise SelfTestFailed("the document shows nothing")
         step = "printing"
         window.prepare_print([doc_id])
         _wait_until(app, lambda: window.screens.preview.job is not None, "the preview")

@@ -107,6 +107,12 @@ class DocumentScreen(QWidget):
             self.text.setPlainText(doc.text)
             self.text.verticalScrollBar().setValue(0)
 
+    def has_content(self) -> bool:
+        """Whether the open document shows anything: text, lab rows, narrative or a PDF
+        (the self-test's check, whatever kind of content the first document has)."""
+        return bool(self.text.toPlainText().strip() or self.labs.rowCount()
+                    or self.narrative.toPlainText().strip() or not self.pdf.isHidden())
+
     def wipe(self) -> None:
         self._doc_id = ""
         if isinstance(self.title, type(self.meta)):
