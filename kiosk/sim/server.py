@@ -20,7 +20,7 @@ import struct
 import sys
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -588,6 +588,26 @@ def _outcome(text: str) -> bytes:
     }).encode()
 
 
+Reply = tuple[int, bytes, str]
+JSON = "application/json"
+FHIR_JSON = "application/fhir+json; charset=utf-8"
+
+
+def _out(status: int, obj: Any) -> Reply:
+    return status, json.dumps(obj, ensure_ascii=False).encode(), JSON
+
+
+@dataclass(frozen=True)
+class _Call:
+    """One request as a route's handler sees it (after the fault switches)."""
+
+    method: str
+    rest: list[str]
+    query: str
+    body: bytes
+    malformed: bool
+
+
 class _HttpServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
@@ -718,75 +738,105 @@ class _Handler(BaseHTTPRequestHandler):
     def _route(
         self, upstream: str, method: str, rest: list[str], query: str, body: bytes,
         malformed: bool,
-    ) -> tuple[int, bytes, str]:
+    ) -> Reply:
+        """The upstream's guard answers first (API key, read-only FHIR); then the first
+        row of ``_ROUTES`` that matches; then the upstream's own "not found"."""
+        call = _Call(method, rest, query, body, malformed)
+        guard = _GUARDS.get(upstream)
+        refused = guard(self, call) if guard is not None else None
+        if refused is not None:
+            return refused
+        for route in _ROUTES:
+            if route.matches(upstream, method, rest):
+                return route.handler(self, call)
+        return _NOT_FOUND[upstream]
+
+    # -------------------------------------------------- guards (see _GUARDS)
+
+    def _api_key(self, call: _Call) -> Reply | None:
+        """Registry, SMS gateway and support desk want ``X-Api-Key``, except for their
+        health check and the SMS outbox the demo phone reads."""
+        if (call.method, "/".join(call.rest)) in (("GET", "health"), ("GET", "outbox")):
+            return None
+        if self.headers.get("X-Api-Key") != self.server.sim.api_key:
+            return _out(401, {"error": "unauthorized"})
+        return None
+
+    def _fhir_read_only(self, call: _Call) -> Reply | None:
+        if call.method != "GET":
+            return 405, _outcome("read-only"), FHIR_JSON
+        return None
+
+    # -------------------------------------------------- handlers (see _ROUTES)
+
+    def _portal_discovery(self, call: _Call) -> Reply:
+        return _out(200, self.server.sim.discovery())
+
+    def _portal_jwks(self, call: _Call) -> Reply:
+        return _out(200, self.server.sim.jwks())
+
+    def _portal_token(self, call: _Call) -> Reply:
+        form = {k: v[0] for k, v in parse_qs(call.body.decode("utf-8", "replace")).items()}
+        return _out(*self.server.sim.token(form, self._basic()))
+
+    def _portal_device(self, call: _Call) -> Reply:
+        """RFC 8628: the device authorization endpoint and the approval page."""
+        return self.server.sim.device.route(call.method, call.rest[0], call.query, call.body,
+                                            self._basic())
+
+    def _portal_userinfo(self, call: _Call) -> Reply:
+        auth = self.headers.get("Authorization", "")
+        bearer = auth[7:] if auth.startswith("Bearer ") else None
+        return _out(*self.server.sim.userinfo(bearer, call.malformed))
+
+    def _health(self, call: _Call) -> Reply:
+        return _out(200, {"status": "ok"})
+
+    def _registry_grants(self, call: _Call) -> Reply:
+        return _out(200, self.server.sim.grants_json(call.rest[1], call.malformed))
+
+    def _sms_outbox(self, call: _Call) -> Reply:
+        return _out(200, {"messages": self.server.sim.sms_outbox()})
+
+    def _sms_send(self, call: _Call) -> Reply:
+        try:
+            payload = json.loads(call.body or b"null")
+        except ValueError:
+            return _out(400, {"error": "bad_json"})
+        status, answer = self.server.sim.send_sms(payload)
+        if call.malformed and status < 300:
+            answer = {"status": answer["status"]}
+        return _out(status, answer)
+
+    def _support_receive(self, call: _Call) -> Reply:
+        try:
+            payload = json.loads(call.body or b"null")
+        except ValueError:
+            return _out(400, {"error": "bad_json"})
+        return _out(*self.server.sim.receive_support(payload))
+
+    def _support_list(self, call: _Call) -> Reply:
+        return _out(200, {"requests": self.server.sim.support_requests()})
+
+    def _fhir_metadata(self, call: _Call) -> Reply:
+        return 200, json.dumps(self.server.sim.capability()).encode(), FHIR_JSON
+
+    def _fhir_read(self, call: _Call) -> Reply:
         sim = self.server.sim
-        js = "application/json"
+        rtype, fid = call.rest
+        if rtype not in sim.fhir.entries:
+            return _NOT_FOUND["fhir"]
+        blob = sim.fhir.read(rtype, fid)
+        if blob is None:
+            return 404, _outcome("not found"), FHIR_JSON
+        return 200, (_corrupt(blob) if call.malformed else blob), FHIR_JSON
 
-        def out(status: int, obj: Any) -> tuple[int, bytes, str]:
-            return status, json.dumps(obj, ensure_ascii=False).encode(), js
-
-        route = (method, "/".join(rest))
-        if upstream == "portal":
-            if route == ("GET", ".well-known/openid-configuration"):
-                return out(200, sim.discovery())
-            if route == ("GET", "jwks"):
-                return out(200, sim.jwks())
-            if route == ("POST", "token"):
-                form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
-                return out(*sim.token(form, self._basic()))
-            if rest and rest[0] in ("device_authorization", "device"):
-                return sim.device.route(method, rest[0], query, body, self._basic())
-            if route == ("GET", "userinfo"):
-                auth = self.headers.get("Authorization", "")
-                bearer = auth[7:] if auth.startswith("Bearer ") else None
-                return out(*sim.userinfo(bearer, malformed))
-            return out(404, {"error": "not_found"})
-        if upstream in ("registry", "sms", "support") and route != ("GET", "outbox"):
-            if route == ("GET", "health"):
-                return out(200, {"status": "ok"})
-            if self.headers.get("X-Api-Key") != sim.api_key:
-                return out(401, {"error": "unauthorized"})
-        if upstream == "registry":
-            if method == "GET" and len(rest) == 3 and rest[0] == "subjects" and rest[2] == "grants":
-                return out(200, sim.grants_json(rest[1], malformed))
-            return out(404, {"error": "not_found"})
-        if upstream == "sms":
-            if route == ("GET", "outbox"):
-                return out(200, {"messages": sim.sms_outbox()})
-            if route == ("POST", "messages"):
-                try:
-                    payload = json.loads(body or b"null")
-                except ValueError:
-                    return out(400, {"error": "bad_json"})
-                status, answer = sim.send_sms(payload)
-                if malformed and status < 300:
-                    answer = {"status": answer["status"]}
-                return out(status, answer)
-            return out(404, {"error": "not_found"})
-        if upstream == "support":
-            if route == ("POST", "requests"):
-                try:
-                    payload = json.loads(body or b"null")
-                except ValueError:
-                    return out(400, {"error": "bad_json"})
-                return out(*sim.receive_support(payload))
-            if route == ("GET", "requests"):
-                return out(200, {"requests": sim.support_requests()})
-            return out(404, {"error": "not_found"})
-        fhir_js = "application/fhir+json; charset=utf-8"
-        if method != "GET":
-            return 405, _outcome("read-only"), fhir_js
-        if rest == ["metadata"]:
-            return 200, json.dumps(sim.capability()).encode(), fhir_js
-        if len(rest) == 2 and rest[0] in sim.fhir.entries:
-            blob = sim.fhir.read(rest[0], rest[1])
-            if blob is None:
-                return 404, _outcome("not found"), fhir_js
-            return 200, (_corrupt(blob) if malformed else blob), fhir_js
-        if len(rest) == 1 and rest[0] in sim.fhir.entries:
-            status, payload = sim.fhir_search(rest[0], parse_qs(query), malformed)
-            return status, payload, fhir_js
-        return 404, _outcome("unknown resource type"), fhir_js
+    def _fhir_search(self, call: _Call) -> Reply:
+        sim = self.server.sim
+        if call.rest[0] not in sim.fhir.entries:
+            return _NOT_FOUND["fhir"]
+        status, payload = sim.fhir_search(call.rest[0], parse_qs(call.query), call.malformed)
+        return status, payload, FHIR_JSON
 
     def _basic(self) -> tuple[str, str] | None:
         auth = self.headers.get("Authorization", "")
@@ -817,6 +867,69 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(400, {"error": str(err)[:200]})
             return
         self._json(200, {u: asdict(sim.faults(u)) for u in UPSTREAMS})
+
+
+@dataclass(frozen=True)
+class _Route:
+    """One row of the routing table; ``*`` in ``path`` stands for any one segment."""
+
+    upstream: str
+    method: str
+    path: str
+    handler: Callable[[_Handler, _Call], Reply]
+    segments: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "segments", tuple(self.path.split("/")))
+
+    def matches(self, upstream: str, method: str, rest: list[str]) -> bool:
+        return (
+            upstream == self.upstream
+            and method == self.method
+            and len(rest) == len(self.segments)
+            and all(s in ("*", r) for s, r in zip(self.segments, rest, strict=True))
+        )
+
+
+#: Every endpoint of the simulated upstreams, first match wins (``metadata`` before the
+#: FHIR resource types). A new endpoint is a row here and a handler on ``_Handler``.
+_ROUTES: tuple[_Route, ...] = (
+    _Route("portal", "GET", ".well-known/openid-configuration", _Handler._portal_discovery),
+    _Route("portal", "GET", "jwks", _Handler._portal_jwks),
+    _Route("portal", "POST", "token", _Handler._portal_token),
+    _Route("portal", "GET", "userinfo", _Handler._portal_userinfo),
+    _Route("portal", "POST", "device_authorization", _Handler._portal_device),
+    _Route("portal", "GET", "device", _Handler._portal_device),
+    _Route("portal", "POST", "device", _Handler._portal_device),
+    _Route("registry", "GET", "health", _Handler._health),
+    _Route("registry", "GET", "subjects/*/grants", _Handler._registry_grants),
+    _Route("sms", "GET", "health", _Handler._health),
+    _Route("sms", "GET", "outbox", _Handler._sms_outbox),
+    _Route("sms", "POST", "messages", _Handler._sms_send),
+    _Route("support", "GET", "health", _Handler._health),
+    _Route("support", "POST", "requests", _Handler._support_receive),
+    _Route("support", "GET", "requests", _Handler._support_list),
+    _Route("fhir", "GET", "metadata", _Handler._fhir_metadata),
+    _Route("fhir", "GET", "*", _Handler._fhir_search),
+    _Route("fhir", "GET", "*/*", _Handler._fhir_read),
+)
+
+#: What an upstream checks before routing: a reply refuses the request.
+_GUARDS: dict[str, Callable[[_Handler, _Call], Reply | None]] = {
+    "registry": _Handler._api_key,
+    "sms": _Handler._api_key,
+    "support": _Handler._api_key,
+    "fhir": _Handler._fhir_read_only,
+}
+
+#: An upstream's answer to a path it does not serve.
+_NOT_FOUND: dict[str, Reply] = {
+    "portal": _out(404, {"error": "not_found"}),
+    "registry": _out(404, {"error": "not_found"}),
+    "sms": _out(404, {"error": "not_found"}),
+    "support": _out(404, {"error": "not_found"}),
+    "fhir": (404, _outcome("unknown resource type"), FHIR_JSON),
+}
 
 
 def serve_forever(port: int, size: int, seed: int) -> None:

@@ -51,6 +51,34 @@ def test_fault_times_limits_the_fault(sim: SimServer):
     assert codes == [503, 503, 200]
 
 
+def test_routing_guards_and_not_found_answers_r_ksk_5(sim: SimServer):
+    """R-KSK-5: the clients' typed errors depend on these answers, so the routing table
+    keeps them: a missing API key is 401 before any 404 (health and the demo phone's
+    outbox need none), FHIR is read-only (405) and speaks OperationOutcome, the others
+    a JSON error."""
+    key = {"X-Api-Key": sim.api_key}
+    with requests.Session() as http:
+        def get(path: str, **kw: object) -> requests.Response:
+            return http.get(sim.base_url + path, timeout=2, **kw)
+
+        for up in ("registry", "sms", "support"):
+            assert get(f"/{up}/health").json() == {"status": "ok"}
+            assert get(f"/{up}/nothing-here").status_code == 401
+            missing = get(f"/{up}/nothing-here", headers=key)
+            assert (missing.status_code, missing.json()) == (404, {"error": "not_found"})
+        assert get("/sms/outbox").status_code == 200
+        assert get("/registry/outbox").status_code == 404
+        assert get("/registry/subjects/nobody/grants").status_code == 401
+        assert get("/registry/subjects/nobody/grants", headers=key).status_code == 200
+        assert get("/portal/nothing-here").json() == {"error": "not_found"}
+        post = http.post(sim.fhir_url + "/Patient", json={}, timeout=2)
+        assert post.status_code == 405
+        assert post.json()["resourceType"] == "OperationOutcome"
+        unknown = get("/fhir/Nothing/1")
+        assert (unknown.status_code, unknown.json()["resourceType"]) == (404, "OperationOutcome")
+        assert get("/fhir/Patient/no-such-id").status_code == 404
+
+
 def test_unknown_paths_are_404(sim: SimServer):
     with requests.Session() as http:
         assert http.get(sim.base_url + "/nope", timeout=2).status_code == 404
