@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRegularExpression, Qt, QTimer, Signal
 from PySide6.QtGui import QRegularExpressionValidator
-from PySide6.QtWidgets import QLineEdit, QWidget
+from PySide6.QtWidgets import QWidget
 
 from kiosk.services.errors import CodeExpired, CodeTypo, ResendRefused, WrongCode
 from kiosk.ui.context import UiContext
 from kiosk.ui.messages import message_for
+from kiosk.ui.secret_field import SecretField
 from kiosk.ui.texts import mmss, moscow
 from kiosk.ui.widgets import button, header, init_screen, label, numeric_pad
 
@@ -45,7 +46,7 @@ class CodeScreen(QWidget):
         self.sent_to = label("", "subtitle", name="sentTo")
         layout.addWidget(self.sent_to)
         layout.addStretch(1)
-        self.code = QLineEdit()
+        self.code = SecretField()
         self.code.setObjectName("code")
         self.code.setProperty("role", "code")
         self.code.setAccessibleName(self.tr("Код из СМС"))

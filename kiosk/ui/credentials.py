@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QGridLayout, QLineEdit, QWidget
 from kiosk.ui.context import UiContext
 from kiosk.ui.keyboard import OnScreenKeyboard
 from kiosk.ui.messages import Next, message_for
+from kiosk.ui.secret_field import SecretField
 from kiosk.ui.widgets import button, header, init_screen, label
 
 
@@ -38,11 +39,11 @@ class CredentialsScreen(QWidget):
         form = QGridLayout()
         form.setHorizontalSpacing(14)
         form.setVerticalSpacing(10)
-        self.login = QLineEdit()
+        self.login = SecretField()
         self.login.setObjectName("login")
         self.login.setAccessibleName(self.tr("Логин"))
         self.login.setMaxLength(256)
-        self.password = QLineEdit()
+        self.password = SecretField()
         self.password.setObjectName("password")
         self.password.setAccessibleName(self.tr("Пароль"))
         self.password.setEchoMode(QLineEdit.EchoMode.Password)

@@ -25,6 +25,7 @@ from kiosk.services.errors import PinLocked
 from kiosk.ui.context import UiContext
 from kiosk.ui.keyboard import OnScreenKeyboard
 from kiosk.ui.messages import message_for
+from kiosk.ui.secret_field import SecretField
 from kiosk.ui.texts import moscow
 from kiosk.ui.widgets import button, header, init_screen, label, numeric_pad
 
@@ -63,7 +64,7 @@ class StaffScreen(QWidget):
         page.setObjectName("screen")
         box = init_screen(page, "staffPin")
         box.addWidget(label(self.tr("Введите PIN администратора"), "subtitle"))
-        self.pin = QLineEdit()
+        self.pin = SecretField()
         self.pin.setObjectName("pin")
         self.pin.setProperty("role", "code")
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
@@ -128,7 +129,7 @@ class StaffScreen(QWidget):
         box.addWidget(self.sync_result)
         box.addWidget(label(self.tr("Блокировка пользователя по логину"), "subtitle"))
         lookup = QHBoxLayout()
-        self.login = QLineEdit()
+        self.login = SecretField()
         self.login.setObjectName("staffLogin")
         self.login.setAccessibleName(self.tr("Логин пользователя"))
         self.login.returnPressed.connect(self.lookup)
