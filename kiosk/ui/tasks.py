@@ -14,11 +14,12 @@ away, so a slow answer can never paint a previous patient's data on the next scr
 from __future__ import annotations
 
 import logging
+import threading
 import weakref
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThreadPool, Signal, Slot
 
 log = logging.getLogger(__name__)
 
@@ -36,66 +37,77 @@ def live_runners() -> list[TaskRunner]:
             if shiboken6.isValid(r) and shiboken6.isValid(r._pool)]
 
 
-class TaskSignals(QObject):
-    """Carries one task's outcome to the GUI thread.
+class _Outcomes(QObject):
+    """Carries every task's outcome to the GUI thread: one object per runner.
 
     Signals:
-        finished(object): the callable's return value.
-        failed(object): the exception it raised.
+        finished(int, object): a task's id and its callable's return value.
+        failed(int, object): a task's id and the exception it raised.
 
-    The object is created on the GUI thread and connected to its own slots with queued
-    connections, so whatever thread emits, the slots run on the GUI thread.
+    Made on the GUI thread and connected to the runner with queued connections, so
+    whatever thread emits, the slots run on the GUI thread. One long-lived object rather
+    than one per task: a per-task ``QObject`` that a pool thread still referenced after
+    the GUI thread had deleted it crashed the process now and then.
     """
 
-    finished = Signal(object)
-    failed = Signal(object)
+    finished = Signal(int, object)
+    failed = Signal(int, object)
 
-    def __init__(
-        self, runner: TaskRunner, task_id: int, generation: int,
-        on_done: Callback | None, on_error: Callback | None,
-    ) -> None:
-        super().__init__(runner)
-        self._runner = runner
-        self.task_id = task_id
+
+class _Pending:
+    """What the runner remembers of a submitted task until its outcome is delivered."""
+
+    __slots__ = ("generation", "on_done", "on_error", "task")
+
+    def __init__(self, generation: int, on_done: Callback | None, on_error: Callback | None,
+                 task: _Task) -> None:
         self.generation = generation
-        self._on_done = on_done
-        self._on_error = on_error
-        self.finished.connect(self._deliver_done, Qt.ConnectionType.QueuedConnection)
-        self.failed.connect(self._deliver_error, Qt.ConnectionType.QueuedConnection)
-
-    @Slot(object)
-    def _deliver_done(self, result: object) -> None:
-        callback = self._on_done
-        if self._runner.settle(self) and callback is not None:
-            callback(result)
-
-    @Slot(object)
-    def _deliver_error(self, error: object) -> None:
-        callback = self._on_error
-        if self._runner.settle(self):
-            if callback is not None:
-                callback(error)
-            else:
-                self._runner.unhandled.emit(error)
+        self.on_done = on_done
+        self.on_error = on_error
+        self.task = task
 
 
-class _Task(QRunnable):
-    """Runs one callable on a pool thread; touches nothing but its signals."""
+class _Task:
+    """Runs one callable on a pool thread; touches nothing but the outcome signals.
 
-    def __init__(self, fn: Callable[..., object], args: tuple[object, ...],
-                 signals: TaskSignals) -> None:
-        super().__init__()
-        # The runner keeps the Python object until the result is delivered, and uses it
-        # with ``tryTake`` to drop queued work at sign-out.
-        self.setAutoDelete(False)
+    A plain callable handed to ``QThreadPool.start``, not a ``QRunnable`` subclass:
+    PySide keeps a reference to every Python ``QRunnable`` it starts, auto-delete or not,
+    so every finished task (and through it its callbacks, which capture the session:
+    subject, grants with phone numbers, birth dates, EMR ids) stayed alive as long as
+    the pool (issue 15 item 2, R-KSK-2). A callable is released once it has run.
+
+    ``state`` goes queued → running, or queued → cancelled (sign-out came before it
+    started: it then never runs); the runner's lock guards the change.
+    """
+
+    __slots__ = ("_args", "_fn", "_lock", "_outcomes", "state", "task_id")
+
+    def __init__(self, task_id: int, fn: Callable[..., object], args: tuple[object, ...],
+                 outcomes: _Outcomes, lock: threading.Lock) -> None:
+        self.task_id = task_id
         self._fn: Callable[..., object] | None = fn
         self._args: tuple[object, ...] = args
-        self._signals = signals
+        self._outcomes = outcomes
+        self._lock = lock
+        self.state = "queued"
 
-    def run(self) -> None:
-        fn, args = self._fn, self._args
-        # Drop references at once: a password handed to sign-in must not outlive the call.
+    def cancel(self) -> bool:
+        """Called with the lock held: True if the task had not started (it never will)."""
+        if self.state != "queued":
+            return False
+        self.state = "cancelled"
         self._fn, self._args = None, ()
+        return True
+
+    def __call__(self) -> None:
+        with self._lock:
+            if self.state != "queued":
+                return
+            self.state = "running"
+            fn, args = self._fn, self._args
+            # Drop references at once: a password handed to sign-in must not outlive
+            # the call.
+            self._fn, self._args = None, ()
         assert fn is not None
         try:
             result = fn(*args)
@@ -105,10 +117,10 @@ class _Task(QRunnable):
 
             if not isinstance(err, KioskError):
                 log.error("background task failed", exc_info=err)
-            self._signals.failed.emit(err)
+            self._outcomes.failed.emit(self.task_id, err)
             return
         del args
-        self._signals.finished.emit(result)
+        self._outcomes.finished.emit(self.task_id, result)
 
 
 class TaskRunner(QObject):
@@ -124,10 +136,15 @@ class TaskRunner(QObject):
 
     def __init__(self, parent: QObject | None = None, max_threads: int = 4) -> None:
         super().__init__(parent)
+        # The pool first: children are deleted in creation order, and the pool's
+        # destructor waits for running tasks, which still emit on ``_outcomes``.
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(max_threads)
-        self._pending: dict[int, TaskSignals] = {}
-        self._tasks: dict[int, _Task] = {}
+        self._outcomes = _Outcomes(self)
+        self._outcomes.finished.connect(self._deliver_done, Qt.ConnectionType.QueuedConnection)
+        self._outcomes.failed.connect(self._deliver_error, Qt.ConnectionType.QueuedConnection)
+        self._pending: dict[int, _Pending] = {}
+        self._lock = threading.Lock()
         self._next_id = 0
         self.generation = 0
         RUNNERS.add(self)
@@ -140,11 +157,9 @@ class TaskRunner(QObject):
     ) -> int:
         """Run ``fn(*args)`` on the pool; call ``on_done(result)`` or ``on_error(exc)`` later."""
         self._next_id += 1
-        signals = TaskSignals(self, self._next_id, self.generation, on_done, on_error)
         was_idle = not self._current_pending()
-        task = _Task(fn, args, signals)
-        self._pending[self._next_id] = signals
-        self._tasks[self._next_id] = task
+        task = _Task(self._next_id, fn, args, self._outcomes, self._lock)
+        self._pending[self._next_id] = _Pending(self.generation, on_done, on_error, task)
         self._pool.start(task)
         if was_idle:
             self.busy_changed.emit(True)
@@ -153,14 +168,14 @@ class TaskRunner(QObject):
     def cancel_all(self) -> None:
         """Sign-out: queued tasks never start; running ones finish into the void."""
         self.generation += 1
-        for task_id, signals in list(self._pending.items()):
-            signals._on_done = None
-            signals._on_error = None
-            if self._pool.tryTake(self._tasks[task_id]):
+        for task_id, pending in list(self._pending.items()):
+            pending.on_done = None
+            pending.on_error = None
+            with self._lock:
+                never_runs = pending.task.cancel()
+            if never_runs:
                 # It never started and never will: forget it now.
                 del self._pending[task_id]
-                del self._tasks[task_id]
-                signals.deleteLater()
             # A running task reports later; settle() then ignores its old generation.
         self.busy_changed.emit(False)
 
@@ -180,25 +195,37 @@ class TaskRunner(QObject):
         """Stop taking work, ignore every pending result, and join the pool threads."""
         self.cancel_all()
         self._pool.waitForDone(msecs)
-        for signals in self._pending.values():
-            signals.deleteLater()
         self._pending.clear()
-        self._tasks.clear()
 
     # ------------------------------------------------------------------ internals
 
     def _current_pending(self) -> bool:
-        return any(s.generation == self.generation for s in self._pending.values())
+        return any(p.generation == self.generation for p in self._pending.values())
 
-    def settle(self, signals: TaskSignals) -> bool:
-        """Forget a reported task; True if its result is still wanted."""
-        self._pending.pop(signals.task_id, None)
-        self._tasks.pop(signals.task_id, None)
-        signals.deleteLater()
-        wanted = signals.generation == self.generation
-        if wanted and not self._current_pending():
+    @Slot(int, object)
+    def _deliver_done(self, task_id: int, result: object) -> None:
+        pending = self._settle(task_id)
+        if pending is not None and pending.on_done is not None:
+            pending.on_done(result)
+
+    @Slot(int, object)
+    def _deliver_error(self, task_id: int, error: object) -> None:
+        pending = self._settle(task_id)
+        if pending is None:
+            return
+        if pending.on_error is not None:
+            pending.on_error(error)
+        else:
+            self.unhandled.emit(error)
+
+    def _settle(self, task_id: int) -> _Pending | None:
+        """Forget a reported task; return it if its result is still wanted."""
+        pending = self._pending.pop(task_id, None)
+        if pending is None or pending.generation != self.generation:
+            return None
+        if not self._current_pending():
             self.busy_changed.emit(False)
-        return wanted
+        return pending
 
 
 def pump_until(predicate: Callable[[], bool], timeout_ms: int, interval_ms: int = 1,
