@@ -301,6 +301,9 @@ class KioskWindow(QWidget):
         # Window flags once, before any child exists: setting them later re-creates the
         # native window and re-polishes every widget.
         self.kiosk_mode = kiosk_mode
+        #: The mode the kiosk is configured for; the staff panel may leave it only for
+        #: as long as the panel is open (R-KSK-4).
+        self.kiosk_mode_wanted = kiosk_mode
         self.setWindowFlags(self._flags(kiosk_mode))
         self._pending_sign_in = False
         self._qr_offered = False
@@ -436,7 +439,7 @@ class KioskWindow(QWidget):
         w.closed.connect(self.sign_out)
         w.language.connect(lambda lang: self.set_language(lang, keep_staff=True))
         w.large_text.connect(self.set_large_text)
-        w.leave_kiosk.connect(lambda: self.set_kiosk_mode(False))
+        w.leave_kiosk.connect(self.leave_kiosk_mode)
 
     def _stop_code(self) -> None:
         """Stop the code countdown and any QR sign-in wait (its worker ends at once)."""
@@ -489,7 +492,22 @@ class KioskWindow(QWidget):
         return flags
 
     def set_kiosk_mode(self, on: bool) -> None:
-        """Frameless full screen on top (R-KSK-4), or an ordinary window for development."""
+        """Frameless full screen on top (R-KSK-4), or an ordinary window for development;
+        the mode the kiosk returns to after the staff panel."""
+        self.kiosk_mode_wanted = on
+        self._apply_kiosk_mode(on)
+
+    def leave_kiosk_mode(self) -> None:
+        """The staff panel's «Выйти из режима киоска»: an ordinary window while the panel
+        is open; any other screen brings kiosk mode back (R-KSK-4)."""
+        self._apply_kiosk_mode(False)
+
+    def _restore_kiosk_mode(self) -> None:
+        if self.kiosk_mode_wanted and not self.kiosk_mode:
+            log.info("kiosk mode restored after the staff panel")
+            self._apply_kiosk_mode(True)
+
+    def _apply_kiosk_mode(self, on: bool) -> None:
         was_visible = self.isVisible()
         self.kiosk_mode = on
         flags = self._flags(on)
@@ -536,6 +554,9 @@ class KioskWindow(QWidget):
                 QSizePolicy.Policy.Ignored
             page.setSizePolicy(policy, policy)
         self.stack.setCurrentWidget(screen)
+        if screen is not self.screens.peek("staff"):
+            # Closing the panel, its idle timeout or a patient's screen (R-KSK-4).
+            self._restore_kiosk_mode()
         if screen in (self.screens.welcome,):
             self._stop_idle()
         else:
@@ -821,12 +842,15 @@ class KioskWindow(QWidget):
     def set_language(self, language: str, keep_staff: bool = False) -> None:
         staff = self.screens.peek("staff")
         staff_open = keep_staff and staff is not None and bool(staff.unlocked)  # type: ignore[attr-defined]
+        left_kiosk = staff_open and not self.kiosk_mode
         self.ctx.languages.set(language)
         self.setWindowTitle(self.tr("Личный кабинет пациента"))
         self.sign_out()
         if staff_open:
             self._show(self.screens.staff)
             self.screens.staff.show_panel()
+            if left_kiosk:  # the panel stays open, so does the staff's choice
+                self.leave_kiosk_mode()
 
     def set_large_text(self, on: bool) -> None:
         self.ctx.large_text = on
