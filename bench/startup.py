@@ -9,9 +9,23 @@ import time
 
 from bench.common import ROOT, Sizes, alternate, child_env, median
 
+#: ``kiosk run`` is production: it starts only with its secrets and TLS upstreams (issue
+#: 15 item 4). The child stops at Welcome's first paint, before any upstream is called.
+PRODUCTION_ENV = {
+    "KIOSK_CONFIG": "",
+    "KIOSK_SECURITY_CODE_KEY": "5e" * 32,
+    "KIOSK_KIOSK_STAFF_PIN_HASH": "scrypt$bench$not-a-real-hash",
+    "KIOSK_PORTAL_CLIENT_SECRET": "bench",
+    "KIOSK_PORTAL_ISSUER": "https://portal.example.invalid/",
+    "KIOSK_UPSTREAM_REGISTRY_URL": "https://registry.example.invalid/",
+    "KIOSK_UPSTREAM_SMS_URL": "https://sms.example.invalid/",
+    "KIOSK_UPSTREAM_FHIR_URL": "https://fhir.example.invalid/fhir",
+    "KIOSK_UPSTREAM_SUPPORT_URL": "https://support.example.invalid/",
+}
+
 
 def _spawn(which: str) -> float:
-    env = child_env()
+    env = {**child_env(), **PRODUCTION_ENV}
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "bench.startup_child", which], cwd=ROOT,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)

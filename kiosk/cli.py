@@ -287,9 +287,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    """The production kiosk. Its configuration passes the same validation as
+    ``kiosk check-config`` (secrets, TLS to every upstream) or the kiosk shows a plain
+    refusal instead of Welcome and logs every problem (issue 15 item 4)."""
+    from kiosk.config import check_config
+
+    config, problems = check_config(_config_path(args.config), production=True)
+    if problems:
+        from kiosk.ui.main import refuse_to_start
+
+        return refuse_to_start(problems, kiosk_mode=config.kiosk.fullscreen and not args.windowed)
     from kiosk.ui.main import run_kiosk
 
-    return run_kiosk(_load_config(args.config), windowed=args.windowed)
+    return run_kiosk(config, windowed=args.windowed)
 
 
 def cmd_self_test(args: argparse.Namespace) -> int:

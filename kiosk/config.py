@@ -200,15 +200,32 @@ def check(
     path: str | Path | None, env: dict[str, str] | None = None, *, production: bool = True
 ) -> list[str]:
     """Every problem of the file at once (``kiosk check-config``): what :func:`load` would
-    refuse and, for a production kiosk, the secrets it lacks."""
+    refuse and, for a production kiosk, the secrets it lacks and upstreams without TLS."""
+    return check_config(path, env, production=production)[1]
+
+
+def check_config(
+    path: str | Path | None, env: dict[str, str] | None = None, *, production: bool = True
+) -> tuple[Config, list[str]]:
+    """The one validation behind both ``kiosk check-config`` and ``kiosk run``'s start-up
+    (issue 15 item 4): the config and every problem with it.
+
+    ``production``: the secrets a kiosk cannot do without (a code key generated per
+    start would forget every block at a restart and key the audit anchors with a
+    throwaway key; no PIN hash locks staff out) and TLS to every upstream, since the
+    portal carries the password and the others carry patient data. The demo
+    (``production=False``) may use plain HTTP to this machine's loopback only.
+    """
     config, problems = _build(path, env)
+    reported = {p.split(":", 1)[0] for p in problems}
+    extra = plaintext_upstreams(config, allow_loopback=not production)
     if production:
-        reported = {p.split(":", 1)[0] for p in problems}
-        for problem in missing_secrets(config):
-            key = problem.split(":", 1)[0]
-            if key not in reported and f"{key}_file" not in reported:
-                problems.append(problem)
-    return problems
+        extra = missing_secrets(config) + extra
+    for problem in extra:
+        key = problem.split(":", 1)[0]
+        if key not in reported and f"{key}_file" not in reported:
+            problems.append(problem)
+    return config, problems
 
 
 def _build(path: str | Path | None, env: dict[str, str] | None) -> tuple[Config, list[str]]:
@@ -254,11 +271,52 @@ def _build(path: str | Path | None, env: dict[str, str] | None) -> tuple[Config,
     return config, problems
 
 
-def _check_url(value: str, key: str, problems: list[str], https: bool = False) -> None:
+def _check_url(value: str, key: str, problems: list[str], https: bool = False,
+               bare: bool = False) -> None:
     parts = urlsplit(value)
     if parts.scheme not in ({"https"} if https else {"http", "https"}) or not parts.hostname:
         want = "an https URL" if https else "an http(s) URL"
         problems.append(f"{key}: expected {want}, got {value!r}")
+    elif bare and (parts.query or parts.fragment or parts.username or parts.password):
+        # Shown as a QR code: the same rule as kiosk.services.booking.qr_payload, so
+        # check-config refuses what start-up would refuse.
+        problems.append(f"{key}: must not carry a query, fragment or credentials "
+                        f"(it is shown as a QR code), got {value!r}")
+
+
+#: Every upstream the kiosk talks to: the portal gets the password, the others patient data.
+UPSTREAM_URLS = (("portal", "issuer"), ("upstream", "registry_url"), ("upstream", "sms_url"),
+                 ("upstream", "fhir_url"), ("upstream", "support_url"))
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def plaintext_upstreams(c: Config, allow_loopback: bool = False) -> list[str]:
+    """Upstreams without TLS (issue 15 item 4): refused in production; the demo may talk
+    plain HTTP to its simulator on this machine's loopback, and nowhere else."""
+    p = []
+    for section, key in UPSTREAM_URLS:
+        value = getattr(getattr(c, section), key)
+        parts = urlsplit(value)
+        if parts.scheme != "http" or not parts.hostname:
+            continue  # https, or already reported as not a URL
+        if allow_loopback and _is_loopback(parts.hostname):
+            continue
+        where = "except to this machine (loopback) in the demo" if allow_loopback else \
+            "in production"
+        p.append(f"{section}.{key}: must be https {where} (plain HTTP would carry "
+                 f"{'the password' if section == 'portal' else 'patient data'} in clear), "
+                 f"got {value!r}")
+    return p
 
 
 def validate(c: Config) -> list[str]:
@@ -278,7 +336,8 @@ def validate(c: Config) -> list[str]:
         p.append("store.url: a SQLAlchemy URL such as sqlite:////var/lib/kiosk/cache.sqlite3")
     _check_url(c.portal.issuer, "portal.issuer", p)
     for key in ("booking_url", "support_url", "access_request_url", "level_help_url"):
-        _check_url(getattr(c.portal, key), f"portal.{key}", p, https=True)
+        _check_url(getattr(c.portal, key), f"portal.{key}", p, https=True,
+                   bare=key in ("booking_url", "support_url"))
     for key in ("registry_url", "sms_url", "fhir_url", "support_url"):
         _check_url(getattr(c.upstream, key), f"upstream.{key}", p)
     if not 0 < c.upstream.connect_timeout_s <= 60:

@@ -32,9 +32,10 @@ if TYPE_CHECKING:
     from kiosk.app import Services
     from kiosk.config import Config
     from kiosk.ui.demo import CODE, DemoPhone, SelfTestFailed, run_demo, self_test
+    from kiosk.ui.refusal import RefusalScreen
 
 __all__ = ["CODE", "DemoPhone", "SelfTestFailed", "application", "install_error_handlers",
-           "run_demo", "run_kiosk", "self_test"]
+           "refuse_to_start", "run_demo", "run_kiosk", "self_test", "show_refusal"]
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +155,27 @@ def run_kiosk(config: Config, windowed: bool = False) -> int:
     _start_services(ctx, window, build)
     app.aboutToQuit.connect(lambda: _finish(window, ctx))
     return int(app.exec())
+
+
+def show_refusal(problems: list[str], kiosk_mode: bool = True) -> RefusalScreen:
+    """A production kiosk whose configuration fails :func:`kiosk.config.check_config`:
+    every problem to the journal, a plain sentence on screen, no patient service."""
+    from kiosk.ui.refusal import RefusalScreen
+
+    for problem in problems:
+        log.error("the kiosk will not serve patients: %s", problem)
+    application()
+    screen = RefusalScreen(problems, kiosk_mode)
+    screen.show_for_mode()
+    return screen
+
+
+def refuse_to_start(problems: list[str], kiosk_mode: bool = True) -> int:
+    """:func:`show_refusal` until the session ends; exit code 2, as for a bad config."""
+    screen = show_refusal(problems, kiosk_mode)
+    application().exec()
+    del screen
+    return 2
 
 
 # ---------------------------------------------------------------- the demo, the self-test
