@@ -7,6 +7,10 @@ body only, and no error message, log line or attribute of this object holds them
 
 PyJWT checks the ID token (signature against the provider's JWKS, issuer, audience,
 expiry) because hand-rolled JWT checks are where OIDC clients usually go wrong; the
+token response must carry an ID token, and an ID token for several audiences must name
+this kiosk as its authorized party (``azp``, OIDC Core 3.1.3.7 points 3-5): a token
+response without one, or a token minted for another client that merely lists us, would
+otherwise let userinfo alone decide who signed in (issue 15 item 7). The
 JWKS is fetched with our own session so that timeouts, the body cap and typed errors
 apply to it too (PyJWT's ``PyJWKClient`` uses urllib with none of that).
 """
@@ -111,7 +115,9 @@ class OidcPortal:
     def _identity(self, config: _Discovery, access_token: str, id_token: str | None
                   ) -> PortalIdentity:
         """ID token check + userinfo: the same for the password and the device grant."""
-        id_subject = self._verify_id_token(config, id_token) if id_token else None
+        if not id_token:  # issue 15 item 7: userinfo alone never decides who signed in
+            raise Refused(SERVICE, "token: no ID token (scope openid was asked for)")
+        id_subject = self._verify_id_token(config, id_token)
         info = self.http.get_json(
             config.userinfo_endpoint,
             "userinfo",
@@ -120,7 +126,7 @@ class OidcPortal:
         if not isinstance(info, dict):
             raise Malformed(SERVICE, "userinfo: not an object")
         subject = require_str(info.get("sub"), SERVICE, "userinfo.sub")
-        if id_subject is not None and id_subject != subject:
+        if id_subject != subject:
             raise Refused(SERVICE, "userinfo subject differs from the ID token's")
         level = info.get(LEVEL_CLAIM)
         try:
@@ -133,7 +139,7 @@ class OidcPortal:
 
     # ------------------------------------------------------------------ steps
 
-    def _token(self, config: _Discovery, login: str, password: str) -> tuple[str, str | None]:
+    def _token(self, config: _Discovery, login: str, password: str) -> tuple[str, str]:
         # RFC 6749 §2.3.1: client id and secret are form-encoded before HTTP basic.
         auth = (quote(self.client_id, safe=""), quote(self._client_secret, safe=""))
         resp = self.http.request(
@@ -160,7 +166,7 @@ class OidcPortal:
             raise Refused(SERVICE, f"token: HTTP {resp.status} ({shown})")
         return self._token_answer(resp)
 
-    def _token_answer(self, resp: HttpResponse) -> tuple[str, str | None]:
+    def _token_answer(self, resp: HttpResponse) -> tuple[str, str]:
         """The tokens of a successful token response, whichever grant asked."""
         body = self.http.decode_json(resp, "token")
         if not isinstance(body, dict):
@@ -170,9 +176,11 @@ class OidcPortal:
         if not isinstance(token_type, str) or token_type.lower() != "bearer":
             raise Malformed(SERVICE, "token: token_type is not Bearer")
         id_token = body.get("id_token")
-        if id_token is not None and not isinstance(id_token, str):
+        if id_token is None or id_token == "":
+            raise Refused(SERVICE, "token: no ID token (scope openid was asked for)")
+        if not isinstance(id_token, str):
             raise Malformed(SERVICE, "token: id_token is not a string")
-        return access_token, id_token or None
+        return access_token, id_token
 
     def _verify_id_token(self, config: _Discovery, token: str) -> str:
         try:
@@ -197,6 +205,11 @@ class OidcPortal:
             raise Refused(SERVICE, "ID token expired") from None
         except jwt.PyJWTError as err:
             raise Refused(SERVICE, f"ID token rejected ({type(err).__name__})") from None
+        aud, azp = claims.get("aud"), claims.get("azp")
+        if isinstance(aud, list) and len(aud) > 1 and azp is None:
+            raise Refused(SERVICE, "ID token for several audiences without azp")
+        if azp is not None and azp != self.client_id:
+            raise Refused(SERVICE, "ID token authorized for another client (azp)")
         return require_str(claims.get("sub"), SERVICE, "id_token.sub")
 
     def _key(self, config: _Discovery, kid: str) -> jwt.PyJWK:

@@ -60,9 +60,52 @@ def test_wrong_client_secret_is_refused_not_wrong_credentials(sim: SimServer):
     assert not isinstance(err.value, WrongCredentials)
 
 
-def test_missing_id_token_is_acceptable(sim: SimServer, portal: OidcPortal):
+def test_r_ent_1_missing_id_token_is_refused(sim: SimServer, portal: OidcPortal):
+    """R-ENT-1 (issue 15 item 7): sign-in through the portal means its signed ID token;
+    a token response without one is refused, not settled by userinfo alone."""
     sim.id_token_mode = "missing"
-    assert portal.authenticate("anna", DEMO_PASSWORD).subject == "u-anna"
+    with pytest.raises(Refused, match="no ID token") as err:
+        portal.authenticate("anna", DEMO_PASSWORD)
+    assert not isinstance(err.value, WrongCredentials)
+
+
+def _reissue_id_token(sim: SimServer, monkeypatch, **claims: object) -> None:
+    """The simulator's token endpoint, with the ID token re-signed (by the provider's own
+    key) with ``claims`` changed: what a provider serving several clients may send."""
+    import jwt
+
+    original = sim.token
+
+    def token(form, basic):
+        status, body = original(form, basic)
+        if status == 200 and "id_token" in body:
+            old = jwt.decode(body["id_token"], options={"verify_signature": False})
+            old.update(claims)
+            body["id_token"] = jwt.encode({k: v for k, v in old.items() if v is not None},
+                                          sim._signing_keys()[0], algorithm="RS256",
+                                          headers={"kid": sim._kid})
+        return status, body
+
+    monkeypatch.setattr(sim, "token", token)
+
+
+@pytest.mark.parametrize(("aud", "azp", "ok"), [
+    ([CLIENT_ID, "another-client"], None, False),  # several audiences, no azp
+    ([CLIENT_ID, "another-client"], "another-client", False),  # minted for the other one
+    ([CLIENT_ID, "another-client"], CLIENT_ID, True),
+    (CLIENT_ID, "another-client", False),  # azp present: it must be us
+    ([CLIENT_ID], None, True),
+])
+def test_r_ent_1_multi_audience_id_token_needs_azp_of_this_kiosk(
+        sim: SimServer, portal: OidcPortal, monkeypatch, aud, azp, ok):
+    """R-ENT-1 (issue 15 item 7, OIDC Core 3.1.3.7): an ID token for several audiences is
+    accepted only when its authorized party (azp) is this kiosk's client id."""
+    _reissue_id_token(sim, monkeypatch, aud=aud, azp=azp)
+    if ok:
+        assert portal.authenticate("anna", DEMO_PASSWORD).subject == "u-anna"
+    else:
+        with pytest.raises(Refused, match="azp"):
+            portal.authenticate("anna", DEMO_PASSWORD)
 
 
 @pytest.mark.parametrize("mode", ["bad_signature", "expired", "wrong_audience"])

@@ -225,9 +225,15 @@ def test_discovery_is_on_the_issuer(portal: OidcPortal, provider: Provider):
     assert config.token_endpoint.startswith(provider.issuer + "/")
 
 
-def test_good_login_without_id_token_reaches_userinfo_R_ENT_1(portal: OidcPortal, proxy: Proxy):
-    """Stock Canaille: token (no ID token, accepted), userinfo with the Bearer token —
-    and the kiosk fails closed because the level claim is not served."""
+def _as_id_token(body: dict[str, Any]) -> dict[str, Any]:
+    """Canaille's own RS256 JWT (its access token: iss, aud, sub, iat, exp) as ID token:
+    Canaille issues none for the password grant."""
+    return {**body, "id_token": body["access_token"]}
+
+
+def test_good_login_without_id_token_is_refused_R_ENT_1(portal: OidcPortal, proxy: Proxy):
+    """Stock Canaille's password grant answers without an ID token: the kiosk fails closed
+    (issue 15 item 7: userinfo alone never decides who signed in)."""
     seen: list[dict[str, Any]] = []
 
     def spy(body: dict[str, Any]) -> dict[str, Any]:
@@ -235,13 +241,22 @@ def test_good_login_without_id_token_reaches_userinfo_R_ENT_1(portal: OidcPortal
         return body
 
     proxy.on_token = spy
-    with pytest.raises(Malformed, match=LEVEL_CLAIM):
+    with pytest.raises(Refused, match="no ID token"):
         portal.authenticate(LOGIN, PASSWORD)
     assert "id_token" not in seen[0] and seen[0]["token_type"].lower() == "bearer"
 
 
+def test_good_login_with_id_token_reaches_userinfo_R_ENT_1(portal: OidcPortal, proxy: Proxy):
+    """With an ID token, userinfo is asked with the Bearer token, and the kiosk fails
+    closed because stock Canaille does not serve the level claim."""
+    proxy.on_token = _as_id_token
+    with pytest.raises(Malformed, match=LEVEL_CLAIM):
+        portal.authenticate(LOGIN, PASSWORD)
+
+
 @pytest.mark.usefixtures("level_claim")
-def test_good_login_gives_the_identity_R_ENT_1_R_ENT_2(portal: OidcPortal):
+def test_good_login_gives_the_identity_R_ENT_1_R_ENT_2(portal: OidcPortal, proxy: Proxy):
+    proxy.on_token = _as_id_token
     assert portal.authenticate(LOGIN, PASSWORD) == PortalIdentity(LOGIN, AccountLevel.STANDARD)
     olga = portal.authenticate("olga", PASSWORD)
     assert olga.level is AccountLevel.SIMPLIFIED  # the services refuse it (R-ENT-2)
@@ -294,6 +309,12 @@ def _tamper(mode: str, provider: Provider) -> TokenHook:
             token = _sign(claims, stranger, provider.kid)
         elif mode == "other_subject":
             token = _sign({**claims, "sub": "olga"}, provider.private_key, provider.kid)
+        elif mode == "several_audiences":  # for us too, but no authorized party named
+            token = _sign({**claims, "aud": [CLIENT_ID, "another-client"]},
+                          provider.private_key, provider.kid)
+        elif mode == "other_azp":
+            token = _sign({**claims, "aud": [CLIENT_ID, "another-client"],
+                           "azp": "another-client"}, provider.private_key, provider.kid)
         else:  # wrong audience
             token = _sign({**claims, "aud": ["another-client"]}, provider.private_key,
                           provider.kid)
@@ -309,6 +330,8 @@ def _tamper(mode: str, provider: Provider) -> TokenHook:
     ("stranger_key", "rejected"),
     ("wrong_audience", "rejected"),
     ("other_subject", "subject"),
+    ("several_audiences", "azp"),
+    ("other_azp", "azp"),
 ])
 def test_bad_id_tokens_are_refused(portal: OidcPortal, proxy: Proxy, provider: Provider,
                                    mode: str, reason: str):
