@@ -8,12 +8,16 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from kiosk.domain.credentials import normalize_login
 from kiosk.domain.grants import Grant
 
 
 def login_digest(key: bytes, login: str) -> str:
-    """A keyed digest of the login: lets staff look up a block without storing logins."""
-    return hmac.new(key, b"login\x1f" + login.strip().lower().encode(), hashlib.sha256).hexdigest()
+    """A keyed digest of the login: lets staff look up a block without storing logins.
+    Keyed on the login's one normal form, so every spelling of a phone number or an
+    e-mail address in any case is one login for sign-in, lockout and the staff lookup."""
+    return hmac.new(key, b"login\x1f" + normalize_login(login).encode(),
+                    hashlib.sha256).hexdigest()
 
 
 def actor_of(digest: str) -> str:
