@@ -15,6 +15,7 @@ in a log through an exception.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -35,6 +36,23 @@ from kiosk.services.ports import (
     UpstreamError,
 )
 from kiosk.upstream.inflate import ACCEPT_ENCODING, BadEncoding, Inflater
+
+
+def _silence_transport_logs() -> None:
+    """urllib3 logs every request line at DEBUG (``GET /registry/grants/<subject>``,
+    ``/fhir/Patient/<emr id>``) and retried URLs at WARNING: with ``kiosk -v`` the
+    identifiers of people reached the journal (issue 15 item 8). The kiosk logs its own
+    typed errors (service, operation, status, never a URL), so the transport's loggers
+    pass nothing on, at any level, whatever the root logger's level is."""
+    for name in ("urllib3", "requests"):
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.CRITICAL + 1)
+        logger.propagate = False
+        if not logger.handlers:
+            logger.addHandler(logging.NullHandler())
+
+
+_silence_transport_logs()
 
 #: Largest response body accepted from any upstream (bad-input rules: bodies over 1 MiB).
 MAX_BODY_BYTES = 1024 * 1024
