@@ -133,6 +133,7 @@ def assemble(
     records = RecordsService(
         uow, registry, clock, audit, config.kiosk.child_age_limit,
         grants_max_age=timedelta(seconds=5),
+        registry_grace=timedelta(seconds=config.upstream.registry_grace_s),
     )
     return Services(
         config=config,

@@ -95,6 +95,8 @@ class UpstreamSection(NamedTuple):
     support_key_file: str = ""
     connect_timeout_s: float = 3.0
     read_timeout_s: float = 10.0
+    #: Mid-session, how long the registry may be unreachable before access closes.
+    registry_grace_s: int = 60
     fhir_page_size: int = 500
     fhir_max_page_mib: int = 1
     #: The city's unified radiology service (ЕРИС, R-SHOW-4): exact hosts of a study's
@@ -344,6 +346,8 @@ def validate(c: Config) -> list[str]:
         p.append("upstream.connect_timeout_s: between 0 and 60 seconds")
     if not 0 < c.upstream.read_timeout_s <= 300:
         p.append("upstream.read_timeout_s: between 0 and 300 seconds")
+    if not 0 <= c.upstream.registry_grace_s <= 600:
+        p.append("upstream.registry_grace_s: between 0 and 600 seconds")
     if not 1 <= c.upstream.fhir_page_size <= 5000:
         p.append("upstream.fhir_page_size: between 1 and 5000")
     if not 1 <= c.upstream.fhir_max_page_mib <= 64:

@@ -11,6 +11,7 @@ each other's tables; without ``KIOSK_TEST_PG_URL`` it skips with the reason show
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -38,6 +39,9 @@ class SimClock:
 
     def now(self) -> datetime:
         return datetime.now(UTC) + self.offset
+
+    def monotonic(self) -> float:
+        return time.monotonic() + self.offset.total_seconds()
 
     def advance(self, delta: timedelta) -> None:
         self.offset += delta

@@ -32,14 +32,23 @@ from kiosk.services.ports import (
 
 
 class FakeClock:
+    """``advance`` moves time; ``set`` steps the wall clock only (as NTP or an operator
+    would), so the monotonic clock does not follow it."""
+
     def __init__(self, now: datetime | None = None) -> None:
         self._now = now or datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+        self._mono = 0.0
 
     def now(self) -> datetime:
         return self._now
 
+    def monotonic(self) -> float:
+        return self._mono
+
     def advance(self, **kw: float) -> None:
-        self._now += timedelta(**kw)
+        delta = timedelta(**kw)
+        self._now += delta
+        self._mono += max(0.0, delta.total_seconds())
 
     def set(self, now: datetime) -> None:
         self._now = now

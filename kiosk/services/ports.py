@@ -85,6 +85,10 @@ class Clock(Protocol):
         """An aware datetime (UTC)."""
         ...
 
+    def monotonic(self) -> float:
+        """Seconds on a clock that never steps (intervals: the grant re-read's age)."""
+        ...
+
 
 # ---------------------------------------------------------------- upstreams
 

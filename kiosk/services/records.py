@@ -48,13 +48,15 @@ class RecordsService:
         audit: AuditLog,
         child_age_limit: int = DEFAULT_CHILD_AGE_LIMIT,
         grants_max_age: timedelta = timedelta(seconds=5),
+        registry_grace: timedelta = timedelta(seconds=60),
     ) -> None:
         self._uow = uow
         self._registry = registry
         self._clock = clock
         self._audit = audit
         self._age_limit = child_age_limit
-        self._max_age = grants_max_age
+        self._max_age = grants_max_age.total_seconds()
+        self._grace = registry_grace.total_seconds()
 
     # ------------------------------------------------------------------ grants
 
@@ -69,13 +71,26 @@ class RecordsService:
         return valid
 
     def _recheck(self, session: Session, now: datetime) -> None:
-        """Re-read the registry when the session's copy is ``grants_max_age`` old."""
-        if now - session.grants_checked_at >= self._max_age:
+        """Re-read the registry when the session's copy is ``grants_max_age`` old, aged on
+        the monotonic clock (a wall clock stepped back kept a revoked grant open).
+
+        While the registry is down mid-session the last answer stands for at most
+        ``registry_grace`` after it was given, then access closes (``NoAccessLeft``):
+        R-ACC-2's "at once" bounded by a configured time (docs/design.md).
+        """
+        mono = self._clock.monotonic()
+        age = mono - session.grants_checked_mono
+        if age >= self._max_age:
             try:
                 session.grants = self._registry.grants_for(session.subject)
                 session.grants_checked_at = now
+                session.grants_checked_mono = mono
             except UpstreamError as err:
-                # Mid-session the last answer stands; time rules still apply below.
+                if age >= self._grace:
+                    log.warning("registry down past the grace time: access closed (%s)",
+                                type(err).__name__)
+                    raise NoAccessLeft() from None
+                # Within the grace time the last answer stands; time rules still apply.
                 log.warning("registry re-check failed: %s", type(err).__name__)
 
     def _grant_for(self, session: Session, emr_id: str) -> Grant:

@@ -36,6 +36,9 @@ class Session:
     grants: list[Grant]
     grants_checked_at: datetime
     stale_emrs: set[str] = field(default_factory=set)
+    #: The clock's monotonic reading when the registry last answered (the re-read's age
+    #: and the registry-down grace are measured on it, never on the wall clock).
+    grants_checked_mono: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __repr__(self) -> str:

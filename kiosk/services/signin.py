@@ -285,6 +285,7 @@ class SignInService:
                 started_at=now,
                 grants=list(attempt.grants),
                 grants_checked_at=now,
+                grants_checked_mono=self._clock.monotonic(),
             )
             self._audit.record("signin.success", attempt.actor)
             return session
