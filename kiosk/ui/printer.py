@@ -12,6 +12,7 @@ the session's files: :meth:`QtPrinter.remove_files` deletes them at sign-out (R-
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -190,6 +191,9 @@ class QtPrinter:
             printer = QPrinter(QPrinter.PrinterMode.HighResolution)
             printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
             path = folder / f"kiosk-print-{secrets.token_hex(6)}.pdf"
+            # Made here, owner-only, before Qt opens it: Qt keeps the mode of a file it
+            # truncates, so the PDF is 0600 like the database (issue 15 item 6).
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
             printer.setOutputFileName(str(path))
             with self._lock:
                 self._files.append(path)
@@ -209,6 +213,7 @@ class QtPrinter:
         from kiosk.services.errors import PrinterError
 
         printer = self._printer()
+        path = Path(printer.outputFileName()) if printer.outputFileName() else None
         try:
             render(job, printer, self.paper)
         except PrinterError:
@@ -216,12 +221,27 @@ class QtPrinter:
         except Exception as err:  # a driver failure is a printer failure to the patient
             log.warning("printing failed: %s", type(err).__name__)
             raise PrinterError("printing failed") from None
+        finally:
+            if path is not None:
+                self._drop_if_signed_out(path)
         if printer.printerState() == QPrinter.PrinterState.Error:
             raise PrinterError("the printer reported an error")
 
     def last_file(self) -> Path | None:
         with self._lock:
             return self._files[-1] if self._files else None
+
+    def _drop_if_signed_out(self, path: Path) -> None:
+        """After layout: a sign-out during it removed the path before Qt wrote the file
+        (issue 15 item 6), so the finished file is removed here. Under the lock: either
+        the sign-out already forgot the path, or it will see it and remove it itself."""
+        with self._lock:
+            if path in self._files:
+                return
+            try:
+                path.unlink(missing_ok=True)
+            except OSError as err:
+                log.warning("could not remove a print file: %s", type(err).__name__)
 
     def remove_files(self) -> None:
         """Sign-out: delete every PDF this session wrote (R-KSK-2)."""
