@@ -85,6 +85,35 @@ def machine() -> list[str]:
     ]
 
 
+#: The security checks of issue 15: static text (their figures are tests in tests/ui,
+#: tests/unit and tests/integration, run by the suite), kept when this file rewrites
+#: docs/reliability.md.
+SECURITY_CHECKS = """## Security checks (issue 15)
+
+What an attacker at the kiosk (or with its config file) tried, the rule it breaks, the
+test that proves the fix (it fails without it) and what the test sees now. Run with the
+suite (`./dev test`); the session-cycle figure also with `pytest -m faults tests/ui -s`.
+
+| Attack | Rule | Test | Result |
+|---|---|---|---|
+| Failed sign-in, next person shows the password field and presses Ctrl+Z / Ctrl+Shift+Z / Ctrl+Y (also the code field, the keypad's «Сброс») | R-ENT-1, R-OTP-7 | `tests/ui/test_secret_fields.py::test_r_ent_1_undo_after_failed_sign_in_gives_nothing_back`, `::test_r_otp_7_code_field_undo_gives_no_code_back` | field stays empty after every try; no undo history |
+| Copy, cut, Ctrl+K, select-all, primary selection out of a credential field; paste or drop into it | R-ENT-1 | `tests/ui/test_secret_fields.py::test_r_ent_1_credential_fields_never_reach_a_clipboard`, `::test_r_ent_1_every_credential_and_code_field_is_a_secret_field` | clipboard unchanged, nothing selected, drops refused, no context menu (login, password, code, staff PIN, staff lookup) |
+| Finished tasks keep each past Session (subject, grants with phones, birth dates, EMR ids) | R-KSK-2 | `tests/ui/test_session_gone.py::test_r_ksk_2_no_session_alive_after_five_sign_outs` | 0 Session and 0 Attempt objects after 5 sign-outs (was 6) |
+| 1,000 sign-ins and sign-outs through the window (fakes) | R-KSK-2 | `tests/ui/test_session_cycles.py::test_r_ksk_2_thousand_sign_ins_leave_no_session_and_flat_memory` (`faults`) | 0 live Session objects after the last sign-out; RSS +2.80 MiB over 950 cycles after a 50-cycle warm-up (limit 5 MiB); 325 s on 2 CPUs at load average 16 (2026-12-03, window hidden, fakes) |
+| «Выйти из режима киоска», then the panel is closed, times out, or a patient starts | R-KSK-4 | `tests/ui/test_kiosk_mode_restored.py` (4 cases) | frameless, on top, full screen, close refused again |
+| `kiosk run` without `security.code_key` or the PIN hash; `http://` upstreams | R-OTP-4, R-KSK-6, R-ENT-1 | `tests/ui/test_production_config.py::test_r_otp_4_r_ksk_6_production_refuses_a_kiosk_without_its_secrets`, `::test_r_ent_1_production_refuses_plain_http_to_any_upstream`, `::test_r_otp_4_kiosk_run_without_secrets_shows_a_refusal_and_logs_why` | start refused: a plain full-screen message and every problem in the journal; the demo may use plain HTTP to loopback only |
+| A booking URL with a query passes `check-config` and fails start-up | R-ACT-4 | `tests/ui/test_production_config.py::test_r_act_4_booking_url_one_rule_for_check_config_and_start_up` | one validation (`config.check_config`) for both |
+| Wall clock stepped back mid-session, then a grant is withdrawn | R-ACC-2 | `tests/unit/test_grant_recheck.py::test_r_acc_2_wall_clock_stepped_back_does_not_keep_a_revoked_grant_open` | re-read after 5 s monotonic; the EMR closes |
+| Registry down mid-session | R-ACC-2 | `tests/unit/test_grant_recheck.py::test_r_acc_2_registry_down_keeps_the_last_answer_for_the_grace_time_only` | last answer kept for `upstream.registry_grace_s`, then access closes (trade-off: docs/design.md) |
+| Sign-out while the print job is being laid out; other local users read print files | R-KSK-2, R-KSK-3 | `tests/ui/test_print_files.py` (2 tests) | 0 files left in the print folder; PDFs are 0600 |
+| Token response without an ID token; ID token for several audiences without `azp`, or `azp` of another client | R-ENT-1 | `tests/integration/test_upstream_portal.py::test_r_ent_1_missing_id_token_is_refused`, `::test_r_ent_1_multi_audience_id_token_needs_azp_of_this_kiosk`; `tests/peers/test_oidc_canaille.py` (real provider) | refused |
+| `kiosk -v`: request paths with subjects and EMR ids in urllib3 debug lines | R-OTP-7 | `tests/integration/test_logs_no_person.py::test_r_otp_7_debug_logs_hold_no_subject_emr_id_login_or_phone` | 0 subjects, EMR ids, logins, phones in any record at DEBUG |
+| Block typed as `8916…` at sign-in, looked up as `+7916…` by staff | R-OTP-3, R-KSK-6 | `tests/unit/test_login_rules.py::test_r_otp_3_block_found_by_staff_under_another_spelling_of_the_phone` (+ normal-form tests) | found blocked under every spelling (one `normalize_login`) |
+| Logins that are SQL, HTML, whitespace only, with control or invisible characters | R-ENT-1 | `tests/unit/test_login_rules.py::test_r_ent_1_each_login_rule_alone_refuses_its_vector` (one per rule), `::test_r_ent_1_refused_login_never_reaches_the_portal_or_the_store` | each refused by its own rule; nothing sent, stored or audited |
+
+"""  # noqa: E501 (a Markdown table)
+
+
 def write_doc(suite: list[str], suite_ok: bool, took: float, crash: list[str], crash_ok: bool,
               kills: int) -> None:
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -171,7 +200,7 @@ holding the chain's last seq and hash with an HMAC under the kiosk's `security.c
 A chain alone cannot show that its newest entries were cut; the anchor can, and with
 the key configured nobody without it can move the anchor or rewrite the chain.
 
-## Rerun
+{SECURITY_CHECKS}## Rerun
 
 ```
 KIOSK_TEST_PG_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test \\
