@@ -64,11 +64,13 @@ class CredentialsScreen(QWidget):
         self.next = button(self.tr("Получить код по СМС"), "primary", "submitCredentials")
         self.next.clicked.connect(self.submit)
         layout.addWidget(self.next)
-        layout.addStretch(1)
+        # Right under the fields, not at the bottom: in portrait the keys would otherwise
+        # sit ~1,000 px below what they type into (issue 16).
         self.keyboard = OnScreenKeyboard("en")
         self.keyboard.set_targets(self.login, self.password)
         self.keyboard.enter_pressed.connect(self._enter)
         layout.addWidget(self.keyboard)
+        layout.addStretch(1)
         self.login.returnPressed.connect(self.password.setFocus)
         self.password.returnPressed.connect(self.submit)
 

@@ -1,4 +1,10 @@
-"""The in-window on-screen keyboard (R-KSK-8): ЙЦУКЕН and Latin, digits, shift, backspace.
+"""The in-window on-screen keyboard (R-KSK-8): ЙЦУКЕН and Latin, digits, punctuation, a
+symbols page with every other printable ASCII character, shift, caps lock, backspace.
+
+Two pages: letters (the layout's letters, digits and the punctuation a login or a
+sentence needs) and symbols (digits and all 32 ASCII punctuation characters), so any
+mos.ru password can be typed (issue 16). Shift is one-shot, caps stays on; both keys
+show their state (checked) and the letter keys show the case they will type.
 
 Why in-window and not Qt Virtual Keyboard: QtVK lives in PySide6-Addons (+156 MB) and
 needs ``libpulse0``, opens as a separate top-level window that a kiosk compositor may
@@ -23,12 +29,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.ui.style import MIN_TOUCH
+
 LAYOUTS: dict[str, tuple[str, ...]] = {
     "ru": ("йцукенгшщзхъ", "фывапролджэ", "ячсмитьбюё"),
     "en": ("qwertyuiop", "asdfghjkl", "zxcvbnm"),
 }
 DIGITS = "1234567890"
-SYMBOLS = ".@_-+"
+#: The letters page's last row: what a login (e-mail) or a sentence needs most.
+PUNCTUATION: dict[str, str] = {
+    "ru": '.,?!-:;()"',
+    "en": ".@_-+,?!:",
+}
+#: The symbols page: every printable ASCII character that is neither a letter nor a digit.
+SYMBOL_ROWS = ("!@#$%^&*()-", "_=+[]{}\\|;:", "'\",./<>?`~")
+LETTERS, SYMBOLS = "letters", "symbols"
 
 
 class OnScreenKeyboard(QWidget):
@@ -48,7 +63,9 @@ class OnScreenKeyboard(QWidget):
         self._targets: list[QWidget] = []
         self._target: QWidget | None = None
         self._layout = layout
+        self._page = LETTERS
         self._shift = False
+        self._caps = False
         self._letter_keys: list[QPushButton] = []
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
@@ -59,8 +76,12 @@ class OnScreenKeyboard(QWidget):
         bottom = QHBoxLayout()
         bottom.setSpacing(6)
         self.shift_key = self._key("⇧", "key_shift", self._toggle_shift,
-                                   QCoreApplication.translate("Keyboard", "Заглавные буквы"))
+                                   QCoreApplication.translate("Keyboard", "Заглавная буква"))
         self.shift_key.setCheckable(True)
+        self.caps_key = self._key("⇪", "key_caps", self._toggle_caps,
+                                  QCoreApplication.translate("Keyboard", "Все заглавные"))
+        self.caps_key.setCheckable(True)
+        self.page_key = self._key("", "key_page", self._toggle_page)
         self.layout_key = self._key("", "key_layout", self._toggle_layout,
                                     QCoreApplication.translate("Keyboard", "Сменить язык"))
         self.space_key = self._key(QCoreApplication.translate("Keyboard", "Пробел"), "key_space",
@@ -71,8 +92,10 @@ class OnScreenKeyboard(QWidget):
                                    self._enter)
         self.enter_key.setProperty("role", "primary")
         bottom.addWidget(self.shift_key, 2)
+        bottom.addWidget(self.caps_key, 2)
+        bottom.addWidget(self.page_key, 2)
         bottom.addWidget(self.layout_key, 2)
-        bottom.addWidget(self.space_key, 6)
+        bottom.addWidget(self.space_key, 5)
         bottom.addWidget(self.backspace_key, 2)
         bottom.addWidget(self.enter_key, 3)
         box.addLayout(bottom)
@@ -96,18 +119,40 @@ class OnScreenKeyboard(QWidget):
     def layout_name(self) -> str:
         return self._layout
 
+    @property
+    def page(self) -> str:
+        """``"letters"`` or ``"symbols"``."""
+        return self._page
+
+    @property
+    def upper(self) -> bool:
+        """Whether the next letter is typed in upper case (shift or caps)."""
+        return self._shift != self._caps
+
     def set_layout(self, name: str) -> None:
-        if name != self._layout and name in LAYOUTS:
+        if name in LAYOUTS and (name != self._layout or self._page != LETTERS):
+            changed = name != self._layout
             self._layout = name
+            self._page = LETTERS
             self._build_keys()
-            self.layout_changed.emit(name)
+            if changed:
+                self.layout_changed.emit(name)
+
+    def set_page(self, page: str) -> None:
+        if page in (LETTERS, SYMBOLS) and page != self._page:
+            self._page = page
+            self._build_keys()
 
     def key(self, char: str) -> QPushButton:
-        """The button of ``char`` (tests and accessibility tools press it)."""
+        """The button of ``char`` on the page shown (tests and accessibility tools press it)."""
         found = self.findChild(QPushButton, f"key_{char.lower()}")
         if found is None:
             raise KeyError(char)
         return found
+
+    def chars(self) -> str:
+        """Every character a key of the page shown types (letters in lower case)."""
+        return "".join(b.objectName()[4:] for b in self._char_keys())
 
     # ------------------------------------------------------------------ building
 
@@ -119,8 +164,25 @@ class OnScreenKeyboard(QWidget):
         btn.setAccessibleName(accessible or text)
         btn.setAutoRepeat(name == "key_backspace")
         btn.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        btn.setMinimumSize(MIN_TOUCH, MIN_TOUCH)  # whatever the style sheet says
         btn.clicked.connect(slot)
         return btn
+
+    def _char_keys(self) -> list[QPushButton]:
+        keys: list[QPushButton] = []
+        for i in range(self._rows.count()):
+            item = self._rows.itemAt(i)
+            inner = item.layout() if item is not None else None
+            for j in range(inner.count() if inner is not None else 0):
+                widget = inner.itemAt(j).widget()  # type: ignore[union-attr]
+                if isinstance(widget, QPushButton):
+                    keys.append(widget)
+        return keys
+
+    def _rows_shown(self) -> tuple[str, ...]:
+        if self._page == SYMBOLS:
+            return (DIGITS, *SYMBOL_ROWS)
+        return (DIGITS, *LAYOUTS[self._layout], PUNCTUATION[self._layout])
 
     def _build_keys(self) -> None:
         while self._rows.count():
@@ -133,7 +195,7 @@ class OnScreenKeyboard(QWidget):
                     widget.setParent(None)
                     widget.deleteLater()
         self._letter_keys = []
-        rows = (DIGITS, *LAYOUTS[self._layout], SYMBOLS)
+        rows = self._rows_shown()
         width = max(len(r) for r in rows)
         for chars in rows:
             # Keys of every row are equally wide (stretch 2); short rows are centred by
@@ -144,8 +206,8 @@ class OnScreenKeyboard(QWidget):
             if pad:
                 line.addStretch(pad)
             for ch in chars:
-                btn = self._key(ch, f"key_{ch}", lambda _=False, ch=ch: self._type_letter(ch))
-                btn.setMinimumWidth(44)
+                btn = self._key(ch, f"key_{ch}", lambda _=False, ch=ch: self._type_letter(ch),
+                                _spoken(ch))
                 line.addWidget(btn, 2)
                 if ch.isalpha():
                     self._letter_keys.append(btn)
@@ -153,6 +215,11 @@ class OnScreenKeyboard(QWidget):
                 line.addStretch(pad)
             self._rows.addLayout(line)
         self.layout_key.setText("EN" if self._layout == "ru" else "РУ")
+        letters = "АБВ" if self._layout == "ru" else "ABC"
+        self.page_key.setText("#+=" if self._page == LETTERS else letters)
+        self.page_key.setAccessibleName(
+            QCoreApplication.translate("Keyboard", "Символы") if self._page == LETTERS
+            else QCoreApplication.translate("Keyboard", "Буквы"))
         self._apply_shift()
 
     # ------------------------------------------------------------------ typing
@@ -175,10 +242,9 @@ class OnScreenKeyboard(QWidget):
         self._send(Qt.Key.Key_unknown, text)
 
     def _type_letter(self, ch: str) -> None:
-        self._type(ch.upper() if self._shift else ch)
+        self._type(ch.upper() if ch.isalpha() and self.upper else ch)
         if self._shift:
             self._shift = False
-            self.shift_key.setChecked(False)
             self._apply_shift()
 
     def _backspace(self) -> None:
@@ -189,13 +255,39 @@ class OnScreenKeyboard(QWidget):
 
     def _toggle_shift(self) -> None:
         self._shift = not self._shift
-        self.shift_key.setChecked(self._shift)
         self._apply_shift()
+
+    def _toggle_caps(self) -> None:
+        self._caps = not self._caps
+        self._shift = False
+        self._apply_shift()
+
+    def _toggle_page(self) -> None:
+        self.set_page(SYMBOLS if self._page == LETTERS else LETTERS)
 
     def _toggle_layout(self) -> None:
         self.set_layout("en" if self._layout == "ru" else "ru")
 
     def _apply_shift(self) -> None:
+        """Shift and caps keys show their state; letter keys show the case they type."""
+        self.shift_key.setChecked(self._shift)
+        self.caps_key.setChecked(self._caps)
         for btn in self._letter_keys:
             ch = btn.objectName()[4:]
-            btn.setText(ch.upper() if self._shift else ch)
+            btn.setText(ch.upper() if self.upper else ch)
+
+
+def _spoken(ch: str) -> str:
+    """An accessible name for a key: the character, or its name where a screen reader
+    would otherwise say nothing useful."""
+    names = {
+        ".": QCoreApplication.translate("Keyboard", "точка"),
+        ",": QCoreApplication.translate("Keyboard", "запятая"),
+        "?": QCoreApplication.translate("Keyboard", "вопросительный знак"),
+        "!": QCoreApplication.translate("Keyboard", "восклицательный знак"),
+        "-": QCoreApplication.translate("Keyboard", "дефис"),
+        "_": QCoreApplication.translate("Keyboard", "подчёркивание"),
+        "@": QCoreApplication.translate("Keyboard", "собака"),
+        " ": QCoreApplication.translate("Keyboard", "пробел"),
+    }
+    return names.get(ch, ch)
