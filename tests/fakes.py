@@ -242,6 +242,9 @@ class _Outbox:
     def pending_count(self) -> int:
         return sum(1 for m in self.d.outbox.values() if m.delivered_at is None)
 
+    def get(self, message_id: str) -> OutboxMessage | None:
+        return self.d.outbox.get(message_id)
+
 
 class _Staff:
     def __init__(self, d: FakeData) -> None:

@@ -145,6 +145,12 @@ class SignInService:
         self._audit = audit
         self._s = settings
 
+    @property
+    def block_hours(self) -> int:
+        """How long the last wrong code blocks sign-in: the code screen says it before
+        the last try (issue 16)."""
+        return int(self._s.policy.block_for.total_seconds() // 3600)
+
     # ------------------------------------------------------------------ steps
 
     def start(self, login: str, password: str) -> Attempt:

@@ -7,12 +7,12 @@ Submitting only writes the outbox, so a request is never lost to a network failu
 from __future__ import annotations
 
 import logging
-import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 
 from kiosk.domain.credentials import InvalidInput
+from kiosk.domain.tickets import new_number
 from kiosk.services.audit import AuditLog
 from kiosk.services.ports import (
     Clock,
@@ -71,18 +71,19 @@ class SupportService:
         contact = _clean(contact, MAX_CONTACT, "Контакт")
         department = ROUTES[topic]
         now = self._clock.now()
-        message = OutboxMessage(
-            id=secrets.token_hex(8),
-            created_at=now,
-            department=department,
-            topic=topic,
-            kiosk_id=self._kiosk_id,
-            requester=session.actor if session else "anonymous",
-            contact=contact,
-            text=body,
-            next_attempt_at=now,
-        )
         with self._uow(write=True) as uow:
+            # A short number a patient can read out (К-4821-7), unique in the outbox.
+            message = OutboxMessage(
+                id=new_number(lambda n: uow.outbox.get(n) is not None),
+                created_at=now,
+                department=department,
+                topic=topic,
+                kiosk_id=self._kiosk_id,
+                requester=session.actor if session else "anonymous",
+                contact=contact,
+                text=body,
+                next_attempt_at=now,
+            )
             uow.outbox.add(message)
             uow.commit()
         self._audit.record(

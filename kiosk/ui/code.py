@@ -82,7 +82,7 @@ class CodeScreen(QWidget):
         self.sent_to.setText(self.tr("Мы отправили код на номер %1").replace(
             "%1", attempt.masked_phone))
         self.code.clear()
-        self.error.setText("")
+        self.error.setText(self._last_try_text() if attempt.attempts_left == 1 else "")
         self._set_busy(False)
         self.refresh()
         self._tick.start()
@@ -143,7 +143,9 @@ class CodeScreen(QWidget):
     def _failed(self, err: object) -> None:
         self._set_busy(False)
         self.refresh()
-        if isinstance(err, WrongCode):
+        if isinstance(err, WrongCode) and err.attempts_left == 1:
+            self.error.setText(self.tr("Неверный код.") + " " + self._last_try_text())
+        elif isinstance(err, WrongCode):
             self.error.setText(self.tr("Неверный код. Осталось попыток: %1").replace(
                 "%1", str(err.attempts_left)))
         elif isinstance(err, CodeTypo):
@@ -154,6 +156,14 @@ class CodeScreen(QWidget):
             self._ctx.error.emit(err)
             return
         self.code.setFocus()
+
+    def _last_try_text(self) -> str:
+        """Said before the fifth code, not after it: what the block will mean (issue 16)."""
+        hours = self._ctx.svc.signin.block_hours if self._ctx.services is not None else 24
+        return self.tr(
+            "Это последняя попытка. Если и этот код окажется неверным, вход в кабинет будет "
+            "заблокирован на %1 ч — даже с правильным паролем, и раньше снять блокировку "
+            "нельзя. Не уверены — запросите новый код.").replace("%1", str(hours))
 
     def _resend(self) -> None:
         attempt = self._attempt
@@ -181,13 +191,16 @@ class CodeScreen(QWidget):
 
 
 class BlockedScreen(QWidget):
-    """R-OTP-3/4: sign-in is blocked; says until when, in Moscow time.
+    """R-OTP-3/4: sign-in is blocked; says until when, in Moscow time, and offers the
+    support form (issue 16: «обратитесь в поддержку» with no way to do it).
 
     Signals:
         home(): back to Welcome.
+        support(): the patient wants to write to support.
     """
 
     home = Signal()
+    support = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -198,11 +211,18 @@ class BlockedScreen(QWidget):
         layout.addWidget(label(self.tr(
             "Код из СМС был введён неверно 5 раз подряд. Так мы защищаем ваши медицинские "
             "данные. Блокировка снимется сама, разблокировать её раньше нельзя. Если код "
-            "вводили не вы — обратитесь в поддержку."), name="blockedWhy"))
+            "вводили не вы — напишите в поддержку."), name="blockedWhy"))
         layout.addStretch(1)
         self.ok = button(self.tr("На главную"), "primary", "blockedHome")
         self.ok.clicked.connect(self.home)
         layout.addWidget(self.ok)
+        self.write = button(self.tr("Написать в поддержку"), name="blockedSupport")
+        self.write.clicked.connect(self.support)
+        layout.addWidget(self.write)
+
+    def showEvent(self, event: object) -> None:  # type: ignore[override]
+        super().showEvent(event)  # type: ignore[arg-type]
+        self.ok.setFocus()
 
     def show_until(self, until: object) -> None:
         from datetime import datetime

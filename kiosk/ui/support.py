@@ -100,6 +100,12 @@ class SupportScreen(QWidget):
         d = init_screen(done, "supportDone")
         self.confirmation = label("", "subtitle", name="supportConfirmation")
         d.addWidget(self.confirmation)
+        # The number on its own line in big type: the patient reads it out on the phone.
+        self.number = label("", "big", name="supportNumber")
+        self.number.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        d.addWidget(self.number)
+        d.addWidget(label(self.tr("Запишите или сфотографируйте номер обращения: по нему "
+                                  "вам ответят в поддержке."), "muted"))
         self.qr = QrWidget(qr_payload(support_url), side=320)
         self.qr.setObjectName("supportQr")
         d.addWidget(self.qr, 0, Qt.AlignmentFlag.AlignHCenter)
@@ -118,6 +124,9 @@ class SupportScreen(QWidget):
             self.text.insertPlainText("\n")
         else:
             self.submit()
+
+    def choose(self, topic: SupportTopic) -> None:
+        self.topics.button(TOPICS.index(topic)).setChecked(True)
 
     def topic(self) -> SupportTopic:
         return TOPICS[max(0, self.topics.checkedId())]
@@ -140,9 +149,12 @@ class SupportScreen(QWidget):
         self.confirmation.setText(self.tr(
             "Обращение № %1 принято и будет передано %2. Ответ придёт на указанный контакт.")
             .replace("%1", request_id).replace("%2", where))
+        self.number.setText(request_id)
+        self.number.setAccessibleName(self.tr("Номер обращения: %1").replace("%1", request_id))
         self.text.clear()
         self.contact.clear()
         self.pages.setCurrentIndex(1)
+        self.done_button.setFocus()  # the forward action, never «Назад»
 
     def _failed(self, err: object) -> None:
         self.send.setEnabled(True)
@@ -154,6 +166,7 @@ class SupportScreen(QWidget):
         self.text.clear()
         self.contact.clear()
         self.confirmation.setText("")
+        self.number.setText("")
         self.error.hide()
         self.topics.button(0).setChecked(True)
         self.pages.setCurrentIndex(0)

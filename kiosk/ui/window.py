@@ -408,6 +408,13 @@ class KioskWindow(QWidget):
 
     def _wire_blocked(self, w: BlockedScreen) -> None:
         w.home.connect(self.sign_out)
+        w.support.connect(self._support_from_blocked)
+
+    def _support_from_blocked(self) -> None:
+        from kiosk.services.ports import SupportTopic
+
+        self._open_aside(self.screens.support)
+        self.screens.support.choose(SupportTopic.ACCESS)
 
     def _wire_picker(self, w: PickerScreen) -> None:
         w.chosen.connect(self.open_emr)

@@ -28,7 +28,7 @@ from tests.fakes import FakeAccount
 from tests.ui.conftest import LOGIN, PIN, Kiosk, make_env
 
 _WHEN = datetime(2026, 10, 20, 7, 40, tzinfo=UTC)
-SIZES = {"portrait": (1080, 1920), "landscape": (1280, 1024)}
+SIZES = {"portrait": (1080, 1920), "landscape": (1920, 1080)}
 
 
 def _to_welcome(k: Kiosk) -> None:
@@ -44,6 +44,17 @@ def _credentials(k: Kiosk) -> None:
 def _code(k: Kiosk) -> None:
     k.sign_in_to_code()
     k.enter_code("000000" if k.env.sms.last_code() != "000000" else "111111")
+
+
+def _credentials_symbols(k: Kiosk) -> None:
+    _credentials(k)
+    k.s.credentials.keyboard.page_key.click()
+
+
+def _last_attempt(k: Kiosk) -> None:
+    k.sign_in_to_code()
+    for _ in range(4):
+        k.enter_code("000000" if k.env.sms.last_code() != "000000" else "111111")
 
 
 def _blocked(k: Kiosk) -> None:
@@ -195,7 +206,9 @@ def _device(k: Kiosk) -> None:
 
 
 SCREENS: dict[str, Callable[[Kiosk], None]] = {
-    "welcome": _to_welcome, "credentials": _credentials, "code": _code, "blocked": _blocked,
+    "welcome": _to_welcome, "credentials": _credentials,
+    "credentials-symbols": _credentials_symbols, "code": _code,
+    "code-last-attempt": _last_attempt, "blocked": _blocked,
     "picker": _picker, "emr": _emr, "emr-stale": lambda k: _emr(k, True),
     "document": _document, "preview": _preview, "booking": _booking, "support": _support,
     "support-done": _support_done, "staff": _staff, "idle": _idle,
