@@ -74,6 +74,7 @@ class UiContext(QObject):
         self.state = SessionState()
         self.languages = Languages()
         self.large_text = config.kiosk.large_text
+        self.text_size = int(config.kiosk.large_text)  # 0 normal, 1 large, 2 largest
         self.high_contrast = config.kiosk.high_contrast
         self.printer: Printer | None = None
 

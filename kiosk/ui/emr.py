@@ -23,8 +23,6 @@ from PySide6.QtGui import QFontMetrics, QKeyEvent, QMouseEvent, QPainter, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
-    QGridLayout,
-    QHBoxLayout,
     QListView,
     QScroller,
     QStackedWidget,
@@ -37,7 +35,7 @@ from PySide6.QtWidgets import (
 from kiosk.domain.documents import KIND_ORDER, DocKind
 from kiosk.ui.context import UiContext
 from kiosk.ui.texts import age_label, kind_title, moscow, relation_label, sex_label
-from kiosk.ui.widgets import button, header, init_screen, label
+from kiosk.ui.widgets import AdaptiveGrid, button, header, init_screen, label
 
 if TYPE_CHECKING:
     from kiosk.services.session import Session
@@ -307,8 +305,7 @@ class EmrScreen(QWidget):
         self.stale = label("", "notice", name="dataAsOf")
         self.stale.hide()
         layout.addWidget(self.stale)
-        kinds = QGridLayout()
-        kinds.setSpacing(10)
+        kinds = AdaptiveGrid(2)
         self.kind_buttons = QButtonGroup(self)
         self.kind_buttons.setExclusive(True)
         self.pages = QStackedWidget()
@@ -316,19 +313,18 @@ class EmrScreen(QWidget):
             b = button(kind_title(kind), name=f"kind_{kind.value}")
             b.setCheckable(True)
             self.kind_buttons.addButton(b, i)
-            kinds.addWidget(b, i // 2, i % 2)
+            kinds.add(b)
             view = DocumentList()
             view.setObjectName(f"list_{kind.value}")
             view.open_row.connect(lambda r, kind=kind: self._open(kind, r))
             self.lists[kind] = view
             self.pages.addWidget(view)
         self.kind_buttons.idClicked.connect(self.show_kind)
-        layout.addLayout(kinds)
+        layout.addWidget(kinds)
         self.empty = label("", "muted", name="emptyList")
         layout.addWidget(self.empty)
         layout.addWidget(self.pages, 1)
-        bottom = QHBoxLayout()
-        bottom.setSpacing(14)
+        bottom = AdaptiveGrid(4, 14)
         self.print_button = button(self.tr("Печать выбранных"), "primary", "printChosen")
         self.print_button.setEnabled(False)
         self.print_button.clicked.connect(self._print)
@@ -336,10 +332,10 @@ class EmrScreen(QWidget):
         self.book.clicked.connect(self.booking)
         self.help = button(self.tr("Поддержка"), name="support")
         self.help.clicked.connect(self.support)
-        bottom.addWidget(self.print_button, 2)
-        bottom.addWidget(self.book, 1)
-        bottom.addWidget(self.help, 1)
-        layout.addLayout(bottom)
+        bottom.add(self.print_button, 2)
+        bottom.add(self.book)
+        bottom.add(self.help)
+        layout.addWidget(bottom)
         layout.addWidget(label(self.tr(
             "Нажмите на документ, чтобы открыть его. Квадрат слева — выбрать для печати."),
             "muted"))

@@ -18,7 +18,7 @@ keys and a physical keyboard go through exactly the same path in the field.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -44,6 +44,17 @@ PUNCTUATION: dict[str, str] = {
 #: The symbols page: every printable ASCII character that is neither a letter nor a digit.
 SYMBOL_ROWS = ("!@#$%^&*()-", "_=+[]{}\\|;:", "'\",./<>?`~")
 LETTERS, SYMBOLS = "letters", "symbols"
+
+
+class Key(QPushButton):
+    """A key at least 44 px square that never gets narrower than its label: a row that
+    cannot fit widens the keyboard instead of clipping «Ввод» at 200 % text."""
+
+    def sizeHint(self) -> QSize:
+        return super().sizeHint().expandedTo(QSize(MIN_TOUCH, MIN_TOUCH))
+
+    def minimumSizeHint(self) -> QSize:
+        return self.sizeHint()
 
 
 class OnScreenKeyboard(QWidget):
@@ -157,14 +168,13 @@ class OnScreenKeyboard(QWidget):
     # ------------------------------------------------------------------ building
 
     def _key(self, text: str, name: str, slot: object, accessible: str = "") -> QPushButton:
-        btn = QPushButton(text)
+        btn = Key(text)
         btn.setObjectName(name)
         btn.setProperty("role", "key")
         btn.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # never steal focus from the field
         btn.setAccessibleName(accessible or text)
         btn.setAutoRepeat(name == "key_backspace")
         btn.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        btn.setMinimumSize(MIN_TOUCH, MIN_TOUCH)  # whatever the style sheet says
         btn.clicked.connect(slot)
         return btn
 

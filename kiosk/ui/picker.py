@@ -15,7 +15,7 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QScroller, QVBoxLayout, QWidget
 
 from kiosk.ui.texts import age_label, relation_label, sex_label
-from kiosk.ui.widgets import button, header, init_screen, label
+from kiosk.ui.widgets import button, focus_forward, header, init_screen, label
 
 if TYPE_CHECKING:
     from kiosk.services.views import EmrCard
@@ -117,6 +117,9 @@ class PickerScreen(QWidget):
             widget = EmrCardWidget(card, today, age_limit)
             widget.chosen.connect(self.chosen)
             self.cards.insertWidget(i, widget)
+            widget.show()
+        if self.isVisible():
+            focus_forward(self)  # the first «Открыть карту», never «Выйти» (issue 16)
 
     def set_loading(self) -> None:
         self.loading.show()

@@ -62,7 +62,7 @@ class StaffScreen(QWidget):
     def _build_pin(self) -> None:
         page = QWidget()
         page.setObjectName("screen")
-        box = init_screen(page, "staffPin")
+        box = init_screen(page, "staffPin", scroll=False)
         box.addWidget(label(self.tr("Введите PIN администратора"), "subtitle"))
         self.pin = SecretField()
         self.pin.setObjectName("pin")
@@ -112,7 +112,7 @@ class StaffScreen(QWidget):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(page)
         QScroller.grabGesture(scroll.viewport(), QScroller.ScrollerGestureType.TouchGesture)
-        box = init_screen(page, "staffPanel")
+        box = init_screen(page, "staffPanel", scroll=False)
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(label(self.tr("Состояние киоска"), "subtitle"))
         self.health = label(self.tr("Проверяем…"), name="health")

@@ -9,7 +9,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
-    QGridLayout,
     QLineEdit,
     QPlainTextEdit,
     QRadioButton,
@@ -22,7 +21,7 @@ from kiosk.services.ports import Department, SupportTopic
 from kiosk.ui.context import UiContext
 from kiosk.ui.keyboard import OnScreenKeyboard
 from kiosk.ui.messages import message_for
-from kiosk.ui.widgets import QrWidget, button, header, init_screen, label
+from kiosk.ui.widgets import AdaptiveGrid, QrWidget, button, header, init_screen, label
 
 TOPICS = (SupportTopic.RECORDS, SupportTopic.ACCESS, SupportTopic.FAILURE, SupportTopic.KIOSK)
 
@@ -46,7 +45,7 @@ class SupportScreen(QWidget):
 
         form = QWidget()
         form.setObjectName("screen")
-        f = init_screen(form, "supportForm")
+        f = init_screen(form, "supportForm", scroll=False)
         f.setContentsMargins(0, 0, 0, 0)
         f.setSpacing(10)
         f.addWidget(label(self.tr("О чём ваш вопрос?"), "subtitle"))
@@ -61,14 +60,14 @@ class SupportScreen(QWidget):
             SupportTopic.FAILURE: self.tr("Сбой киоска или портала (ДИТ)"),
             SupportTopic.KIOSK: self.tr("Работа киоска (ДИТ)"),
         }
-        grid = QGridLayout()
+        grid = AdaptiveGrid(2)  # one column when the titles are too long for two
         for i, topic in enumerate(TOPICS):
             radio = QRadioButton(titles[topic])
             radio.setObjectName(f"topic_{topic.value}")
             radio.setAccessibleName(titles[topic])
             self.topics.addButton(radio, i)
-            grid.addWidget(radio, i // 2, i % 2)
-        f.addLayout(grid)
+            grid.add(radio)
+        f.addWidget(grid)
         self.topics.button(0).setChecked(True)
         self.text = QPlainTextEdit()
         self.text.setObjectName("supportText")
@@ -97,7 +96,7 @@ class SupportScreen(QWidget):
 
         done = QWidget()
         done.setObjectName("screen")
-        d = init_screen(done, "supportDone")
+        d = init_screen(done, "supportDone", scroll=False)
         self.confirmation = label("", "subtitle", name="supportConfirmation")
         d.addWidget(self.confirmation)
         # The number on its own line in big type: the patient reads it out on the phone.

@@ -18,7 +18,7 @@ class WelcomeScreen(QWidget):
         booking(): «Запись к врачу» pressed.
         support(): «Поддержка» pressed.
         language(str): ``"ru"`` or ``"en"`` chosen.
-        large_text(bool): the large-text switch.
+        text_size(int): the text size chosen: 0 normal, 1 large (150 %), 2 largest (200 %).
         high_contrast(bool): the contrast switch.
     """
 
@@ -27,10 +27,10 @@ class WelcomeScreen(QWidget):
     booking = Signal()
     support = Signal()
     language = Signal(str)
-    large_text = Signal(bool)
+    text_size = Signal(int)
     high_contrast = Signal(bool)
 
-    def __init__(self, language: str, large: bool, contrast: bool,
+    def __init__(self, language: str, large: int, contrast: bool,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = init_screen(self, "welcome")
@@ -75,10 +75,12 @@ class WelcomeScreen(QWidget):
         layout.addLayout(more)
         switches = QHBoxLayout()
         switches.setSpacing(14)
-        self.large = button(self.tr("Крупный текст"), name="largeText")
+        # One button steps through the three sizes and says which one is on.
+        self.large = button("", name="largeText")
         self.large.setCheckable(True)
-        self.large.setChecked(large)
-        self.large.toggled.connect(self.large_text)
+        self._size = int(large)
+        self._show_size()
+        self.large.clicked.connect(self._next_size)
         self.contrast = button(self.tr("Высокий контраст"), name="highContrast")
         self.contrast.setCheckable(True)
         self.contrast.setChecked(contrast)
@@ -93,6 +95,18 @@ class WelcomeScreen(QWidget):
     def set_qr_offered(self, offered: bool) -> None:
         """RFC 8628 sign-in: only when the portal offers it and config allows it."""
         self.enter_qr.setVisible(offered)
+
+    def _show_size(self) -> None:
+        texts = (self.tr("Крупный текст"), self.tr("Крупный текст: 150 %"),
+                 self.tr("Крупный текст: 200 %"))
+        self.large.setText(texts[self._size])
+        self.large.setAccessibleName(texts[self._size])
+        self.large.setChecked(self._size > 0)
+
+    def _next_size(self) -> None:
+        self._size = (self._size + 1) % 3
+        self._show_size()
+        self.text_size.emit(self._size)
 
     def set_busy(self, text: str) -> None:
         """«Киоск запускается…» while the services are still being built."""

@@ -60,10 +60,33 @@ def button(text: str, role: str = "", name: str = "", accessible: str = "") -> Q
     return btn
 
 
-def init_screen(page: QWidget, name: str) -> QVBoxLayout:
-    """Give a page of the stack its name and the standard margins."""
+def init_screen(page: QWidget, name: str, scroll: bool = True) -> QVBoxLayout:
+    """Give a page of the stack its name and the standard margins.
+
+    The returned layout sits in a vertical scroll area filling the page (issue 16): when
+    a screen fits, the area is invisible and the layout's stretches work as before; at
+    200 % text or in landscape the screen scrolls instead of squeezing or clipping its
+    widgets. Sub-pages inside a screen that already scrolls pass ``scroll=False``.
+    """
     page.setObjectName("screen")
     page.setProperty("screen", name)
+    if scroll:
+        from PySide6.QtWidgets import QFrame, QScrollArea, QScroller
+
+        outer = QVBoxLayout(page)
+        outer.setContentsMargins(0, 0, 0, 0)
+        area = QScrollArea()
+        area.setObjectName("screenScroll")
+        area.setWidgetResizable(True)
+        area.setFrameShape(QFrame.Shape.NoFrame)
+        area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        area.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the focus goes to the controls
+        QScroller.grabGesture(area.viewport(), QScroller.ScrollerGestureType.TouchGesture)
+        body = QWidget()
+        body.setObjectName("screen")
+        area.setWidget(body)
+        outer.addWidget(area)
+        page = body
     layout = QVBoxLayout(page)
     layout.setContentsMargins(32, 24, 32, 24)
     layout.setSpacing(18)
@@ -79,8 +102,105 @@ def header(title: str, *buttons: QWidget) -> QHBoxLayout:
     box.addWidget(logo, 0, Qt.AlignmentFlag.AlignTop)
     box.addWidget(label(title, "title", name="screenTitle"), 1)
     for b in buttons:
+        b.setProperty("header", True)  # «Выйти», «Назад»…: never the default focus
+    if len(buttons) > 1:  # side by side, or one above the other when text is large
+        grid = AdaptiveGrid(len(buttons), 14)
+        for b in buttons:
+            grid.add(b)
+        box.addWidget(grid, 0, Qt.AlignmentFlag.AlignTop)
+    for b in buttons if len(buttons) == 1 else ():
         box.addWidget(b, 0, Qt.AlignmentFlag.AlignTop)
     return box
+
+
+class AdaptiveGrid(QWidget):
+    """Buttons in up to ``columns`` equal columns, fewer when the widest label would not
+    fit (issue 16: at 150 % and 200 % text the EMR's kind buttons and bottom row were
+    clipped in portrait). The count is chosen on every resize.
+
+    Signals: none.
+    """
+
+    def __init__(self, columns: int, spacing: int = 10, parent: QWidget | None = None) -> None:
+        from PySide6.QtWidgets import QGridLayout
+
+        super().__init__(parent)
+        self._most = columns
+        self._columns = 0
+        self._items: list[tuple[QWidget, int]] = []
+        self._grid = QGridLayout(self)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._grid.setSpacing(spacing)
+
+    def add(self, widget: QWidget, span: int = 1) -> None:
+        """Add ``widget``; ``span`` columns wide while there are that many."""
+        self._items.append((widget, span))
+        self._place(self._most)
+
+    def columns(self) -> int:
+        return self._columns
+
+    def _fits(self, columns: int, width: int) -> bool:
+        widest = max((w.sizeHint().width() for w, _ in self._items), default=0)
+        return columns * widest + (columns - 1) * self._grid.spacing() <= width
+
+    def _place(self, columns: int) -> None:
+        self._columns = columns
+        for widget, _ in self._items:
+            self._grid.removeWidget(widget)
+        for c in range(self._most):
+            self._grid.setColumnStretch(c, 1 if c < columns else 0)
+        row = col = 0
+        for widget, span in self._items:
+            span = min(span, columns)
+            if col + span > columns:
+                row, col = row + 1, 0
+            self._grid.addWidget(widget, row, col, 1, span)
+            col += span
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        widest = max((w.minimumSizeHint().width() for w, _ in self._items), default=0)
+        return QSize(widest, hint.height())
+
+    def resizeEvent(self, event: QEvent) -> None:  # type: ignore[override]
+        columns = next((c for c in range(self._most, 0, -1) if self._fits(c, self.width())), 1)
+        if columns != self._columns:
+            self._place(columns)
+        super().resizeEvent(event)  # type: ignore[arg-type]
+
+
+def focus_forward(screen: QWidget) -> None:
+    """Put the focus on the screen's forward action (issue 16): Enter on a physical
+    keyboard must never sign the patient out or switch the card.
+
+    A focus the screen chose itself (the login field, the code field) is kept unless it
+    is a header button; otherwise the first editable field, else the first enabled
+    primary button, else the first list.
+    """
+    from PySide6.QtWidgets import QAbstractItemView, QApplication, QLineEdit, QPlainTextEdit
+
+    current = QApplication.focusWidget()
+    if (current is not None and current.isVisible() and screen.isAncestorOf(current)
+            and not current.property("header")):
+        return
+
+    def shown(w: QWidget) -> bool:
+        return w.isVisibleTo(screen) and w.isEnabled()
+
+    widgets = [w for w in screen.findChildren(QWidget) if shown(w)]  # in building order
+    fields = [w for w in widgets if isinstance(w, (QLineEdit, QPlainTextEdit))
+              and not w.isReadOnly()]
+    primary = [b for b in widgets if isinstance(b, QPushButton)
+               and b.property("role") == "primary" and not b.property("header")
+               and b.focusPolicy() != Qt.FocusPolicy.NoFocus]
+    lists = [v for v in widgets if isinstance(v, QAbstractItemView)]
+    for candidates in (fields, primary, lists):
+        if candidates:
+            candidates[0].setFocus(Qt.FocusReason.OtherFocusReason)
+            return
+    if current is not None and screen.isAncestorOf(current):
+        current.clearFocus()
 
 
 def row(*widgets: QWidget, stretch_first: bool = False) -> QHBoxLayout:

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QApplication, QSizePolicy, QStackedWidget, QVBoxLa
 from kiosk.ui.context import UiContext
 from kiosk.ui.style import style_sheet
 from kiosk.ui.welcome import WelcomeScreen
-from kiosk.ui.widgets import LogoLabel, Overlay
+from kiosk.ui.widgets import LogoLabel, Overlay, focus_forward
 
 # Qt classes that only sign-out or later screens use are imported where they are used:
 # PySide builds a class's enum types when the class is first touched (~0.15 ms each;
@@ -184,7 +184,7 @@ class Screens:
         self._ctx = ctx
         self._adopt = adopt
         self._built: dict[str, QWidget] = {}
-        self.welcome = WelcomeScreen(ctx.languages.current, ctx.large_text, ctx.high_contrast)
+        self.welcome = WelcomeScreen(ctx.languages.current, ctx.text_size, ctx.high_contrast)
         self._built["welcome"] = self.welcome
         adopt("welcome", self.welcome)
 
@@ -390,7 +390,7 @@ class KioskWindow(QWidget):
         w.booking.connect(lambda: self._open_aside(self.screens.booking))
         w.support.connect(lambda: self._open_aside(self.screens.support))
         w.language.connect(self.set_language)
-        w.large_text.connect(self.set_large_text)
+        w.text_size.connect(self.set_text_size)
         w.high_contrast.connect(self.set_high_contrast)
 
     def _wire_credentials(self, w: CredentialsScreen) -> None:
@@ -487,7 +487,7 @@ class KioskWindow(QWidget):
             self._prebuild_timer.start()
 
     def apply_style(self) -> None:
-        self.setStyleSheet(style_sheet(self.ctx.large_text, self.ctx.high_contrast))
+        self.setStyleSheet(style_sheet(self.ctx.text_size, self.ctx.high_contrast))
 
     # ------------------------------------------------------------------ kiosk mode
 
@@ -564,6 +564,7 @@ class KioskWindow(QWidget):
         if screen is not self.screens.peek("staff"):
             # Closing the panel, its idle timeout or a patient's screen (R-KSK-4).
             self._restore_kiosk_mode()
+        focus_forward(screen)
         if screen in (self.screens.welcome,):
             self._stop_idle()
         else:
@@ -860,7 +861,12 @@ class KioskWindow(QWidget):
                 self.leave_kiosk_mode()
 
     def set_large_text(self, on: bool) -> None:
-        self.ctx.large_text = on
+        self.set_text_size(1 if on else 0)
+
+    def set_text_size(self, size: int) -> None:
+        """0 normal, 1 large (150 %), 2 largest (200 %)."""
+        self.ctx.text_size = size
+        self.ctx.large_text = size > 0
         self.apply_style()
 
     def set_high_contrast(self, on: bool) -> None:

@@ -237,8 +237,8 @@ def render(out: Path, full: bool = False, only: set[str] | None = None) -> list[
             with tempfile.TemporaryDirectory() as tmp:
                 k = Kiosk(make_env(Path(tmp)), None)
                 k.ctx.languages.set(language)
-                k.window.set_large_text(look == "large")
-                k.window.set_high_contrast(look == "contrast")
+                k.window.set_text_size({"large": 1, "largest": 2}.get(look, 0))
+                k.window.set_high_contrast(look.endswith("contrast"))
                 k.window.sign_out()
                 k.window.resize(*SIZES[orientation])
                 flush_events()

@@ -58,3 +58,33 @@ def test_blocked_screen_offers_support_and_reopening_time_R_OTP_4(kiosk: Kiosk, 
     assert number in support.confirmation.text() and "ДИТ" in support.confirmation.text()
     support.done_button.click()
     assert kiosk.name() == "blocked"
+
+
+def test_default_focus_is_the_forward_action_never_sign_out(kiosk: Kiosk) -> None:
+    """Issue 16: Enter on a physical keyboard must not sign out or switch the card: each
+    screen's default focus is its forward action, never a header button."""
+    from PySide6.QtWidgets import QApplication
+
+    def focused() -> str:
+        widget = QApplication.focusWidget()
+        assert widget is not None and not widget.property("header"), widget
+        return widget.objectName()
+
+    w = kiosk.window
+    w.activateWindow()
+    w.sign_out()
+    assert focused() == "signIn"
+    kiosk.sign_in_to_code()
+    assert focused() == "code"
+    kiosk.enter_code(kiosk.env.sms.last_code())
+    kiosk.settle()
+    assert kiosk.name() == "picker" and focused() == "openEmr"
+    kiosk.open_emr("emr-2")
+    assert kiosk.name() == "emr" and focused().startswith("list_")
+    w.open_document("d-3")
+    kiosk.settle()
+    assert focused() == "printDocument"
+    kiosk.s.document.back_button.click()
+    assert focused().startswith("list_")
+    kiosk.s.emr.help.click()
+    assert focused() == "supportText"

@@ -1,0 +1,344 @@
+"""The layout check that cannot rot (issue 16, item 7; R-KSK-8): every screen, laid out in
+both orientations (1920×1080, 1080×1920) × ru/en × every text size × both themes, with
+nothing whose text does not fit its rectangle (font metrics against the rect), no touch
+target under 44 px and no contrast under the thresholds, computed from the palettes the
+style sheet gives each widget and from the colour pairs ``style.contrast_pairs`` draws.
+
+A screen added to the window is laid out here without anyone remembering to add it: the
+test fails when a screen of ``window.ORDER`` is not visited. It prints the counts.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QColor, QFontMetrics, QPalette
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QAbstractScrollArea,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QRadioButton,
+    QScrollBar,
+    QStyle,
+    QStyleOptionButton,
+    QWidget,
+)
+
+from kiosk.ui.style import MIN_TOUCH, contrast, contrast_pairs
+from kiosk.ui.tasks import flush_events
+from kiosk.ui.widgets import LogoLabel
+from kiosk.ui.window import ORDER
+from tests.ui.conftest import LOGIN, PIN, T0, Kiosk, make_env
+
+pytestmark = pytest.mark.ui
+
+ORIENTATIONS = {"landscape": (1920, 1080), "portrait": (1080, 1920)}
+THEMES = {"normal": False, "contrast": True}
+TEXT_MIN, TEXT_MIN_HC, NON_TEXT_MIN = 4.5, 7.0, 3.0
+
+
+@dataclass
+class Findings:
+    clipped: list[str] = field(default_factory=list)
+    small: list[str] = field(default_factory=list)
+    contrast: list[str] = field(default_factory=list)
+    layouts: int = 0
+    widgets: int = 0
+    screens: set[str] = field(default_factory=set)
+
+
+# ---------------------------------------------------------------- one session, every screen
+
+
+def _drive_patient(k: Kiosk) -> list[tuple[str, Callable[[], None]]]:
+    """Walk one session through every patient screen; return how to show each state."""
+    w, s = k.window, k.s
+    k.env.source.down = True  # the «Данные на …» notice is shown: the fullest EMR header
+    w.start_sign_in()
+    s.credentials.login.setText(LOGIN)
+    k.sign_in_to_code()
+    bad = "000000" if k.env.sms.last_code() != "000000" else "111111"
+    for _ in range(4):
+        k.enter_code(bad)  # the longest code-screen text: the last-attempt warning
+    code_error = s.code.error.text()
+    creds, code = s.credentials, s.code
+    k.enter_code(k.env.sms.last_code())
+    k.settle()
+    picker = s.picker
+    k.open_emr("emr-2")
+    emr = s.emr
+    w.open_document("d-3")
+    k.settle()
+    document = s.document
+    w.prepare_print(["d-3", "d-4"])
+    k.settle()
+    preview = s.preview
+    support = s.support
+    support.text.setPlainText("Не вижу анализ от 1 октября.")
+    support.send.click()
+    k.settle()
+    blocked = s.blocked
+    blocked.show_until(T0 + timedelta(hours=24))
+
+    def show(screen: QWidget, then: Callable[[], None] = lambda: None) -> Callable[[], None]:
+        def go() -> None:
+            w._dismiss_overlay()
+            w._show(screen)
+            then()
+        return go
+
+    def keyboard_page(page: str) -> Callable[[], None]:
+        return lambda: creds.keyboard.set_page(page)
+
+    def code_state() -> None:
+        code.error.setText(code_error)
+
+    return [
+        ("welcome", show(s.welcome)),
+        ("credentials", show(creds, keyboard_page("letters"))),
+        ("credentials-symbols", show(creds, keyboard_page("symbols"))),
+        ("code", show(code, code_state)),
+        ("blocked", show(blocked)),
+        ("picker", show(picker)),
+        ("emr", show(emr)),
+        ("document", show(document)),
+        ("preview", show(preview)),
+        ("booking", show(s.booking)),
+        ("support", show(support, lambda: support.pages.setCurrentIndex(0))),
+        ("support-done", show(support, lambda: support.pages.setCurrentIndex(1))),
+        ("message", show(emr, lambda: w.overlay.show_message(
+            w.tr("Вы ещё здесь? Через %1 сеанс завершится, а данные будут стёрты с экрана. "
+                 "Коснитесь экрана, чтобы продолжить."), k.env.config.portal.level_help_url))),
+    ]
+
+
+def _drive_staff(k: Kiosk) -> list[tuple[str, Callable[[], None]]]:
+    """The staff panel signs the patient out first, so it has a session of its own."""
+    w, s = k.window, k.s
+    k.env.sms.down = True
+    w.open_staff()
+    staff = s.staff
+    pin_page: Callable[[], None] = lambda: (w._show(staff), staff.show_pin())  # noqa: E731
+    staff.pin.setText(PIN)
+    staff.submit_pin()
+    k.settle()
+    k.settle()
+    return [("staff-pin", pin_page),
+            ("staff", lambda: (w._show(staff), staff.show_panel(), k.settle()))]
+
+
+# ---------------------------------------------------------------- the checks
+
+
+def _where(widget: QWidget) -> str:
+    names = []
+    cur: QWidget | None = widget
+    while cur is not None and len(names) < 3:
+        names.append(cur.objectName() or type(cur).__name__)
+        cur = cur.parentWidget()
+    text = widget.text() if hasattr(widget, "text") and callable(widget.text) else ""
+    return f"{'<'.join(names)} {str(text)[:40]!r}"
+
+
+def _chain(widget: QWidget) -> str:
+    out = []
+    cur: QWidget | None = widget
+    while cur is not None:
+        out.append(f"{cur.objectName() or type(cur).__name__}{cur.geometry().getRect()}")
+        cur = cur.parentWidget()
+    return " < ".join(out)
+
+
+def _scrolled(widget: QWidget) -> bool:
+    """Whether ``widget`` is the viewport of a scroll area (its content may be larger)."""
+    parent = widget.parentWidget()
+    return isinstance(parent, QAbstractScrollArea) and parent.viewport() is widget
+
+
+def _clipped_by_parent(widget: QWidget) -> bool:
+    """Whether some part of ``widget`` lies outside an ancestor: outside the window, or
+    sideways out of a scroll area that only scrolls up and down."""
+    rect = QRect(widget.rect())
+    cur = widget
+    while cur.parentWidget() is not None:
+        rect.translate(cur.pos())
+        cur = cur.parentWidget()
+        if _scrolled(cur):
+            area = cur.parentWidget()
+            assert isinstance(area, QAbstractScrollArea)
+            if area.horizontalScrollBarPolicy() != Qt.ScrollBarPolicy.ScrollBarAlwaysOff:
+                return False
+            # content coordinates: only the width is bounded
+            return rect.left() < cur.rect().left() - 1 or rect.right() > cur.rect().right() + 1
+        if not cur.rect().adjusted(-1, -1, 1, 1).contains(rect):
+            return True
+    return False
+
+
+def _text_fits(widget: QWidget) -> bool:
+    fm = QFontMetrics(widget.font())
+    if isinstance(widget, QLabel):
+        text = widget.text()
+        if not text or (widget.pixmap() is not None and not widget.pixmap().isNull()):
+            return True
+        rect = widget.contentsRect()
+        m = widget.margin()
+        rect.adjust(m, m, -m, -m)
+        flags = int(widget.alignment().value)
+        if widget.wordWrap():
+            flags |= int(Qt.TextFlag.TextWordWrap.value)
+        need = fm.boundingRect(rect, flags, text)
+        return need.width() <= rect.width() + 1 and need.height() <= rect.height() + 1
+    if isinstance(widget, (QPushButton, QRadioButton)):
+        text = widget.text()
+        if not text:
+            return True
+        opt = QStyleOptionButton()
+        opt.initFrom(widget)
+        opt.text = text
+        element = (QStyle.SubElement.SE_PushButtonContents if isinstance(widget, QPushButton)
+                   else QStyle.SubElement.SE_RadioButtonContents)
+        rect = widget.style().subElementRect(element, opt, widget)
+        ink = fm.tightBoundingRect(text)  # what is drawn: side bearings may be cut
+        return ink.width() <= rect.width() and fm.height() <= rect.height() + 1
+    if isinstance(widget, QLineEdit):
+        return fm.height() <= widget.contentsRect().height() + 1
+    return True
+
+
+def _is_target(widget: QWidget) -> bool:
+    if isinstance(widget, LogoLabel):
+        return False  # the staff gesture is not a patient's target
+    return isinstance(widget, (QAbstractButton, QLineEdit, QPlainTextEdit, QScrollBar))
+
+
+def _target_size(widget: QWidget) -> int:
+    if isinstance(widget, QScrollBar):
+        across = widget.width() if widget.orientation() == Qt.Orientation.Vertical \
+            else widget.height()
+        return across
+    return min(widget.width(), widget.height())
+
+
+def _row_heights(view: QAbstractItemView) -> int | None:
+    model = view.model()
+    if model is None or model.rowCount() == 0:
+        return None
+    return view.sizeHintForRow(0)
+
+
+def _background(widget: QWidget) -> QColor:
+    """The colour behind ``widget``: the nearest ancestor that paints its background."""
+    cur: QWidget | None = widget
+    while cur is not None:
+        color = cur.palette().color(cur.backgroundRole())
+        paints = (cur.parentWidget() is None or cur.autoFillBackground()
+                  or cur.testAttribute(Qt.WidgetAttribute.WA_StyledBackground))
+        if color.alpha() == 255 and paints:
+            return color
+        cur = cur.parentWidget()
+    return QColor("white")
+
+
+def _text_contrast(widget: QWidget) -> tuple[float, str] | None:
+    if not isinstance(widget, (QLabel, QAbstractButton, QLineEdit)) or not widget.text():
+        return None
+    if not widget.isEnabled():
+        return None  # WCAG 1.4.3 exempts inactive controls; their pair is in contrast_pairs
+    pal = widget.palette()
+    fg = pal.color(QPalette.ColorGroup.Active, widget.foregroundRole())
+    if isinstance(widget, (QPushButton, QLineEdit)):  # they paint their own panel
+        bg = pal.color(QPalette.ColorGroup.Active, widget.backgroundRole())
+    else:
+        bg = _background(widget)
+    return contrast(fg.name(), bg.name()), f"{fg.name()} on {bg.name()}"
+
+
+def _check(k: Kiosk, name: str, label: str, hc: bool, out: Findings) -> None:
+    window = k.window
+    limit = TEXT_MIN_HC if hc else TEXT_MIN
+    for widget in window.findChildren(QWidget):
+        if not widget.isVisible() or widget.window() is not window:
+            continue
+        out.widgets += 1
+        where = f"{name} {label}: {_where(widget)}"
+        if isinstance(widget, (QLabel, QAbstractButton, QLineEdit)) and (
+                _clipped_by_parent(widget) or not _text_fits(widget)):
+            out.clipped.append(where + " " + _chain(widget))
+        if _is_target(widget) and widget.isEnabled() and _target_size(widget) < MIN_TOUCH:
+            out.small.append(f"{where} {widget.width()}x{widget.height()}")
+        if isinstance(widget, QAbstractItemView):
+            row = _row_heights(widget)
+            if row is not None and row < MIN_TOUCH:
+                out.small.append(f"{where} row {row}px")
+        measured = _text_contrast(widget)
+        if measured is not None and measured[0] < limit:
+            out.contrast.append(f"{where} {measured[1]} {measured[0]:.2f}:1")
+
+
+TEXT_SIZES = (0, 1, 2)
+
+
+def _walk(k: Kiosk, states: list[tuple[str, Callable[[], None]]], language: str,
+          out: Findings) -> None:
+    for size in TEXT_SIZES:
+        for theme, hc in THEMES.items():
+            k.window.set_high_contrast(hc)
+            k.window.set_text_size(size)
+            for orientation, (width, height) in ORIENTATIONS.items():
+                k.window.resize(width, height)
+                for name, show in states:
+                    show()
+                    for _ in range(3):  # a layout that re-flows on resize (AdaptiveGrid)
+                        flush_events()  # asks for more passes, one per nesting level
+                    label = f"[{language} {orientation} size{size} {theme}]"
+                    _check(k, name, label, hc, out)
+                    out.layouts += 1
+                    out.screens.add(str(k.window.current_name()))
+
+
+def test_every_screen_fits_every_size_orientation_language_and_theme(tmp_path: Path,
+                                                                      qtbot) -> None:
+    """R-KSK-8, issue 16: 0 clipped texts, 0 targets under 44 px, 0 contrast failures."""
+    started = time.monotonic()
+    out = Findings()
+    for theme, hc in THEMES.items():  # colour pairs the style draws but no palette holds
+        for what, fg, bg, minimum in contrast_pairs(hc):
+            ratio = contrast(fg, bg)
+            if ratio < minimum:
+                out.contrast.append(f"style {theme}: {what} {fg} on {bg} {ratio:.2f}:1")
+    for language in ("ru", "en"):
+        for drive in (_drive_patient, _drive_staff):
+            folder = tmp_path / f"{language}-{drive.__name__}"
+            folder.mkdir()
+            k = Kiosk(make_env(folder), qtbot)
+            try:
+                k.ctx.languages.set(language)
+                k.window.sign_out()
+                states = drive(k)
+                _walk(k, states, language, out)
+            finally:
+                k.window.shutdown()
+                k.window.hide()
+                k.window.deleteLater()
+                flush_events()
+    took = time.monotonic() - started
+    print(f"\nlayout check: {out.layouts} layouts, {out.widgets} widgets, "
+          f"{len(out.clipped)} clipped, {len(out.small)} small targets, "
+          f"{len(out.contrast)} contrast failures ({took:.0f} s)")
+    for kind, found in (("clipped", out.clipped), ("small", out.small),
+                        ("contrast", out.contrast)):
+        for line in sorted(set(found))[:40]:
+            print(f"  {kind}: {line}")
+    assert set(ORDER) <= out.screens, f"screens never laid out: {set(ORDER) - out.screens}"
+    assert (len(out.clipped), len(out.small), len(out.contrast)) == (0, 0, 0)
