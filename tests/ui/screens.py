@@ -237,7 +237,7 @@ def render(out: Path, full: bool = False, only: set[str] | None = None) -> list[
             with tempfile.TemporaryDirectory() as tmp:
                 k = Kiosk(make_env(Path(tmp)), None)
                 k.ctx.languages.set(language)
-                k.window.set_text_size({"large": 1, "largest": 2}.get(look, 0))
+                k.window.set_text_size(2 if "largest" in look else 1 if "large" in look else 0)
                 k.window.set_high_contrast(look.endswith("contrast"))
                 k.window.sign_out()
                 k.window.resize(*SIZES[orientation])

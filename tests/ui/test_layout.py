@@ -250,17 +250,34 @@ def _background(widget: QWidget) -> QColor:
     return QColor("white")
 
 
+def _over(fg: QColor, bg: QColor) -> QColor:
+    """``fg`` as drawn over ``bg`` (Qt's default placeholder is the text at half alpha)."""
+    a = fg.alphaF()
+    return QColor.fromRgbF(fg.redF() * a + bg.redF() * (1 - a),
+                           fg.greenF() * a + bg.greenF() * (1 - a),
+                           fg.blueF() * a + bg.blueF() * (1 - a))
+
+
 def _text_contrast(widget: QWidget) -> tuple[float, str] | None:
+    """The contrast of the text ``widget`` shows: its text, or its hint while empty."""
+    pal = widget.palette()
+    active = QPalette.ColorGroup.Active
+    if isinstance(widget, (QLineEdit, QPlainTextEdit)) and widget.placeholderText():
+        empty = not (widget.text() if isinstance(widget, QLineEdit) else widget.toPlainText())
+        role = QPalette.ColorRole.PlaceholderText if empty else QPalette.ColorRole.Text
+        bg = pal.color(active, QPalette.ColorRole.Base)
+        fg = _over(pal.color(active, role), bg)
+        return contrast(fg.name(), bg.name()), f"{fg.name()} on {bg.name()}"
     if not isinstance(widget, (QLabel, QAbstractButton, QLineEdit)) or not widget.text():
         return None
     if not widget.isEnabled():
         return None  # WCAG 1.4.3 exempts inactive controls; their pair is in contrast_pairs
-    pal = widget.palette()
-    fg = pal.color(QPalette.ColorGroup.Active, widget.foregroundRole())
+    fg = pal.color(active, widget.foregroundRole())
     if isinstance(widget, (QPushButton, QLineEdit)):  # they paint their own panel
-        bg = pal.color(QPalette.ColorGroup.Active, widget.backgroundRole())
+        bg = pal.color(active, widget.backgroundRole())
     else:
         bg = _background(widget)
+    fg = _over(fg, bg)
     return contrast(fg.name(), bg.name()), f"{fg.name()} on {bg.name()}"
 
 
