@@ -21,3 +21,11 @@ def qr_payload(url: str) -> str:
     if parts.query or parts.fragment or parts.username:
         raise BadUrl("the booking URL must not carry a query, fragment or credentials")
     return url
+
+
+def short_address(url: str) -> str:
+    """The address as a person types it: no scheme, no «www.», no trailing slash
+    (``mos.ru/services/zapis-k-vrachu``) — for a patient without a smartphone (issue 16)."""
+    parts = urlsplit(qr_payload(url))
+    host = (parts.hostname or "").removeprefix("www.")
+    return host + parts.path.rstrip("/")

@@ -1,4 +1,5 @@
-"""«Запись к врачу» (R-ACT-4): the portal's booking page as a QR code and one sentence.
+"""«Запись к врачу» (R-ACT-4): the portal's booking page as a QR code, one sentence, and
+the address in a short form a patient without a smartphone can copy or type at home.
 
 The QR holds the configured URL only (checked by ``qr_payload``): no personal data.
 """
@@ -8,7 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QWidget
 
-from kiosk.services.booking import qr_payload
+from kiosk.services.booking import qr_payload, short_address
 from kiosk.ui.widgets import QrWidget, button, header, init_screen, label
 
 
@@ -34,4 +35,11 @@ class BookingScreen(QWidget):
             "mos.ru."), "subtitle", name="bookingHint")
         hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(hint)
+        no_phone = label(self.tr("Нет смартфона? Откройте этот адрес на компьютере:"),
+                         name="bookingNoPhone")
+        no_phone.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(no_phone)
+        self.address = label(short_address(booking_url), "subtitle", name="bookingAddress")
+        self.address.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.address)
         layout.addStretch(2)

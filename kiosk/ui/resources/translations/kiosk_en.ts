@@ -8,11 +8,6 @@
         <translation>Sign-in temporarily blocked</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/code.py" line="221" />
-        <source>Код из СМС был введён неверно 5 раз подряд. Так мы защищаем ваши медицинские данные. Блокировка снимется сама, разблокировать её раньше нельзя. Если код вводили не вы — обратитесь в поддержку.</source>
-        <translation>The SMS code was entered wrongly 5 times in a row. This protects your medical data. The block lifts by itself and cannot be lifted earlier. If it was not you who entered the code, contact support.</translation>
-    </message>
-    <message>
         <location filename="../../kiosk/ui/code.py" line="225" />
         <source>На главную</source>
         <translation>Home</translation>
@@ -21,6 +16,14 @@
         <location filename="../../kiosk/ui/code.py" line="233" />
         <source>Вход будет доступен после %1 (время московское).</source>
         <translation>You can sign in again after %1 (Moscow time).</translation>
+    </message>
+    <message>
+        <source>Код из СМС был введён неверно 5 раз подряд. Так мы защищаем ваши медицинские данные. Блокировка снимется сама, разблокировать её раньше нельзя. Если код вводили не вы — напишите в поддержку.</source>
+        <translation>The SMS code was entered wrongly 5 times in a row. This protects your medical data. The block lifts by itself and cannot be lifted earlier. If it was not you who entered the code, write to support.</translation>
+    </message>
+    <message>
+        <source>Написать в поддержку</source>
+        <translation>Write to support</translation>
     </message>
 </context>
 <context>
@@ -39,6 +42,10 @@
         <location filename="../../kiosk/ui/booking.py" line="33" />
         <source>Наведите камеру телефона на QR-код, чтобы открыть запись к врачу на портале mos.ru.</source>
         <translation>Point your phone camera at the QR code to open doctor booking on the mos.ru portal.</translation>
+    </message>
+    <message>
+        <source>Нет смартфона? Откройте этот адрес на компьютере:</source>
+        <translation>No smartphone? Open this address on a computer:</translation>
     </message>
 </context>
 <context>
@@ -114,6 +121,14 @@
         <location filename="../../kiosk/ui/code.py" line="191" />
         <source>Новый код отправлен. Предыдущий код больше не действует.</source>
         <translation>A new code was sent. The previous code no longer works.</translation>
+    </message>
+    <message>
+        <source>Неверный код.</source>
+        <translation>Wrong code.</translation>
+    </message>
+    <message>
+        <source>Это последняя попытка. Если и этот код окажется неверным, вход в кабинет будет заблокирован на %1 ч — даже с правильным паролем, и раньше снять блокировку нельзя. Не уверены — запросите новый код.</source>
+        <translation>This is the last attempt. If this code is wrong too, sign-in will be blocked for %1 h — even with the right password, and the block cannot be lifted earlier. Not sure? Ask for a new code.</translation>
     </message>
 </context>
 <context>
@@ -316,11 +331,6 @@
 <context>
     <name>Keyboard</name>
     <message>
-        <location filename="../../kiosk/ui/keyboard.py" line="62" />
-        <source>Заглавные буквы</source>
-        <translation>Capital letters</translation>
-    </message>
-    <message>
         <location filename="../../kiosk/ui/keyboard.py" line="65" />
         <source>Сменить язык</source>
         <translation>Switch language</translation>
@@ -339,6 +349,54 @@
         <location filename="../../kiosk/ui/keyboard.py" line="70" />
         <source>Ввод</source>
         <translation>Enter</translation>
+    </message>
+    <message>
+        <source>Заглавная буква</source>
+        <translation>Capital letter</translation>
+    </message>
+    <message>
+        <source>Все заглавные</source>
+        <translation>Caps lock</translation>
+    </message>
+    <message>
+        <source>Символы</source>
+        <translation>Symbols</translation>
+    </message>
+    <message>
+        <source>Буквы</source>
+        <translation>Letters</translation>
+    </message>
+    <message>
+        <source>точка</source>
+        <translation>full stop</translation>
+    </message>
+    <message>
+        <source>запятая</source>
+        <translation>comma</translation>
+    </message>
+    <message>
+        <source>вопросительный знак</source>
+        <translation>question mark</translation>
+    </message>
+    <message>
+        <source>восклицательный знак</source>
+        <translation>exclamation mark</translation>
+    </message>
+    <message>
+        <source>дефис</source>
+        <translation>hyphen</translation>
+    </message>
+    <message>
+        <source>подчёркивание</source>
+        <translation>underscore</translation>
+    </message>
+    <message>
+        <source>собака</source>
+        <translation>at sign</translation>
+    </message>
+    <message>
+        <source>пробел</source>
+        <translation>space</translation>
     </message>
 </context>
 <context>
@@ -865,6 +923,14 @@
         <source>Обращение № %1 принято и будет передано %2. Ответ придёт на указанный контакт.</source>
         <translation>Request no. %1 is accepted and will be passed %2. The reply will come to the contact you gave.</translation>
     </message>
+    <message>
+        <source>Запишите или сфотографируйте номер обращения: по нему вам ответят в поддержке.</source>
+        <translation>Write down or take a photo of the request number: support will answer by it.</translation>
+    </message>
+    <message>
+        <source>Номер обращения: %1</source>
+        <translation>Request number: %1</translation>
+    </message>
 </context>
 <context>
     <name>Texts</name>
@@ -993,6 +1059,14 @@
         <location filename="../../kiosk/ui/welcome.py" line="76" />
         <source>Высокий контраст</source>
         <translation>High contrast</translation>
+    </message>
+    <message>
+        <source>Крупный текст: 150 %</source>
+        <translation>Large text: 150 %</translation>
+    </message>
+    <message>
+        <source>Крупный текст: 200 %</source>
+        <translation>Large text: 200 %</translation>
     </message>
 </context>
 <context>
