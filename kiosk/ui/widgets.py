@@ -94,7 +94,11 @@ def init_screen(page: QWidget, name: str, scroll: bool = True) -> QVBoxLayout:
 
 
 def header(title: str, *buttons: QWidget) -> QHBoxLayout:
-    """The top line of a screen: the logo (staff gesture), the title, actions."""
+    """The top line of a screen: the logo (staff gesture), the title, «Озвучить» (the
+    window reads the screen aloud, issue 16), actions."""
+    speak = button(QCoreApplication.translate("Header", "Озвучить"), name="speak",
+                   accessible=QCoreApplication.translate("Header", "Озвучить экран"))
+    buttons = (speak, *buttons)
     box = QHBoxLayout()
     box.setSpacing(14)
     logo = LogoLabel(QCoreApplication.translate("Header", "ЛКП"))

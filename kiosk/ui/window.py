@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from kiosk.ui.idle import IdleWatcher
     from kiosk.ui.picker import PickerScreen
     from kiosk.ui.preview import PreviewScreen
+    from kiosk.ui.speech import SpeechEngine
     from kiosk.ui.staff import StaffScreen
     from kiosk.ui.support import SupportScreen
 
@@ -322,6 +323,7 @@ class KioskWindow(QWidget):
         frame.setContentsMargins(0, 0, 0, 0)
         frame.addWidget(self.stack)
         self._overlay: Overlay | None = None
+        self._speech: SpeechEngine | None = None
         self._idle: IdleWatcher | None = None
         self._idle_overlay = False
         staff_key = QShortcut(QKeySequence("Ctrl+Alt+S"), self)
@@ -349,6 +351,10 @@ class KioskWindow(QWidget):
                 field.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
         for logo in w.findChildren(LogoLabel):
             logo.long_pressed.connect(self.open_staff)
+        from PySide6.QtWidgets import QPushButton
+
+        for speak in w.findChildren(QPushButton, "speak"):
+            speak.clicked.connect(self.speak)
         wire = getattr(self, f"_wire_{name}", None)
         if wire is not None:
             wire(w)
@@ -374,6 +380,32 @@ class KioskWindow(QWidget):
             self._idle.extended.connect(self._idle_extended)
             self._idle.timed_out.connect(self._idle_timed_out)
         return self._idle
+
+    @property
+    def speech(self) -> SpeechEngine:
+        """espeak-ng, made on the first «Озвучить» (tests put a fake here)."""
+        if self._speech is None:
+            from kiosk.ui.speech import EspeakEngine
+
+            self._speech = EspeakEngine()
+        return self._speech
+
+    @speech.setter
+    def speech(self, engine: SpeechEngine) -> None:
+        self._speech = engine
+
+    def speak(self) -> None:
+        """Read the shown screen (and a message over it) aloud; never a typed text."""
+        from kiosk.ui.speech import screen_text
+
+        lines = screen_text(self.current())
+        if self._overlay is not None and self._overlay.isVisible():
+            lines = screen_text(self._overlay)
+        self.speech.say("\n".join(lines), self.ctx.languages.current)
+
+    def _stop_speech(self) -> None:
+        if self._speech is not None:
+            self._speech.stop()
 
     def _stop_idle(self) -> None:
         if self._idle is not None:
@@ -538,6 +570,7 @@ class KioskWindow(QWidget):
 
     def shutdown(self) -> None:
         """Application exit: stop timers and workers, wipe, and join the pool."""
+        self._stop_speech()
         self._stop_idle()
         self._stop_code()
         self.ctx.runner.shutdown()
@@ -828,6 +861,7 @@ class KioskWindow(QWidget):
 
     def sign_out(self, message: str = "") -> None:
         """R-KSK-2: wipe every screen, model, state, print file and the clipboard."""
+        self._stop_speech()
         self._stop_idle()
         self._stop_code()
         self._idle_overlay = False

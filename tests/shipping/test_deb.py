@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slow
 RUNTIME_DEPENDS = {
     "libc6", "libglib2.0-0", "libgl1", "libegl1", "libx11-6", "libdbus-1-3", "libfontconfig1",
     "libfreetype6", "libxkbcommon0", "fonts-dejavu-core", "libcups2", "libwayland-client0",
-    "libwayland-cursor0", "libwayland-egl1", "cage", "xwayland", "passwd",
+    "libwayland-cursor0", "libwayland-egl1", "cage", "xwayland", "passwd", "espeak-ng",
 }
 UNITS = ("kiosk.service", "kiosk-sync.service", "kiosk-db-upgrade.service")
 

@@ -327,6 +327,14 @@
         <source>Личный кабинет пациента</source>
         <translation>Patient's personal account</translation>
     </message>
+    <message>
+        <source>Озвучить</source>
+        <translation>Read aloud</translation>
+    </message>
+    <message>
+        <source>Озвучить экран</source>
+        <translation>Read the screen aloud</translation>
+    </message>
 </context>
 <context>
     <name>Keyboard</name>
