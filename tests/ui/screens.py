@@ -219,11 +219,14 @@ VARIANTS: list[tuple[str, str, str, tuple[str, ...]]] = [
     # (language, look, orientation, screens)
     ("ru", "normal", "portrait", tuple(SCREENS)),
     ("ru", "normal", "landscape", tuple(SCREENS)),
-    ("en", "normal", "landscape", ("welcome", "picker", "emr", "code")),
+    ("en", "normal", "landscape", ("welcome", "picker", "emr", "code", "credentials-symbols")),
     ("ru", "large", "portrait", ("welcome", "credentials", "emr", "document", "document-lab",
                                  "document-narrative")),
-    ("ru", "contrast", "landscape", ("welcome", "emr", "document-lab")),
+    ("ru", "largest", "portrait", ("welcome", "credentials", "emr", "support", "blocked")),
+    ("ru", "largest", "landscape", ("welcome", "emr", "code-last-attempt")),
+    ("ru", "contrast", "landscape", ("welcome", "emr", "support", "document-lab")),
     ("ru", "large", "landscape", ("document-lab",)),
+    ("ru", "largest-contrast", "portrait", ("credentials", "emr")),
 ]
 
 

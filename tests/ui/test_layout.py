@@ -298,6 +298,12 @@ def _check(k: Kiosk, name: str, label: str, hc: bool, out: Findings) -> None:
             row = _row_heights(widget)
             if row is not None and row < MIN_TOUCH:
                 out.small.append(f"{where} row {row}px")
+            delegate = widget.itemDelegate()
+            if row is not None and hasattr(delegate, "elided"):
+                delegate.elided = 0
+                widget.viewport().grab()  # paint the rows: the delegate counts what it elides
+                if delegate.elided:
+                    out.clipped.append(f"{where} {delegate.elided} list rows elided")
         measured = _text_contrast(widget)
         if measured is not None and measured[0] < limit:
             out.contrast.append(f"{where} {measured[1]} {measured[0]:.2f}:1")
