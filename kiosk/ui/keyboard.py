@@ -216,8 +216,9 @@ class OnScreenKeyboard(QWidget):
             if pad:
                 line.addStretch(pad)
             for ch in chars:
-                btn = self._key(ch, f"key_{ch}", lambda _=False, ch=ch: self._type_letter(ch),
-                                _spoken(ch))
+                # «&» alone would be read as a mnemonic marker and show nothing
+                btn = self._key(ch.replace("&", "&&"), f"key_{ch}",
+                                lambda _=False, ch=ch: self._type_letter(ch), _spoken(ch))
                 line.addWidget(btn, 2)
                 if ch.isalpha():
                     self._letter_keys.append(btn)

@@ -167,6 +167,13 @@ class AdaptiveGrid(QWidget):
         widest = max((w.minimumSizeHint().width() for w, _ in self._items), default=0)
         return QSize(widest, hint.height())
 
+    def sizeHint(self) -> QSize:
+        """As wide as all columns side by side, so a layout with room offers it (a
+        narrow hint would keep the grid in one column for good)."""
+        widest = max((w.sizeHint().width() for w, _ in self._items), default=0)
+        width = self._most * widest + (self._most - 1) * self._grid.spacing()
+        return QSize(width, super().sizeHint().height())
+
     def resizeEvent(self, event: QEvent) -> None:  # type: ignore[override]
         columns = next((c for c in range(self._most, 0, -1) if self._fits(c, self.width())), 1)
         if columns != self._columns:

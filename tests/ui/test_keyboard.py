@@ -62,6 +62,9 @@ def test_every_printable_ascii_character_has_a_key_R_KSK_8(qtbot) -> None:
     press(qtbot, kb.page_key)
     assert kb.page == SYMBOLS
     reachable |= set(kb.chars())
+    for ch in kb.chars():  # each key shows its character («&» is not a mnemonic)
+        qtbot.waitUntil(kb.key(ch).isVisible)
+        assert kb.key(ch).text().replace("&&", "&") == ch
     press(qtbot, kb.page_key)
     assert set(string.ascii_lowercase + string.digits + string.punctuation) <= reachable
     press(qtbot, kb.caps_key)
