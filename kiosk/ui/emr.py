@@ -197,7 +197,7 @@ class DocumentDelegate(QStyledItemDelegate):
         fm = painter.fontMetrics()
         wrap = int(Qt.AlignmentFlag.AlignLeft.value | Qt.TextFlag.TextWordWrap.value)
         need = fm.boundingRect(QRect(0, 0, rect.width(), 100000), wrap, text)
-        if need.height() > fm.lineSpacing() * lines + 1 or need.width() > rect.width():
+        if need.height() // max(1, fm.lineSpacing()) > lines or need.width() > rect.width():
             self.elided += 1
             text = fm.elidedText(text, Qt.TextElideMode.ElideRight, rect.width() * lines)
         painter.drawText(rect, wrap, text)
