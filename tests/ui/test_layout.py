@@ -114,6 +114,7 @@ def _drive_patient(k: Kiosk) -> list[tuple[str, Callable[[], None]]]:
         ("document", show(document)),
         ("preview", show(preview)),
         ("booking", show(s.booking)),
+        ("device", show(s.device)),  # QR sign-in as built, before a grant is started
         ("support", show(support, lambda: support.pages.setCurrentIndex(0))),
         ("support-done", show(support, lambda: support.pages.setCurrentIndex(1))),
         ("message", show(emr, lambda: w.overlay.show_message(
