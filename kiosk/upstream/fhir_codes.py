@@ -53,6 +53,7 @@ DOCUMENT_TYPES: dict[str, DocKind] = {
     "11504-8": EXAM,  # Surgical operation note
     "34104-0": EXAM,  # Hospital consult note
     "83910-0": EXAM,  # Public health note
+    "47039-3": EXAM,  # Admission history and physical note (R4 example Bundle-xds)
     # Hospital discharge summaries: выписные эпикризы.
     "18842-5": DISCHARGE,  # Discharge summary
     "11490-0": DISCHARGE,  # Physician discharge summary
