@@ -155,3 +155,11 @@ def test_demo_phone_approves_the_waiting_qr_sign_in(kiosk: Kiosk, tmp_path: Path
         finally:
             phone.stop()
             phone.deleteLater()
+
+
+def test_qr_path_reads_in_english_too_R_KSK_8(kiosk: Kiosk) -> None:
+    """English is the kiosk's second language: the QR path is translated like the rest."""
+    kiosk.settle()
+    kiosk.window.set_language("en")
+    kiosk.settle()
+    assert kiosk.s.welcome.enter_qr.text() == "Sign in with a QR code from your phone"

@@ -1,27 +1,30 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
 <TS version="2.1" language="en_GB" sourcelanguage="ru_RU">
 <context>
     <name>BlockedScreen</name>
     <message>
-        <location filename="../../kiosk/ui/code.py" line="217" />
+        <location filename="../../code.py" line="208"/>
         <source>Вход временно заблокирован</source>
         <translation>Sign-in temporarily blocked</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/code.py" line="225" />
+        <location filename="../../code.py" line="216"/>
         <source>На главную</source>
         <translation>Home</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/code.py" line="233" />
+        <location filename="../../code.py" line="231"/>
         <source>Вход будет доступен после %1 (время московское).</source>
         <translation>You can sign in again after %1 (Moscow time).</translation>
     </message>
     <message>
+        <location filename="../../code.py" line="212"/>
         <source>Код из СМС был введён неверно 5 раз подряд. Так мы защищаем ваши медицинские данные. Блокировка снимется сама, разблокировать её раньше нельзя. Если код вводили не вы — напишите в поддержку.</source>
         <translation>The SMS code was entered wrongly 5 times in a row. This protects your medical data. The block lifts by itself and cannot be lifted earlier. If it was not you who entered the code, write to support.</translation>
     </message>
     <message>
+        <location filename="../../code.py" line="219"/>
         <source>Написать в поддержку</source>
         <translation>Write to support</translation>
     </message>
@@ -29,21 +32,22 @@
 <context>
     <name>BookingScreen</name>
     <message>
-        <location filename="../../kiosk/ui/booking.py" line="25" />
+        <location filename="../../booking.py" line="26"/>
         <source>Назад</source>
         <translation>Back</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/booking.py" line="27" />
+        <location filename="../../booking.py" line="28"/>
         <source>Запись к врачу</source>
         <translation>Book a doctor</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/booking.py" line="33" />
+        <location filename="../../booking.py" line="34"/>
         <source>Наведите камеру телефона на QR-код, чтобы открыть запись к врачу на портале mos.ru.</source>
         <translation>Point your phone camera at the QR code to open doctor booking on the mos.ru portal.</translation>
     </message>
     <message>
+        <location filename="../../booking.py" line="38"/>
         <source>Нет смартфона? Откройте этот адрес на компьютере:</source>
         <translation>No smartphone? Open this address on a computer:</translation>
     </message>
@@ -51,82 +55,69 @@
 <context>
     <name>CodeScreen</name>
     <message>
-        <location filename="../../kiosk/ui/code.py" line="42" />
+        <location filename="../../code.py" line="43"/>
         <source>Отмена</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/code.py" line="44" />
-        <location filename="../../kiosk/ui/code.py" line="51" />
+        <location filename="../../code.py" line="45"/>
+        <location filename="../../code.py" line="52"/>
         <source>Код из СМС</source>
         <translation>SMS code</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/code.py" line="69" />
-        <source>Стереть</source>
-        <translation>Delete</translation>
-    </message>
-    <message>
-        <location filename="../../kiosk/ui/code.py" line="74" />
-        <source>Сброс</source>
-        <translation>Clear</translation>
-    </message>
-    <message>
-        <location filename="../../kiosk/ui/code.py" line="74" />
-        <source>Очистить</source>
-        <translation>Clear</translation>
-    </message>
-    <message>
-        <location filename="../../kiosk/ui/code.py" line="83" />
-        <location filename="../../kiosk/ui/code.py" line="149" />
+        <location filename="../../code.py" line="67"/>
+        <location filename="../../code.py" line="127"/>
         <source>Подтвердить</source>
         <translation>Confirm</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/code.py" line="104" />
+        <location filename="../../code.py" line="82"/>
         <source>Мы отправили код на номер %1</source>
         <translation>We sent a code to %1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/code.py" line="132" />
+        <location filename="../../code.py" line="110"/>
         <source>Код действует ещё %1</source>
         <translation>The code is valid for %1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/code.py" line="135" />
+        <location filename="../../code.py" line="113"/>
         <source>Новый код больше отправить нельзя</source>
         <translation>No more codes can be sent</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/code.py" line="138" />
+        <location filename="../../code.py" line="116"/>
         <source>Отправить ещё раз (через %1)</source>
         <translation>Send again (in %1)</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/code.py" line="141" />
+        <location filename="../../code.py" line="119"/>
         <source>Отправить ещё раз</source>
         <translation>Send again</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/code.py" line="149" />
+        <location filename="../../code.py" line="127"/>
         <source>Проверяем…</source>
         <translation>Checking…</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/code.py" line="169" />
+        <location filename="../../code.py" line="149"/>
         <source>Неверный код. Осталось попыток: %1</source>
         <translation>Wrong code. Attempts left: %1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/code.py" line="191" />
+        <location filename="../../code.py" line="179"/>
         <source>Новый код отправлен. Предыдущий код больше не действует.</source>
         <translation>A new code was sent. The previous code no longer works.</translation>
     </message>
     <message>
+        <location filename="../../code.py" line="147"/>
         <source>Неверный код.</source>
         <translation>Wrong code.</translation>
     </message>
     <message>
+        <location filename="../../code.py" line="164"/>
         <source>Это последняя попытка. Если и этот код окажется неверным, вход в кабинет будет заблокирован на %1 ч — даже с правильным паролем, и раньше снять блокировку нельзя. Не уверены — запросите новый код.</source>
         <translation>This is the last attempt. If this code is wrong too, sign-in will be blocked for %1 h — even with the right password, and the block cannot be lifted earlier. Not sure? Ask for a new code.</translation>
     </message>
@@ -134,56 +125,56 @@
 <context>
     <name>CredentialsScreen</name>
     <message>
-        <location filename="../../kiosk/ui/credentials.py" line="32" />
+        <location filename="../../credentials.py" line="33"/>
         <source>Назад</source>
         <translation>Back</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/credentials.py" line="34" />
+        <location filename="../../credentials.py" line="35"/>
         <source>Вход через mos.ru</source>
         <translation>Sign in with mos.ru</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/credentials.py" line="36" />
+        <location filename="../../credentials.py" line="37"/>
         <source>Введите логин и пароль, которые вы используете на портале mos.ru. Логин — это электронная почта, телефон или СНИЛС.</source>
         <translation>Enter the login and password you use on the mos.ru portal. The login is your e-mail, phone number or SNILS.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/credentials.py" line="43" />
-        <location filename="../../kiosk/ui/credentials.py" line="53" />
+        <location filename="../../credentials.py" line="44"/>
+        <location filename="../../credentials.py" line="54"/>
         <source>Логин</source>
         <translation>Login</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/credentials.py" line="47" />
-        <location filename="../../kiosk/ui/credentials.py" line="55" />
+        <location filename="../../credentials.py" line="48"/>
+        <location filename="../../credentials.py" line="56"/>
         <source>Пароль</source>
         <translation>Password</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/credentials.py" line="50" />
-        <location filename="../../kiosk/ui/credentials.py" line="85" />
+        <location filename="../../credentials.py" line="51"/>
+        <location filename="../../credentials.py" line="88"/>
         <source>Показать</source>
         <translation>Show</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/credentials.py" line="63" />
-        <location filename="../../kiosk/ui/credentials.py" line="110" />
+        <location filename="../../credentials.py" line="64"/>
+        <location filename="../../credentials.py" line="113"/>
         <source>Получить код по СМС</source>
         <translation>Get a code by SMS</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/credentials.py" line="85" />
+        <location filename="../../credentials.py" line="88"/>
         <source>Скрыть</source>
         <translation>Hide</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/credentials.py" line="97" />
+        <location filename="../../credentials.py" line="100"/>
         <source>Киоск ещё запускается. Подождите несколько секунд.</source>
         <translation>The kiosk is still starting. Please wait a few seconds.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/credentials.py" line="110" />
+        <location filename="../../credentials.py" line="113"/>
         <source>Проверяем…</source>
         <translation>Checking…</translation>
     </message>
@@ -191,40 +182,109 @@
 <context>
     <name>DemoPhone</name>
     <message>
-        <location filename="../../kiosk/ui/main.py" line="176" />
+        <location filename="../../demo.py" line="105"/>
         <source>Демо-телефон</source>
         <translation>Demo phone</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/main.py" line="177" />
+        <location filename="../../demo.py" line="106"/>
         <source>Тестовые учётные записи (нажмите, чтобы подставить):</source>
         <translation>Test accounts (tap to fill in):</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/main.py" line="184" />
+        <location filename="../../demo.py" line="118"/>
+        <source>Одобрить вход</source>
+        <translation>Approve sign-in</translation>
+    </message>
+    <message>
+        <location filename="../../demo.py" line="124"/>
         <source>СМС:</source>
         <translation>SMS:</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/main.py" line="212" />
+        <location filename="../../demo.py" line="150"/>
+        <source>Вход одобрен как {login}.</source>
+        <translation>Sign-in approved as {login}.</translation>
+    </message>
+    <message>
+        <location filename="../../demo.py" line="151"/>
+        <source>Нет входа, ждущего одобрения: откройте на киоске вход по QR-коду.</source>
+        <translation>No sign-in is waiting for approval: open QR sign-in on the kiosk.</translation>
+    </message>
+    <message>
+        <location filename="../../demo.py" line="162"/>
         <source>Пока ничего не пришло.</source>
         <translation>Nothing has arrived yet.</translation>
     </message>
 </context>
 <context>
+    <name>DeviceScreen</name>
+    <message>
+        <location filename="../../device.py" line="44"/>
+        <source>Отмена</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <location filename="../../device.py" line="46"/>
+        <source>Вход по QR-коду</source>
+        <translation>Sign in with a QR code</translation>
+    </message>
+    <message>
+        <location filename="../../device.py" line="48"/>
+        <source>Наведите камеру телефона на QR-код и войдите на портал mos.ru на телефоне. Проверьте, что код на телефоне совпадает с кодом ниже, и одобрите вход.</source>
+        <translation>Point your phone camera at the QR code and sign in to the mos.ru portal on your phone. Check that the code on your phone matches the code below, and approve the sign-in.</translation>
+    </message>
+    <message>
+        <location filename="../../device.py" line="65"/>
+        <source>Показать новый QR-код</source>
+        <translation>Show a new QR code</translation>
+    </message>
+    <message>
+        <location filename="../../device.py" line="70"/>
+        <source>После одобрения на ваш телефон придёт СМС с кодом: его нужно будет ввести здесь.</source>
+        <translation>After you approve, an SMS with a code comes to your phone: you will enter it here.</translation>
+    </message>
+    <message>
+        <location filename="../../device.py" line="90"/>
+        <source>Готовим QR-код…</source>
+        <translation>Preparing the QR code…</translation>
+    </message>
+    <message>
+        <location filename="../../device.py" line="104"/>
+        <source>Код для телефона</source>
+        <translation>Code for your phone</translation>
+    </message>
+    <message>
+        <location filename="../../device.py" line="116"/>
+        <source>Код действует ещё %1</source>
+        <translation>The code is valid for %1</translation>
+    </message>
+    <message>
+        <location filename="../../device.py" line="127"/>
+        <source>Вход отклонён на телефоне.</source>
+        <translation>Sign-in was declined on the phone.</translation>
+    </message>
+    <message>
+        <location filename="../../device.py" line="129"/>
+        <source>Время QR-кода истекло.</source>
+        <translation>The QR code has expired.</translation>
+    </message>
+</context>
+<context>
     <name>DocumentScreen</name>
     <message>
-        <location filename="../../kiosk/ui/document.py" line="34" />
+        <location filename="../../document.py" line="45"/>
         <source>К списку</source>
         <translation>Back to list</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/document.py" line="43" />
+        <location filename="../../document.py" line="58"/>
+        <location filename="../../document.py" line="65"/>
         <source>Текст документа</source>
         <translation>Document text</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/document.py" line="49" />
+        <location filename="../../document.py" line="71"/>
         <source>Печать</source>
         <translation>Print</translation>
     </message>
@@ -232,27 +292,27 @@
 <context>
     <name>EmrCardWidget</name>
     <message>
-        <location filename="../../kiosk/ui/picker.py" line="51" />
+        <location filename="../../picker.py" line="51"/>
         <source>Пол: %1</source>
         <translation>Sex: %1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/picker.py" line="56" />
+        <location filename="../../picker.py" line="56"/>
         <source>Доступ к карте закончится %1, когда ребёнку исполнится %2 лет</source>
         <translation>Access to this record ends on %1, when the child turns %2</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/picker.py" line="60" />
+        <location filename="../../picker.py" line="60"/>
         <source>Данные карты ещё загружаются.</source>
         <translation>The record is still loading.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/picker.py" line="61" />
+        <location filename="../../picker.py" line="61"/>
         <source>Открыть карту</source>
         <translation>Open record</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/picker.py" line="62" />
+        <location filename="../../picker.py" line="62"/>
         <source>Открыть карту: %1</source>
         <translation>Open record: %1</translation>
     </message>
@@ -260,57 +320,57 @@
 <context>
     <name>EmrScreen</name>
     <message>
-        <location filename="../../kiosk/ui/emr.py" line="291" />
+        <location filename="../../emr.py" line="315"/>
         <source>Сменить карту</source>
         <translation>Switch record</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/emr.py" line="293" />
+        <location filename="../../emr.py" line="317"/>
         <source>Выйти</source>
         <translation>Sign out</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/emr.py" line="325" />
+        <location filename="../../emr.py" line="347"/>
         <source>Печать выбранных</source>
         <translation>Print selected</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/emr.py" line="328" />
+        <location filename="../../emr.py" line="350"/>
         <source>Запись к врачу</source>
         <translation>Book a doctor</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/emr.py" line="330" />
+        <location filename="../../emr.py" line="352"/>
         <source>Поддержка</source>
         <translation>Support</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/emr.py" line="337" />
+        <location filename="../../emr.py" line="359"/>
         <source>Нажмите на документ, чтобы открыть его. Квадрат слева — выбрать для печати.</source>
         <translation>Tap a document to open it. Tap the square on the left to select it for printing.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/emr.py" line="347" />
+        <location filename="../../emr.py" line="369"/>
         <source>Пол: %1</source>
         <translation>Sex: %1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/emr.py" line="351" />
+        <location filename="../../emr.py" line="373"/>
         <source>Данные на %1. Сервис медицинских карт сейчас недоступен, показаны сохранённые данные.</source>
         <translation>Data as of %1. The medical records service is unavailable right now; saved data is shown.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/emr.py" line="355" />
+        <location filename="../../emr.py" line="377"/>
         <source>Данные карты ещё не загружены. Попробуйте позже.</source>
         <translation>The record has not been loaded yet. Please try later.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/emr.py" line="416" />
+        <location filename="../../emr.py" line="448"/>
         <source>В этом разделе документов нет.</source>
         <translation>There are no documents in this section.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/emr.py" line="422" />
+        <location filename="../../emr.py" line="454"/>
         <source>Печать выбранных (%1)</source>
         <translation>Print selected (%1)</translation>
     </message>
@@ -318,20 +378,22 @@
 <context>
     <name>Header</name>
     <message>
-        <location filename="../../kiosk/ui/widgets.py" line="70" />
+        <location filename="../../widgets.py" line="108"/>
         <source>ЛКП</source>
         <translation>PPA</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/widgets.py" line="71" />
+        <location filename="../../widgets.py" line="109"/>
         <source>Личный кабинет пациента</source>
-        <translation>Patient's personal account</translation>
+        <translation>Patient&apos;s personal account</translation>
     </message>
     <message>
+        <location filename="../../widgets.py" line="103"/>
         <source>Озвучить</source>
         <translation>Read aloud</translation>
     </message>
     <message>
+        <location filename="../../widgets.py" line="104"/>
         <source>Озвучить экран</source>
         <translation>Read the screen aloud</translation>
     </message>
@@ -339,70 +401,83 @@
 <context>
     <name>Keyboard</name>
     <message>
-        <location filename="../../kiosk/ui/keyboard.py" line="65" />
+        <location filename="../../keyboard.py" line="97"/>
         <source>Сменить язык</source>
         <translation>Switch language</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/keyboard.py" line="66" />
+        <location filename="../../keyboard.py" line="98"/>
         <source>Пробел</source>
         <translation>Space</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/keyboard.py" line="69" />
+        <location filename="../../keyboard.py" line="101"/>
         <source>Стереть</source>
         <translation>Delete</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/keyboard.py" line="70" />
+        <location filename="../../keyboard.py" line="102"/>
         <source>Ввод</source>
         <translation>Enter</translation>
     </message>
     <message>
+        <location filename="../../keyboard.py" line="90"/>
         <source>Заглавная буква</source>
+        <extracomment>The letters page&apos;s last row: what a login (e-mail) or a sentence needs most. The symbols page: every printable ASCII character that is neither a letter nor a digit.</extracomment>
         <translation>Capital letter</translation>
     </message>
     <message>
+        <location filename="../../keyboard.py" line="93"/>
         <source>Все заглавные</source>
         <translation>Caps lock</translation>
     </message>
     <message>
+        <location filename="../../keyboard.py" line="232"/>
         <source>Символы</source>
         <translation>Symbols</translation>
     </message>
     <message>
+        <location filename="../../keyboard.py" line="233"/>
         <source>Буквы</source>
         <translation>Letters</translation>
     </message>
     <message>
+        <location filename="../../keyboard.py" line="295"/>
         <source>точка</source>
         <translation>full stop</translation>
     </message>
     <message>
+        <location filename="../../keyboard.py" line="296"/>
         <source>запятая</source>
         <translation>comma</translation>
     </message>
     <message>
+        <location filename="../../keyboard.py" line="297"/>
         <source>вопросительный знак</source>
         <translation>question mark</translation>
     </message>
     <message>
+        <location filename="../../keyboard.py" line="298"/>
         <source>восклицательный знак</source>
         <translation>exclamation mark</translation>
     </message>
     <message>
+        <location filename="../../keyboard.py" line="299"/>
         <source>дефис</source>
         <translation>hyphen</translation>
     </message>
     <message>
+        <location filename="../../keyboard.py" line="300"/>
         <source>подчёркивание</source>
         <translation>underscore</translation>
     </message>
     <message>
+        <location filename="../../keyboard.py" line="301"/>
         <source>собака</source>
         <translation>at sign</translation>
     </message>
     <message>
+        <location filename="../../keyboard.py" line="302"/>
         <source>пробел</source>
         <translation>space</translation>
     </message>
@@ -410,197 +485,206 @@
 <context>
     <name>KioskWindow</name>
     <message>
-        <location filename="../../kiosk/ui/main.py" line="112" />
+        <location filename="../../main.py" line="121"/>
         <source>Киоск сейчас не может начать работу. Обратитесь к администратору в регистратуре.</source>
         <translation>The kiosk cannot start right now. Please ask the receptionist.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/window.py" line="126" />
-        <location filename="../../kiosk/ui/window.py" line="509" />
+        <location filename="../../window.py" line="319"/>
+        <location filename="../../window.py" line="889"/>
         <source>Личный кабинет пациента</source>
-        <translation>Patient's personal account</translation>
+        <extracomment>Every screen but Welcome, in the order the idle-time build makes them (the patient&apos;s path first). Each module is imported only when its screen is first built. The mode the kiosk is configured for; the staff panel may leave it only for as long as the panel is open (R-KSK-4).</extracomment>
+        <translation>Patient&apos;s personal account</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/window.py" line="146" />
-        <location filename="../../kiosk/ui/window.py" line="499" />
+        <location filename="../../window.py" line="337"/>
+        <location filename="../../window.py" line="877"/>
         <source>Киоск запускается…</source>
         <translation>The kiosk is starting…</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/window.py" line="288" />
+        <location filename="../../window.py" line="648"/>
         <source>Киоск запускается, подождите несколько секунд…</source>
         <translation>The kiosk is starting, please wait a few seconds…</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/window.py" line="414" />
+        <location filename="../../window.py" line="779"/>
         <source>Готово. Заберите, пожалуйста, документы из принтера.</source>
         <translation>Done. Please take your documents from the printer.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/window.py" line="458" />
+        <location filename="../../window.py" line="828"/>
         <source>Вы ещё здесь? Через %1 сеанс завершится, а данные будут стёрты с экрана. Коснитесь экрана, чтобы продолжить.</source>
         <translation>Are you still there? In %1 the session ends and your data is cleared from the screen. Touch the screen to continue.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/window.py" line="461" />
+        <location filename="../../window.py" line="831"/>
         <source>Продолжить</source>
         <translation>Continue</translation>
     </message>
 </context>
 <context>
+    <name>LabTable</name>
+    <message>
+        <location filename="../../content.py" line="119"/>
+        <source>Результаты анализов</source>
+        <translation>Test results</translation>
+    </message>
+</context>
+<context>
     <name>Messages</name>
     <message>
-        <location filename="../../kiosk/ui/messages.py" line="57" />
+        <location filename="../../messages.py" line="57"/>
         <source>Введите логин.</source>
         <translation>Enter your login.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/messages.py" line="58" />
+        <location filename="../../messages.py" line="58"/>
         <source>Логин слишком длинный.</source>
         <translation>The login is too long.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/messages.py" line="59" />
+        <location filename="../../messages.py" line="59"/>
         <source>Логин может содержать латинские буквы, цифры и знаки . _ @ + -</source>
         <translation>A login may contain Latin letters, digits and . _ @ + -</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/messages.py" line="60" />
+        <location filename="../../messages.py" line="60"/>
         <source>Введите пароль.</source>
         <translation>Enter your password.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/messages.py" line="61" />
+        <location filename="../../messages.py" line="61"/>
         <source>Пароль слишком длинный.</source>
         <translation>The password is too long.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/messages.py" line="62" />
+        <location filename="../../messages.py" line="62"/>
         <source>Пароль содержит недопустимые символы.</source>
         <translation>The password contains characters that are not allowed.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/messages.py" line="63" />
+        <location filename="../../messages.py" line="63"/>
         <source>Опишите, пожалуйста, вопрос.</source>
         <translation>Please describe your question.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/messages.py" line="64" />
+        <location filename="../../messages.py" line="64"/>
         <source>Текст обращения: не более 2000 символов.</source>
         <translation>Request text: at most 2000 characters.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/messages.py" line="65" />
+        <location filename="../../messages.py" line="65"/>
         <source>Контакт: не более 120 символов.</source>
         <translation>Contact: at most 120 characters.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/messages.py" line="78" />
+        <location filename="../../messages.py" line="78"/>
         <source>Неверный логин или пароль. Проверьте раскладку клавиатуры и попробуйте ещё раз. Это те же логин и пароль, что и на mos.ru.</source>
         <translation>Wrong login or password. Check the keyboard layout and try again. These are the same login and password as on mos.ru.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/messages.py" line="83" />
+        <location filename="../../messages.py" line="83"/>
         <source>Не удалось отправить СМС с кодом. Попробуйте немного позже или обратитесь к администратору в регистратуре.</source>
         <translation>The SMS with the code could not be sent. Please try a little later or ask the receptionist.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/messages.py" line="87" />
+        <location filename="../../messages.py" line="87"/>
         <source>Сервис медицинских карт сейчас недоступен. Попробуйте позже или обратитесь к администратору в регистратуре.</source>
         <translation>The medical records service is unavailable right now. Please try later or ask the receptionist.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/messages.py" line="91" />
+        <location filename="../../messages.py" line="91"/>
         <source>Киоск временно не может работать с данными. Обратитесь к администратору в регистратуре.</source>
         <translation>The kiosk cannot reach its data right now. Please ask the receptionist.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/messages.py" line="94" />
+        <location filename="../../messages.py" line="94"/>
         <source>Портал mos.ru сейчас не отвечает. Попробуйте немного позже или обратитесь к администратору в регистратуре.</source>
         <translation>The mos.ru portal is not responding right now. Please try a little later or ask the receptionist.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/messages.py" line="98" />
+        <location filename="../../messages.py" line="98"/>
         <source>Ваша учётная запись mos.ru — упрощённая. Для входа нужна стандартная или полная: подтвердите личность в центре госуслуг или онлайн. Наведите камеру телефона на QR-код, чтобы узнать как.</source>
         <translation>Your mos.ru account is a simplified one. Signing in needs a standard or full account: confirm your identity at a public services centre or online. Point your phone camera at the QR code to find out how.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/messages.py" line="103" />
+        <location filename="../../messages.py" line="103"/>
         <source>У вас пока нет доступа ни к одной медицинской карте. Подайте заявку на доступ к электронной медицинской карте на mos.ru: наведите камеру телефона на QR-код.</source>
         <translation>You do not have access to any medical record yet. Request access to an electronic medical record on mos.ru: point your phone camera at the QR code.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/messages.py" line="108" />
+        <location filename="../../messages.py" line="108"/>
         <source>Код — это 6 цифр из СМС. Проверьте и введите ещё раз.</source>
         <translation>The code is the 6 digits from the SMS. Check it and enter it again.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/messages.py" line="111" />
+        <location filename="../../messages.py" line="111"/>
         <source>Неверный код. Осталось попыток: %1.</source>
         <translation>Wrong code. Attempts left: %1.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/messages.py" line="114" />
+        <location filename="../../messages.py" line="114"/>
         <source>Вход заблокирован до %1 (время московское), потому что код 5 раз был введён неверно.</source>
         <translation>Sign-in is blocked until %1 (Moscow time) because a wrong code was entered 5 times.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/messages.py" line="118" />
+        <location filename="../../messages.py" line="118"/>
         <source>Время действия кода истекло. Введите логин и пароль ещё раз — мы пришлём новый код.</source>
         <translation>The code has expired. Enter your login and password again and we will send a new code.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/messages.py" line="123" />
+        <location filename="../../messages.py" line="123"/>
         <source>Новый код можно запросить через %1.</source>
         <translation>You can request a new code in %1.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/messages.py" line="126" />
+        <location filename="../../messages.py" line="126"/>
         <source>Начните вход заново.</source>
         <translation>Please start signing in again.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/messages.py" line="127" />
+        <location filename="../../messages.py" line="127"/>
         <source>Больше кодов отправить нельзя. Введите код из последнего СМС или попробуйте войти позже.</source>
         <translation>No more codes can be sent. Enter the code from the last SMS or try signing in later.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/messages.py" line="131" />
+        <location filename="../../messages.py" line="131"/>
         <source>Доступ к этой медицинской карте закончился. Выберите другую карту.</source>
         <translation>Access to this medical record has ended. Please choose another record.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/messages.py" line="134" />
+        <location filename="../../messages.py" line="134"/>
         <source>Доступ к медицинским картам закончился, сеанс завершён. Если это ошибка, обратитесь в поддержку.</source>
         <translation>Access to medical records has ended and the session is closed. If this is a mistake, contact support.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/messages.py" line="138" />
+        <location filename="../../messages.py" line="138"/>
         <source>Документ не найден: возможно, его уже изменили. Обновите список.</source>
         <translation>Document not found: it may have been changed. Refresh the list.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/messages.py" line="141" />
+        <location filename="../../messages.py" line="141"/>
         <source>Не удалось напечатать: принтер недоступен или неисправен. Обратитесь к администратору в регистратуре.</source>
         <translation>Printing failed: the printer is unavailable or out of order. Please ask the receptionist.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/messages.py" line="145" />
+        <location filename="../../messages.py" line="145"/>
         <source>Неверный PIN. Осталось попыток: %1.</source>
         <translation>Wrong PIN. Attempts left: %1.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/messages.py" line="148" />
+        <location filename="../../messages.py" line="148"/>
         <source>Панель заблокирована до %1.</source>
         <translation>The panel is locked until %1.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/messages.py" line="151" />
+        <location filename="../../messages.py" line="151"/>
         <source>Сервис временно недоступен. Попробуйте позже или обратитесь к администратору в регистратуре.</source>
         <translation>The service is temporarily unavailable. Please try later or ask the receptionist.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/messages.py" line="154" />
+        <location filename="../../messages.py" line="154"/>
         <source>Что-то пошло не так. Попробуйте ещё раз или обратитесь к администратору в регистратуре.</source>
         <translation>Something went wrong. Please try again or ask the receptionist.</translation>
     </message>
@@ -608,31 +692,64 @@
 <context>
     <name>Overlay</name>
     <message>
-        <location filename="../../kiosk/ui/widgets.py" line="197" />
-        <location filename="../../kiosk/ui/widgets.py" line="215" />
+        <location filename="../../widgets.py" line="351"/>
+        <location filename="../../widgets.py" line="369"/>
         <source>Понятно</source>
         <translation>OK</translation>
     </message>
 </context>
 <context>
+    <name>PdfView</name>
+    <message>
+        <location filename="../../content.py" line="197"/>
+        <source>Уменьшить</source>
+        <translation>Zoom out</translation>
+    </message>
+    <message>
+        <location filename="../../content.py" line="198"/>
+        <source>Увеличить</source>
+        <translation>Zoom in</translation>
+    </message>
+    <message>
+        <location filename="../../content.py" line="199"/>
+        <source>По ширине</source>
+        <translation>Fit width</translation>
+    </message>
+    <message>
+        <location filename="../../content.py" line="247"/>
+        <source>Страница %1 из %2</source>
+        <translation>Page %1 of %2</translation>
+    </message>
+    <message>
+        <location filename="../../content.py" line="252"/>
+        <source>Страниц: %1</source>
+        <translation>Pages: %1</translation>
+    </message>
+    <message>
+        <location filename="../../content.py" line="335"/>
+        <source>Этот PDF-файл не удаётся показать: он повреждён или в нём ошибка. Его текст, если он есть, показан выше; бумажную копию можно получить в регистратуре.</source>
+        <translation>This PDF file cannot be shown: it is damaged or has an error. Its text, if any, is shown above; you can get a paper copy at the reception.</translation>
+    </message>
+</context>
+<context>
     <name>PickerScreen</name>
     <message>
-        <location filename="../../kiosk/ui/picker.py" line="84" />
+        <location filename="../../picker.py" line="84"/>
         <source>Выйти</source>
         <translation>Sign out</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/picker.py" line="86" />
+        <location filename="../../picker.py" line="86"/>
         <source>Выберите медицинскую карту</source>
         <translation>Choose a medical record</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/picker.py" line="87" />
+        <location filename="../../picker.py" line="87"/>
         <source>Вы можете сменить карту в любой момент.</source>
         <translation>You can switch records at any time.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/picker.py" line="105" />
+        <location filename="../../picker.py" line="105"/>
         <source>Загружаем ваши медицинские карты…</source>
         <translation>Loading your medical records…</translation>
     </message>
@@ -640,28 +757,58 @@
 <context>
     <name>PreviewScreen</name>
     <message>
-        <location filename="../../kiosk/ui/preview.py" line="34" />
+        <location filename="../../preview.py" line="37"/>
         <source>Отмена</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/preview.py" line="36" />
+        <location filename="../../preview.py" line="39"/>
         <source>Предпросмотр печати</source>
         <translation>Print preview</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/preview.py" line="49" />
-        <location filename="../../kiosk/ui/preview.py" line="63" />
+        <location filename="../../preview.py" line="56"/>
+        <source>Предыдущая страница</source>
+        <translation>Previous page</translation>
+    </message>
+    <message>
+        <location filename="../../preview.py" line="57"/>
+        <source>Следующая страница</source>
+        <translation>Next page</translation>
+    </message>
+    <message>
+        <location filename="../../preview.py" line="59"/>
+        <source>Уменьшить</source>
+        <translation>Zoom out</translation>
+    </message>
+    <message>
+        <location filename="../../preview.py" line="60"/>
+        <source>По ширине</source>
+        <translation>Fit width</translation>
+    </message>
+    <message>
+        <location filename="../../preview.py" line="61"/>
+        <source>Увеличить</source>
+        <translation>Zoom in</translation>
+    </message>
+    <message>
+        <location filename="../../preview.py" line="76"/>
+        <location filename="../../preview.py" line="108"/>
         <source>Напечатать</source>
         <translation>Print</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/preview.py" line="56" />
+        <location filename="../../preview.py" line="83"/>
         <source>Документов: %1. Проверьте и нажмите «Напечатать».</source>
         <translation>Documents: %1. Check them and press “Print”.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/preview.py" line="63" />
+        <location filename="../../preview.py" line="101"/>
+        <source>Страница %1 из %2</source>
+        <translation>Page %1 of %2</translation>
+    </message>
+    <message>
+        <location filename="../../preview.py" line="108"/>
         <source>Печатаем…</source>
         <translation>Printing…</translation>
     </message>
@@ -669,7 +816,7 @@
 <context>
     <name>QrWidget</name>
     <message>
-        <location filename="../../kiosk/ui/widgets.py" line="104" />
+        <location filename="../../widgets.py" line="249"/>
         <source>QR-код</source>
         <translation>QR code</translation>
     </message>
@@ -677,168 +824,163 @@
 <context>
     <name>StaffScreen</name>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="52" />
+        <location filename="../../staff.py" line="52"/>
         <source>Закрыть</source>
         <translation>Close</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="54" />
+        <location filename="../../staff.py" line="54"/>
         <source>Панель администратора</source>
         <translation>Staff panel</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="66" />
+        <location filename="../../staff.py" line="66"/>
         <source>Введите PIN администратора</source>
         <translation>Enter the staff PIN</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="72" />
+        <location filename="../../staff.py" line="72"/>
         <source>PIN администратора</source>
         <translation>Staff PIN</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="86" />
-        <source>Стереть</source>
-        <translation>Delete</translation>
-    </message>
-    <message>
-        <location filename="../../kiosk/ui/staff.py" line="95" />
+        <location filename="../../staff.py" line="80"/>
         <source>Войти</source>
         <translation>Sign in</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="132" />
+        <location filename="../../staff.py" line="117"/>
         <source>Состояние киоска</source>
         <translation>Kiosk health</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="133" />
-        <location filename="../../kiosk/ui/staff.py" line="200" />
+        <location filename="../../staff.py" line="118"/>
+        <location filename="../../staff.py" line="185"/>
         <source>Проверяем…</source>
         <translation>Checking…</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="136" />
+        <location filename="../../staff.py" line="121"/>
         <source>Проверить ещё раз</source>
         <translation>Check again</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="138" />
+        <location filename="../../staff.py" line="123"/>
         <source>Запустить синхронизацию</source>
         <translation>Start a sync</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="145" />
+        <location filename="../../staff.py" line="130"/>
         <source>Блокировка пользователя по логину</source>
-        <translation>A user's block by login</translation>
+        <translation>A user&apos;s block by login</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="149" />
+        <location filename="../../staff.py" line="134"/>
         <source>Логин пользователя</source>
-        <translation>User's login</translation>
+        <translation>User&apos;s login</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="151" />
+        <location filename="../../staff.py" line="136"/>
         <source>Проверить</source>
         <translation>Check</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="167" />
+        <location filename="../../staff.py" line="152"/>
         <source>Крупный текст</source>
         <translation>Large text</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="174" />
+        <location filename="../../staff.py" line="159"/>
         <source>Выйти из режима киоска</source>
         <translation>Leave kiosk mode</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="216" />
+        <location filename="../../staff.py" line="201"/>
         <source>Портал mos.ru</source>
         <translation>mos.ru portal</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="216" />
+        <location filename="../../staff.py" line="201"/>
         <source>СМС-шлюз</source>
         <translation>SMS gateway</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="217" />
+        <location filename="../../staff.py" line="202"/>
         <source>Реестр доступа к картам</source>
         <translation>Record access registry</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="217" />
+        <location filename="../../staff.py" line="202"/>
         <source>Сервис ЭМК</source>
         <translation>EMR service</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="218" />
+        <location filename="../../staff.py" line="203"/>
         <source>Хранилище киоска</source>
         <translation>Kiosk store</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="218" />
+        <location filename="../../staff.py" line="203"/>
         <source>Принтер</source>
         <translation>Printer</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="226" />
+        <location filename="../../staff.py" line="211"/>
         <source>работает</source>
         <translation>working</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="226" />
+        <location filename="../../staff.py" line="211"/>
         <source>НЕ ОТВЕЧАЕТ</source>
         <translation>NOT RESPONDING</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="229" />
+        <location filename="../../staff.py" line="214"/>
         <source>Последняя синхронизация: %1</source>
         <translation>Last sync: %1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="230" />
+        <location filename="../../staff.py" line="215"/>
         <source>не было</source>
         <translation>never</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="231" />
+        <location filename="../../staff.py" line="216"/>
         <source>Обращений ждут отправки: %1</source>
         <translation>Support requests waiting to be sent: %1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="241" />
+        <location filename="../../staff.py" line="226"/>
         <source>Синхронизация идёт…</source>
         <translation>Sync running…</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="253" />
+        <location filename="../../staff.py" line="238"/>
         <source>Синхронизация уже идёт в другом процессе.</source>
         <translation>A sync is already running in another process.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="255" />
+        <location filename="../../staff.py" line="240"/>
         <source>Синхронизация остановилась: сервис ЭМК недоступен.</source>
         <translation>The sync stopped: the EMR service is unavailable.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="257" />
+        <location filename="../../staff.py" line="242"/>
         <source>Готово: пакетов %1, документов %2, отклонено %3.</source>
         <translation>Done: %1 batches, %2 documents, %3 rejected.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="277" />
+        <location filename="../../staff.py" line="262"/>
         <source>Этот пользователь на киоске не входил: блокировки нет.</source>
         <translation>This user has not signed in on this kiosk: no block.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="279" />
+        <location filename="../../staff.py" line="264"/>
         <source>Вход заблокирован до %1 (время московское). Снять блокировку раньше нельзя.</source>
         <translation>Sign-in is blocked until %1 (Moscow time). It cannot be lifted earlier.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/staff.py" line="282" />
+        <location filename="../../staff.py" line="267"/>
         <source>Не заблокирован. Неверных кодов подряд: %1.</source>
         <translation>Not blocked. Wrong codes in a row: %1.</translation>
     </message>
@@ -846,96 +988,98 @@
 <context>
     <name>SupportScreen</name>
     <message>
-        <location filename="../../kiosk/ui/support.py" line="41" />
+        <location filename="../../support.py" line="40"/>
         <source>Назад</source>
         <translation>Back</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/support.py" line="43" />
+        <location filename="../../support.py" line="42"/>
         <source>Обращение в поддержку</source>
         <translation>Contact support</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/support.py" line="52" />
+        <location filename="../../support.py" line="51"/>
         <source>О чём ваш вопрос?</source>
         <translation>What is your question about?</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/support.py" line="54" />
+        <location filename="../../support.py" line="53"/>
         <source>Вопросы о том, что написано в медицинских документах, передаются в Департамент здравоохранения (ДЗМ), остальные — в Департамент информационных технологий (ДИТ).</source>
         <translation>Questions about what medical documents say go to the Department of Health (DZM), all others to the Department of IT (DIT).</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/support.py" line="59" />
+        <location filename="../../support.py" line="58"/>
         <source>Содержание документов (ДЗМ)</source>
         <translation>What documents say (DZM)</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/support.py" line="60" />
+        <location filename="../../support.py" line="59"/>
         <source>Доступ к кабинету (ДИТ)</source>
         <translation>Access to the account (DIT)</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/support.py" line="61" />
+        <location filename="../../support.py" line="60"/>
         <source>Сбой киоска или портала (ДИТ)</source>
         <translation>Kiosk or portal failure (DIT)</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/support.py" line="62" />
+        <location filename="../../support.py" line="61"/>
         <source>Работа киоска (ДИТ)</source>
         <translation>How the kiosk works (DIT)</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/support.py" line="75" />
+        <location filename="../../support.py" line="74"/>
         <source>Текст обращения</source>
         <translation>Your question</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/support.py" line="76" />
+        <location filename="../../support.py" line="75"/>
         <source>Опишите вопрос</source>
         <translation>Describe your question</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/support.py" line="83" />
-        <location filename="../../kiosk/ui/support.py" line="84" />
+        <location filename="../../support.py" line="82"/>
+        <location filename="../../support.py" line="83"/>
         <source>Телефон или e-mail для ответа</source>
         <translation>Phone or e-mail for the reply</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/support.py" line="89" />
+        <location filename="../../support.py" line="88"/>
         <source>Отправить</source>
         <translation>Send</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/support.py" line="107" />
+        <location filename="../../support.py" line="112"/>
         <source>Задать вопрос можно и на портале mos.ru: наведите камеру телефона на QR-код.</source>
         <translation>You can also ask on the mos.ru portal: point your phone camera at the QR code.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/support.py" line="111" />
+        <location filename="../../support.py" line="116"/>
         <source>Готово</source>
         <translation>Done</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/support.py" line="138" />
+        <location filename="../../support.py" line="146"/>
         <source>в Департамент здравоохранения (ДЗМ)</source>
         <translation>to the Department of Health (DZM)</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/support.py" line="139" />
+        <location filename="../../support.py" line="147"/>
         <source>в Департамент информационных технологий (ДИТ)</source>
         <translation>to the Department of IT (DIT)</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/support.py" line="141" />
+        <location filename="../../support.py" line="149"/>
         <source>Обращение № %1 принято и будет передано %2. Ответ придёт на указанный контакт.</source>
         <translation>Request no. %1 is accepted and will be passed %2. The reply will come to the contact you gave.</translation>
     </message>
     <message>
+        <location filename="../../support.py" line="106"/>
         <source>Запишите или сфотографируйте номер обращения: по нему вам ответят в поддержке.</source>
         <translation>Write down or take a photo of the request number: support will answer by it.</translation>
     </message>
     <message>
+        <location filename="../../support.py" line="152"/>
         <source>Номер обращения: %1</source>
         <translation>Request number: %1</translation>
     </message>
@@ -943,72 +1087,72 @@
 <context>
     <name>Texts</name>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="1" />
+        <location filename="../../texts.py" line="47"/>
         <source>Протокол осмотра</source>
         <translation>Examination record</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="1" />
+        <location filename="../../texts.py" line="48"/>
         <source>Выписной эпикриз</source>
         <translation>Discharge summary</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="1" />
+        <location filename="../../texts.py" line="49"/>
         <source>Лабораторное исследование</source>
         <translation>Laboratory result</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="1" />
+        <location filename="../../texts.py" line="50"/>
         <source>Инструментальное исследование</source>
         <translation>Instrumental study</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="21" />
+        <location filename="../../texts.py" line="21"/>
         <source>Мужской</source>
         <translation>Male</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="22" />
+        <location filename="../../texts.py" line="22"/>
         <source>Женский</source>
         <translation>Female</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="23" />
+        <location filename="../../texts.py" line="23"/>
         <source>не указан</source>
         <translation>not stated</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="30" />
+        <location filename="../../texts.py" line="30"/>
         <source>Ваша карта</source>
         <translation>Your record</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="31" />
+        <location filename="../../texts.py" line="31"/>
         <source>Карта ребёнка</source>
-        <translation>Child's record</translation>
+        <translation>Child&apos;s record</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="36" />
+        <location filename="../../texts.py" line="36"/>
         <source>Протоколы осмотров</source>
         <translation>Examinations</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="37" />
+        <location filename="../../texts.py" line="37"/>
         <source>Выписные эпикризы</source>
         <translation>Discharge summaries</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="38" />
+        <location filename="../../texts.py" line="38"/>
         <source>Лабораторные исследования</source>
         <translation>Laboratory results</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="39" />
+        <location filename="../../texts.py" line="39"/>
         <source>Инструментальные исследования</source>
         <translation>Instrumental studies</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="55" />
+        <location filename="../../texts.py" line="67"/>
         <source>Возраст: %1 %2</source>
         <translation>Age: %1 %2</translation>
     </message>
@@ -1016,17 +1160,17 @@
 <context>
     <name>WelcomeScreen</name>
     <message>
-        <location filename="../../kiosk/ui/welcome.py" line="41" />
+        <location filename="../../welcome.py" line="43"/>
         <source>Личный кабинет пациента</source>
-        <translation>Patient's personal account</translation>
+        <translation>Patient&apos;s personal account</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/welcome.py" line="43" />
+        <location filename="../../welcome.py" line="45"/>
         <source>Посмотрите и распечатайте свои медицинские документы и документы своих детей.</source>
-        <translation>View and print your medical documents and your children's.</translation>
+        <translation>View and print your medical documents and your children&apos;s.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/welcome.py" line="47" />
+        <location filename="../../welcome.py" line="49"/>
         <source>Как это работает:
 1. Введите логин и пароль от mos.ru.
 2. Введите код из СМС, которое придёт на ваш телефон.
@@ -1039,60 +1183,49 @@
 4. You can print the document right here.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/welcome.py" line="54" />
+        <location filename="../../welcome.py" line="56"/>
         <source>Это бесплатно. Новое согласие не нужно: вы дали его при регистрации на портале.</source>
         <translation>It is free. No new consent is needed: you gave it when you registered on the portal.</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/welcome.py" line="57" />
+        <location filename="../../welcome.py" line="59"/>
         <source>Войти</source>
         <translation>Sign in</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/welcome.py" line="63" />
+        <location filename="../../welcome.py" line="63"/>
+        <source>Войти по QR-коду с телефона</source>
+        <translation>Sign in with a QR code from your phone</translation>
+    </message>
+    <message>
+        <location filename="../../welcome.py" line="69"/>
         <source>Запись к врачу</source>
         <translation>Book a doctor</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/welcome.py" line="65" />
+        <location filename="../../welcome.py" line="71"/>
         <source>Поддержка</source>
         <translation>Support</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/welcome.py" line="72" />
+        <location filename="../../welcome.py" line="100"/>
         <source>Крупный текст</source>
         <translation>Large text</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/welcome.py" line="76" />
+        <location filename="../../welcome.py" line="84"/>
         <source>Высокий контраст</source>
         <translation>High contrast</translation>
     </message>
     <message>
+        <location filename="../../welcome.py" line="100"/>
         <source>Крупный текст: 150 %</source>
         <translation>Large text: 150 %</translation>
     </message>
     <message>
+        <location filename="../../welcome.py" line="101"/>
         <source>Крупный текст: 200 %</source>
         <translation>Large text: 200 %</translation>
-    </message>
-</context>
-<context>
-    <name>Keypad</name>
-    <message>
-        <location filename="../../kiosk/ui/widgets.py" line="1" />
-        <source>Стереть</source>
-        <translation>Delete</translation>
-    </message>
-    <message>
-        <location filename="../../kiosk/ui/widgets.py" line="1" />
-        <source>Сброс</source>
-        <translation>Clear</translation>
-    </message>
-    <message>
-        <location filename="../../kiosk/ui/widgets.py" line="1" />
-        <source>Очистить</source>
-        <translation>Clear</translation>
     </message>
 </context>
 </TS>
