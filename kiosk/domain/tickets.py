@@ -48,7 +48,7 @@ def format_number(digits: str) -> str:
 def is_valid(number: str) -> bool:
     """Whether ``number`` is well formed and its check digit matches."""
     found = _FORMAT.match(number.strip().upper().replace("K", PREFIX))
-    return bool(found) and damm(found.group(1) + found.group(2)) == 0  # type: ignore[union-attr]
+    return found is not None and damm(found.group(1) + found.group(2)) == 0
 
 
 def new_number(taken: Callable[[str], bool],

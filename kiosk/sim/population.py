@@ -449,9 +449,13 @@ class Population:
         org, doc = _ORGS[0], _DOCTORS[0]
         exam = "Протокол осмотра терапевта"
 
-        def d(fid: str, emr: str, kind: DocKind, at: datetime, title: str, text: str,
-              **kw: object) -> SimDocument:
-            return SimDocument(fid, emr, kind, at, title, org, doc, text, **kw)  # type: ignore[arg-type]
+        def d(fid: str, emr: str, kind: DocKind, at: datetime, title: str, text: str, *,
+              radiology: bool = False, withdrawn: bool = False,
+              observations: tuple[SimObservation, ...] = (), html: str = "",
+              pdf: bytes | None = None) -> SimDocument:
+            return SimDocument(fid, emr, kind, at, title, org, doc, text, radiology=radiology,
+                               withdrawn=withdrawn, observations=observations, html=html,
+                               pdf=pdf)
 
         cbc = tuple(SimObservation(n, round((lo + hi) / 2, 2), u, lo, hi)
                     for n, lo, hi, u in _LAB_PANELS[0][1])

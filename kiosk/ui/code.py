@@ -21,6 +21,8 @@ from kiosk.ui.texts import mmss, moscow
 from kiosk.ui.widgets import button, header, init_screen, label, numeric_pad
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QHideEvent, QShowEvent
+
     from kiosk.services.signin import Attempt
 
 
@@ -92,9 +94,9 @@ class CodeScreen(QWidget):
         self._tick.stop()
         self._attempt = None
 
-    def hideEvent(self, event: object) -> None:  # type: ignore[override]
+    def hideEvent(self, event: QHideEvent) -> None:
         self._tick.stop()
-        super().hideEvent(event)  # type: ignore[arg-type]
+        super().hideEvent(event)
 
     def refresh(self) -> None:
         """One tick: the countdown, the resend button, expiry."""
@@ -173,9 +175,9 @@ class CodeScreen(QWidget):
         self._ctx.call(self._ctx.svc.signin.resend, attempt,
                        on_done=self._resent, on_error=self._resend_failed)
 
-    def _resent(self, attempt: object) -> None:
-        self._attempt = attempt  # type: ignore[assignment]
-        self._ctx.state.attempt = attempt  # type: ignore[assignment]
+    def _resent(self, attempt: Attempt) -> None:
+        self._attempt = attempt
+        self._ctx.state.attempt = attempt
         self.error.setText(self.tr("Новый код отправлен. Предыдущий код больше не действует."))
         self.refresh()
 
@@ -220,8 +222,8 @@ class BlockedScreen(QWidget):
         self.write.clicked.connect(self.support)
         layout.addWidget(self.write)
 
-    def showEvent(self, event: object) -> None:  # type: ignore[override]
-        super().showEvent(event)  # type: ignore[arg-type]
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
         self.ok.setFocus()
 
     def show_until(self, until: object) -> None:

@@ -8,7 +8,7 @@ The session state lives here and only here, so that sign-out can wipe it in one 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeVar, TypeVarTuple
 
 from PySide6.QtCore import QObject, Signal
 
@@ -21,7 +21,10 @@ if TYPE_CHECKING:  # the real graph is imported by a worker, never at start-up
     from kiosk.services.session import Session
     from kiosk.services.signin import Attempt
     from kiosk.services.views import EmrCard
-    from kiosk.ui.tasks import Callback, TaskRunner
+    from kiosk.ui.tasks import ErrorCallback, TaskRunner
+
+T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
 
 
 class SessionState:
@@ -97,9 +100,11 @@ class UiContext(QObject):
         self.services = services
         self.services_ready.emit()
 
-    def call(self, fn: Callable[..., Any], *args: object, on_done: Callback | None = None,
-             on_error: Callback | None = None) -> int:
-        """Run a service call in a worker; errors default to the window's handler."""
+    def call(self, fn: Callable[[*Ts], T], *args: *Ts,
+             on_done: Callable[[T], None] | None = None,
+             on_error: ErrorCallback | None = None) -> int:
+        """Run a service call in a worker (typed as :meth:`TaskRunner.submit`); errors
+        default to the window's handler."""
         return self.runner.submit(fn, *args, on_done=on_done,
                                   on_error=on_error or self.error.emit)
 

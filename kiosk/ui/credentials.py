@@ -6,6 +6,8 @@ worker drops its reference when the call returns: nothing keeps the password.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import QGridLayout, QLineEdit, QWidget
 
@@ -14,6 +16,9 @@ from kiosk.ui.keyboard import OnScreenKeyboard
 from kiosk.ui.messages import Next, message_for
 from kiosk.ui.secret_field import SecretField
 from kiosk.ui.widgets import button, header, init_screen, label
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QShowEvent
 
 
 class CredentialsScreen(QWidget):
@@ -74,8 +79,8 @@ class CredentialsScreen(QWidget):
         self.login.returnPressed.connect(self.password.setFocus)
         self.password.returnPressed.connect(self.submit)
 
-    def showEvent(self, event: object) -> None:  # type: ignore[override]
-        super().showEvent(event)  # type: ignore[arg-type]
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
         (self.password if self.login.text() else self.login).setFocus()
 
     def show_error(self, text: str) -> None:

@@ -16,7 +16,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import (
-    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.config import Config
+from kiosk.ui.context import UiContext
 from kiosk.ui.main import (
     ServicesFactory,
     _finish,
@@ -195,13 +195,7 @@ def run_demo(services_factory: ServicesFactory,
     app.processEvents()
     window.build_rest_later()
 
-    def adopt(services: object) -> None:
-        from kiosk.app import Services
-
-        assert isinstance(services, Services)
-        ctx.set_services(services)
-
-    ctx.runner.submit(services_factory, on_done=adopt,
+    ctx.runner.submit(services_factory, on_done=ctx.set_services,
                       on_error=lambda err: window.screens.welcome.set_busy(str(type(err).__name__)))
 
     def finish() -> None:
@@ -219,13 +213,94 @@ class SelfTestFailed(Exception):
     pass
 
 
-def _wait_until(app: QApplication, predicate: Callable[[], bool], what: str,
-                timeout_s: float = 20.0) -> None:
-    """Run the event loop until ``predicate()``; a ``QEventLoop``, not a
-    ``processEvents()`` spin (see :func:`kiosk.ui.tasks.pump_until`)."""
-    del app
-    if not pump_until(predicate, int(timeout_s * 1000), interval_ms=10):
-        raise SelfTestFailed(f"timed out waiting for {what}")
+class _SelfTest:
+    """The self-test's steps on one window; ``step`` names the one running, for the line
+    that says where it failed."""
+
+    def __init__(self, window: KioskWindow, ctx: UiContext,
+                 sms_outbox: Callable[[], list[tuple[str, str]]]) -> None:
+        self.window = window
+        self.ctx = ctx
+        self.sms_outbox = sms_outbox
+        self.step = "start"
+
+    def wait(self, predicate: Callable[[], bool], what: str, timeout_s: float = 20.0) -> None:
+        if not pump_until(predicate, int(timeout_s * 1000), interval_ms=10):
+            raise SelfTestFailed(f"timed out waiting for {what}")
+
+    def services(self, factory: ServicesFactory) -> None:
+        self.step = "building the services"
+        self.ctx.runner.submit(factory, on_done=self.ctx.set_services,
+                               on_error=lambda err: log.error("services failed: %r", err))
+        self.wait(lambda: self.ctx.services is not None, self.step, 60)
+
+    def sign_in(self, login: str, password: str) -> None:
+        self.step = "credentials"
+        window = self.window
+        window.start_sign_in()
+        creds = window.screens.credentials
+        creds.login.setText(login)
+        creds.password.setText(password)
+        before = len(self.sms_outbox())
+        creds.submit()
+        self.wait(lambda: window.current() is not window.screens.credentials
+                  or bool(creds.error.text()), "the code screen")
+        if window.current() is not window.screens.code:
+            raise SelfTestFailed(creds.error.text() or window.overlay.text.text())
+        self.step = "the SMS code"
+        self.wait(lambda: len(self.sms_outbox()) > before, "the SMS")
+        match = CODE.search(self.sms_outbox()[-1][1])
+        if match is None:
+            raise SelfTestFailed("no code in the SMS")
+        window.screens.code.code.setText(match.group(1))
+        window.screens.code.submit()
+
+    def first_document(self) -> str:
+        """Open the first EMR; the id of the first document any of its lists shows."""
+        from kiosk.ui.picker import EmrCardWidget
+
+        picker = self.window.screens.picker
+        self.wait(lambda: bool(picker.findChildren(EmrCardWidget, "emrCard")), "the EMR picker")
+        self.step = "the EMR"
+        self.window.open_emr(picker.findChildren(EmrCardWidget, "emrCard")[0].emr_id)
+        self.wait(lambda: self.window.current() is self.window.screens.emr, "the EMR view")
+        emr = self.window.screens.emr
+        self.wait(lambda: any(m.rowCount() for m in emr.models.values())
+                  or all(m.total == 0 for m in emr.models.values()), "the document list")
+        model = next((m for m in emr.models.values() if m.rowCount()), None)
+        if model is None:
+            for i in range(len(emr.models)):
+                emr.show_kind(i)
+                self.wait(lambda: self.ctx.runner.pending == 0, "a list")
+            model = next((m for m in emr.models.values() if m.rowCount()), None)
+        if model is None:
+            raise SelfTestFailed("the EMR has no documents")
+        return model.row(0).doc_id  # the list may reload when the sign-in refresh lands
+
+    def document(self, doc_id: str) -> None:
+        self.step = "the document"
+        window = self.window
+        window.open_document(doc_id)
+        self.wait(lambda: window.current() is window.screens.document, "the document")
+        if not window.screens.document.has_content():
+            raise SelfTestFailed("the document shows nothing")
+
+    def print_and_sign_out(self, doc_id: str) -> None:
+        self.step = "printing"
+        window = self.window
+        window.prepare_print([doc_id])
+        self.wait(lambda: window.screens.preview.job is not None, "the preview")
+        window.print_now()
+        printer = self.ctx.printer
+        assert isinstance(printer, QtPrinter)
+        self.wait(lambda: window.current() is not window.screens.preview, "printing")
+        pdf = printer.last_file()
+        if pdf is None or not pdf.exists() or pdf.stat().st_size < 1000:
+            raise SelfTestFailed("no PDF was written")
+        self.step = "sign-out"
+        window.sign_out()
+        if pdf.exists():
+            raise SelfTestFailed("the print file outlived the session")
 
 
 def self_test(services_factory: ServicesFactory,
@@ -240,86 +315,28 @@ def self_test(services_factory: ServicesFactory,
     if not demo_accounts or sms_outbox is None:
         print("self-test: needs a demo account and the SMS outbox", file=sys.stderr)
         return 2
-    app = application()
+    application()
     folder = Path(tempfile.mkdtemp(prefix="kiosk-selftest-"))
     ctx = _make_context(Config(), f"pdf:{folder}")
     window = KioskWindow(ctx, kiosk_mode=False)
     window.resize(1280, 1024)
     window.show()
     login, password, _ = demo_accounts[0]
-    step = "start"
+    run = _SelfTest(window, ctx, sms_outbox)
     try:
-        step = "building the services"
-
-        def adopt(services: object) -> None:
-            ctx.set_services(services)  # type: ignore[arg-type]
-
-        ctx.runner.submit(services_factory, on_done=adopt,
-                          on_error=lambda err: log.error("services failed: %r", err))
-        _wait_until(app, lambda: ctx.services is not None, step, 60)
-        step = "credentials"
-        window.start_sign_in()
-        creds = window.screens.credentials
-        creds.login.setText(login)
-        creds.password.setText(password)
-        before = len(sms_outbox())
-        creds.submit()
-        _wait_until(app, lambda: window.current() is not window.screens.credentials
-                    or bool(creds.error.text()), "the code screen")
-        if window.current() is not window.screens.code:
-            raise SelfTestFailed(creds.error.text() or window.overlay.text.text())
-        step = "the SMS code"
-        _wait_until(app, lambda: len(sms_outbox()) > before, "the SMS")
-        match = CODE.search(sms_outbox()[-1][1])
-        if match is None:
-            raise SelfTestFailed("no code in the SMS")
-        window.screens.code.code.setText(match.group(1))
-        window.screens.code.submit()
-        _wait_until(app, lambda: bool(window.screens.picker.findChildren(QWidget, "emrCard")),
-                    "the EMR picker")
-        step = "the EMR"
-        card = window.screens.picker.findChildren(QWidget, "emrCard")[0]
-        window.open_emr(card.emr_id)  # type: ignore[attr-defined]
-        _wait_until(app, lambda: window.current() is window.screens.emr, "the EMR view")
-        emr = window.screens.emr
-        _wait_until(app, lambda: any(m.rowCount() for m in emr.models.values())
-                    or all(m.total == 0 for m in emr.models.values()), "the document list")
-        model = next((m for m in emr.models.values() if m.rowCount()), None)
-        if model is None:
-            for i in range(len(emr.models)):
-                emr.show_kind(i)
-                _wait_until(app, lambda: ctx.runner.pending == 0, "a list")
-            model = next((m for m in emr.models.values() if m.rowCount()), None)
-        if model is None:
-            raise SelfTestFailed("the EMR has no documents")
-        step = "the document"
-        doc_id = model.row(0).doc_id  # the list may reload when the sign-in refresh lands
-        window.open_document(doc_id)
-        _wait_until(app, lambda: window.current() is window.screens.document, "the document")
-        if not window.screens.document.has_content():
-            raise SelfTestFailed("the document shows nothing")
-        step = "printing"
-        window.prepare_print([doc_id])
-        _wait_until(app, lambda: window.screens.preview.job is not None, "the preview")
-        window.print_now()
-        printer = ctx.printer
-        assert isinstance(printer, QtPrinter)
-        _wait_until(app, lambda: window.current() is not window.screens.preview, "printing")
-        pdf = printer.last_file()
-        if pdf is None or not pdf.exists() or pdf.stat().st_size < 1000:
-            raise SelfTestFailed("no PDF was written")
-        step = "sign-out"
-        window.sign_out()
-        if pdf.exists():
-            raise SelfTestFailed("the print file outlived the session")
+        run.services(services_factory)
+        run.sign_in(login, password)
+        doc_id = run.first_document()
+        run.document(doc_id)
+        run.print_and_sign_out(doc_id)
         print("self-test: sign-in, EMR, document and print-to-PDF all worked")
         return 0
     except SelfTestFailed as err:
-        print(f"self-test failed at {step}: {err}", file=sys.stderr)
+        print(f"self-test failed at {run.step}: {err}", file=sys.stderr)
         return 1
     except Exception as err:
-        log.error("self-test crashed at %s", step, exc_info=err)
-        print(f"self-test failed at {step}: {type(err).__name__}", file=sys.stderr)
+        log.error("self-test crashed at %s", run.step, exc_info=err)
+        print(f"self-test failed at {run.step}: {type(err).__name__}", file=sys.stderr)
         return 1
     finally:
         _finish(window, ctx)

@@ -101,10 +101,11 @@ class DocumentListModel(QAbstractListModel):
             and self._session is not None
 
     def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
-        if not self.canFetchMore(parent):
+        session = self._session
+        if session is None or not self.canFetchMore(parent):
             return
         self._loading = True
-        self._ctx.call(self._ctx.svc.records.documents, self._session, self.emr_id, self.kind,
+        self._ctx.call(self._ctx.svc.records.documents, session, self.emr_id, self.kind,
                        len(self._rows), self._page, on_done=self._got, on_error=self._failed)
 
     # ------------------------------------------------------------------ pages
@@ -115,12 +116,10 @@ class DocumentListModel(QAbstractListModel):
         if page.offset == 0 and not self._rows and not self._loading and not self._done:
             self._got(page)
 
-    def _got(self, page: object) -> None:
+    def _got(self, p: DocumentPage) -> None:
         self._loading = False
         if self._session is None:
             return
-        assert hasattr(page, "rows")
-        p: DocumentPage = page  # type: ignore[assignment]
         if p.offset == 0 and p.total >= 0:
             self.total = p.total
         if p.rows:

@@ -183,8 +183,11 @@ class OnScreenKeyboard(QWidget):
         for i in range(self._rows.count()):
             item = self._rows.itemAt(i)
             inner = item.layout() if item is not None else None
-            for j in range(inner.count() if inner is not None else 0):
-                widget = inner.itemAt(j).widget()  # type: ignore[union-attr]
+            if inner is None:
+                continue
+            for j in range(inner.count()):
+                key = inner.itemAt(j)
+                widget = key.widget() if key is not None else None
                 if isinstance(widget, QPushButton):
                     keys.append(widget)
         return keys

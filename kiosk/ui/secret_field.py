@@ -60,35 +60,35 @@ class SecretField(QLineEdit):
         # A selection in Normal echo mode is copied to the primary selection on Unix.
         self.selectionChanged.connect(self._drop_selection)
 
-    def setInputMethodHints(self, hints: Qt.InputMethodHint) -> None:  # type: ignore[override]
+    def setInputMethodHints(self, hints: Qt.InputMethodHint) -> None:
         """Extra hints (digits only) add to the sensitive-data ones, never replace them."""
         super().setInputMethodHints(hints | Qt.InputMethodHint.ImhSensitiveData
                                     | Qt.InputMethodHint.ImhNoPredictiveText)
 
     # ------------------------------------------------------------------ no history
 
-    def clear(self) -> None:  # type: ignore[override]
+    def clear(self) -> None:
         """Empty the field and its undo history (``QLineEdit.clear`` is undoable)."""
         self.setText("")
 
-    def undo(self) -> None:  # type: ignore[override]
+    def undo(self) -> None:
         return
 
-    def redo(self) -> None:  # type: ignore[override]
+    def redo(self) -> None:
         return
 
     # ------------------------------------------------------------------ no clipboard
 
-    def copy(self) -> None:  # type: ignore[override]
+    def copy(self) -> None:
         return
 
-    def cut(self) -> None:  # type: ignore[override]
+    def cut(self) -> None:
         return
 
-    def paste(self) -> None:  # type: ignore[override]
+    def paste(self) -> None:
         return
 
-    def selectAll(self) -> None:  # type: ignore[override]
+    def selectAll(self) -> None:
         return
 
     def _drop_selection(self) -> None:

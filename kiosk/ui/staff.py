@@ -9,8 +9,9 @@ audited through ``StaffService.record``.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, Signal, SignalInstance
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -28,6 +29,10 @@ from kiosk.ui.messages import message_for
 from kiosk.ui.secret_field import SecretField
 from kiosk.ui.texts import moscow
 from kiosk.ui.widgets import button, header, init_screen, label, numeric_pad
+
+if TYPE_CHECKING:
+    from kiosk.services.staff import Health
+    from kiosk.services.sync import SyncReport
 
 CHECK_ORDER = ("portal", "sms", "registry", "emr", "store", "printer")
 
@@ -177,26 +182,26 @@ class StaffScreen(QWidget):
     def unlocked(self) -> bool:
         return self.pages.currentIndex() == 1
 
-    def _audited(self, action: str, signal: object, *args: object) -> None:
+    def _audited(self, action: str, signal: SignalInstance, *args: object) -> None:
         self._ctx.call(self._ctx.svc.staff.record, action)
-        signal.emit(*args)  # type: ignore[attr-defined]
+        signal.emit(*args)
 
     def refresh_health(self) -> None:
         self.health.setText(self.tr("Проверяем…"))
         printer = self._ctx.printer
         available = getattr(printer, "available", None)
 
-        def work() -> tuple[object, bool | None]:
+        def work() -> tuple[Health, bool | None]:
             health = self._svc_health()
             return health, (available() if available is not None else None)
 
         self._ctx.call(work, on_done=self._show_health, on_error=self._health_failed)
 
-    def _svc_health(self) -> object:
+    def _svc_health(self) -> Health:
         return self._ctx.svc.staff.health()
 
-    def _show_health(self, result: object) -> None:
-        health, printer_ok = result  # type: ignore[misc]
+    def _show_health(self, result: tuple[Health, bool | None]) -> None:
+        health, printer_ok = result
         names = {
             "portal": self.tr("Портал mos.ru"), "sms": self.tr("СМС-шлюз"),
             "registry": self.tr("Реестр доступа к картам"), "emr": self.tr("Сервис ЭМК"),
@@ -226,23 +231,23 @@ class StaffScreen(QWidget):
         self.sync_result.setText(self.tr("Синхронизация идёт…"))
         svc = self._ctx.svc
 
-        def work() -> object:
+        def work() -> SyncReport:
             svc.staff.record("sync_started")
             return svc.sync.run()
 
         self._ctx.call(work, on_done=self._synced, on_error=self._sync_failed)
 
-    def _synced(self, report: object) -> None:
+    def _synced(self, report: SyncReport) -> None:
         self.sync.setEnabled(True)
-        if getattr(report, "skipped", False):
+        if report.skipped:
             text = self.tr("Синхронизация уже идёт в другом процессе.")
-        elif getattr(report, "error", None):
+        elif report.error:
             text = self.tr("Синхронизация остановилась: сервис ЭМК недоступен.")
         else:
             text = self.tr("Готово: пакетов %1, документов %2, отклонено %3.") \
-                .replace("%1", str(getattr(report, "batches", 0))) \
-                .replace("%2", str(getattr(report, "documents", 0))) \
-                .replace("%3", str(getattr(report, "rejected", 0)))
+                .replace("%1", str(report.batches)) \
+                .replace("%2", str(report.documents)) \
+                .replace("%3", str(report.rejected))
         self.sync_result.setText(text)
         self.refresh_health()
 

@@ -6,6 +6,11 @@ them directly: they hand a callable to :class:`TaskRunner`, which runs it on a
 queued signal. Callbacks therefore run on the GUI thread and may touch widgets; the
 callable itself never may.
 
+The seam is typed: ``submit(fn, *args, on_done=...)`` checks ``args`` against ``fn``'s
+parameters and ``on_done`` against ``fn``'s return type (a ``TypeVarTuple``: PEP 612
+allows no keyword-only ``on_done`` after a ``ParamSpec``'s ``*args``), so a screen's
+callback names the type it receives instead of ``object`` and a cast.
+
 A *generation* counter makes sign-out safe: :meth:`TaskRunner.cancel_all` bumps it and
 drops queued work, and a result that lands later from an older generation is thrown
 away, so a slow answer can never paint a previous patient's data on the next screen.
@@ -17,13 +22,17 @@ import logging
 import threading
 import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar, TypeVarTuple
 
 from PySide6.QtCore import QObject, Qt, QThreadPool, Signal, Slot
 
 log = logging.getLogger(__name__)
 
-Callback = Callable[[Any], None]
+T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
+
+#: What a failed task hands back: the exception its callable raised.
+ErrorCallback = Callable[[Exception], None]
 
 #: Every runner made, so that tests can check none left work behind.
 RUNNERS: weakref.WeakSet[TaskRunner] = weakref.WeakSet()
@@ -59,8 +68,8 @@ class _Pending:
 
     __slots__ = ("generation", "on_done", "on_error", "task")
 
-    def __init__(self, generation: int, on_done: Callback | None, on_error: Callback | None,
-                 task: _Task) -> None:
+    def __init__(self, generation: int, on_done: Callable[[Any], None] | None,
+                 on_error: ErrorCallback | None, task: _Task) -> None:
         self.generation = generation
         self.on_done = on_done
         self.on_error = on_error
@@ -152,8 +161,8 @@ class TaskRunner(QObject):
     # ------------------------------------------------------------------ API
 
     def submit(
-        self, fn: Callable[..., object], *args: object,
-        on_done: Callback | None = None, on_error: Callback | None = None,
+        self, fn: Callable[[*Ts], T], *args: *Ts,
+        on_done: Callable[[T], None] | None = None, on_error: ErrorCallback | None = None,
     ) -> int:
         """Run ``fn(*args)`` on the pool; call ``on_done(result)`` or ``on_error(exc)`` later."""
         self._next_id += 1
@@ -209,7 +218,7 @@ class TaskRunner(QObject):
             pending.on_done(result)
 
     @Slot(int, object)
-    def _deliver_error(self, task_id: int, error: object) -> None:
+    def _deliver_error(self, task_id: int, error: Exception) -> None:
         pending = self._settle(task_id)
         if pending is None:
             return

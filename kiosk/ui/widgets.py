@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 # Painting and keypad classes are imported where they are used: PySide builds a class's
 # enum types when it is first touched, and Welcome's first paint needs none of these.
 if TYPE_CHECKING:
-    from PySide6.QtGui import QMouseEvent, QPaintEvent
+    from PySide6.QtGui import QHideEvent, QMouseEvent, QPaintEvent, QResizeEvent
     from PySide6.QtWidgets import QLineEdit
 
 
@@ -178,11 +178,11 @@ class AdaptiveGrid(QWidget):
         width = self._most * widest + (self._most - 1) * self._grid.spacing()
         return QSize(width, super().sizeHint().height())
 
-    def resizeEvent(self, event: QEvent) -> None:  # type: ignore[override]
+    def resizeEvent(self, event: QResizeEvent) -> None:
         columns = next((c for c in range(self._most, 0, -1) if self._fits(c, self.width())), 1)
         if columns != self._columns:
             self._place(columns)
-        super().resizeEvent(event)  # type: ignore[arg-type]
+        super().resizeEvent(event)
 
 
 def focus_forward(screen: QWidget) -> None:
@@ -317,9 +317,9 @@ class LogoLabel(QLabel):
         self._hold.stop()
         super().mouseReleaseEvent(event)
 
-    def hideEvent(self, event: QEvent) -> None:  # type: ignore[override]
+    def hideEvent(self, event: QHideEvent) -> None:
         self._hold.stop()
-        super().hideEvent(event)  # type: ignore[arg-type]
+        super().hideEvent(event)
 
 
 class Overlay(QFrame):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from kiosk.services.records import RecordsService
     from kiosk.services.session import Session
     from kiosk.services.signin import Attempt
+    from kiosk.services.sync import RefreshReport
     from kiosk.services.views import DocumentPage, DocumentView, EmrCard
     from kiosk.ui.booking import BookingScreen
     from kiosk.ui.code import BlockedScreen, CodeScreen
@@ -49,6 +50,8 @@ if TYPE_CHECKING:
     from kiosk.ui.support import SupportScreen
 
 log = logging.getLogger(__name__)
+
+W = TypeVar("W", bound=QWidget)
 
 
 def scrub(root: QWidget) -> None:
@@ -94,67 +97,67 @@ def scrub(root: QWidget) -> None:
         w.setAccessibleName("")
 
 
-def _credentials(ctx: UiContext) -> QWidget:
+def _credentials(ctx: UiContext) -> CredentialsScreen:
     from kiosk.ui.credentials import CredentialsScreen
 
     return CredentialsScreen(ctx)
 
 
-def _code(ctx: UiContext) -> QWidget:
+def _code(ctx: UiContext) -> CodeScreen:
     from kiosk.ui.code import CodeScreen
 
     return CodeScreen(ctx)
 
 
-def _device(ctx: UiContext) -> QWidget:
+def _device(ctx: UiContext) -> DeviceScreen:
     from kiosk.ui.device import DeviceScreen
 
     return DeviceScreen(ctx)
 
 
-def _blocked(ctx: UiContext) -> QWidget:
+def _blocked(ctx: UiContext) -> BlockedScreen:
     from kiosk.ui.code import BlockedScreen
 
     return BlockedScreen()
 
 
-def _picker(ctx: UiContext) -> QWidget:
+def _picker(ctx: UiContext) -> PickerScreen:
     from kiosk.ui.picker import PickerScreen
 
     return PickerScreen()
 
 
-def _emr(ctx: UiContext) -> QWidget:
+def _emr(ctx: UiContext) -> EmrScreen:
     from kiosk.ui.emr import EmrScreen
 
     return EmrScreen(ctx)
 
 
-def _document(ctx: UiContext) -> QWidget:
+def _document(ctx: UiContext) -> DocumentScreen:
     from kiosk.ui.document import DocumentScreen
 
     return DocumentScreen()
 
 
-def _preview(ctx: UiContext) -> QWidget:
+def _preview(ctx: UiContext) -> PreviewScreen:
     from kiosk.ui.preview import PreviewScreen
 
     return PreviewScreen(ctx.config.print.paper)
 
 
-def _booking(ctx: UiContext) -> QWidget:
+def _booking(ctx: UiContext) -> BookingScreen:
     from kiosk.ui.booking import BookingScreen
 
     return BookingScreen(ctx.config.portal.booking_url)
 
 
-def _support(ctx: UiContext) -> QWidget:
+def _support(ctx: UiContext) -> SupportScreen:
     from kiosk.ui.support import SupportScreen
 
     return SupportScreen(ctx, ctx.config.portal.support_url)
 
 
-def _staff(ctx: UiContext) -> QWidget:
+def _staff(ctx: UiContext) -> StaffScreen:
     from kiosk.ui.staff import StaffScreen
 
     return StaffScreen(ctx)
@@ -191,12 +194,18 @@ class Screens:
 
     def get(self, name: str) -> QWidget:
         """The screen called ``name``, built now if it does not exist yet."""
+        return self._get(name, FACTORIES[name])
+
+    def _get(self, name: str, make: Callable[[UiContext], W]) -> W:
+        """The typed form of :meth:`get` behind the screen properties."""
         widget = self._built.get(name)
         if widget is None:
-            widget = FACTORIES[name](self._ctx)
-            self._built[name] = widget
-            self._adopt(name, widget)
-        return widget
+            made = make(self._ctx)
+            self._built[name] = made
+            self._adopt(name, made)
+            return made
+        # Only ``make`` (the factory registered under ``name``) ever stores ``name``.
+        return cast(W, widget)
 
     def peek(self, name: str) -> QWidget | None:
         """The screen if it was built; never builds one."""
@@ -215,47 +224,47 @@ class Screens:
 
     @property
     def credentials(self) -> CredentialsScreen:
-        return self.get("credentials")  # type: ignore[return-value]
+        return self._get("credentials", _credentials)
 
     @property
     def code(self) -> CodeScreen:
-        return self.get("code")  # type: ignore[return-value]
+        return self._get("code", _code)
 
     @property
     def device(self) -> DeviceScreen:
-        return self.get("device")  # type: ignore[return-value]
+        return self._get("device", _device)
 
     @property
     def blocked(self) -> BlockedScreen:
-        return self.get("blocked")  # type: ignore[return-value]
+        return self._get("blocked", _blocked)
 
     @property
     def picker(self) -> PickerScreen:
-        return self.get("picker")  # type: ignore[return-value]
+        return self._get("picker", _picker)
 
     @property
     def emr(self) -> EmrScreen:
-        return self.get("emr")  # type: ignore[return-value]
+        return self._get("emr", _emr)
 
     @property
     def document(self) -> DocumentScreen:
-        return self.get("document")  # type: ignore[return-value]
+        return self._get("document", _document)
 
     @property
     def preview(self) -> PreviewScreen:
-        return self.get("preview")  # type: ignore[return-value]
+        return self._get("preview", _preview)
 
     @property
     def booking(self) -> BookingScreen:
-        return self.get("booking")  # type: ignore[return-value]
+        return self._get("booking", _booking)
 
     @property
     def support(self) -> SupportScreen:
-        return self.get("support")  # type: ignore[return-value]
+        return self._get("support", _support)
 
     @property
     def staff(self) -> StaffScreen:
-        return self.get("staff")  # type: ignore[return-value]
+        return self._get("staff", _staff)
 
 
 def _card_and_first_page(records: RecordsService, session: Session,
@@ -482,10 +491,11 @@ class KioskWindow(QWidget):
 
     def _stop_code(self) -> None:
         """Stop the code countdown and any QR sign-in wait (its worker ends at once)."""
-        for name in ("code", "device"):
-            screen = self.screens.peek(name)
-            if screen is not None:
-                screen.stop()  # type: ignore[attr-defined]
+        # Peeked first: a screen never built has nothing to stop (and is not built now).
+        if self.screens.peek("code") is not None:
+            self.screens.code.stop()
+        if self.screens.peek("device") is not None:
+            self.screens.device.stop()
 
     def _code_expired(self) -> None:
         from kiosk.services.errors import CodeExpired
@@ -625,8 +635,8 @@ class KioskWindow(QWidget):
             self.ctx.call(self.ctx.svc.signin.device_offered, on_done=self._set_qr_offered,
                           on_error=_log_only)
 
-    def _set_qr_offered(self, offered: object) -> None:
-        self._qr_offered = bool(offered)
+    def _set_qr_offered(self, offered: bool) -> None:
+        self._qr_offered = offered
         self.screens.welcome.set_qr_offered(self._qr_offered)
 
     def start_qr_sign_in(self) -> None:
@@ -664,15 +674,15 @@ class KioskWindow(QWidget):
         self.ctx.call(self.ctx.svc.sync.refresh_session, session, on_done=self._refreshed,
                       on_error=lambda err: log.warning("refresh failed: %s", type(err).__name__))
 
-    def _refreshed(self, report: object) -> None:
+    def _refreshed(self, report: RefreshReport) -> None:
         session = self.ctx.state.session
         if session is None:
             return
-        refreshed = set(getattr(report, "refreshed", []))
+        refreshed = set(report.refreshed)
         self.ctx.state.refreshed = True
         emr_id = self.ctx.state.emr_id
 
-        def cards_done(cards: object) -> None:
+        def cards_done(cards: list[EmrCard]) -> None:
             self._set_cards(cards)
             card = self.ctx.state.card()
             if card is None or self.current_name() not in ("emr", "document"):
@@ -690,20 +700,18 @@ class KioskWindow(QWidget):
             self.sign_out()
             return
         self.ctx.state.emr_id = None
-        emr, document = self.screens.peek("emr"), self.screens.peek("document")
-        if emr is not None:
-            emr.wipe_models()  # type: ignore[attr-defined]
-        if document is not None:
-            document.wipe()  # type: ignore[attr-defined]
+        if self.screens.peek("emr") is not None:
+            self.screens.emr.wipe_models()
+        if self.screens.peek("document") is not None:
+            self.screens.document.wipe()
         self.screens.picker.show_message(message)
         self.screens.picker.set_loading()
         self._show(self.screens.picker)
         self.ctx.call(self.ctx.svc.records.emrs, session, on_done=self._set_cards)
 
-    def _set_cards(self, cards: object) -> None:
+    def _set_cards(self, cards: list[EmrCard]) -> None:
         from kiosk.domain.moscow import moscow_date
 
-        assert isinstance(cards, list)
         self.ctx.state.cards = cards
         now = self.ctx.svc.clock.now()
         self.screens.picker.set_cards(cards, moscow_date(now),
@@ -716,8 +724,8 @@ class KioskWindow(QWidget):
         if session is None:
             return
 
-        def opened(result: object) -> None:
-            c, first = result  # type: ignore[misc]
+        def opened(result: tuple[EmrCard, DocumentPage | None]) -> None:
+            c, first = result
             self.ctx.state.emr_id = c.emr_id
             self.ctx.state.cards = [c if x.emr_id == c.emr_id else x
                                     for x in self.ctx.state.cards]
@@ -733,9 +741,8 @@ class KioskWindow(QWidget):
         if state.session is None or state.emr_id is None:
             return
 
-        def opened(doc: object) -> None:
-            d: DocumentView = doc  # type: ignore[assignment]
-            self.screens.document.show_document(d, self.ctx.state.card())
+        def opened(doc: DocumentView) -> None:
+            self.screens.document.show_document(doc, self.ctx.state.card())
             self._show(self.screens.document)
 
         self.ctx.call(self.ctx.svc.records.document, state.session, state.emr_id, doc_id,
@@ -749,10 +756,9 @@ class KioskWindow(QWidget):
             return
         self._print_return = self.current()
 
-        def prepared(job: object) -> None:
-            j: PrintJob = job  # type: ignore[assignment]
+        def prepared(job: PrintJob) -> None:
             self._show(self.screens.preview)
-            self.screens.preview.show_job(j)
+            self.screens.preview.show_job(job)
 
         self.ctx.call(self.ctx.svc.printing.prepare, state.session, state.emr_id, doc_ids,
                       on_done=prepared)
@@ -771,9 +777,8 @@ class KioskWindow(QWidget):
 
         def printed(_result: object) -> None:
             self.screens.preview.set_busy(False)
-            emr = self.screens.peek("emr")
-            if emr is not None:
-                emr.clear_checks()  # type: ignore[attr-defined]
+            if self.screens.peek("emr") is not None:
+                self.screens.emr.clear_checks()
             self._leave_preview()
             self.overlay.show_message(self.tr(
                 "Готово. Заберите, пожалуйста, документы из принтера."))
@@ -882,8 +887,8 @@ class KioskWindow(QWidget):
     # ------------------------------------------------------------------ settings
 
     def set_language(self, language: str, keep_staff: bool = False) -> None:
-        staff = self.screens.peek("staff")
-        staff_open = keep_staff and staff is not None and bool(staff.unlocked)  # type: ignore[attr-defined]
+        staff_open = (keep_staff and self.screens.peek("staff") is not None
+                      and self.screens.staff.unlocked)
         left_kiosk = staff_open and not self.kiosk_mode
         self.ctx.languages.set(language)
         self.setWindowTitle(self.tr("Личный кабинет пациента"))
