@@ -19,13 +19,15 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urlsplit
 
 import orjson
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
+from urllib3.util.retry import Retry
 
 from kiosk.services.ports import (
     Malformed,
@@ -65,6 +67,41 @@ _BIG_CHUNK = 1024 * 1024
 _RETRY_STATUSES = frozenset({502, 503, 504})
 
 TimeoutSpec = float | tuple[float, float]
+
+
+class _GetRetry(Retry):
+    """urllib3's ``Retry`` with the kiosk's rule on top: retry a GET only (repeating it is
+    harmless; a POST may have been acted on) and never after a timeout (a hung upstream
+    would hang again, and the patient is waiting).
+
+    Its counters alone would retry a connection failure of any method, and read and
+    connect timeouts. Whatever may not be retried goes exactly as it goes with no retries
+    at all (``Retry(0, read=False)``, requests' own default), so requests maps it to the
+    same exception as before.
+    """
+
+    def increment(
+        self, method: str | None = None, url: str | None = None, response: Any = None,
+        error: Exception | None = None, _pool: Any = None, _stacktrace: Any = None,
+    ) -> Self:
+        if error is not None and (
+            _is_timeout(error) or (method or "").upper() not in (self.allowed_methods or ())
+        ):
+            # Raises: nothing is left to retry, and a read error is raised as it came.
+            return Retry.increment(self.new(total=0, read=False), method, url, response,
+                                   error, _pool, _stacktrace)
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+
+def _retry(retries: int, backoff: float) -> Retry:
+    """GETs again after a connection failure, a reset or 502/503/504, ``retries`` times,
+    the first at once and then after ``backoff`` doubling; the last 5xx answer is then
+    returned (and raised as ``Unavailable`` by the caller)."""
+    return _GetRetry(
+        total=retries, allowed_methods=frozenset({"GET"}), status_forcelist=_RETRY_STATUSES,
+        backoff_factor=backoff, raise_on_status=False, raise_on_redirect=False,
+        respect_retry_after_header=False,
+    )
 
 
 def decode_json_bytes(body: bytes, service: str, op: str) -> Any:
@@ -135,7 +172,9 @@ class HttpClient:
     ``service`` names the upstream in error messages (``"portal"``, ``"fhir"`` ...).
     ``timeout`` is (connect, read) seconds or one number for both; a request also gets
     an overall deadline of connect + read for reading its body, so a server that
-    trickles bytes cannot hold the kiosk longer than a silent one.
+    trickles bytes cannot hold the kiosk longer than a silent one. The deadline starts
+    with the request, so a GET's retries (quick ones: after a refusal, a reset or a 5xx)
+    count against it too.
     """
 
     def __init__(
@@ -150,12 +189,10 @@ class HttpClient:
     ) -> None:
         self.service = service
         self.connect_timeout, self.read_timeout = _split_timeout(timeout)
-        self.retries = max(0, retries)
-        self.backoff = backoff
         self.max_body = max_body
         self.session = requests.Session()
-        # Our own bounded retries below; urllib3's would retry POSTs on some errors.
-        adapter = HTTPAdapter(max_retries=0, pool_connections=2, pool_maxsize=4)
+        adapter = HTTPAdapter(max_retries=_retry(max(0, retries), backoff),
+                              pool_connections=2, pool_maxsize=4)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         # No proxies or .netrc from the environment: upstreams are configured explicitly.
@@ -196,30 +233,15 @@ class HttpClient:
 
         ``op`` is a short label for messages (``"token"``, ``"search DocumentReference"``);
         it replaces the URL, which may carry personal data in its path or query.
-        GET is retried on connection failures and 502/503/504 with a short doubling
-        backoff, at most ``retries`` times. Timeouts are not retried: a hung upstream
-        would hang again, and the patient is waiting. Nothing else is retried.
+        GET is retried on connection failures, resets and 502/503/504 with a short
+        doubling backoff, at most ``retries`` times (urllib3's ``Retry``, see
+        ``_GetRetry``). Timeouts are not retried: a hung upstream would hang again, and
+        the patient is waiting. Nothing else is retried, nor a body cut off midway.
         ``max_body`` raises the client's body cap for this request (one big record).
         """
-        attempts = 1 + (self.retries if method.upper() == "GET" else 0)
-        last: UpstreamError | None = None
-        for attempt in range(attempts):
-            if attempt:
-                time.sleep(self.backoff * (2 ** (attempt - 1)))
-            try:
-                resp = self._once(
-                    method, url, op, params, headers, data, json_body, auth,
-                    max_body or self.max_body,
-                )
-            except Unavailable as err:
-                last = err
-                continue
-            if resp.status in _RETRY_STATUSES and attempt + 1 < attempts:
-                last = Unavailable(self.service, f"{op}: HTTP {resp.status}")
-                continue
-            return self._check_status(resp, op, accept_statuses)
-        assert last is not None
-        raise last
+        resp = self._once(method, url, op, params, headers, data, json_body, auth,
+                          max_body or self.max_body)
+        return self._check_status(resp, op, accept_statuses)
 
     def get_json(
         self,
@@ -363,7 +385,12 @@ def declared_over(declared: str | None, max_body: int) -> bool:
 
 
 def _is_timeout(err: BaseException) -> bool:
-    """requests wraps urllib3's read timeouts during streaming in ConnectionError."""
+    """Whether a timeout is behind ``err``: requests wraps some of urllib3's timeouts in a
+    ``ConnectionError`` (with the timeout among its arguments or causes).
+
+    urllib3 2 makes ``NewConnectionError`` (refused, unreachable) a subclass of
+    ``ConnectTimeoutError``: it is a failure to connect, not a timeout.
+    """
     seen: set[int] = set()
     stack: list[BaseException | None] = [err]
     while stack:
@@ -371,9 +398,8 @@ def _is_timeout(err: BaseException) -> bool:
         if cur is None or id(cur) in seen:
             continue
         seen.add(id(cur))
-        if isinstance(cur, TimeoutError) or "timed out" in type(cur).__name__.lower():
-            return True
-        if type(cur).__name__ in {"ReadTimeoutError", "ConnectTimeoutError"}:
+        if isinstance(cur, TimeoutError | ReadTimeoutError | ConnectTimeoutError) \
+                and not isinstance(cur, NewConnectionError):
             return True
         stack.extend(a for a in cur.args if isinstance(a, BaseException))
         stack.append(cur.__cause__)

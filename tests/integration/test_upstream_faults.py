@@ -89,3 +89,40 @@ def test_faults_settable_over_http(sim: SimServer):
         assert bad.status_code == 400
         http.post(sim.base_url + "/sim/faults", json={"clear": True}, timeout=2)
         assert not sim.faults("registry").any()
+
+
+# ---------------------------------------------------------------- what is retried
+
+
+@pytest.mark.parametrize("fault", ["error_5xx", "reset"])
+def test_get_is_retried_twice_after_5xx_or_reset_R_KSK_5(sim: SimServer, fault: str):
+    """A GET (harmless to repeat) is sent again after a 5xx or a reset, at most twice."""
+    with RegistryClient(sim.registry_url, API_KEY, SHORT) as client:
+        sim.set_fault("registry", **{fault: True}, times=2)
+        assert client.grants_for("u-anna")  # the third try answered
+        sim.set_fault("registry", **{fault: True}, times=3)
+        with pytest.raises(Unavailable):
+            client.grants_for("u-anna")
+        assert not sim.faults("registry").any()  # all three tries were made, no fourth
+
+
+@pytest.mark.parametrize("fault", ["error_5xx", "reset"])
+def test_post_is_never_retried_R_KSK_5(sim: SimServer, fault: str):
+    """A POST is sent once: the SMS gateway may have queued the text before failing."""
+    with SmsClient(sim.sms_url, API_KEY, SHORT) as client:
+        sim.set_fault("sms", **{fault: True}, times=1)
+        with pytest.raises(Unavailable):
+            client.send("+79161234567", "Код: 123456")
+        assert client.send("+79161234567", "Код: 123456")  # the fault was used up by one try
+
+
+@pytest.mark.parametrize("fault", [{"hang": True}, {"latency": 1.0}])
+def test_timed_out_get_is_not_retried_R_KSK_5(sim: SimServer, fault: dict):
+    """A hung upstream would hang again, and the patient is waiting: one try only."""
+    with RegistryClient(sim.registry_url, API_KEY, SHORT) as client:
+        sim.set_fault("registry", **fault, times=2)
+        started = time.monotonic()
+        with pytest.raises(Timeout):
+            client.grants_for("u-anna")
+        assert time.monotonic() - started < 2 * SHORT
+        assert sim.faults("registry").any()  # one of the two faulty answers is left
