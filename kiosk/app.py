@@ -32,6 +32,7 @@ from kiosk.services.ports import (
     UnitOfWorkFactory,
 )
 from kiosk.services.printing import Clinic, PrintService
+from kiosk.services.receipts import ReceiptService
 from kiosk.services.records import RecordsService
 from kiosk.services.session import Session
 from kiosk.services.signin import SignInService, SignInSettings
@@ -60,6 +61,7 @@ class Services:
     records: RecordsService
     printing: PrintService
     support: SupportService
+    receipts: ReceiptService
     staff: StaffService
     sync: SyncService
     booking_url: str
@@ -145,6 +147,8 @@ def assemble(
         printing=PrintService(records, audit, kiosk_id, clock,
                               Clinic(config.print.clinic_name, config.print.clinic_address)),
         support=SupportService(uow, clock, audit, kiosk_id),
+        receipts=ReceiptService(uow, clock, audit, kiosk_id, config.portal.booking_url,
+                                config.portal.support_url),
         staff=StaffService(uow, clock, audit, kiosk_id, pin_hash, key, policy, probes or {}),
         sync=SyncService(source, uow, clock, sync_lock, sync_workers),
         booking_url=qr_payload(config.portal.booking_url),
