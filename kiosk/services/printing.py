@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from kiosk.domain.documents import FLAG_WORDS_RU, KIND_NAMES_RU, LabRow
 from kiosk.domain.moscow import format_moscow
@@ -28,6 +28,9 @@ from kiosk.services.ports import Clock
 from kiosk.services.records import RecordsService
 from kiosk.services.session import Session
 from kiosk.services.views import DocumentView, EmrCard
+
+if TYPE_CHECKING:
+    from kiosk.services.receipts import Slip
 
 #: On every page: whose pages they are, where and when they were printed, and which.
 FOOTER_TEMPLATE = ("{name} · Киоск {kiosk_id} · напечатано {printed_at} (МСК) · "
@@ -65,6 +68,11 @@ class PrintJob:
 class Printer(Protocol):
     def print_job(self, job: PrintJob) -> None:
         """Lay out and print; raises PrinterError with a plain reason."""
+        ...
+
+    def print_slip(self, slip: Slip) -> None:
+        """A support receipt or booking slip (:mod:`kiosk.services.receipts`); the same
+        errors."""
         ...
 
 

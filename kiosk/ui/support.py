@@ -1,10 +1,13 @@
 """Support (R-ACT-5): the topic decides the department — what the records say goes to
 the Department of Health (ДЗМ), access, failures and the kiosk to the Department of IT
 (ДИТ). The request is only written to the persistent outbox here, so it survives a
-network failure; the patient gets a confirmation and the portal's support QR.
+network failure; the patient gets a confirmation, the portal's support QR and, on
+request, a printed receipt (number, topic, department; :mod:`kiosk.services.receipts`).
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -21,7 +24,13 @@ from kiosk.services.ports import Department, SupportTopic
 from kiosk.ui.context import UiContext
 from kiosk.ui.keyboard import OnScreenKeyboard
 from kiosk.ui.messages import message_for
+from kiosk.ui.slips import SlipPrint
 from kiosk.ui.widgets import AdaptiveGrid, QrWidget, button, header, init_screen, label
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from kiosk.services.receipts import Slip
 
 TOPICS = (SupportTopic.RECORDS, SupportTopic.ACCESS, SupportTopic.FAILURE, SupportTopic.KIOSK)
 
@@ -113,10 +122,27 @@ class SupportScreen(QWidget):
         qr_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         d.addWidget(qr_hint)
         d.addStretch(1)
+        # The receipt: the number, topic and department on paper (issue 16 item 4).
+        self.receipt = SlipPrint(
+            ctx, self.tr("Распечатать квитанцию"),
+            self.tr("Квитанция напечатана: заберите её из принтера."),
+            self.tr("Квитанцию напечатать не удалось. Запишите номер обращения с экрана."),
+            self._make_receipt, "printReceipt", self)
+        self._request_id = ""
         self.done_button = button(self.tr("Готово"), "primary", "supportDoneButton")
         self.done_button.clicked.connect(self.back)
-        d.addWidget(self.done_button)
+        bottom = AdaptiveGrid(2)  # side by side where they fit, else one above the other
+        bottom.add(self.receipt.button)
+        bottom.add(self.done_button)
+        d.addWidget(self.receipt.done)
+        d.addWidget(self.receipt.error)
+        d.addWidget(bottom)
         self.pages.addWidget(done)
+
+    def _make_receipt(self) -> Callable[[], Slip]:
+        receipts, session = self._ctx.svc.receipts, self._ctx.state.session
+        number = self._request_id
+        return lambda: receipts.support_receipt(session, number)
 
     def _enter(self) -> None:
         if self.keyboard.target is self.text:
@@ -149,6 +175,8 @@ class SupportScreen(QWidget):
             "Обращение № %1 принято и будет передано %2. Ответ придёт на указанный контакт.")
             .replace("%1", request_id).replace("%2", where))
         self.number.setText(request_id)
+        self._request_id = request_id
+        self.receipt.reset()
         self.number.setAccessibleName(self.tr("Номер обращения: %1").replace("%1", request_id))
         self.text.clear()
         self.contact.clear()
@@ -166,6 +194,8 @@ class SupportScreen(QWidget):
         self.contact.clear()
         self.confirmation.setText("")
         self.number.setText("")
+        self._request_id = ""
+        self.receipt.reset()
         self.error.hide()
         self.topics.button(0).setChecked(True)
         self.pages.setCurrentIndex(0)

@@ -148,7 +148,7 @@ def _preview(ctx: UiContext) -> PreviewScreen:
 def _booking(ctx: UiContext) -> BookingScreen:
     from kiosk.ui.booking import BookingScreen
 
-    return BookingScreen(ctx.config.portal.booking_url)
+    return BookingScreen(ctx, ctx.config.portal.booking_url)
 
 
 def _support(ctx: UiContext) -> SupportScreen:

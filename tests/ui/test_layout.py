@@ -87,6 +87,11 @@ def _drive_patient(k: Kiosk) -> list[tuple[str, Callable[[], None]]]:
     support.text.setPlainText("Не вижу анализ от 1 октября.")
     support.send.click()
     k.settle()
+    support.receipt.button.click()  # the fullest confirmation: «Квитанция напечатана…»
+    k.settle()
+    printer, k.ctx.printer = k.ctx.printer, None
+    s.booking.slip.button.click()  # the fullest booking screen: «Не удалось напечатать…»
+    k.ctx.printer = printer
     blocked = s.blocked
     blocked.show_until(T0 + timedelta(hours=24))
 
