@@ -78,24 +78,21 @@ class SlipPrint(QObject):
         self.button.setEnabled(not self._running)
         self.button.setText(self.tr("Печатаем…") if self._running else self._text)
 
-    def _printed(self, _result: object) -> None:
+    def _printed(self, _result: None) -> None:
         self._running = False
         self._show_state()
         self.done.setText(self._done_text)
         self.done.show()
 
-    def _failed(self, err: object) -> None:
+    def _failed(self, err: Exception) -> None:
         from kiosk.services.errors import NotFound
         from kiosk.ui.messages import message_for
 
         self._running = False
         self._show_state()
-        if isinstance(err, NotFound):  # message_for speaks of documents
-            text = self._not_found_text
-        else:
-            text = message_for(err if isinstance(err, BaseException)
-                               else RuntimeError(repr(err))).text
-        self.error.setText(text)
+        # NotFound: message_for would speak of a document.
+        self.error.setText(self._not_found_text if isinstance(err, NotFound)
+                           else message_for(err).text)
         self.error.show()
 
     def reset(self) -> None:
