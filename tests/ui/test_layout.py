@@ -357,7 +357,8 @@ def test_every_screen_fits_every_size_orientation_language_and_theme(tmp_path: P
                 states = drive(k)
                 _walk(k, states, language, out)
             finally:
-                k.window.shutdown()
+                k.ctx.languages.set("ru")  # the translator is the application's: leave
+                k.window.shutdown()        # Russian for the next test
                 k.window.hide()
                 k.window.deleteLater()
                 flush_events()
