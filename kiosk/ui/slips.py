@@ -22,8 +22,8 @@ from kiosk.ui.widgets import button, label
 if TYPE_CHECKING:
     from kiosk.services.receipts import Slip
 
-#: Called on the GUI thread when the button is pressed; returns the worker's half, which
-#: builds the slip from what the screen captured then (services, session, a number).
+# Called on the GUI thread when the button is pressed; returns the worker's half, which
+# builds the slip from what the screen captured then (services, session, a number).
 MakeSlip = Callable[[], Callable[[], "Slip"]]
 
 

@@ -224,3 +224,24 @@ def test_sign_out_during_slip_layout_leaves_no_file(
     assert kiosk.ctx.runner.wait(10_000)
     kiosk.settle()
     assert list(kiosk.env.print_dir.iterdir()) == []
+
+
+def test_print_buttons_read_in_english_too_R_KSK_8(kiosk: Kiosk) -> None:
+    """English is the kiosk's second language: the buttons and what they say after.
+    The paper stays Russian, as the EMR extract does."""
+    kiosk.window.set_language("en")
+    try:
+        kiosk.settle()
+        kiosk.s.welcome.book.click()
+        slip = kiosk.s.booking.slip
+        assert slip.button.text() == "Print"
+        slip.button.click()
+        kiosk.settle()
+        assert slip.done.text() == "The slip is printed: please take it from the printer."
+        assert "Запись к врачу" in pdf_text(printed(kiosk))
+        kiosk.s.booking.back_button.click()
+        kiosk.s.welcome.help.click()
+        assert kiosk.s.support.receipt.button.text() == "Print a receipt"
+    finally:  # the translator is the application's: leave Russian for the next test
+        kiosk.window.set_language("ru")
+        kiosk.settle()

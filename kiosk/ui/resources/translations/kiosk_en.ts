@@ -4,27 +4,27 @@
 <context>
     <name>BlockedScreen</name>
     <message>
-        <location filename="../../code.py" line="208"/>
+        <location filename="../../code.py" line="210"/>
         <source>Вход временно заблокирован</source>
         <translation>Sign-in temporarily blocked</translation>
     </message>
     <message>
-        <location filename="../../code.py" line="216"/>
+        <location filename="../../code.py" line="218"/>
         <source>На главную</source>
         <translation>Home</translation>
     </message>
     <message>
-        <location filename="../../code.py" line="231"/>
+        <location filename="../../code.py" line="233"/>
         <source>Вход будет доступен после %1 (время московское).</source>
         <translation>You can sign in again after %1 (Moscow time).</translation>
     </message>
     <message>
-        <location filename="../../code.py" line="212"/>
+        <location filename="../../code.py" line="214"/>
         <source>Код из СМС был введён неверно 5 раз подряд. Так мы защищаем ваши медицинские данные. Блокировка снимется сама, разблокировать её раньше нельзя. Если код вводили не вы — напишите в поддержку.</source>
         <translation>The SMS code was entered wrongly 5 times in a row. This protects your medical data. The block lifts by itself and cannot be lifted earlier. If it was not you who entered the code, write to support.</translation>
     </message>
     <message>
-        <location filename="../../code.py" line="219"/>
+        <location filename="../../code.py" line="221"/>
         <source>Написать в поддержку</source>
         <translation>Write to support</translation>
     </message>
@@ -32,92 +32,112 @@
 <context>
     <name>BookingScreen</name>
     <message>
-        <location filename="../../booking.py" line="26"/>
+        <location filename="../../booking.py" line="38"/>
         <source>Назад</source>
         <translation>Back</translation>
     </message>
     <message>
-        <location filename="../../booking.py" line="28"/>
+        <location filename="../../booking.py" line="40"/>
         <source>Запись к врачу</source>
         <translation>Book a doctor</translation>
     </message>
     <message>
-        <location filename="../../booking.py" line="34"/>
+        <location filename="../../booking.py" line="46"/>
         <source>Наведите камеру телефона на QR-код, чтобы открыть запись к врачу на портале mos.ru.</source>
         <translation>Point your phone camera at the QR code to open doctor booking on the mos.ru portal.</translation>
     </message>
     <message>
-        <location filename="../../booking.py" line="38"/>
+        <location filename="../../booking.py" line="50"/>
         <source>Нет смартфона? Откройте этот адрес на компьютере:</source>
         <translation>No smartphone? Open this address on a computer:</translation>
+    </message>
+    <message>
+        <location filename="../../booking.py" line="59"/>
+        <source>Распечатать</source>
+        <translation>Print</translation>
+    </message>
+    <message>
+        <location filename="../../booking.py" line="60"/>
+        <source>Памятка напечатана: заберите её из принтера.</source>
+        <translation>The slip is printed: please take it from the printer.</translation>
+    </message>
+    <message>
+        <location filename="../../booking.py" line="61"/>
+        <source>Памятку напечатать не удалось. Запишите адрес с экрана.</source>
+        <translation>The slip could not be printed. Please write down the address from the screen.</translation>
+    </message>
+    <message>
+        <location filename="../../booking.py" line="64"/>
+        <source>Распечатать памятку о записи к врачу</source>
+        <translation>Print a slip on booking a doctor&apos;s appointment</translation>
     </message>
 </context>
 <context>
     <name>CodeScreen</name>
     <message>
-        <location filename="../../code.py" line="43"/>
+        <location filename="../../code.py" line="45"/>
         <source>Отмена</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../code.py" line="45"/>
-        <location filename="../../code.py" line="52"/>
+        <location filename="../../code.py" line="47"/>
+        <location filename="../../code.py" line="54"/>
         <source>Код из СМС</source>
         <translation>SMS code</translation>
     </message>
     <message>
-        <location filename="../../code.py" line="67"/>
-        <location filename="../../code.py" line="127"/>
+        <location filename="../../code.py" line="69"/>
+        <location filename="../../code.py" line="129"/>
         <source>Подтвердить</source>
         <translation>Confirm</translation>
     </message>
     <message>
-        <location filename="../../code.py" line="82"/>
+        <location filename="../../code.py" line="84"/>
         <source>Мы отправили код на номер %1</source>
         <translation>We sent a code to %1</translation>
     </message>
     <message>
-        <location filename="../../code.py" line="110"/>
+        <location filename="../../code.py" line="112"/>
         <source>Код действует ещё %1</source>
         <translation>The code is valid for %1</translation>
     </message>
     <message>
-        <location filename="../../code.py" line="113"/>
+        <location filename="../../code.py" line="115"/>
         <source>Новый код больше отправить нельзя</source>
         <translation>No more codes can be sent</translation>
     </message>
     <message>
-        <location filename="../../code.py" line="116"/>
+        <location filename="../../code.py" line="118"/>
         <source>Отправить ещё раз (через %1)</source>
         <translation>Send again (in %1)</translation>
     </message>
     <message>
-        <location filename="../../code.py" line="119"/>
+        <location filename="../../code.py" line="121"/>
         <source>Отправить ещё раз</source>
         <translation>Send again</translation>
     </message>
     <message>
-        <location filename="../../code.py" line="127"/>
+        <location filename="../../code.py" line="129"/>
         <source>Проверяем…</source>
         <translation>Checking…</translation>
     </message>
     <message>
-        <location filename="../../code.py" line="149"/>
+        <location filename="../../code.py" line="151"/>
         <source>Неверный код. Осталось попыток: %1</source>
         <translation>Wrong code. Attempts left: %1</translation>
     </message>
     <message>
-        <location filename="../../code.py" line="179"/>
+        <location filename="../../code.py" line="181"/>
         <source>Новый код отправлен. Предыдущий код больше не действует.</source>
         <translation>A new code was sent. The previous code no longer works.</translation>
     </message>
     <message>
-        <location filename="../../code.py" line="147"/>
+        <location filename="../../code.py" line="149"/>
         <source>Неверный код.</source>
         <translation>Wrong code.</translation>
     </message>
     <message>
-        <location filename="../../code.py" line="164"/>
+        <location filename="../../code.py" line="166"/>
         <source>Это последняя попытка. Если и этот код окажется неверным, вход в кабинет будет заблокирован на %1 ч — даже с правильным паролем, и раньше снять блокировку нельзя. Не уверены — запросите новый код.</source>
         <translation>This is the last attempt. If this code is wrong too, sign-in will be blocked for %1 h — even with the right password, and the block cannot be lifted earlier. Not sure? Ask for a new code.</translation>
     </message>
@@ -125,56 +145,56 @@
 <context>
     <name>CredentialsScreen</name>
     <message>
-        <location filename="../../credentials.py" line="33"/>
+        <location filename="../../credentials.py" line="38"/>
         <source>Назад</source>
         <translation>Back</translation>
     </message>
     <message>
-        <location filename="../../credentials.py" line="35"/>
+        <location filename="../../credentials.py" line="40"/>
         <source>Вход через mos.ru</source>
         <translation>Sign in with mos.ru</translation>
     </message>
     <message>
-        <location filename="../../credentials.py" line="37"/>
+        <location filename="../../credentials.py" line="42"/>
         <source>Введите логин и пароль, которые вы используете на портале mos.ru. Логин — это электронная почта, телефон или СНИЛС.</source>
         <translation>Enter the login and password you use on the mos.ru portal. The login is your e-mail, phone number or SNILS.</translation>
     </message>
     <message>
-        <location filename="../../credentials.py" line="44"/>
-        <location filename="../../credentials.py" line="54"/>
+        <location filename="../../credentials.py" line="49"/>
+        <location filename="../../credentials.py" line="59"/>
         <source>Логин</source>
         <translation>Login</translation>
     </message>
     <message>
-        <location filename="../../credentials.py" line="48"/>
-        <location filename="../../credentials.py" line="56"/>
+        <location filename="../../credentials.py" line="53"/>
+        <location filename="../../credentials.py" line="61"/>
         <source>Пароль</source>
         <translation>Password</translation>
     </message>
     <message>
-        <location filename="../../credentials.py" line="51"/>
-        <location filename="../../credentials.py" line="88"/>
+        <location filename="../../credentials.py" line="56"/>
+        <location filename="../../credentials.py" line="93"/>
         <source>Показать</source>
         <translation>Show</translation>
     </message>
     <message>
-        <location filename="../../credentials.py" line="64"/>
-        <location filename="../../credentials.py" line="113"/>
+        <location filename="../../credentials.py" line="69"/>
+        <location filename="../../credentials.py" line="118"/>
         <source>Получить код по СМС</source>
         <translation>Get a code by SMS</translation>
     </message>
     <message>
-        <location filename="../../credentials.py" line="88"/>
+        <location filename="../../credentials.py" line="93"/>
         <source>Скрыть</source>
         <translation>Hide</translation>
     </message>
     <message>
-        <location filename="../../credentials.py" line="100"/>
+        <location filename="../../credentials.py" line="105"/>
         <source>Киоск ещё запускается. Подождите несколько секунд.</source>
         <translation>The kiosk is still starting. Please wait a few seconds.</translation>
     </message>
     <message>
-        <location filename="../../credentials.py" line="113"/>
+        <location filename="../../credentials.py" line="118"/>
         <source>Проверяем…</source>
         <translation>Checking…</translation>
     </message>
@@ -320,57 +340,57 @@
 <context>
     <name>EmrScreen</name>
     <message>
-        <location filename="../../emr.py" line="315"/>
+        <location filename="../../emr.py" line="314"/>
         <source>Сменить карту</source>
         <translation>Switch record</translation>
     </message>
     <message>
-        <location filename="../../emr.py" line="317"/>
+        <location filename="../../emr.py" line="316"/>
         <source>Выйти</source>
         <translation>Sign out</translation>
     </message>
     <message>
-        <location filename="../../emr.py" line="347"/>
+        <location filename="../../emr.py" line="346"/>
         <source>Печать выбранных</source>
         <translation>Print selected</translation>
     </message>
     <message>
-        <location filename="../../emr.py" line="350"/>
+        <location filename="../../emr.py" line="349"/>
         <source>Запись к врачу</source>
         <translation>Book a doctor</translation>
     </message>
     <message>
-        <location filename="../../emr.py" line="352"/>
+        <location filename="../../emr.py" line="351"/>
         <source>Поддержка</source>
         <translation>Support</translation>
     </message>
     <message>
-        <location filename="../../emr.py" line="359"/>
+        <location filename="../../emr.py" line="358"/>
         <source>Нажмите на документ, чтобы открыть его. Квадрат слева — выбрать для печати.</source>
         <translation>Tap a document to open it. Tap the square on the left to select it for printing.</translation>
     </message>
     <message>
-        <location filename="../../emr.py" line="369"/>
+        <location filename="../../emr.py" line="368"/>
         <source>Пол: %1</source>
         <translation>Sex: %1</translation>
     </message>
     <message>
-        <location filename="../../emr.py" line="373"/>
+        <location filename="../../emr.py" line="372"/>
         <source>Данные на %1. Сервис медицинских карт сейчас недоступен, показаны сохранённые данные.</source>
         <translation>Data as of %1. The medical records service is unavailable right now; saved data is shown.</translation>
     </message>
     <message>
-        <location filename="../../emr.py" line="377"/>
+        <location filename="../../emr.py" line="376"/>
         <source>Данные карты ещё не загружены. Попробуйте позже.</source>
         <translation>The record has not been loaded yet. Please try later.</translation>
     </message>
     <message>
-        <location filename="../../emr.py" line="448"/>
+        <location filename="../../emr.py" line="447"/>
         <source>В этом разделе документов нет.</source>
         <translation>There are no documents in this section.</translation>
     </message>
     <message>
-        <location filename="../../emr.py" line="454"/>
+        <location filename="../../emr.py" line="453"/>
         <source>Печать выбранных (%1)</source>
         <translation>Print selected (%1)</translation>
     </message>
@@ -432,52 +452,52 @@
         <translation>Caps lock</translation>
     </message>
     <message>
-        <location filename="../../keyboard.py" line="232"/>
+        <location filename="../../keyboard.py" line="235"/>
         <source>Символы</source>
         <translation>Symbols</translation>
     </message>
     <message>
-        <location filename="../../keyboard.py" line="233"/>
+        <location filename="../../keyboard.py" line="236"/>
         <source>Буквы</source>
         <translation>Letters</translation>
     </message>
     <message>
-        <location filename="../../keyboard.py" line="295"/>
+        <location filename="../../keyboard.py" line="298"/>
         <source>точка</source>
         <translation>full stop</translation>
     </message>
     <message>
-        <location filename="../../keyboard.py" line="296"/>
+        <location filename="../../keyboard.py" line="299"/>
         <source>запятая</source>
         <translation>comma</translation>
     </message>
     <message>
-        <location filename="../../keyboard.py" line="297"/>
+        <location filename="../../keyboard.py" line="300"/>
         <source>вопросительный знак</source>
         <translation>question mark</translation>
     </message>
     <message>
-        <location filename="../../keyboard.py" line="298"/>
+        <location filename="../../keyboard.py" line="301"/>
         <source>восклицательный знак</source>
         <translation>exclamation mark</translation>
     </message>
     <message>
-        <location filename="../../keyboard.py" line="299"/>
+        <location filename="../../keyboard.py" line="302"/>
         <source>дефис</source>
         <translation>hyphen</translation>
     </message>
     <message>
-        <location filename="../../keyboard.py" line="300"/>
+        <location filename="../../keyboard.py" line="303"/>
         <source>подчёркивание</source>
         <translation>underscore</translation>
     </message>
     <message>
-        <location filename="../../keyboard.py" line="301"/>
+        <location filename="../../keyboard.py" line="304"/>
         <source>собака</source>
         <translation>at sign</translation>
     </message>
     <message>
-        <location filename="../../keyboard.py" line="302"/>
+        <location filename="../../keyboard.py" line="305"/>
         <source>пробел</source>
         <translation>space</translation>
     </message>
@@ -490,35 +510,35 @@
         <translation>The kiosk cannot start right now. Please ask the receptionist.</translation>
     </message>
     <message>
-        <location filename="../../window.py" line="319"/>
-        <location filename="../../window.py" line="889"/>
+        <location filename="../../window.py" line="328"/>
+        <location filename="../../window.py" line="894"/>
         <source>Личный кабинет пациента</source>
         <extracomment>Every screen but Welcome, in the order the idle-time build makes them (the patient&apos;s path first). Each module is imported only when its screen is first built. The mode the kiosk is configured for; the staff panel may leave it only for as long as the panel is open (R-KSK-4).</extracomment>
         <translation>Patient&apos;s personal account</translation>
     </message>
     <message>
-        <location filename="../../window.py" line="337"/>
-        <location filename="../../window.py" line="877"/>
+        <location filename="../../window.py" line="346"/>
+        <location filename="../../window.py" line="882"/>
         <source>Киоск запускается…</source>
         <translation>The kiosk is starting…</translation>
     </message>
     <message>
-        <location filename="../../window.py" line="648"/>
+        <location filename="../../window.py" line="658"/>
         <source>Киоск запускается, подождите несколько секунд…</source>
         <translation>The kiosk is starting, please wait a few seconds…</translation>
     </message>
     <message>
-        <location filename="../../window.py" line="779"/>
+        <location filename="../../window.py" line="784"/>
         <source>Готово. Заберите, пожалуйста, документы из принтера.</source>
         <translation>Done. Please take your documents from the printer.</translation>
     </message>
     <message>
-        <location filename="../../window.py" line="828"/>
+        <location filename="../../window.py" line="833"/>
         <source>Вы ещё здесь? Через %1 сеанс завершится, а данные будут стёрты с экрана. Коснитесь экрана, чтобы продолжить.</source>
         <translation>Are you still there? In %1 the session ends and your data is cleared from the screen. Touch the screen to continue.</translation>
     </message>
     <message>
-        <location filename="../../window.py" line="831"/>
+        <location filename="../../window.py" line="836"/>
         <source>Продолжить</source>
         <translation>Continue</translation>
     </message>
@@ -822,165 +842,173 @@
     </message>
 </context>
 <context>
+    <name>SlipPrint</name>
+    <message>
+        <location filename="../../slips.py" line="79"/>
+        <source>Печатаем…</source>
+        <translation>Printing…</translation>
+    </message>
+</context>
+<context>
     <name>StaffScreen</name>
     <message>
-        <location filename="../../staff.py" line="52"/>
+        <location filename="../../staff.py" line="57"/>
         <source>Закрыть</source>
         <translation>Close</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="54"/>
+        <location filename="../../staff.py" line="59"/>
         <source>Панель администратора</source>
         <translation>Staff panel</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="66"/>
+        <location filename="../../staff.py" line="71"/>
         <source>Введите PIN администратора</source>
         <translation>Enter the staff PIN</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="72"/>
+        <location filename="../../staff.py" line="77"/>
         <source>PIN администратора</source>
         <translation>Staff PIN</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="80"/>
+        <location filename="../../staff.py" line="85"/>
         <source>Войти</source>
         <translation>Sign in</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="117"/>
+        <location filename="../../staff.py" line="122"/>
         <source>Состояние киоска</source>
         <translation>Kiosk health</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="118"/>
-        <location filename="../../staff.py" line="185"/>
+        <location filename="../../staff.py" line="123"/>
+        <location filename="../../staff.py" line="190"/>
         <source>Проверяем…</source>
         <translation>Checking…</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="121"/>
+        <location filename="../../staff.py" line="126"/>
         <source>Проверить ещё раз</source>
         <translation>Check again</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="123"/>
+        <location filename="../../staff.py" line="128"/>
         <source>Запустить синхронизацию</source>
         <translation>Start a sync</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="130"/>
+        <location filename="../../staff.py" line="135"/>
         <source>Блокировка пользователя по логину</source>
         <translation>A user&apos;s block by login</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="134"/>
+        <location filename="../../staff.py" line="139"/>
         <source>Логин пользователя</source>
         <translation>User&apos;s login</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="136"/>
+        <location filename="../../staff.py" line="141"/>
         <source>Проверить</source>
         <translation>Check</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="152"/>
+        <location filename="../../staff.py" line="157"/>
         <source>Крупный текст</source>
         <translation>Large text</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="159"/>
+        <location filename="../../staff.py" line="164"/>
         <source>Выйти из режима киоска</source>
         <translation>Leave kiosk mode</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="201"/>
+        <location filename="../../staff.py" line="206"/>
         <source>Портал mos.ru</source>
         <translation>mos.ru portal</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="201"/>
+        <location filename="../../staff.py" line="206"/>
         <source>СМС-шлюз</source>
         <translation>SMS gateway</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="202"/>
+        <location filename="../../staff.py" line="207"/>
         <source>Реестр доступа к картам</source>
         <translation>Record access registry</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="202"/>
+        <location filename="../../staff.py" line="207"/>
         <source>Сервис ЭМК</source>
         <translation>EMR service</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="203"/>
+        <location filename="../../staff.py" line="208"/>
         <source>Хранилище киоска</source>
         <translation>Kiosk store</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="203"/>
+        <location filename="../../staff.py" line="208"/>
         <source>Принтер</source>
         <translation>Printer</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="211"/>
+        <location filename="../../staff.py" line="216"/>
         <source>работает</source>
         <translation>working</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="211"/>
+        <location filename="../../staff.py" line="216"/>
         <source>НЕ ОТВЕЧАЕТ</source>
         <translation>NOT RESPONDING</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="214"/>
+        <location filename="../../staff.py" line="219"/>
         <source>Последняя синхронизация: %1</source>
         <translation>Last sync: %1</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="215"/>
+        <location filename="../../staff.py" line="220"/>
         <source>не было</source>
         <translation>never</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="216"/>
+        <location filename="../../staff.py" line="221"/>
         <source>Обращений ждут отправки: %1</source>
         <translation>Support requests waiting to be sent: %1</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="226"/>
+        <location filename="../../staff.py" line="231"/>
         <source>Синхронизация идёт…</source>
         <translation>Sync running…</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="238"/>
+        <location filename="../../staff.py" line="243"/>
         <source>Синхронизация уже идёт в другом процессе.</source>
         <translation>A sync is already running in another process.</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="240"/>
+        <location filename="../../staff.py" line="245"/>
         <source>Синхронизация остановилась: сервис ЭМК недоступен.</source>
         <translation>The sync stopped: the EMR service is unavailable.</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="242"/>
+        <location filename="../../staff.py" line="247"/>
         <source>Готово: пакетов %1, документов %2, отклонено %3.</source>
         <translation>Done: %1 batches, %2 documents, %3 rejected.</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="262"/>
+        <location filename="../../staff.py" line="267"/>
         <source>Этот пользователь на киоске не входил: блокировки нет.</source>
         <translation>This user has not signed in on this kiosk: no block.</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="264"/>
+        <location filename="../../staff.py" line="269"/>
         <source>Вход заблокирован до %1 (время московское). Снять блокировку раньше нельзя.</source>
         <translation>Sign-in is blocked until %1 (Moscow time). It cannot be lifted earlier.</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="267"/>
+        <location filename="../../staff.py" line="272"/>
         <source>Не заблокирован. Неверных кодов подряд: %1.</source>
         <translation>Not blocked. Wrong codes in a row: %1.</translation>
     </message>
@@ -988,98 +1016,113 @@
 <context>
     <name>SupportScreen</name>
     <message>
-        <location filename="../../support.py" line="40"/>
+        <location filename="../../support.py" line="49"/>
         <source>Назад</source>
         <translation>Back</translation>
     </message>
     <message>
-        <location filename="../../support.py" line="42"/>
+        <location filename="../../support.py" line="51"/>
         <source>Обращение в поддержку</source>
         <translation>Contact support</translation>
     </message>
     <message>
-        <location filename="../../support.py" line="51"/>
+        <location filename="../../support.py" line="60"/>
         <source>О чём ваш вопрос?</source>
         <translation>What is your question about?</translation>
     </message>
     <message>
-        <location filename="../../support.py" line="53"/>
+        <location filename="../../support.py" line="62"/>
         <source>Вопросы о том, что написано в медицинских документах, передаются в Департамент здравоохранения (ДЗМ), остальные — в Департамент информационных технологий (ДИТ).</source>
         <translation>Questions about what medical documents say go to the Department of Health (DZM), all others to the Department of IT (DIT).</translation>
     </message>
     <message>
-        <location filename="../../support.py" line="58"/>
+        <location filename="../../support.py" line="67"/>
         <source>Содержание документов (ДЗМ)</source>
         <translation>What documents say (DZM)</translation>
     </message>
     <message>
-        <location filename="../../support.py" line="59"/>
+        <location filename="../../support.py" line="68"/>
         <source>Доступ к кабинету (ДИТ)</source>
         <translation>Access to the account (DIT)</translation>
     </message>
     <message>
-        <location filename="../../support.py" line="60"/>
+        <location filename="../../support.py" line="69"/>
         <source>Сбой киоска или портала (ДИТ)</source>
         <translation>Kiosk or portal failure (DIT)</translation>
     </message>
     <message>
-        <location filename="../../support.py" line="61"/>
+        <location filename="../../support.py" line="70"/>
         <source>Работа киоска (ДИТ)</source>
         <translation>How the kiosk works (DIT)</translation>
     </message>
     <message>
-        <location filename="../../support.py" line="74"/>
+        <location filename="../../support.py" line="83"/>
         <source>Текст обращения</source>
         <translation>Your question</translation>
     </message>
     <message>
-        <location filename="../../support.py" line="75"/>
+        <location filename="../../support.py" line="84"/>
         <source>Опишите вопрос</source>
         <translation>Describe your question</translation>
     </message>
     <message>
-        <location filename="../../support.py" line="82"/>
-        <location filename="../../support.py" line="83"/>
+        <location filename="../../support.py" line="91"/>
+        <location filename="../../support.py" line="92"/>
         <source>Телефон или e-mail для ответа</source>
         <translation>Phone or e-mail for the reply</translation>
     </message>
     <message>
-        <location filename="../../support.py" line="88"/>
+        <location filename="../../support.py" line="97"/>
         <source>Отправить</source>
         <translation>Send</translation>
     </message>
     <message>
-        <location filename="../../support.py" line="112"/>
+        <location filename="../../support.py" line="121"/>
         <source>Задать вопрос можно и на портале mos.ru: наведите камеру телефона на QR-код.</source>
         <translation>You can also ask on the mos.ru portal: point your phone camera at the QR code.</translation>
     </message>
     <message>
-        <location filename="../../support.py" line="116"/>
+        <location filename="../../support.py" line="127"/>
+        <source>Распечатать квитанцию</source>
+        <translation>Print a receipt</translation>
+    </message>
+    <message>
+        <location filename="../../support.py" line="128"/>
+        <source>Квитанция напечатана: заберите её из принтера.</source>
+        <translation>The receipt is printed: please take it from the printer.</translation>
+    </message>
+    <message>
+        <location filename="../../support.py" line="129"/>
+        <source>Квитанцию напечатать не удалось. Запишите номер обращения с экрана.</source>
+        <translation>The receipt could not be printed. Please write down the request number from the screen.</translation>
+    </message>
+    <message>
+        <location filename="../../support.py" line="132"/>
         <source>Готово</source>
         <translation>Done</translation>
     </message>
     <message>
-        <location filename="../../support.py" line="146"/>
+        <location filename="../../support.py" line="172"/>
         <source>в Департамент здравоохранения (ДЗМ)</source>
         <translation>to the Department of Health (DZM)</translation>
     </message>
     <message>
-        <location filename="../../support.py" line="147"/>
+        <location filename="../../support.py" line="173"/>
         <source>в Департамент информационных технологий (ДИТ)</source>
         <translation>to the Department of IT (DIT)</translation>
     </message>
     <message>
-        <location filename="../../support.py" line="149"/>
+        <location filename="../../support.py" line="175"/>
         <source>Обращение № %1 принято и будет передано %2. Ответ придёт на указанный контакт.</source>
         <translation>Request no. %1 is accepted and will be passed %2. The reply will come to the contact you gave.</translation>
     </message>
     <message>
-        <location filename="../../support.py" line="106"/>
+        <location filename="../../support.py" line="115"/>
         <source>Запишите или сфотографируйте номер обращения: по нему вам ответят в поддержке.</source>
         <translation>Write down or take a photo of the request number: support will answer by it.</translation>
     </message>
     <message>
-        <location filename="../../support.py" line="152"/>
+        <location filename="../../support.py" line="180"/>
         <source>Номер обращения: %1</source>
         <translation>Request number: %1</translation>
     </message>
