@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Protocol, Self, runtime_checkable
 
 from kiosk.domain.documents import DocKind, Document, DocumentSummary
 from kiosk.domain.grants import Grant
@@ -106,12 +106,27 @@ class PortalIdentity:
 
 
 class Portal(Protocol):
+    """The mos.ru portal: the password grant, and the Device Authorization Grant
+    (RFC 8628) by which a sign-in is approved on a phone."""
+
     def authenticate(self, login: str, password: str) -> PortalIdentity:
         """Password grant + ID token check + userinfo. Raises WrongCredentials/UpstreamError."""
         ...
 
     def ping(self) -> None:
         """Raise UpstreamError unless the provider answers its discovery document."""
+        ...
+
+    def device_offered(self) -> bool:
+        """Whether the discovery document has a ``device_authorization_endpoint``."""
+        ...
+
+    def start_device(self) -> DeviceAuthorization: ...
+
+    def poll_device(self, device_code: str) -> PortalIdentity:
+        """One token request; the identity once approved, with the ID token checked as
+        on the password path. Raises AuthorizationPending/SlowDown while waiting,
+        AccessDenied, ExpiredToken or another UpstreamError."""
         ...
 
 
@@ -129,22 +144,6 @@ class DeviceAuthorization:
     verification_uri_complete: str | None
     expires_in: int
     interval: int
-
-
-class DevicePortal(Protocol):
-    """The portal's Device Authorization Grant (RFC 8628): sign-in approved on a phone."""
-
-    def device_offered(self) -> bool:
-        """Whether the discovery document has a ``device_authorization_endpoint``."""
-        ...
-
-    def start_device(self) -> DeviceAuthorization: ...
-
-    def poll_device(self, device_code: str) -> PortalIdentity:
-        """One token request; the identity once approved, with the ID token checked as
-        on the password path. Raises AuthorizationPending/SlowDown while waiting,
-        AccessDenied, ExpiredToken or another UpstreamError."""
-        ...
 
 
 class Sleeper(Protocol):
@@ -226,10 +225,22 @@ class SourceStream(Protocol):
     def merge_cursor(self, stored: str | None, part: str | None) -> str | None: ...
 
 
+@runtime_checkable
 class StreamingSource(EmrSource, Protocol):
-    """An ``EmrSource`` whose changes split into independent streams."""
+    """An ``EmrSource`` whose changes split into independent streams: the sync runs
+    them in worker processes when it has workers (``SyncService._run_streams``)."""
 
     def streams(self, cursor: str | None) -> list[SourceStream]: ...
+
+
+@runtime_checkable
+class CountingSource(EmrSource, Protocol):
+    """An ``EmrSource`` that can tell how much a sync will read: ``kiosk sync``'s progress
+    line (``SyncService.pending``)."""
+
+    def pending(self, cursor: str | None) -> int | None:
+        """Records past ``cursor``; ``None`` when the source does not say."""
+        ...
 
 
 # ---------------------------------------------------------------- store

@@ -1,13 +1,15 @@
-"""Sign-in as an explicit state machine (R-ENT-1..4, R-OTP-1..6, R-ACC-4).
+"""Sign-in (R-ENT-1..4, R-OTP-1..6, R-ACC-4).
 
 credentials → portal (level) → registry (grants) → code sent → code checked → Session.
-Every failure is a typed error from :mod:`kiosk.services.errors`. The password is
-handed to the portal and dropped; the login is kept only as a keyed digest.
+Each step is a method whose result is the next state (an ``Attempt`` waiting for its
+code, a ``Session``) and whose every failure is a typed error from
+:mod:`kiosk.services.errors`; the screen each error leads to is decided in one place,
+``kiosk.ui.messages`` (docs/design.md). The password is handed to the portal and
+dropped; the login is kept only as a keyed digest.
 """
 
 from __future__ import annotations
 
-import enum
 import hashlib
 import hmac
 import logging
@@ -15,7 +17,6 @@ import secrets
 import threading
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import cast
 
 from kiosk.domain import otp
 from kiosk.domain.credentials import validate_login, validate_password
@@ -42,7 +43,6 @@ from kiosk.services.ports import (
     AuthorizationPending,
     Clock,
     DeviceAuthorization,
-    DevicePortal,
     ExpiredToken,
     GrantRegistry,
     Portal,
@@ -62,16 +62,6 @@ log = logging.getLogger(__name__)
 SLOW_DOWN_STEP = 5
 #: The audit actor of a QR sign-in nobody has approved yet.
 DEVICE_ACTOR = "device"
-
-
-class Step(enum.StrEnum):
-    """States of one attempt; the UI shows one screen per state."""
-
-    CREDENTIALS = "credentials"
-    CODE_SENT = "code_sent"
-    SIGNED_IN = "signed_in"
-    BLOCKED = "blocked"
-    EXPIRED = "expired"
 
 
 @dataclass(frozen=True)
@@ -100,7 +90,6 @@ class Attempt:
     resend_at: datetime
     resends_left: int
     attempts_left: int
-    step: Step = Step.CODE_SENT
 
     def __repr__(self) -> str:
         return f"Attempt({self.attempt_id!r}, actor={self.actor!r})"
@@ -195,20 +184,18 @@ class SignInService:
 
     def device_offered(self) -> bool:
         """QR sign-in is offered when config allows it and the portal announces the grant."""
-        offered = getattr(self._portal, "device_offered", None)
-        if not self._s.device_grant or offered is None:
+        if not self._s.device_grant:
             return False
         try:
-            return bool(offered())
+            return self._portal.device_offered()
         except UpstreamError as err:
             log.warning("portal discovery failed: %s", type(err).__name__)
             return False
 
     def start_device(self) -> DeviceSignIn:
         """Ask the portal for a device code; the QR shows where the phone approves it."""
-        portal = cast(DevicePortal, self._portal)
         try:
-            auth = portal.start_device()
+            auth = self._portal.start_device()
         except UpstreamError as err:
             log.warning("portal device authorization failed: %s", type(err).__name__)
             raise ServiceUnavailable("portal") from None
@@ -232,7 +219,6 @@ class SignInService:
         as after a password: the code step is never skipped (R-ENT-4). Raises
         DeviceCancelled, DeviceDenied, DeviceExpired or the errors of ``start``.
         """
-        portal = cast(DevicePortal, self._portal)
         interval = pending.interval
         while True:
             if sleeper.sleep(interval, cancel) or cancel.is_set():
@@ -241,7 +227,7 @@ class SignInService:
                 self._audit.record("signin.device_expired", DEVICE_ACTOR)
                 raise DeviceExpired()
             try:
-                identity = portal.poll_device(pending.auth.device_code)
+                identity = self._portal.poll_device(pending.auth.device_code)
             except SlowDown:
                 interval += SLOW_DOWN_STEP
                 continue
@@ -315,7 +301,7 @@ class SignInService:
         self,
         subject: str,
         actor: str,
-        digest: str,
+        digest: str | None,
         grants: tuple[Grant, ...],
         attempt_id: str,
         resend: bool,
@@ -369,7 +355,9 @@ class SignInService:
             attempts_left=policy.max_wrong - state.failures,
         )
 
-    def _undo_send(self, subject: str, digest: str, before: otp.AccountState, nonce: str) -> None:
+    def _undo_send(
+        self, subject: str, digest: str | None, before: otp.AccountState, nonce: str
+    ) -> None:
         """The SMS never left: forget the code so it neither counts nor can be guessed."""
         with self._uow(write=True) as uow:
             state = uow.accounts.load_for_update(subject)

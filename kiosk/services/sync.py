@@ -14,10 +14,12 @@ from datetime import datetime
 
 from kiosk.services.ports import (
     Clock,
+    CountingSource,
     EmrSource,
     Rejected,
     SourceBatch,
     StoreError,
+    StreamingSource,
     SyncLock,
     Timeout,
     Unavailable,
@@ -81,13 +83,12 @@ class SyncService:
 
     def pending(self) -> int | None:
         """Records the source holds past the stored cursor, when it can tell."""
-        count = getattr(self._source, "pending", None)
-        if count is None:
+        if not isinstance(self._source, CountingSource):
             return None
         with self._uow() as uow:
             cursor = uow.sync_state.get_cursor(STREAM)
         try:
-            return count(cursor)
+            return self._source.pending(cursor)
         except UpstreamError:
             return None
 
@@ -133,8 +134,7 @@ class SyncService:
 
     def _run_streams(self, cursor: str | None, report: SyncReport) -> bool:
         """The streams in worker processes; False when this process must do the work."""
-        streams_of = getattr(self._source, "streams", None)
-        if self._workers is None or streams_of is None:
+        if self._workers is None or not isinstance(self._source, StreamingSource):
             return False
         if cursor is None:
             # The row the workers lock to merge their parts into (PostgreSQL: FOR
@@ -143,7 +143,7 @@ class SyncService:
                 uow.sync_state.set_cursor(STREAM, None)
                 uow.commit()
         try:
-            self._workers.run(streams_of(cursor), self._clock, report)
+            self._workers.run(self._source.streams(cursor), self._clock, report)
         except NoSyncWorkers as err:
             log.warning("sync runs in this process: %s", err)
             return False
