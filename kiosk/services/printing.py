@@ -13,7 +13,7 @@ print time, «стр. N из M») on every page.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
@@ -27,6 +27,7 @@ from kiosk.services.clock import SystemClock
 from kiosk.services.ports import Clock
 from kiosk.services.records import RecordsService
 from kiosk.services.session import Session
+from kiosk.services.trends import Trend, band_ru, describe_ru, for_documents
 from kiosk.services.views import DocumentView, EmrCard
 
 if TYPE_CHECKING:
@@ -45,6 +46,9 @@ class PrintPart:
 
     html: str
     pdf: bytes | None = None
+    #: The trend pictures the HTML names ``kiosk-trend:<index>`` (issue 17 item 1): the
+    #: printer adapter draws them with Qt and hands them to the layout as images.
+    trends: tuple[Trend, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,10 +123,32 @@ def _header(card: EmrCard, doc: DocumentView, clinic: Clinic) -> str:
     )
 
 
-def _content(doc: DocumentView) -> str:
+#: The name under which a part's HTML refers to its ``i``-th trend picture.
+TREND_IMAGE = "kiosk-trend:{}"
+
+
+def _trend_section(trends: Sequence[Trend]) -> str:
+    """Two pictures a row, each under its analyte and over its sentence, so the paper
+    says in words what the picture shows (and pdftotext finds it)."""
+    cells = []
+    for i, t in enumerate(trends):
+        unit = f", {escape(t.unit)}" if t.unit else ""
+        band = band_ru(t)
+        cells.append(f"<td width='50%' valign='top'><b>{escape(t.analyte)}{unit}</b><br/>"
+                     f"<img src='{TREND_IMAGE.format(i)}'/><br/>"
+                     f"{escape(describe_ru(t))}. {escape(band[:1].upper() + band[1:])}.</td>")
+    rows = "".join(f"<tr>{''.join(cells[i:i + 2])}</tr>" for i in range(0, len(cells), 2))
+    return ("<h3>Динамика показателей</h3><p><i>Значения этих показателей в лабораторных "
+            "исследованиях карты; серая полоса — норма, обведено значение этого "
+            "исследования.</i></p>"
+            f"<table width='100%' cellspacing='0' cellpadding='6'>{rows}</table>")
+
+
+def _content(doc: DocumentView, trends: Sequence[Trend] = ()) -> str:
     if doc.results:
         words = _conclusion(doc)
-        return (f"<p>{_text_block(words)}</p>" if words else "") + _lab_table(doc.results)
+        return ((f"<p>{_text_block(words)}</p>" if words else "") + _lab_table(doc.results)
+                + (_trend_section(trends) if trends else ""))
     if doc.pdf is not None:
         words = doc.text.strip()
         return (f"<p>{_text_block(words)}</p>" if words else "") + \
@@ -137,11 +163,18 @@ _HEAD = ("<html><head><meta charset='utf-8'/></head>"
 
 
 def render_parts(card: EmrCard, documents: Sequence[DocumentView],
-                 clinic: Clinic | None = None) -> tuple[PrintPart, ...]:
-    """One part per document: the extract's header on its first page, then its content."""
+                 clinic: Clinic | None = None,
+                 trends: Mapping[str, Sequence[Trend]] | None = None) -> tuple[PrintPart, ...]:
+    """One part per document: the extract's header on its first page, then its content
+    (a lab result's trends, from ``trends`` by document id, after its table)."""
     clinic = clinic or Clinic()
-    return tuple(PrintPart(_HEAD + _header(card, d, clinic) + _content(d) + "</body></html>",
-                           d.pdf) for d in documents)
+    trends = trends or {}
+    parts = []
+    for d in documents:
+        own = tuple(trends.get(d.doc_id, ()))
+        parts.append(PrintPart(_HEAD + _header(card, d, clinic) + _content(d, own)
+                               + "</body></html>", d.pdf, own))
+    return tuple(parts)
 
 
 def render_print_html(
@@ -187,7 +220,8 @@ class PrintService:
             printed_at=now,
             footer_template=FOOTER_TEMPLATE,
             doc_count=len(docs),
-            parts=render_parts(card, docs, self._clinic),
+            parts=render_parts(card, docs, self._clinic,
+                               for_documents(self._records, session, emr_id, docs)),
         )
         self._audit.record("document.printed", session.actor, emr=emr_id, count=len(docs))
         return job

@@ -176,6 +176,17 @@ class RecordsService:
             raise NotFound()
         return card, [d for d in docs if d is not None]
 
+    def lab_results(self, session: Session, emr_id: str, limit: int) -> list[DocumentView]:
+        """The EMR's newest ``limit`` lab results with their rows, under one grant check
+        and in one unit of work, for the trend pictures (issue 17 item 1). Not audited as
+        opens: the patient opened one result; the others only lend it their values."""
+        self._grant_for(session, emr_id)
+        limit = max(1, min(limit, 500))
+        with self._uow() as uow:
+            rows = uow.documents.list_visible(emr_id, DocKind.LAB_RESULT, limit, 0)
+            docs = [uow.documents.get_visible(emr_id, r.doc_id) for r in rows]
+        return [d for d in docs if d is not None]
+
     # ------------------------------------------------------------------ helpers
 
     def _card(self, uow: UnitOfWork, session: Session, grant: Grant) -> EmrCard:

@@ -19,7 +19,7 @@ import threading
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSize, Qt, QUrl, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QPalette, QPixmap, QTextDocument
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPalette, QPixmap, QTextDocument
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -148,7 +148,60 @@ class LabTable(QTableWidget):
                     item.setFont(font)
                     item.setForeground(alert)
                 self.setItem(r, c, item)
+        self.fit_columns()
         self.scrollToTop()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit_columns()
+
+    def fit_columns(self) -> None:
+        """Keep the analyte's longest word whole: where the columns at their natural
+        width leave it too little room (large text, portrait, the trend beside it), the
+        flag column wraps («↓ ниже» over «нормы») and then the unit moves under the value
+        in its cell, so «Эритроциты» never reads «Эритроци…»."""
+        head = self.horizontalHeader()
+        bold = QFont(self.font())
+        bold.setBold(True)
+        fm, fm_bold = QFontMetrics(self.font()), QFontMetrics(bold)
+        pad = fm.horizontalAdvance("  ")
+
+        def longest_word(col: int, metrics: QFontMetrics) -> int:
+            words = [w for r in range(self.rowCount()) if self.item(r, col) is not None
+                     for w in self.item(r, col).text().split()]
+            return max((metrics.horizontalAdvance(w) for w in words), default=0) + pad
+
+        def natural(col: int) -> int:
+            return max(self.sizeHintForColumn(col), head.sectionSizeHint(col))
+
+        self._units_apart(True)
+        head.setSectionResizeMode(4, QHeaderView.ResizeMode.ResizeToContents)
+        avail = self.viewport().width()
+        need0 = min(max(longest_word(0, fm), fm_bold.horizontalAdvance(self.COLUMNS[0]) + pad),
+                    int(avail * 0.45))
+        used = sum(natural(c) for c in range(1, len(self.COLUMNS)))
+        if avail - used >= need0:
+            return
+        narrow = max(longest_word(4, fm_bold), fm_bold.horizontalAdvance(self.COLUMNS[4]) + pad)
+        if narrow < natural(4):
+            head.setSectionResizeMode(4, QHeaderView.ResizeMode.Interactive)
+            head.resizeSection(4, narrow)
+            used -= natural(4) - narrow
+        if avail - used < need0:
+            self._units_apart(False)
+
+    def _units_apart(self, apart: bool) -> None:
+        """The unit in its own column, or under the value in the value's cell."""
+        if self.isColumnHidden(2) != apart:
+            return
+        self.setColumnHidden(2, not apart)
+        for r in range(self.rowCount()):
+            value, unit = self.item(r, 1), self.item(r, 2)
+            if value is None or unit is None:
+                continue
+            written = value.data(Qt.ItemDataRole.UserRole) or value.text()
+            value.setData(Qt.ItemDataRole.UserRole, written)
+            value.setText(written if apart or not unit.text() else f"{written}\n{unit.text()}")
 
     def flags_shown(self) -> list[str]:
         """The flag column as a patient reads it (tests, speech)."""

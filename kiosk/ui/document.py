@@ -3,6 +3,10 @@ narrative report from the sanitised subset, or the pages of a PDF. Above it alwa
 record it belongs to (masked name and age, R-SHOW-1/2), so a parent with two children
 knows whose result this is.
 
+A lab result shows its trends under the table (issue 17 item 1): the values of its
+analytes in the EMR's other lab results, read in a worker after the document is on
+screen, so a long history never delays the table.
+
 Plain text goes to ``QPlainTextEdit``, which never interprets markup: ``<b>`` or
 ``<script>`` in a note shows as the characters it is. Rich content has its own inert
 views (:mod:`kiosk.ui.content`).
@@ -13,14 +17,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QScroller, QWidget
+from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QPlainTextEdit, QScroller, QWidget
 
 from kiosk.ui.content import LabTable, NarrativeView, PdfView
+from kiosk.ui.lab_trend import TrendPanel
 from kiosk.ui.texts import age_label, kind_name, moscow
 from kiosk.ui.widgets import button, header, init_screen, label
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QResizeEvent
+
+    from kiosk.services.trends import Trend
     from kiosk.services.views import DocumentView, EmrCard
+    from kiosk.ui.context import UiContext
 
 
 def conclusion(doc: DocumentView) -> str:
@@ -38,8 +47,9 @@ class DocumentScreen(QWidget):
     back = Signal()
     print_document = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: UiContext | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._ctx = ctx
         self._doc_id = ""
         layout = init_screen(self, "document")
         self.back_button = button(self.tr("К списку"), name="backToList")
@@ -59,8 +69,19 @@ class DocumentScreen(QWidget):
         self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         QScroller.grabGesture(self.text.viewport(), QScroller.ScrollerGestureType.TouchGesture)
         layout.addWidget(self.text, 1)
+        # The table and its trend: side by side on a landscape screen (the table keeps
+        # its rows in view), one under the other in portrait (see resizeEvent).
+        self.lab_area = QWidget()
+        self.lab_area.setObjectName("labArea")
+        self._lab_box = QBoxLayout(QBoxLayout.Direction.TopToBottom, self.lab_area)
+        self._lab_box.setContentsMargins(0, 0, 0, 0)
+        self._lab_box.setSpacing(16)
         self.labs = LabTable()
-        layout.addWidget(self.labs, 1)
+        self._lab_box.addWidget(self.labs, 3)
+        self.trends = TrendPanel()
+        self.labs.cellClicked.connect(self._row_tapped)
+        self._lab_box.addWidget(self.trends, 2)
+        layout.addWidget(self.lab_area, 1)
         self.narrative = NarrativeView()
         self.narrative.setAccessibleName(self.tr("Текст документа"))
         layout.addWidget(self.narrative, 1)
@@ -78,6 +99,8 @@ class DocumentScreen(QWidget):
                     pdf: bool = False, summary: bool = False) -> None:
         self.text.setVisible(text)
         self.labs.setVisible(labs)
+        self.lab_area.setVisible(labs)
+        self.trends.clear()
         self.narrative.setVisible(narrative)
         self.pdf.setVisible(pdf)
         self.summary.setVisible(summary)
@@ -97,6 +120,7 @@ class DocumentScreen(QWidget):
             self._show_parts(labs=bool(doc.results), pdf=has_pdf, summary=bool(words))
             if doc.results:
                 self.labs.show_rows(doc.results)
+                self._ask_trends(doc)
             if doc.pdf is not None:
                 self.pdf.show_pdf(doc.pdf)
         elif doc.narrative:
@@ -106,6 +130,40 @@ class DocumentScreen(QWidget):
             self._show_parts(text=True)
             self.text.setPlainText(doc.text)
             self.text.verticalScrollBar().setValue(0)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        wide = event.size().width() >= event.size().height() * 1.3
+        self._lab_box.setDirection(QBoxLayout.Direction.LeftToRight if wide
+                                   else QBoxLayout.Direction.TopToBottom)
+
+    def _ask_trends(self, doc: DocumentView) -> None:
+        """Read the EMR's lab history in a worker; the panel shows when it comes, if this
+        document is still the one on screen. A failure leaves the table alone: the
+        picture is an aid, and the next step that reads the EMR reports any error."""
+        ctx = self._ctx
+        if ctx is None or ctx.services is None or ctx.state.session is None \
+                or ctx.state.emr_id is None:
+            return
+        from kiosk.services.trends import for_document
+
+        doc_id = doc.doc_id
+
+        def done(result: object) -> None:
+            if self._doc_id == doc_id:
+                self.show_trends(result)  # type: ignore[arg-type]
+
+        ctx.call(for_document, ctx.svc.records, ctx.state.session, ctx.state.emr_id, doc,
+                 on_done=done, on_error=lambda _err: None)
+
+    def show_trends(self, trends: list[Trend]) -> None:
+        """The trend pictures of the open lab result (also called by tests directly)."""
+        self.trends.show_trends(trends)
+
+    def _row_tapped(self, row: int, _column: int) -> None:
+        item = self.labs.item(row, 0)
+        if item is not None:
+            self.trends.show_analyte(item.text())
 
     def has_content(self) -> bool:
         """Whether the open document shows anything: text, lab rows, narrative or a PDF
@@ -123,6 +181,7 @@ class DocumentScreen(QWidget):
         self.text.clear()
         self.text.document().clearUndoRedoStacks()
         self.labs.setRowCount(0)
+        self.trends.clear()
         self.narrative.clear()
         self.pdf.clear()
         self._show_parts()

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
     from kiosk.services.printing import PrintJob
     from kiosk.services.receipts import QrCode, Slip
+    from kiosk.services.trends import Trend
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,8 @@ def page_layout(paper: str) -> QPageLayout:
 PDF_PRINT_DPI = 150
 
 
-def _layout(html: str, printer: QPrinter, paper: str, body: QSizeF) -> QTextDocument:
+def _layout(html: str, printer: QPrinter, paper: str, body: QSizeF,
+            trends: tuple[Trend, ...] = ()) -> QTextDocument:
     from PySide6.QtGui import QFont
 
     from kiosk.ui.content import InertTextDocument
@@ -65,6 +67,10 @@ def _layout(html: str, printer: QPrinter, paper: str, body: QSizeF) -> QTextDocu
     doc.setDefaultFont(QFont("DejaVu Sans", 9 if paper == "roll80" else 11))
     doc.documentLayout().setPaintDevice(printer)
     doc.setHtml(html)
+    if trends:  # the trend pictures, drawn by Qt in place of their placeholders
+        from kiosk.ui.lab_trend import embed_trends
+
+        embed_trends(doc, trends, (body.width() - printer.resolution() * 0.5) / 2)
     doc.setPageSize(body)  # without it pageCount() says 1
     return doc
 
@@ -97,7 +103,7 @@ def render(job: PrintJob, printer: QPrinter, paper: str = "A4") -> int:
             except BadPdf:
                 html = html.replace("</body>", "<p><b>PDF-файл повреждён, его страницы "
                                     "не напечатаны.</b></p></body>")
-        doc = _layout(html, printer, paper, body)
+        doc = _layout(html, printer, paper, body, part.trends)
         laid.append((doc, max(1, doc.pageCount()), part.pdf if sizes else None, sizes))
     pages = sum(n + len(sizes) for _, n, _, sizes in laid)
     painter = QPainter()

@@ -136,7 +136,7 @@ def _emr(ctx: UiContext) -> EmrScreen:
 def _document(ctx: UiContext) -> DocumentScreen:
     from kiosk.ui.document import DocumentScreen
 
-    return DocumentScreen()
+    return DocumentScreen(ctx)
 
 
 def _preview(ctx: UiContext) -> PreviewScreen:

@@ -93,17 +93,19 @@ NARRATIVE = (
     "</li></ol><img src='http://example.invalid/x.png'>")
 
 
-def _with_document(k: Kiosk, document: object) -> None:
+def _with_document(k: Kiosk, document: object, *earlier: object) -> None:
     from kiosk.services.ports import EmrSnapshot
 
     with k.env.store() as uow:
-        uow.documents.upsert_many([document])
+        uow.documents.upsert_many([document, *earlier])
         uow.commit()
     snap = k.env.source.snapshots["emr-2"]
-    k.env.source.snapshots["emr-2"] = EmrSnapshot(snap.patient, [*snap.documents, document])
+    k.env.source.snapshots["emr-2"] = EmrSnapshot(snap.patient,
+                                                  [*snap.documents, document, *earlier])
     _emr(k)
     k.window.open_document(document.doc_id)  # type: ignore[attr-defined]
     k.settle()
+    k.settle()  # a lab result's trends come in a second worker task
 
 
 def _lab(k: Kiosk) -> None:
@@ -123,9 +125,18 @@ def _lab(k: Kiosk) -> None:
              ("Глюкоза", "5.1", "ммоль/л", "3.9", "6.1", Flag.NORMAL)]
     rows = tuple(LabRow(a, v, u, lo, hi, flag=f) for a, v, u, lo, hi, f in panel)
     text = "Заключение: лейкоцитоз, ускорение СОЭ.\n" + "\n".join(r.line() for r in rows)
+    # Two earlier blood counts: Гемоглобин, Лейкоциты, СОЭ and СРБ get a trend.
+    earlier = []
+    for year, values in ((2024, ("131", "6.2", "8", "<1.0")), (2025, ("126", "7.4", "15",
+                                                                      "3.1"))):
+        old = tuple(LabRow(a, v, u, lo, hi) for (a, _v, u, lo, hi, _f), v in zip(
+            (panel[0], panel[3], panel[9], panel[10]), values, strict=True))
+        earlier.append(Document(f"d-lab-{year}", "emr-2", DocKind.LAB_RESULT,
+                                _WHEN.replace(year=year, month=4), "Общий анализ крови",
+                                "КДЛ ГП № 1", "Петрова О. В.", "", results=old))
     _with_document(k, Document("d-lab", "emr-2", DocKind.LAB_RESULT, _WHEN,
                                "Общий анализ крови с лейкоформулой", "КДЛ ГП № 1",
-                               "Петрова О. В.", text, results=rows))
+                               "Петрова О. В.", text, results=rows), *earlier)
 
 
 def _narrative(k: Kiosk) -> None:
