@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.domain.documents import FLAG_WORDS_RU, Flag, LabRow
 from kiosk.ui.pdfpages import BadPdf, iter_pages, page_sizes
-from kiosk.ui.style import CONTRAST, NORMAL
+from kiosk.ui.style import CONTRAST, MIN_TOUCH, NORMAL
 from kiosk.ui.widgets import button, label
 
 if TYPE_CHECKING:
@@ -129,6 +129,8 @@ class LabTable(QTableWidget):
         for col in range(1, len(self.COLUMNS)):
             head.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # A row is a touch target (a tap shows its trend): never under 44 px.
+        self.verticalHeader().setMinimumSectionSize(MIN_TOUCH)
         QScroller.grabGesture(self.viewport(), QScroller.ScrollerGestureType.TouchGesture)
 
     def show_rows(self, rows: tuple[LabRow, ...]) -> None:
@@ -148,8 +150,12 @@ class LabTable(QTableWidget):
                     item.setFont(font)
                     item.setForeground(alert)
                 self.setItem(r, c, item)
+        self.setProperty("stack", -1)  # new items: lay the columns out afresh
         self.fit_columns()
         self.scrollToTop()
+
+    def sizeHintForRow(self, row: int) -> int:
+        return max(MIN_TOUCH, super().sizeHintForRow(row))
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -158,8 +164,8 @@ class LabTable(QTableWidget):
     def fit_columns(self) -> None:
         """Keep the analyte's longest word whole: where the columns at their natural
         width leave it too little room (large text, portrait, the trend beside it), the
-        flag column wraps («↓ ниже» over «нормы») and then the unit moves under the value
-        in its cell, so «Эритроциты» never reads «Эритроци…»."""
+        flag column wraps («↓ ниже» over «нормы»), then the unit and at last the flag move
+        under the value in its cell, so «Эритроциты» never reads «Эритроци…»."""
         head = self.horizontalHeader()
         bold = QFont(self.font())
         bold.setBold(True)
@@ -171,37 +177,44 @@ class LabTable(QTableWidget):
                      for w in self.item(r, col).text().split()]
             return max((metrics.horizontalAdvance(w) for w in words), default=0) + pad
 
-        def natural(col: int) -> int:
-            return max(self.sizeHintForColumn(col), head.sectionSizeHint(col))
+        def used() -> int:
+            return sum(max(self.sizeHintForColumn(c), head.sectionSizeHint(c))
+                       if head.sectionResizeMode(c) != QHeaderView.ResizeMode.Interactive
+                       else head.sectionSize(c)
+                       for c in range(1, len(self.COLUMNS)) if not self.isColumnHidden(c))
 
-        self._units_apart(True)
+        self._stack(0)
         head.setSectionResizeMode(4, QHeaderView.ResizeMode.ResizeToContents)
         avail = self.viewport().width()
         need0 = min(max(longest_word(0, fm), fm_bold.horizontalAdvance(self.COLUMNS[0]) + pad),
-                    int(avail * 0.45))
-        used = sum(natural(c) for c in range(1, len(self.COLUMNS)))
-        if avail - used >= need0:
+                    int(avail * 0.5))
+        if avail - used() >= need0:
             return
         narrow = max(longest_word(4, fm_bold), fm_bold.horizontalAdvance(self.COLUMNS[4]) + pad)
-        if narrow < natural(4):
-            head.setSectionResizeMode(4, QHeaderView.ResizeMode.Interactive)
-            head.resizeSection(4, narrow)
-            used -= natural(4) - narrow
-        if avail - used < need0:
-            self._units_apart(False)
+        head.setSectionResizeMode(4, QHeaderView.ResizeMode.Interactive)
+        head.resizeSection(4, narrow)
+        for level in (1, 2):
+            if avail - used() >= need0:
+                return
+            self._stack(level)
 
-    def _units_apart(self, apart: bool) -> None:
-        """The unit in its own column, or under the value in the value's cell."""
-        if self.isColumnHidden(2) != apart:
+    def _stack(self, level: int) -> None:
+        """0: every part in its column; 1: the unit under the value in the value's cell;
+        2: the flag under them too (its column hidden)."""
+        if self.property("stack") == level:
             return
-        self.setColumnHidden(2, not apart)
+        self.setProperty("stack", level)
+        self.setColumnHidden(2, level >= 1)
+        self.setColumnHidden(4, level >= 2)
         for r in range(self.rowCount()):
-            value, unit = self.item(r, 1), self.item(r, 2)
-            if value is None or unit is None:
+            value, unit, flag = self.item(r, 1), self.item(r, 2), self.item(r, 4)
+            if value is None or unit is None or flag is None:
                 continue
             written = value.data(Qt.ItemDataRole.UserRole) or value.text()
             value.setData(Qt.ItemDataRole.UserRole, written)
-            value.setText(written if apart or not unit.text() else f"{written}\n{unit.text()}")
+            parts = [written, unit.text() if level >= 1 else "",
+                     flag.text() if level >= 2 else ""]
+            value.setText("\n".join(p for p in parts if p))
 
     def flags_shown(self) -> list[str]:
         """The flag column as a patient reads it (tests, speech)."""

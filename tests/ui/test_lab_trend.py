@@ -197,3 +197,39 @@ def test_r_act_3_printed_lab_table_carries_its_trend_picture(kiosk: Kiosk) -> No
                and image.pixelColor(x, y).red() == image.pixelColor(x, y).blue())
     assert grey > 300  # a 200 × 30 px band at 50 dpi, sampled every other pixel
     Path(str(png) + ".png").unlink()
+
+
+def test_r_ksk_8_lab_table_and_trend_fit_every_text_size_orientation_and_theme(
+        kiosk: Kiosk) -> None:
+    """The layout check of test_layout on a lab result with its trend: no clipped text,
+    no small target, no contrast failure, and no analyte name cut in the table."""
+    from PySide6.QtGui import QFontMetrics
+
+    from kiosk.ui.tasks import flush_events
+    from tests.ui.test_layout import ORIENTATIONS, THEMES, Findings, _check
+
+    open_result(kiosk, "t-2026")
+    screen = kiosk.s.document
+    out = Findings()
+    cut: list[str] = []
+    for size in (0, 1, 2):
+        for theme, hc in THEMES.items():
+            kiosk.window.set_high_contrast(hc)
+            kiosk.window.set_text_size(size)
+            for orientation, (width, height) in ORIENTATIONS.items():
+                kiosk.window.resize(width, height)
+                for _ in range(3):
+                    flush_events()
+                assert screen.trends.isVisible()
+                label = f"[{orientation} size{size} {theme}]"
+                _check(kiosk, "document-lab", label, hc, out)
+                table = screen.labs
+                fm = QFontMetrics(table.font())
+                for r in range(table.rowCount()):
+                    words = table.item(r, 0).text().split()
+                    if max(fm.horizontalAdvance(w) for w in words) > table.columnWidth(0):
+                        cut.append(f"{label} {table.item(r, 0).text()}")
+    # A header view is an item view without rows: the layout check's row rule is not
+    # about it.
+    small = [s for s in out.small if "QHeaderView<" not in s]
+    assert (out.clipped, small, out.contrast, cut) == ([], [], [], [])
