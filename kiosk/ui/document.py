@@ -149,9 +149,9 @@ class DocumentScreen(QWidget):
 
         doc_id = doc.doc_id
 
-        def done(result: object) -> None:
+        def done(result: list[Trend]) -> None:
             if self._doc_id == doc_id:
-                self.show_trends(result)  # type: ignore[arg-type]
+                self.show_trends(result)
 
         ctx.call(for_document, ctx.svc.records, ctx.state.session, ctx.state.emr_id, doc,
                  on_done=done, on_error=lambda _err: None)
