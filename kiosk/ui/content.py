@@ -9,7 +9,7 @@
   file, qrc or network image is ever read), links are neither followed nor even
   clickable, and no text interaction but selection is possible.
 - :class:`PdfView`: the pages at the view's width, drawn off the GUI thread one at a
-  time, scrolled by finger, zoomed by buttons; a PDF that cannot be drawn becomes one
+  time, scrolled by finger, zoomed by buttons or a pinch; a PDF that cannot be drawn becomes one
   plain sentence (``failed``), never an exception on the GUI thread.
 """
 
@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.domain.documents import FLAG_WORDS_RU, Flag, LabRow
 from kiosk.ui.pdfpages import BadPdf, iter_pages, page_sizes
+from kiosk.ui.pinch import PinchZoom
 from kiosk.ui.style import CONTRAST, MIN_TOUCH, NORMAL
 from kiosk.ui.widgets import button, label
 
@@ -285,6 +286,8 @@ class PdfView(QWidget):
         self._column.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
         self.scroll.setWidget(self._canvas)
         QScroller.grabGesture(self.scroll.viewport(), QScroller.ScrollerGestureType.TouchGesture)
+        self.pinch = PinchZoom(self.scroll.viewport(), self.zoom, self.zoom_to,
+                               self.ZOOMS[0], self.ZOOMS[-1])
         layout.addWidget(self.scroll, 1)
 
     # -- public
@@ -318,6 +321,11 @@ class PdfView(QWidget):
         self.info.setText(self.tr("Страниц: %1").replace("%1", str(len(self._sizes))))
         self._enable(True)
         self._draw()
+
+    def zoom_to(self, zoom: float) -> None:
+        """The zoom step nearest to ``zoom`` (a pinch): pages are redrawn only when the
+        step changes, a few times a pinch at most."""
+        self.set_zoom(min(range(len(self.ZOOMS)), key=lambda i: abs(self.ZOOMS[i] - zoom)))
 
     def set_zoom(self, i: int) -> None:
         i = max(0, min(len(self.ZOOMS) - 1, i))

@@ -1,8 +1,9 @@
 """Print preview, then print (R-ACT-3): the patient sees the pages, masked header and
 footer included, before anything leaves the printer. No print dialog (R-KSK-4).
 
-The page fits the width at first; «−», «По ширине», «+» zoom, «‹» / «›» turn pages,
-and «Страница N из M» says where the patient is. The view scrolls by finger.
+The page fits the width at first; «−», «По ширине», «+» or two fingers (a pinch) zoom,
+«‹» / «›» turn pages, and «Страница N из M» says where the patient is. The view
+scrolls by finger.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewWidget
 from PySide6.QtWidgets import QGraphicsView, QHBoxLayout, QScroller, QWidget
 
+from kiosk.ui.pinch import PinchZoom
 from kiosk.ui.printer import page_layout, render
 from kiosk.ui.widgets import button, header, init_screen, label
 
@@ -28,6 +30,8 @@ class PreviewScreen(QWidget):
 
     print_now = Signal()
     cancel = Signal()
+    #: A pinch zooms between a quarter and five times the page's natural size.
+    ZOOM_RANGE = (0.25, 5.0)
 
     def __init__(self, paper: str = "A4", parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -48,9 +52,12 @@ class PreviewScreen(QWidget):
         self.preview.paintRequested.connect(self._paint)
         self.preview.previewChanged.connect(self._update_page)
         self._view = self.preview.findChild(QGraphicsView)
+        self.pinch: PinchZoom | None = None
         if self._view is not None:
             QScroller.grabGesture(self._view.viewport(),
                                   QScroller.ScrollerGestureType.TouchGesture)
+            self.pinch = PinchZoom(self._view.viewport(), self.preview.zoomFactor,
+                                   self._pinched, *self.ZOOM_RANGE)
         tools = QHBoxLayout()
         tools.setSpacing(10)
         self.prev_page = button("‹", name="previewPrev", accessible=self.tr("Предыдущая страница"))
@@ -77,6 +84,10 @@ class PreviewScreen(QWidget):
         self.print_button.clicked.connect(self.print_now)
         bottom.addWidget(self.print_button, 1)
         layout.addLayout(bottom)
+
+    def _pinched(self, zoom: float) -> None:
+        if abs(zoom - self.preview.zoomFactor()) > 0.005:
+            self.preview.setZoomFactor(zoom)
 
     def show_job(self, job: PrintJob) -> None:
         self.job = job
