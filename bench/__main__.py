@@ -29,8 +29,11 @@ TARGETS = {
     "sync_ratio": (0.4, "min"),
     "ingest_ratio": (0.7, "min"),
     "rss_mb": (250.0, "max"),
-    "print_ms": (500.0, "max"),
+    "print_ms": (300.0, "max"),  # issue 17: the 20-page job stays under 300 ms
+    "print_lab_ms": (300.0, "max"),  # a lab table with its trend pictures, as print_ms
 }
+#: Reported without a target: what the figure is for is a comparison over time.
+UNTARGETED = ("print_pdf_ms",)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,8 +75,10 @@ def main(argv: list[str] | None = None) -> int:
             detail["sync"] = r["detail"]
         if "print" in only:
             r = run_json_child("bench.print_worker", "--pages", str(sizes.print_pages),
+                               "--pdf-pages", str(sizes.print_pdf_pages),
                                "--runs", str(max(5, sizes.runs)))
-            results["print_ms"] = r.pop("print_ms")
+            for key in ("print_ms", "print_pdf_ms", "print_lab_ms"):
+                results[key] = r.pop(key)
             detail["print"] = r
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -92,6 +97,9 @@ def main(argv: list[str] | None = None) -> int:
         ok = value <= target if sense == "max" else value >= target
         sign = "≤" if sense == "max" else "≥"
         print(f"{key:18} {value:10.3f}  {sign} {target:g}  {'ok' if ok else 'MISSED'}")
+    for key in UNTARGETED:
+        if key in results:
+            print(f"{key:18} {results[key]:10.3f}  (no target)")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     if args.plot and results.get("sweep"):

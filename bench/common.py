@@ -26,13 +26,15 @@ class Sizes:
     open_docs: int
     sweep: tuple[int, ...]
     print_pages: int = 20
+    print_pdf_pages: int = 30
 
 
 FULL = Sizes("full", runs=7, sync_docs=200_000, open_docs=50_000,
              sweep=(1_000, 5_000, 20_000, 50_000, 100_000, 200_000))
 QUICK = Sizes("quick", runs=5, sync_docs=20_000, open_docs=50_000, sweep=())
 #: For the smoke test only: every key, in seconds, with meaningless figures.
-TINY = Sizes("tiny", runs=3, sync_docs=1_000, open_docs=1_000, sweep=(), print_pages=2)
+TINY = Sizes("tiny", runs=3, sync_docs=1_000, open_docs=1_000, sweep=(), print_pages=2,
+             print_pdf_pages=2)
 
 
 def median(values: Sequence[float]) -> float:

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 KEYS = {"start_ratio", "open_ms", "open_query_ratio", "sync_ratio", "ingest_ratio", "rss_mb",
-        "print_ms"}
+        "print_ms", "print_pdf_ms", "print_lab_ms"}
 ROOT = Path(__file__).resolve().parents[2]
 
 
