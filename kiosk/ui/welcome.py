@@ -6,9 +6,20 @@ The first screen paints before any service exists: it imports no I/O module.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QWidget
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QWidget
 
-from kiosk.ui.widgets import button, header, init_screen, label
+from kiosk.ui.widgets import AdaptiveGrid, button, header, init_screen, label
+
+
+class _EvenGrid(AdaptiveGrid):
+    """Four buttons in one row, two rows of two, or one column: never three above one."""
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        columns = next((c for c in (4, 2) if self._fits(c, self.width())), 1)
+        if columns != self.columns():
+            self._place(columns)
+        QWidget.resizeEvent(self, event)
 
 
 class WelcomeScreen(QWidget):
@@ -44,7 +55,6 @@ class WelcomeScreen(QWidget):
         layout.addWidget(label(self.tr(
             "Посмотрите и распечатайте свои медицинские документы и документы своих детей."),
             "subtitle"))
-        layout.addSpacing(12)
         steps = label(self.tr(
             "Как это работает:\n"
             "1. Введите логин и пароль от mos.ru.\n"
@@ -64,17 +74,13 @@ class WelcomeScreen(QWidget):
         self.enter_qr.clicked.connect(self.qr_sign_in)
         self.enter_qr.hide()
         layout.addWidget(self.enter_qr)
-        more = QHBoxLayout()
-        more.setSpacing(14)
+        # The four smaller buttons share one row when it is wide enough: on the smallest
+        # screen (1280×720, docs/deploy.md) two rows of two pushed «Высокий контраст»
+        # below the fold, where a patient who needs it would never look (issue 15).
         self.book = button(self.tr("Запись к врачу"), name="booking")
         self.book.clicked.connect(self.booking)
         self.help = button(self.tr("Поддержка"), name="support")
         self.help.clicked.connect(self.support)
-        more.addWidget(self.book, 1)
-        more.addWidget(self.help, 1)
-        layout.addLayout(more)
-        switches = QHBoxLayout()
-        switches.setSpacing(14)
         # One button steps through the three sizes and says which one is on.
         self.large = button("", name="largeText")
         self.large.setCheckable(True)
@@ -85,11 +91,15 @@ class WelcomeScreen(QWidget):
         self.contrast.setCheckable(True)
         self.contrast.setChecked(contrast)
         self.contrast.toggled.connect(self.high_contrast)
-        switches.addWidget(self.large, 1)
-        switches.addWidget(self.contrast, 1)
-        layout.addLayout(switches)
+        more = _EvenGrid(4, 14)
+        for b in (self.book, self.help, self.large, self.contrast):
+            more.add(b)
+        layout.addWidget(more)
+        # Shown only while it says something: an empty line would cost the smallest
+        # screen another row.
         self.status = label("", "muted", name="welcomeStatus")
         self.status.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.status.hide()
         layout.addWidget(self.status)
 
     def set_qr_offered(self, offered: bool) -> None:
@@ -111,3 +121,4 @@ class WelcomeScreen(QWidget):
     def set_busy(self, text: str) -> None:
         """«Киоск запускается…» while the services are still being built."""
         self.status.setText(text)
+        self.status.setVisible(bool(text))
