@@ -32,6 +32,32 @@ if TYPE_CHECKING:
     from kiosk.ui.context import UiContext
 
 
+_VOWELS = frozenset("аеёиоуыэюяАЕЁИОУЫЭЮЯaeiouyAEIOUY")
+
+
+def breakable(title: str, longest: int = 12) -> str:
+    """``title`` with soft hyphens in words longer than ``longest`` letters, after a vowel
+    that a consonant follows («Элек­тро­кар­дио­гра­фия»): at 150 %/200 % text a one-word
+    title wider than a portrait screen made the whole screen wider than the glass (the
+    buttons beside it went off the edge). A soft hyphen shows only where a line breaks."""
+    words = []
+    for word in title.split(" "):
+        if len(word) <= longest:
+            words.append(word)
+            continue
+        out, run = [], 0
+        for i, ch in enumerate(word):
+            out.append(ch)
+            run += 1
+            nxt = word[i + 1] if i + 1 < len(word) else ""
+            if (ch in _VOWELS and nxt.isalpha() and nxt not in _VOWELS and nxt not in "ьъйЬЪЙ"
+                    and run >= 3 and len(word) - i - 1 >= 4):
+                out.append("\u00ad")
+                run = 0
+        words.append("".join(out))
+    return " ".join(words)
+
+
 def conclusion(doc: DocumentView) -> str:
     """A report's own words: its text without the lines that repeat its lab rows."""
     rows = {r.line() for r in doc.results}
@@ -108,7 +134,8 @@ class DocumentScreen(QWidget):
     def show_document(self, doc: DocumentView, card: EmrCard | None = None) -> None:
         self._doc_id = doc.doc_id
         if isinstance(self.title, type(self.meta)):
-            self.title.setText(doc.title)
+            self.title.setText(breakable(doc.title))
+            self.title.setAccessibleName(doc.title)
         self.whose.setText(f"{card.masked_name} · {age_label(card.age)}" if card else "")
         self.whose.setVisible(card is not None)
         self.meta.setText(f"{kind_name(doc.kind)} · {moscow(doc.created_at, not doc.date_only)}\n"

@@ -150,13 +150,13 @@ def _narrative(k: Kiosk) -> None:
 
 
 def _pdf(k: Kiosk) -> None:
+    from bench.print_worker import report_pdf
     from kiosk.domain.documents import Document
     from kiosk.ui.tasks import flush_events as flush
-    from tests.pdfs import make_pdf
 
     _with_document(k, Document("d-pdf", "emr-2", DocKind.INSTRUMENTAL, _WHEN,
-                               "УЗИ органов брюшной полости", "ДГП № 2", "Сидоров С. С.",
-                               "Заключение: без патологии.", pdf=make_pdf(4, "Протокол УЗИ")))
+                               "Электрокардиография", "ДГП № 2", "Сидоров С. С.",
+                               "Заключение: ритм синусовый.", pdf=report_pdf(3)))
     view = k.s.document.pdf
     while view.busy() or view.pages_drawn() < view.page_count():
         flush()
@@ -165,6 +165,13 @@ def _pdf(k: Kiosk) -> None:
 def _preview(k: Kiosk) -> None:
     _emr(k)
     k.window.prepare_print(["d-3", "d-4"])
+    k.settle()
+
+
+def _preview_lab(k: Kiosk) -> None:
+    """The print preview of the lab result with its trends (issue 17 items 1, 5)."""
+    _lab(k)
+    k.window.prepare_print(["d-lab"])
     k.settle()
 
 
@@ -225,6 +232,7 @@ SCREENS: dict[str, Callable[[Kiosk], None]] = {
     "support-done": _support_done, "staff": _staff, "idle": _idle,
     "simplified-account": _simplified, "document-lab": _lab,
     "document-narrative": _narrative, "document-pdf": _pdf, "device": _device,
+    "preview-lab": _preview_lab,
 }
 VARIANTS: list[tuple[str, str, str, tuple[str, ...]]] = [
     # (language, look, orientation, screens)
@@ -236,7 +244,9 @@ VARIANTS: list[tuple[str, str, str, tuple[str, ...]]] = [
     ("ru", "largest", "portrait", ("welcome", "credentials", "emr", "support", "blocked")),
     ("ru", "largest", "landscape", ("welcome", "emr", "code-last-attempt")),
     ("ru", "contrast", "landscape", ("welcome", "emr", "support", "document-lab")),
-    ("ru", "large", "landscape", ("document-lab",)),
+    ("ru", "large", "landscape", ("document-lab", "document-narrative", "document-pdf",
+                                  "preview-lab")),
+    ("ru", "large", "portrait", ("document-pdf", "preview-lab")),
     ("ru", "largest-contrast", "portrait", ("credentials", "emr")),
 ]
 
