@@ -58,21 +58,20 @@ def tr_trend(text: str) -> str:
 
 def _for_lupdate() -> None:  # pragma: no cover - never called; lupdate reads the literals
     """Every template :mod:`kiosk.services.trends` passes through ``tr``."""
-    t = QCoreApplication.translate
-    t("LabTrend", "за %1 год")
-    t("LabTrend", "с %1 по %2")
-    t("LabTrend", "значение")
-    t("LabTrend", "значения")
-    t("LabTrend", "значений")
-    t("LabTrend", "%1: %2 %3, последнее %4")
-    t("LabTrend", "в норме")
-    t("LabTrend", "выше нормы")
-    t("LabTrend", "ниже нормы")
-    t("LabTrend", "вне нормы")
-    t("LabTrend", "норма %1–%2")
-    t("LabTrend", "норма от %1")
-    t("LabTrend", "норма до %1")
-    t("LabTrend", "норма не указана")
+    QCoreApplication.translate("LabTrend", "за %1 год")
+    QCoreApplication.translate("LabTrend", "с %1 по %2")
+    QCoreApplication.translate("LabTrend", "значение")
+    QCoreApplication.translate("LabTrend", "значения")
+    QCoreApplication.translate("LabTrend", "значений")
+    QCoreApplication.translate("LabTrend", "%1: %2 %3, последнее %4")
+    QCoreApplication.translate("LabTrend", "в норме")
+    QCoreApplication.translate("LabTrend", "выше нормы")
+    QCoreApplication.translate("LabTrend", "ниже нормы")
+    QCoreApplication.translate("LabTrend", "вне нормы")
+    QCoreApplication.translate("LabTrend", "норма %1–%2")
+    QCoreApplication.translate("LabTrend", "норма от %1")
+    QCoreApplication.translate("LabTrend", "норма до %1")
+    QCoreApplication.translate("LabTrend", "норма не указана")
 
 
 def describe(trend: Trend) -> str:
@@ -106,14 +105,14 @@ class TrendColors:
     alert: str
 
 
-#: On the screen's normal scheme: the band a pale green the text reads on (>13:1).
+# On the screen's normal scheme: the band a pale green the text reads on (>13:1).
 SCREEN = TrendColors(background=NORMAL.panel, text=NORMAL.text, axis=NORMAL.muted,
                      band="#DDF0E1", line=NORMAL.primary, alert=NORMAL.error)
-#: High contrast: white on black, the band a dark grey (white text on it 15:1).
+# High contrast: white on black, the band a dark grey (white text on it 15:1).
 HIGH_CONTRAST = TrendColors(background=CONTRAST.panel, text=CONTRAST.text,
                             axis=CONTRAST.text, band="#333333", line=CONTRAST.primary,
                             alert=CONTRAST.error)
-#: Paper: black on white, a light grey band, so a black-and-white printer loses nothing.
+# Paper: black on white, a light grey band, so a black-and-white printer loses nothing.
 PRINT = TrendColors(background="#FFFFFF", text="#000000", axis="#333333", band="#E4E4E4",
                     line="#000000", alert="#000000")
 
@@ -252,7 +251,7 @@ def paint_trend(painter: QPainter, rect: QRectF, trend: Trend, colors: TrendColo
     return geo
 
 
-#: The text object type of a trend picture in a print layout (Qt's user range).
+# The text object type of a trend picture in a print layout (Qt's user range).
 TREND_OBJECT = int(QTextFormat.ObjectTypes.UserObject) + 17
 _TREND_INDEX = TREND_OBJECT + 1  # the char format property that says which trend
 

@@ -30,7 +30,7 @@ class PreviewScreen(QWidget):
 
     print_now = Signal()
     cancel = Signal()
-    #: A pinch zooms between a quarter and five times the page's natural size.
+    # A pinch zooms between a quarter and five times the page's natural size.
     ZOOM_RANGE = (0.25, 5.0)
 
     def __init__(self, paper: str = "A4", parent: QWidget | None = None) -> None:

@@ -233,3 +233,20 @@ def test_r_ksk_8_lab_table_and_trend_fit_every_text_size_orientation_and_theme(
     # about it.
     small = [s for s in out.small if "QHeaderView<" not in s]
     assert (out.clipped, small, out.contrast, cut) == ([], [], [], [])
+
+
+def test_r_ksk_8_trend_reads_in_english_too(kiosk: Kiosk) -> None:
+    """The sentence, legend and panel are translated like the rest of the screen."""
+    kiosk.window.set_language("en")
+    try:
+        kiosk.settle()
+        open_result(kiosk, "t-2026")
+        panel = kiosk.s.document.trends
+        assert panel.chart.accessibleDescription() == (
+            "Гемоглобин: 3 values from 2024 to 2026, latest 171 г/л, above range")
+        assert panel.title.text() == "Trend: Гемоглобин, г/л"
+        caption = panel.caption.text().replace("\u2060", "").replace("\u00a0", " ")
+        assert caption.endswith("Reference range 120–160 г/л.")
+    finally:  # the translator is the application's: leave Russian for the next test
+        kiosk.window.set_language("ru")
+        kiosk.settle()

@@ -293,18 +293,18 @@
 <context>
     <name>DocumentScreen</name>
     <message>
-        <location filename="../../document.py" line="45"/>
+        <location filename="../../document.py" line="81"/>
         <source>К списку</source>
         <translation>Back to list</translation>
     </message>
     <message>
-        <location filename="../../document.py" line="58"/>
-        <location filename="../../document.py" line="65"/>
+        <location filename="../../document.py" line="94"/>
+        <location filename="../../document.py" line="112"/>
         <source>Текст документа</source>
         <translation>Document text</translation>
     </message>
     <message>
-        <location filename="../../document.py" line="71"/>
+        <location filename="../../document.py" line="118"/>
         <source>Печать</source>
         <translation>Print</translation>
     </message>
@@ -546,9 +546,87 @@
 <context>
     <name>LabTable</name>
     <message>
-        <location filename="../../content.py" line="119"/>
+        <location filename="../../content.py" line="120"/>
         <source>Результаты анализов</source>
         <translation>Test results</translation>
+    </message>
+</context>
+<context>
+    <name>LabTrend</name>
+    <message>
+        <location filename="../../lab_trend.py" line="61"/>
+        <source>за %1 год</source>
+        <translation>in %1</translation>
+    </message>
+    <message>
+        <location filename="../../lab_trend.py" line="62"/>
+        <source>с %1 по %2</source>
+        <translation>from %1 to %2</translation>
+    </message>
+    <message>
+        <location filename="../../lab_trend.py" line="63"/>
+        <source>значение</source>
+        <translation>value</translation>
+    </message>
+    <message>
+        <location filename="../../lab_trend.py" line="64"/>
+        <source>значения</source>
+        <translation>values</translation>
+    </message>
+    <message>
+        <location filename="../../lab_trend.py" line="65"/>
+        <source>значений</source>
+        <translation>values</translation>
+    </message>
+    <message>
+        <location filename="../../lab_trend.py" line="66"/>
+        <source>%1: %2 %3, последнее %4</source>
+        <translation>%1: %2 %3, latest %4</translation>
+    </message>
+    <message>
+        <location filename="../../lab_trend.py" line="67"/>
+        <source>в норме</source>
+        <translation>within range</translation>
+    </message>
+    <message>
+        <location filename="../../lab_trend.py" line="68"/>
+        <source>выше нормы</source>
+        <translation>above range</translation>
+    </message>
+    <message>
+        <location filename="../../lab_trend.py" line="69"/>
+        <source>ниже нормы</source>
+        <translation>below range</translation>
+    </message>
+    <message>
+        <location filename="../../lab_trend.py" line="70"/>
+        <source>вне нормы</source>
+        <translation>out of range</translation>
+    </message>
+    <message>
+        <location filename="../../lab_trend.py" line="71"/>
+        <source>норма %1–%2</source>
+        <translation>reference range %1–%2</translation>
+    </message>
+    <message>
+        <location filename="../../lab_trend.py" line="72"/>
+        <source>норма от %1</source>
+        <translation>reference range from %1</translation>
+    </message>
+    <message>
+        <location filename="../../lab_trend.py" line="73"/>
+        <source>норма до %1</source>
+        <translation>reference range up to %1</translation>
+    </message>
+    <message>
+        <location filename="../../lab_trend.py" line="74"/>
+        <source>норма не указана</source>
+        <translation>no reference range given</translation>
+    </message>
+    <message>
+        <location filename="../../lab_trend.py" line="333"/>
+        <source>Динамика: %1</source>
+        <translation>Trend: %1</translation>
     </message>
 </context>
 <context>
@@ -721,32 +799,32 @@
 <context>
     <name>PdfView</name>
     <message>
-        <location filename="../../content.py" line="197"/>
+        <location filename="../../content.py" line="264"/>
         <source>Уменьшить</source>
         <translation>Zoom out</translation>
     </message>
     <message>
-        <location filename="../../content.py" line="198"/>
+        <location filename="../../content.py" line="265"/>
         <source>Увеличить</source>
         <translation>Zoom in</translation>
     </message>
     <message>
-        <location filename="../../content.py" line="199"/>
+        <location filename="../../content.py" line="266"/>
         <source>По ширине</source>
         <translation>Fit width</translation>
     </message>
     <message>
-        <location filename="../../content.py" line="247"/>
+        <location filename="../../content.py" line="316"/>
         <source>Страница %1 из %2</source>
         <translation>Page %1 of %2</translation>
     </message>
     <message>
-        <location filename="../../content.py" line="252"/>
+        <location filename="../../content.py" line="321"/>
         <source>Страниц: %1</source>
         <translation>Pages: %1</translation>
     </message>
     <message>
-        <location filename="../../content.py" line="335"/>
+        <location filename="../../content.py" line="409"/>
         <source>Этот PDF-файл не удаётся показать: он повреждён или в нём ошибка. Его текст, если он есть, показан выше; бумажную копию можно получить в регистратуре.</source>
         <translation>This PDF file cannot be shown: it is damaged or has an error. Its text, if any, is shown above; you can get a paper copy at the reception.</translation>
     </message>
@@ -777,58 +855,58 @@
 <context>
     <name>PreviewScreen</name>
     <message>
-        <location filename="../../preview.py" line="37"/>
+        <location filename="../../preview.py" line="41"/>
         <source>Отмена</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../preview.py" line="39"/>
+        <location filename="../../preview.py" line="43"/>
         <source>Предпросмотр печати</source>
         <translation>Print preview</translation>
     </message>
     <message>
-        <location filename="../../preview.py" line="56"/>
+        <location filename="../../preview.py" line="63"/>
         <source>Предыдущая страница</source>
         <translation>Previous page</translation>
     </message>
     <message>
-        <location filename="../../preview.py" line="57"/>
+        <location filename="../../preview.py" line="64"/>
         <source>Следующая страница</source>
         <translation>Next page</translation>
     </message>
     <message>
-        <location filename="../../preview.py" line="59"/>
+        <location filename="../../preview.py" line="66"/>
         <source>Уменьшить</source>
         <translation>Zoom out</translation>
     </message>
     <message>
-        <location filename="../../preview.py" line="60"/>
+        <location filename="../../preview.py" line="67"/>
         <source>По ширине</source>
         <translation>Fit width</translation>
     </message>
     <message>
-        <location filename="../../preview.py" line="61"/>
+        <location filename="../../preview.py" line="68"/>
         <source>Увеличить</source>
         <translation>Zoom in</translation>
     </message>
     <message>
-        <location filename="../../preview.py" line="76"/>
-        <location filename="../../preview.py" line="108"/>
+        <location filename="../../preview.py" line="83"/>
+        <location filename="../../preview.py" line="119"/>
         <source>Напечатать</source>
         <translation>Print</translation>
     </message>
     <message>
-        <location filename="../../preview.py" line="83"/>
+        <location filename="../../preview.py" line="94"/>
         <source>Документов: %1. Проверьте и нажмите «Напечатать».</source>
         <translation>Documents: %1. Check them and press “Print”.</translation>
     </message>
     <message>
-        <location filename="../../preview.py" line="101"/>
+        <location filename="../../preview.py" line="112"/>
         <source>Страница %1 из %2</source>
         <translation>Page %1 of %2</translation>
     </message>
     <message>
-        <location filename="../../preview.py" line="108"/>
+        <location filename="../../preview.py" line="119"/>
         <source>Печатаем…</source>
         <translation>Printing…</translation>
     </message>
@@ -1201,19 +1279,47 @@
     </message>
 </context>
 <context>
+    <name>TrendPanel</name>
+    <message>
+        <location filename="../../lab_trend.py" line="388"/>
+        <source>Предыдущий показатель</source>
+        <translation>Previous test</translation>
+    </message>
+    <message>
+        <location filename="../../lab_trend.py" line="389"/>
+        <source>Следующий показатель</source>
+        <translation>Next test</translation>
+    </message>
+    <message>
+        <location filename="../../lab_trend.py" line="401"/>
+        <source>Другой показатель — кнопками «‹» «›» или нажатием на его строку в таблице.</source>
+        <translation>For another test, use «‹» «›» or tap its row in the table.</translation>
+    </message>
+    <message>
+        <location filename="../../lab_trend.py" line="436"/>
+        <source>Динамика: %1</source>
+        <translation>Trend: %1</translation>
+    </message>
+    <message>
+        <location filename="../../lab_trend.py" line="437"/>
+        <source>%1 из %2</source>
+        <translation>%1 of %2</translation>
+    </message>
+</context>
+<context>
     <name>WelcomeScreen</name>
     <message>
-        <location filename="../../welcome.py" line="43"/>
+        <location filename="../../welcome.py" line="54"/>
         <source>Личный кабинет пациента</source>
         <translation>Patient&apos;s personal account</translation>
     </message>
     <message>
-        <location filename="../../welcome.py" line="45"/>
+        <location filename="../../welcome.py" line="56"/>
         <source>Посмотрите и распечатайте свои медицинские документы и документы своих детей.</source>
         <translation>View and print your medical documents and your children&apos;s.</translation>
     </message>
     <message>
-        <location filename="../../welcome.py" line="49"/>
+        <location filename="../../welcome.py" line="59"/>
         <source>Как это работает:
 1. Введите логин и пароль от mos.ru.
 2. Введите код из СМС, которое придёт на ваш телефон.
@@ -1226,47 +1332,47 @@
 4. You can print the document right here.</translation>
     </message>
     <message>
-        <location filename="../../welcome.py" line="56"/>
+        <location filename="../../welcome.py" line="66"/>
         <source>Это бесплатно. Новое согласие не нужно: вы дали его при регистрации на портале.</source>
         <translation>It is free. No new consent is needed: you gave it when you registered on the portal.</translation>
     </message>
     <message>
-        <location filename="../../welcome.py" line="59"/>
+        <location filename="../../welcome.py" line="69"/>
         <source>Войти</source>
         <translation>Sign in</translation>
     </message>
     <message>
-        <location filename="../../welcome.py" line="63"/>
+        <location filename="../../welcome.py" line="73"/>
         <source>Войти по QR-коду с телефона</source>
         <translation>Sign in with a QR code from your phone</translation>
     </message>
     <message>
-        <location filename="../../welcome.py" line="69"/>
+        <location filename="../../welcome.py" line="80"/>
         <source>Запись к врачу</source>
         <translation>Book a doctor</translation>
     </message>
     <message>
-        <location filename="../../welcome.py" line="71"/>
+        <location filename="../../welcome.py" line="82"/>
         <source>Поддержка</source>
         <translation>Support</translation>
     </message>
     <message>
-        <location filename="../../welcome.py" line="100"/>
+        <location filename="../../welcome.py" line="110"/>
         <source>Крупный текст</source>
         <translation>Large text</translation>
     </message>
     <message>
-        <location filename="../../welcome.py" line="84"/>
+        <location filename="../../welcome.py" line="90"/>
         <source>Высокий контраст</source>
         <translation>High contrast</translation>
     </message>
     <message>
-        <location filename="../../welcome.py" line="100"/>
+        <location filename="../../welcome.py" line="110"/>
         <source>Крупный текст: 150 %</source>
         <translation>Large text: 150 %</translation>
     </message>
     <message>
-        <location filename="../../welcome.py" line="101"/>
+        <location filename="../../welcome.py" line="111"/>
         <source>Крупный текст: 200 %</source>
         <translation>Large text: 200 %</translation>
     </message>
