@@ -321,19 +321,46 @@ def plaintext_upstreams(c: Config, allow_loopback: bool = False) -> list[str]:
     return p
 
 
+#: Numbers with a range: (section, key, low, high, what); ``low_open``: low itself is out.
+_RANGES: tuple[tuple[str, str, float, float, bool, str], ...] = (
+    ("kiosk", "idle_timeout_s", 10, 3600, False, "between 10 and 3600 seconds"),
+    ("kiosk", "idle_warning_s", 5, 300, False, "between 5 and 300 seconds"),
+    ("kiosk", "child_age_limit", 1, 18, False, "between 1 and 18"),
+    ("upstream", "connect_timeout_s", 0, 60, True, "between 0 and 60 seconds"),
+    ("upstream", "read_timeout_s", 0, 300, True, "between 0 and 300 seconds"),
+    ("upstream", "registry_grace_s", 0, 600, False, "between 0 and 600 seconds"),
+    ("upstream", "fhir_page_size", 1, 5000, False, "between 1 and 5000"),
+    ("upstream", "fhir_max_page_mib", 1, 64, False, "between 1 and 64"),
+)
+
+
 def validate(c: Config) -> list[str]:
+    """Every problem of ``c``, one line each (``kiosk config check``); empty when fine."""
+    p = _check_choices(c)
+    for section, key, low, high, low_open, what in _RANGES:
+        value = getattr(getattr(c, section), key)
+        if not (low < value if low_open else low <= value) or value > high:
+            p.append(f"{section}.{key}: {what}")
+    p += _check_urls(c)
+    p += _check_secret_files(c)
+    p += _check_code_key(c, file_ok=not any(x.startswith("security.code_key_file:") for x in p))
+    return p
+
+
+def _check_choices(c: Config) -> list[str]:
     p: list[str] = []
     k = c.kiosk
     if not k.id or len(k.id) > 64 or not k.id.replace("-", "").replace("_", "").isalnum():
         p.append("kiosk.id: letters, digits, - and _ only, up to 64")
     if k.language not in {"ru", "en"}:
         p.append(f"kiosk.language: ru or en, got {k.language!r}")
-    if not 10 <= k.idle_timeout_s <= 3600:
-        p.append("kiosk.idle_timeout_s: between 10 and 3600 seconds")
-    if not 5 <= k.idle_warning_s <= 300:
-        p.append("kiosk.idle_warning_s: between 5 and 300 seconds")
-    if not 1 <= k.child_age_limit <= 18:
-        p.append("kiosk.child_age_limit: between 1 and 18")
+    if c.print.paper not in {"A4", "roll80"}:
+        p.append(f"print.paper: A4 or roll80, got {c.print.paper!r}")
+    return p
+
+
+def _check_urls(c: Config) -> list[str]:
+    p: list[str] = []
     if c.store.url and "://" not in c.store.url:
         p.append("store.url: a SQLAlchemy URL such as sqlite:////var/lib/kiosk/cache.sqlite3")
     _check_url(c.portal.issuer, "portal.issuer", p)
@@ -342,18 +369,12 @@ def validate(c: Config) -> list[str]:
                    bare=key in ("booking_url", "support_url"))
     for key in ("registry_url", "sms_url", "fhir_url", "support_url"):
         _check_url(getattr(c.upstream, key), f"upstream.{key}", p)
-    if not 0 < c.upstream.connect_timeout_s <= 60:
-        p.append("upstream.connect_timeout_s: between 0 and 60 seconds")
-    if not 0 < c.upstream.read_timeout_s <= 300:
-        p.append("upstream.read_timeout_s: between 0 and 300 seconds")
-    if not 0 <= c.upstream.registry_grace_s <= 600:
-        p.append("upstream.registry_grace_s: between 0 and 600 seconds")
-    if not 1 <= c.upstream.fhir_page_size <= 5000:
-        p.append("upstream.fhir_page_size: between 1 and 5000")
-    if not 1 <= c.upstream.fhir_max_page_mib <= 64:
-        p.append("upstream.fhir_max_page_mib: between 1 and 64")
-    if c.print.paper not in {"A4", "roll80"}:
-        p.append(f"print.paper: A4 or roll80, got {c.print.paper!r}")
+    return p
+
+
+def _check_secret_files(c: Config) -> list[str]:
+    """A secret file must be readable, and by its owner only."""
+    p: list[str] = []
     for section, key in sorted(_SECRET_FILES):
         path = getattr(getattr(c, section), key)
         if not path:
@@ -368,16 +389,20 @@ def validate(c: Config) -> list[str]:
             continue
         if st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
             p.append(f"{section}.{key}: {path} must be readable by its owner only (chmod 600)")
-    file_ok = not any(x.startswith("security.code_key_file:") for x in p)
+    return p
+
+
+def _check_code_key(c: Config, file_ok: bool) -> list[str]:
+    """The code key, from its file when that file is readable, else as written inline."""
     try:
         key_hex = c.secret("security", "code_key") if file_ok else c.security.code_key
         if key_hex and len(bytes.fromhex(key_hex)) < 16:
-            p.append("security.code_key: at least 16 bytes of hex")
+            return ["security.code_key: at least 16 bytes of hex"]
     except ValueError:
-        p.append("security.code_key: must be hex")
+        return ["security.code_key: must be hex"]
     except OSError:
         pass
-    return p
+    return []
 
 
 def missing_secrets(c: Config) -> list[str]:

@@ -71,6 +71,15 @@ def message_for(
     now_seconds_to: float | None = None,
 ) -> Message:
     """The plain message for ``err``. ``now_seconds_to``: seconds until a resend is allowed."""
+    return (_sign_in_message(err, level_help_url, access_request_url)
+            or _code_message(err, now_seconds_to)
+            or _session_message(err)
+            or _fallback_message(err))
+
+
+def _sign_in_message(err: BaseException, level_help_url: str,
+                     access_request_url: str) -> Message | None:
+    """Login, password and what the portal and registry said of the account."""
     if isinstance(err, InvalidInput):
         # The domain's message is already a plain Russian sentence.
         return Message(translate("Messages", str(err)))
@@ -79,21 +88,7 @@ def message_for(
             "Неверный логин или пароль. Проверьте раскладку клавиатуры и попробуйте ещё раз. "
             "Это те же логин и пароль, что и на mos.ru."))
     if isinstance(err, ServiceUnavailable):
-        if err.service == "sms":
-            return Message(translate("Messages",
-                "Не удалось отправить СМС с кодом. Попробуйте немного позже или обратитесь "
-                "к администратору в регистратуре."))
-        if err.service == "emr":
-            return Message(translate("Messages",
-                "Сервис медицинских карт сейчас недоступен. Попробуйте позже или обратитесь "
-                "к администратору в регистратуре."))
-        if err.service == "store":
-            return Message(translate("Messages",
-                "Киоск временно не может работать с данными. Обратитесь к администратору "
-                "в регистратуре."))
-        return Message(translate("Messages",
-            "Портал mos.ru сейчас не отвечает. Попробуйте немного позже или обратитесь "
-            "к администратору в регистратуре."))
+        return _unavailable_message(err)
     if isinstance(err, SimplifiedAccount):
         return Message(translate("Messages",
             "Ваша учётная запись mos.ru — упрощённая. Для входа нужна стандартная или полная: "
@@ -104,6 +99,29 @@ def message_for(
             "У вас пока нет доступа ни к одной медицинской карте. Подайте заявку на доступ "
             "к электронной медицинской карте на mos.ru: наведите камеру телефона на QR-код."),
             qr_url=access_request_url)
+    return None
+
+
+def _unavailable_message(err: ServiceUnavailable) -> Message:
+    if err.service == "sms":
+        return Message(translate("Messages",
+            "Не удалось отправить СМС с кодом. Попробуйте немного позже или обратитесь "
+            "к администратору в регистратуре."))
+    if err.service == "emr":
+        return Message(translate("Messages",
+            "Сервис медицинских карт сейчас недоступен. Попробуйте позже или обратитесь "
+            "к администратору в регистратуре."))
+    if err.service == "store":
+        return Message(translate("Messages",
+            "Киоск временно не может работать с данными. Обратитесь к администратору "
+            "в регистратуре."))
+    return Message(translate("Messages",
+        "Портал mos.ru сейчас не отвечает. Попробуйте немного позже или обратитесь "
+        "к администратору в регистратуре."))
+
+
+def _code_message(err: BaseException, now_seconds_to: float | None) -> Message | None:
+    """The SMS code: typed, checked, expired, resent, and the block it can lead to."""
     if isinstance(err, CodeTypo):
         return Message(translate("Messages",
             "Код — это 6 цифр из СМС. Проверьте и введите ещё раз."))
@@ -127,6 +145,11 @@ def message_for(
         return Message(translate("Messages",
             "Больше кодов отправить нельзя. Введите код из последнего СМС или попробуйте "
             "войти позже."))
+    return None
+
+
+def _session_message(err: BaseException) -> Message | None:
+    """A signed-in session's errors, the printer's and the staff panel's."""
     if isinstance(err, AccessEnded):
         return Message(translate("Messages",
             "Доступ к этой медицинской карте закончился. Выберите другую карту."), Next.PICKER)
@@ -147,6 +170,10 @@ def message_for(
     if isinstance(err, PinLocked):
         return Message(translate("Messages", "Панель заблокирована до %1.")
                        .replace("%1", moscow(err.until)))
+    return None
+
+
+def _fallback_message(err: BaseException) -> Message:
     if isinstance(err, (UpstreamError, StoreError)):
         return Message(translate("Messages",
             "Сервис временно недоступен. Попробуйте позже или обратитесь к администратору "

@@ -193,29 +193,38 @@ def focus_forward(screen: QWidget) -> None:
     is a header button; otherwise the first editable field, else the first enabled
     primary button, else the first list.
     """
-    from PySide6.QtWidgets import QAbstractItemView, QApplication, QLineEdit, QPlainTextEdit
+    from PySide6.QtWidgets import QApplication
 
     current = QApplication.focusWidget()
     if (current is not None and current.isVisible() and screen.isAncestorOf(current)
             and not current.property("header")):
         return
-
-    def shown(w: QWidget) -> bool:
-        return w.isVisibleTo(screen) and w.isEnabled()
-
-    widgets = [w for w in screen.findChildren(QWidget) if shown(w)]  # in building order
-    fields = [w for w in widgets if isinstance(w, (QLineEdit, QPlainTextEdit))
-              and not w.isReadOnly()]
-    primary = [b for b in widgets if isinstance(b, QPushButton)
-               and b.property("role") == "primary" and not b.property("header")
-               and b.focusPolicy() != Qt.FocusPolicy.NoFocus]
-    lists = [v for v in widgets if isinstance(v, QAbstractItemView)]
-    for candidates in (fields, primary, lists):
-        if candidates:
-            candidates[0].setFocus(Qt.FocusReason.OtherFocusReason)
+    widgets = [w for w in screen.findChildren(QWidget)  # in building order
+               if w.isVisibleTo(screen) and w.isEnabled()]
+    for takes_focus in (_is_field, _is_primary, _is_list):
+        first = next((w for w in widgets if takes_focus(w)), None)
+        if first is not None:
+            first.setFocus(Qt.FocusReason.OtherFocusReason)
             return
     if current is not None and screen.isAncestorOf(current):
         current.clearFocus()
+
+
+def _is_field(w: QWidget) -> bool:
+    from PySide6.QtWidgets import QLineEdit, QPlainTextEdit
+
+    return isinstance(w, QLineEdit | QPlainTextEdit) and not w.isReadOnly()
+
+
+def _is_primary(w: QWidget) -> bool:
+    return (isinstance(w, QPushButton) and w.property("role") == "primary"
+            and not w.property("header") and w.focusPolicy() != Qt.FocusPolicy.NoFocus)
+
+
+def _is_list(w: QWidget) -> bool:
+    from PySide6.QtWidgets import QAbstractItemView
+
+    return isinstance(w, QAbstractItemView)
 
 
 def row(*widgets: QWidget, stretch_first: bool = False) -> QHBoxLayout:
