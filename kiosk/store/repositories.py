@@ -16,14 +16,14 @@ doing by hand exactly the value conversion the column types would do.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar, cast
 
+import msgspec
 from sqlalchemy import (
     Connection,
     Dialect,
@@ -32,6 +32,7 @@ from sqlalchemy import (
     bindparam,
     delete,
     func,
+    null,
     select,
     text,
     true,
@@ -43,14 +44,12 @@ from kiosk.domain.documents import (
     DocKind,
     Document,
     DocumentSummary,
-    Flag,
     LabRow,
     visible_from,
 )
 from kiosk.domain.moscow import moscow_midnight
 from kiosk.domain.otp import AccountState
 from kiosk.domain.people import Patient, Sex
-from kiosk.domain.records import slots_constructor
 from kiosk.services.ports import (
     AuditAnchor,
     AuditRecord,
@@ -115,20 +114,26 @@ _UPSERTS: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], Executable] = 
 
 
 def _upsert_statement(
-    dialect: str, table: Table, keys: Sequence[str], names: Sequence[str]
+    dialect: str, table: Table, keys: Sequence[str], names: Sequence[str],
+    cleared: Sequence[str] = (),
 ) -> Executable:
-    cache_key = (dialect, table.name, tuple(keys), tuple(names))
+    """``cleared``: columns not inserted, set back to their default on update."""
+    cache_key = (dialect, table.name, tuple(keys), tuple(names), tuple(cleared))
     stmt = _UPSERTS.get(cache_key)
     if stmt is None:
+        defaults = {name: table.c[name].server_default.arg if table.c[name].server_default
+                    is not None else null() for name in cleared}
         if dialect == "postgresql":
             pg = postgresql.insert(table)
             stmt = pg.on_conflict_do_update(
-                index_elements=list(keys), set_={name: pg.excluded[name] for name in names}
+                index_elements=list(keys),
+                set_={**{name: pg.excluded[name] for name in names}, **defaults},
             )
         else:
             lite = sqlite.insert(table)
             stmt = lite.on_conflict_do_update(
-                index_elements=list(keys), set_={name: lite.excluded[name] for name in names}
+                index_elements=list(keys),
+                set_={**{name: lite.excluded[name] for name in names}, **defaults},
             )
         _UPSERTS[cache_key] = stmt
     return stmt
@@ -141,16 +146,18 @@ class _SqliteUpsert:
     tuples already converted the way the column types would convert them.
     """
 
-    def __init__(self, table: Table, columns: Sequence[str], keys: Sequence[str]) -> None:
+    def __init__(self, table: Table, columns: Sequence[str], keys: Sequence[str],
+                 cleared: Sequence[str] = ()) -> None:
         self.table = table
         self.columns = list(columns)
         self.keys = list(keys)
+        self.cleared = list(cleared)
         self._sql: str | None = None
 
     def sql(self, dialect: Dialect) -> str:
         if self._sql is None:
             names = [c for c in self.columns if c not in self.keys]
-            stmt = _upsert_statement("sqlite", self.table, self.keys, names)
+            stmt = _upsert_statement("sqlite", self.table, self.keys, names, self.cleared)
             compiled = stmt.compile(dialect=dialect, column_keys=self.columns)
             if compiled.positiontup != self.columns:  # pragma: no cover - SQLAlchemy change
                 raise RuntimeError(f"unexpected parameter order in the {self.table.name} upsert")
@@ -313,20 +320,22 @@ _DOC_COLUMNS = (
 )
 
 
+_encode_rows = msgspec.json.Encoder().encode
+_decode_rows = msgspec.json.Decoder(tuple[LabRow, ...]).decode
+
+
 def _rows_json(rows: Sequence[LabRow]) -> str | None:
-    """Lab rows as stored: a JSON list of field lists, in ``LabRow`` field order."""
+    """Lab rows as stored: a JSON list of field lists, in ``LabRow`` field order
+    (``LabRow`` is an array-like struct: msgspec writes and reads them in C)."""
     if not rows:
         return None
-    return json.dumps([[r.analyte, r.value, r.unit, r.low, r.high, r.range_text,
-                        r.flag.value, r.status] for r in rows],
-                      ensure_ascii=False, separators=(",", ":"))
+    return _encode_rows(rows).decode("utf-8")
 
 
 def _rows_of(stored: str | None) -> tuple[LabRow, ...]:
     if not stored:
         return ()
-    return tuple(LabRow(a, v, u, lo, hi, rt, Flag(f), st)
-                 for a, v, u, lo, hi, rt, f, st in json.loads(stored))
+    return _decode_rows(stored)
 
 
 def _document_row(d: Document) -> dict[str, Any]:
@@ -394,46 +403,14 @@ def _sqlite_list_visible_sql(dialect: Dialect) -> str:
 _from_iso = datetime.fromisoformat
 
 
-_new_summary = slots_constructor(DocumentSummary)
-
-
-def _summaries_converter() -> Callable[[list[tuple[Any, ...]], DocKind], list[DocumentSummary]]:
-    """``rows, kind → [DocumentSummary]`` for the SQLite list page, in one loop.
-
-    The same objects ``_new_summary`` makes, with ``created_at`` parsed from the stored
-    fixed-width UTC text (see ``UtcDateTime``), but without a Python call per row: the
-    slot setters are called inline.
-    """
-    cls = DocumentSummary
-    names = [f.name for f in dataclasses.fields(cls)]
-    if names != ["doc_id", "kind", "created_at", "title", "organization", "performer",
-                 "date_only"]:
-        raise TypeError("DocumentSummary changed: update the list page's converter")
-    slots_constructor(cls)  # the same checks (plain slotted dataclass)
-    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls, "parse": _from_iso}
-    namespace.update({f"set_{name}": getattr(cls, name).__set__ for name in names})
-    exec(  # noqa: S102
-        "def convert(rows, kind):\n"
-        "    out = []\n"
-        "    append = out.append\n"
-        "    for doc_id, created, title, organization, performer, date_only in rows:\n"
-        "        obj = new(cls)\n"
-        "        set_doc_id(obj, doc_id)\n"
-        "        set_kind(obj, kind)\n"
-        "        set_created_at(obj, parse(created + '+00:00'))\n"
-        "        set_title(obj, title)\n"
-        "        set_organization(obj, organization)\n"
-        "        set_performer(obj, performer)\n"
-        "        set_date_only(obj, bool(date_only))\n"
-        "        append(obj)\n"
-        "    return out\n",
-        namespace,
-    )
-    return cast("Callable[[list[tuple[Any, ...]], DocKind], list[DocumentSummary]]",
-                namespace["convert"])
-
-
-_summaries_from_sqlite = _summaries_converter()
+def _summaries_from_sqlite(rows: list[tuple[Any, ...]], kind: DocKind) -> list[DocumentSummary]:
+    """The SQLite list page's rows as summaries, ``created_at`` parsed from the stored
+    fixed-width UTC text (see ``UtcDateTime``): what the column type would give."""
+    return [
+        DocumentSummary(doc_id, kind, _from_iso(created + "+00:00"), title, organization,
+                        performer, bool(date_only))
+        for doc_id, created, title, organization, performer, date_only in rows
+    ]
 
 
 class SqlDocumentRepository(_Repository):
@@ -464,9 +441,8 @@ class SqlDocumentRepository(_Repository):
             _LIST_VISIBLE,
             {"emr_id": emr_id, "kind": member.value, "limit": limit, "offset": offset},
         )
-        summary = _new_summary
         return [
-            summary(doc_id, member, created, title, org, performer, bool(date_only))
+            DocumentSummary(doc_id, member, created, title, org, performer, bool(date_only))
             for doc_id, created, title, org, performer, date_only in result
         ]
 
@@ -520,10 +496,30 @@ class SqlDocumentRepository(_Repository):
         by SQLAlchemy from the same Core upsert, once; only the per-row work is done
         here, and it is exactly what the column types would do (UTC text for times,
         0/1 for booleans, enum values for kinds).
+
+        Most documents are plain text: they go through a statement that binds only the
+        first columns and sets the content columns to their defaults (binding four
+        empty values costs SQLite a third more per row). Each shape is one executemany;
+        should a batch hold one document in both shapes, it is written in its order,
+        so that the later version still wins.
         """
         conn = self._conn
         for chunk in _chunks(documents, CHUNK):
-            _DOCUMENT_UPSERT.run(conn, _document_tuples(chunk))
+            rows = _document_tuples(chunk)
+            plain = [row[:_PLAIN] for row in rows if _is_plain(row)]
+            if len(plain) == len(rows):
+                _PLAIN_DOCUMENT_UPSERT.run(conn, plain)
+                continue
+            rich = [row for row in rows if not _is_plain(row)]
+            if plain and {row[0] for row in plain} & {row[0] for row in rich}:
+                for row in rows:  # the same document twice, in both shapes: rare
+                    if _is_plain(row):
+                        _PLAIN_DOCUMENT_UPSERT.run(conn, [row[:_PLAIN]])
+                    else:
+                        _DOCUMENT_UPSERT.run(conn, [row])
+                continue
+            _PLAIN_DOCUMENT_UPSERT.run(conn, plain)
+            _DOCUMENT_UPSERT.run(conn, rich)
 
     def delete_many(self, doc_ids: Sequence[str]) -> None:
         self._delete_in(DOCUMENTS, "doc_id", doc_ids)
@@ -570,6 +566,16 @@ _VISIBLE_FROM_TEXT: dict[str, tuple[str, str]] = {
 }
 
 _DOCUMENT_UPSERT = _SqliteUpsert(DOCUMENTS, _DOC_COLUMNS, ["doc_id"])
+#: The content columns a plain text document leaves empty (see ``_upsert_sqlite``).
+_CONTENT_COLUMNS = ("narrative", "results", "pdf", "date_only")
+_PLAIN = len(_DOC_COLUMNS) - len(_CONTENT_COLUMNS)
+_PLAIN_DOCUMENT_UPSERT = _SqliteUpsert(DOCUMENTS, _DOC_COLUMNS[:_PLAIN], ["doc_id"],
+                                       cleared=_CONTENT_COLUMNS)
+
+
+def _is_plain(row: tuple[Any, ...]) -> bool:
+    return row[_PLAIN] is None and row[_PLAIN + 1] is None and row[_PLAIN + 2] is None \
+        and not row[_PLAIN + 3]
 
 
 def _document_tuples(documents: Sequence[Document]) -> list[tuple[Any, ...]]:

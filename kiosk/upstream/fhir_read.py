@@ -56,7 +56,6 @@ _ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 _FHIR_DATE = re.compile(
     r"^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?"
     r"(Z|[+-]\d{2}:\d{2})?)?)?)?$")
-_ZONE_END = frozenset("Z0123456789")
 _GENDER = {"male": Sex.MALE, "female": Sex.FEMALE}
 
 DOCREF_STATUSES = frozenset({"current", "superseded"})
@@ -190,14 +189,20 @@ def patient_id(ref: m.Ref | None) -> str:
         raise _Reject("missing subject")
     if not ref.reference:
         raise _Reject("subject has no reference")
-    parts = ref.reference.rstrip("/").split("/")
+    return _patient_of(ref.reference)
+
+
+@functools.lru_cache(maxsize=4096)
+def _patient_of(reference: str) -> str:
+    """``patient_id`` of one reference: a patient's documents come together in a page."""
+    parts = reference.rstrip("/").split("/")
     if len(parts) >= 2 and parts[-2] == "Patient" and _ID.match(parts[-1]):
         return parts[-1]
     history = len(parts) >= 4 and parts[-4] == "Patient" and parts[-2] == "_history"
     if history and _ID.match(parts[-3]):
         return parts[-3]
-    if ref.reference.startswith("urn:uuid:") and _ID.match(ref.reference[9:]):
-        return ref.reference[9:]  # inside a document Bundle
+    if reference.startswith("urn:uuid:") and _ID.match(reference[9:]):
+        return reference[9:]  # inside a document Bundle
     raise _Reject("subject is not a Patient reference")
 
 
@@ -226,13 +231,9 @@ def parse_date(value: str | None, what: str) -> tuple[datetime, bool]:
     """
     if value is None:
         raise _Reject(f"missing {what}")
-    if len(value) > 19 and value[10] == "T" and value[-1] in _ZONE_END:
-        try:  # the usual full instant with a zone, in C
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            moment = None
-        if moment is not None and moment.tzinfo is not None and _FHIR_DATE.match(value):
-            return moment, False
+    moment = _full_instant(value)
+    if moment is not None:
+        return moment, False
     found = _FHIR_DATE.match(value.strip())
     if found is None:
         raise _Reject(f"{what} is malformed")
@@ -253,6 +254,29 @@ def parse_date(value: str | None, what: str) -> tuple[datetime, bool]:
     except ValueError:
         raise _Reject(f"{what} is malformed") from None
     return (moment + timedelta(seconds=1) if leap else moment), False
+
+
+def _full_instant(value: str) -> datetime | None:
+    """The usual ``YYYY-MM-DDThh:mm:ss[.fff](Z|±hh:mm)``, read in C; ``None`` for any
+    other form (``parse_date``'s pattern then decides). The separators are checked by
+    position, as ``fromisoformat`` also takes forms FHIR does not (``20190315T1000``)."""
+    n = len(value)
+    if (n < 20 or value[10] != "T" or value[4] != "-" or value[7] != "-"
+            or value[13] != ":" or value[16] != ":"):
+        return None
+    if value[-1] == "Z":
+        zone_at = n - 1
+    elif value[-3] == ":" and value[-6] in "+-":
+        zone_at = n - 6
+    else:
+        return None
+    if zone_at != 19 and (zone_at < 21 or value[19] != "."
+                          or not value[20:zone_at].isdigit()):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 def aware_instant(value: object) -> datetime | None:
@@ -332,6 +356,36 @@ def _party(refs: Sequence[m.Ref] | None, contained: _Contained, want: str) -> st
     return ""
 
 
+def _parties(refs: Sequence[m.Ref] | None, contained: _Contained) -> tuple[str, str]:
+    """``(organization, practitioner)`` named by a list of references, in one pass:
+    ``_party`` of each kind (a report's performers hold both)."""
+    org = doctor = ""
+    for ref in refs or ():
+        target = ref.reference or ""
+        if target.startswith("#"):
+            res = contained.get(target)
+            if not org and isinstance(res, m.Organization) and res.name:
+                org = res.name
+            elif not doctor and isinstance(res, m.Practitioner):
+                doctor = _human_name(res.name)
+        elif ref.display and ref.display.strip():
+            kind = _ref_type(target)
+            if not org and kind in ("Organization", "*"):
+                org = ref.display
+            if not doctor and kind in ("Practitioner", "*"):
+                doctor = ref.display
+        if org and doctor:
+            break
+    return org, doctor
+
+
+@functools.lru_cache(maxsize=4096)
+def _ref_type(target: str) -> str:
+    """The resource type a reference names; ``*`` for none (a display alone)."""
+    head, slash, _ = target.rpartition("/")
+    return head.rpartition("/")[2] if slash else ("" if target else "*")
+
+
 @functools.lru_cache(maxsize=4096)
 def _named(reference: str | None, display: str | None, want: str) -> str:
     """``_party`` of one reference to no contained resource (a sync sees a few hundred
@@ -381,20 +435,42 @@ def _media(ctype: str | None) -> tuple[str, str | None]:
 _NO_WHITESPACE = str.maketrans("", "", " \t\r\n")
 
 
-def _b64(data: str, what: str, limit: int) -> bytes:
-    """Strict base64; line breaks and spaces (MIME style) are allowed, nothing else."""
+_base64_decoder = msgspec.json.Decoder(bytes)
+_text_decoder = msgspec.json.Decoder(str)
+
+
+def _b64(data: msgspec.Raw, what: str, limit: int) -> bytes:
+    """Strict base64; line breaks and spaces (MIME style) are allowed, nothing else.
+
+    ``data`` is the JSON string as sent: msgspec reads strict base64 straight into
+    bytes; only one with whitespace (or bad) is read as text and tried again.
+    """
     if len(data) > (limit * 4 // 3 + 8) * 2:  # whitespace allowed for, not unbounded
         raise _Reject(f"{what} over {limit} bytes")
-    for attempt in (data, None):
-        if attempt is None:
-            attempt = data.translate(_NO_WHITESPACE)
-        if len(attempt) > limit * 4 // 3 + 4:
-            raise _Reject(f"{what} over {limit} bytes")
+    try:
+        raw = _base64_decoder.decode(data)
+    except msgspec.ValidationError:
         try:
-            return binascii.a2b_base64(attempt, strict_mode=True)
+            text = _text_decoder.decode(data)
+        except msgspec.ValidationError:
+            raise _Reject(f"{what}.data is not base64") from None
+        attempt = text.translate(_NO_WHITESPACE)
+        if len(attempt) > limit * 4 // 3 + 4:
+            raise _Reject(f"{what} over {limit} bytes") from None
+        try:
+            raw = binascii.a2b_base64(attempt, strict_mode=True)
         except (binascii.Error, ValueError):
-            continue
-    raise _Reject(f"{what}.data is not base64")
+            raise _Reject(f"{what}.data is not base64") from None
+    if len(raw) > limit:
+        raise _Reject(f"{what} over {limit} bytes")
+    return raw
+
+
+_NULL = msgspec.Raw(b"null")
+
+
+def _has_data(data: msgspec.Raw) -> bool:
+    return len(data) > 0 and data != _NULL
 
 
 def _decode_text(raw: bytes, charset: str | None, what: str) -> str:
@@ -442,7 +518,7 @@ def _attachment(content: _Content, att: m.Attachment | None, what: str,
                 fetcher: Fetcher | None) -> None:
     if att is None:
         raise _Reject(f"{what} is missing")
-    if att.data is not None:
+    if _has_data(att.data):
         limit = MAX_PDF_BYTES if _media(att.contentType)[0] == "application/pdf" \
             else MAX_TEXT_CHARS * 4
         _take(content, att.contentType, _b64(att.data, what, limit), what)
@@ -543,21 +619,30 @@ def _value(holder: m.Component) -> tuple[str, str]:
 
 
 def _row(holder: m.Component, name: str, status: str) -> LabRow:
-    value, unit = _value(holder)
+    q = holder.valueQuantity
+    if q is not None and q.value is not None and q.comparator is None:
+        value = _number(q.value)  # the usual: a number, already one clean line
+        if len(value) > MAX_TITLE_CHARS:
+            value = _short(value, MAX_TITLE_CHARS)
+        unit = q.unit if q.unit is not None else (q.code or "")
+    else:
+        value, unit = _value(holder)
+        value = _short(value, MAX_TITLE_CHARS)
     low = high = None
     low_text = high_text = range_text = ""
     if holder.referenceRange:
         rng = holder.referenceRange[0]
-        low_text, _ = _quantity(rng.low)
-        high_text, _ = _quantity(rng.high)
-        low = rng.low.value if rng.low is not None else None
-        high = rng.high.value if rng.high is not None else None
-        range_text = _short(rng.text, MAX_TITLE_CHARS)
-    return LabRow(
-        analyte=_short(name, MAX_TITLE_CHARS) or "Показатель",
-        value=_short(value, MAX_TITLE_CHARS), unit=_short(unit, 60),
-        low=low_text, high=high_text, range_text=range_text,
-        flag=_flag(holder, low, high), status=status)
+        if rng.low is not None:
+            low = rng.low.value
+            low_text = _quantity(rng.low)[0]
+        if rng.high is not None:
+            high = rng.high.value
+            high_text = _quantity(rng.high)[0]
+        if rng.text:
+            range_text = _short(rng.text, MAX_TITLE_CHARS)
+    return LabRow(_short(name, MAX_TITLE_CHARS) or "Показатель", value,
+                  _short(unit, 60) if unit else "", low_text, high_text, range_text,
+                  _flag(holder, low, high), status)
 
 
 def observation_rows(obs: m.Observation, members: Callable[[str], m.Observation | None],
@@ -568,10 +653,11 @@ def observation_rows(obs: m.Observation, members: Callable[[str], m.Observation 
         return []
     status = "предварительный" if obs.status in REPORT_NOT_FINAL else ""
     name = concept_text(obs.code) or "Показатель"
-    has_value = any(v is not None for v in (
-        obs.valueQuantity, obs.valueString, obs.valueCodeableConcept, obs.valueBoolean,
-        obs.valueInteger, obs.valueRange, obs.valueRatio, obs.valueDateTime, obs.valueTime,
-        obs.dataAbsentReason))
+    has_value = obs.valueQuantity is not None or not (
+        obs.valueString is None and obs.valueCodeableConcept is None
+        and obs.valueBoolean is None and obs.valueInteger is None and obs.valueRange is None
+        and obs.valueRatio is None and obs.valueDateTime is None and obs.valueTime is None
+        and obs.dataAbsentReason is None)
     if not has_value and obs.component:
         return [_row(c, concept_text(c.code) or name, status) for c in obs.component]
     if not has_value and obs.hasMember and depth == 0:
@@ -879,9 +965,9 @@ class Reader:
                 content.texts.append(words)
         if content.empty():
             raise _Reject("no readable content" + _skipped(content))
-        organization = _party(res.performer, contained, "Organization")
-        doctor = _party(res.resultsInterpreter, contained, "Practitioner") or _party(
-            res.performer, contained, "Practitioner")
+        organization, doctor = _parties(res.performer, contained)
+        if res.resultsInterpreter:
+            doctor = _parties(res.resultsInterpreter, contained)[1] or doctor
         radiology = kind is DocKind.INSTRUMENTAL and self.radiology.owns(
             res.meta.source if res.meta is not None else None,
             [i.system for i in res.identifier or ()])
@@ -968,8 +1054,6 @@ class Reader:
                   content: _Content, *, title: str, organization: str, performer: str,
                   meta: m.Meta | None, radiology: bool) -> Document:
         lines = [_clean(t) for t in content.texts]
-        if content.rows:
-            lines.append("\n".join(row.line() for row in content.rows))
         if content.pdf is not None and not lines:
             lines.append("Документ в формате PDF.")
         text = "\n\n".join(lines).strip()
@@ -998,11 +1082,9 @@ class Reader:
         so that only the bad one is rejected. The same structs and rules either way.
         """
         page = ParsedPage()
-        try:
-            body.decode("utf-8")  # one pass in C; msgspec does not check string bytes
-            utf8 = True
-        except UnicodeDecodeError:
-            utf8 = False
+        # msgspec does not check the bytes of strings: check them first, in C. Most
+        # servers escape non-ASCII (the page is then ASCII, checked 20× faster).
+        utf8 = body.isascii() or _is_utf8(body)
         items: list[tuple[str | None, object]] | None = None
         head: m.Bundle | m.TypedBundle
         if utf8:
@@ -1158,6 +1240,14 @@ _READ_TYPES = frozenset({"Patient", "DocumentReference", "DiagnosticReport", "Co
 _READ = (m.Patient, m.DocumentReference, m.DiagnosticReport, m.Composition)
 _RESOURCES = (m.Patient, m.DocumentReference, m.DiagnosticReport, m.Composition,
               m.Observation, m.Binary, m.Organization, m.Practitioner)
+
+
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _tolerant(body: bytes) -> bytes:

@@ -18,8 +18,9 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any, cast
 
 import pytest
+from msgspec import structs
 
-from kiosk.domain.documents import DocKind, Document
+from kiosk.domain.documents import DocKind, Document, Flag, LabRow
 from kiosk.domain.otp import AccountState
 from kiosk.domain.people import Patient, Sex
 from kiosk.services.ports import (
@@ -243,13 +244,40 @@ class StoreContract:
             uow.documents.upsert_many(batch)
             uow.documents.upsert_many(batch)
             uow.commit()
-        v2 = replace(batch[0], version="2", text="Исправлено", created_at=T0 + timedelta(days=1))
+        v2 = structs.replace(batch[0], version="2", text="Исправлено",
+                             created_at=T0 + timedelta(days=1))
         with store.uow_factory(write=True) as uow:
             uow.documents.upsert_many([v2, *batch[1:]])
             uow.commit()
         assert count_rows(store, "documents") == 5
         with store.uow_factory() as uow:
             assert uow.documents.get_visible("emr-1", "d0") == v2
+
+    def test_new_version_replaces_content_of_every_shape_r_sync_1(self, store: Store) -> None:
+        """A version without lab rows, narrative or PDF clears the old ones (plain text
+        documents are written by a narrower statement: it must still clear them), and
+        within one batch the later version of a document wins whatever its shape."""
+        rich = structs.replace(doc("d"), narrative="<p>Статус</p>", pdf=b"%PDF-1.4",
+                               results=(LabRow("Гемоглобин", "135", "г/л", flag=Flag.HIGH),),
+                               date_only=True)
+        plain = structs.replace(doc("d"), version="2", text="Без таблицы")
+        with store.uow_factory(write=True) as uow:
+            uow.documents.upsert_many([rich])
+            uow.commit()
+        with store.uow_factory() as uow:
+            assert uow.documents.get_visible("emr-1", "d") == rich
+        with store.uow_factory(write=True) as uow:
+            uow.documents.upsert_many([plain])
+            uow.commit()
+        with store.uow_factory() as uow:
+            assert uow.documents.get_visible("emr-1", "d") == plain
+        rich3 = structs.replace(rich, version="3")
+        with store.uow_factory(write=True) as uow:
+            uow.documents.upsert_many([plain, rich3, doc("e"), plain, doc("f"), rich3])
+            uow.commit()
+        with store.uow_factory() as uow:
+            assert uow.documents.get_visible("emr-1", "d") == rich3
+            assert uow.documents.get_visible("emr-1", "e") == doc("e")
 
     def test_upsert_can_hide_a_document(self, store: Store) -> None:
         """Visibility is recomputed on every write: a corrected date can hide a document."""

@@ -76,7 +76,7 @@ def test_document_fields_and_cutoff_instants_R_SHOW_4(source: FhirSource):
     assert not docs["DiagnosticReport/x-1001-instr-2016"].radiology
     assert not docs["DiagnosticReport/x-1001-instr-2016"].visible
     assert docs["DiagnosticReport/x-1001-lab-shown"].kind is DocKind.LAB_RESULT
-    assert "Гемоглобин" in docs["DiagnosticReport/x-1001-lab-shown"].text
+    assert "Гемоглобин" in docs["DiagnosticReport/x-1001-lab-shown"].plain_text()
     assert docs["DocumentReference/x-1001-disch-shown"].kind is DocKind.DISCHARGE_SUMMARY
     html = docs["DocumentReference/x-1001-html"]
     assert "<script>alert('xss')</script>" in html.text  # kept as text (R-SHOW-5)

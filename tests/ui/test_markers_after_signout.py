@@ -12,11 +12,11 @@ from __future__ import annotations
 import gc
 import re
 import subprocess
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from msgspec import structs
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt
 from PySide6.QtWidgets import QApplication
 
@@ -42,9 +42,10 @@ def seed_markers(kiosk: Kiosk) -> list[str]:
         for i in range(N)
     ]
     # A third of them narrative, a third lab rows: the new content types are scanned too.
-    docs = [replace(d, narrative=f"<h3>Статус</h3><p>Осмотрен {marker(i)}.</p>") if i % 3 == 1
-            else replace(d, results=(LabRow(f"Показатель {marker(i)}", "9.9", "г/л", "1", "5",
-                                            flag=Flag.HIGH),)) if i % 3 == 2
+    new = structs.replace
+    docs = [new(d, narrative=f"<h3>Статус</h3><p>Осмотрен {marker(i)}.</p>") if i % 3 == 1
+            else new(d, results=(LabRow(f"Показатель {marker(i)}", "9.9", "г/л", "1", "5",
+                                        flag=Flag.HIGH),)) if i % 3 == 2
             else d for i, d in enumerate(docs)]
     with kiosk.env.store() as uow:
         uow.documents.upsert_many(docs)

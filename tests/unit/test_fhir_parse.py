@@ -191,13 +191,14 @@ def test_format_characters_are_stripped_from_names_R_SHOW_1():
     assert isinstance(p, Patient) and (p.family, p.given) == ("Римская", "Елена")
 
 
-def test_lab_report_renders_observations_as_lines():
+def test_lab_report_keeps_values_as_rows_and_its_words_as_text():
+    """The rows are stored once, as rows: the text holds the report's own words."""
     doc = parse_diagnostic_report(report())
     assert isinstance(doc, Document)
     assert doc.kind is DocKind.LAB_RESULT and doc.doc_id == "DiagnosticReport/r1"
-    assert doc.text.splitlines() == ["Заключение: Норма", "",
-                                     "Гемоглобин: 140 г/л (норма: 120–160)"]
+    assert doc.text == "Заключение: Норма"
     (row,) = doc.results
+    assert row.line() == "Гемоглобин: 140 г/л (норма: 120–160)"
     assert (row.analyte, row.value, row.unit, row.reference, row.flag) == (
         "Гемоглобин", "140", "г/л", "120–160", Flag.NORMAL)
 
@@ -223,7 +224,7 @@ def test_included_observations_are_used():
     obs = {"Observation/x9": {"resourceType": "Observation", "id": "x9",
                               "code": {"text": "Глюкоза"}, "valueString": "4,2"}}
     doc = parse_diagnostic_report(res, obs)
-    assert isinstance(doc, Document) and "Глюкоза: 4,2" in doc.text
+    assert isinstance(doc, Document) and "Глюкоза: 4,2" in doc.plain_text()
 
 
 def test_radiology_service_by_source_or_identifier():
@@ -429,7 +430,7 @@ def test_official_examples_known_outcomes():
     assert isinstance(ct, Document) and ct.kind is DocKind.INSTRUMENTAL
     lipids = parse_bundle(load("diagnosticreport-example-lipids.json"))
     (doc,) = lipids.documents
-    assert doc.kind is DocKind.LAB_RESULT and "Cholesterol: 6.3 mmol/L" in doc.text
+    assert doc.kind is DocKind.LAB_RESULT and "Cholesterol: 6.3 mmol/L" in doc.plain_text()
     assert [r.flag for r in doc.results if r.analyte == "Cholesterol"] == [Flag.HIGH]
     p = parse_patient(load("patient-example.json"))
     assert isinstance(p, Patient) and (p.given, p.patronymic, p.family) == (
