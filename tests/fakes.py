@@ -1,14 +1,20 @@
-"""Fakes of every port, in a few lines each (cosmicpython style), for unit and UI tests."""
+"""Fakes of every port, in a few lines each (cosmicpython style), for unit and UI tests.
+
+``FakeStore`` passes the real store's repository contract (``tests/unit/test_fakes.py``
+runs ``RepositoryContract`` on it): what a service sees here is what it sees on SQLite.
+"""
 
 from __future__ import annotations
 
 import copy
 import threading
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
+
+import msgspec
 
 from kiosk.domain.documents import DocKind, Document, DocumentSummary
 from kiosk.domain.grants import Grant, Relation
@@ -54,6 +60,29 @@ class FakeClock:
         self._now = now
 
 
+def _utc(at: datetime) -> datetime:
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError("datetime without a time zone")
+    return at.astimezone(UTC)
+
+
+def _stored(obj: Any) -> Any:
+    """``obj`` (a dataclass or a msgspec ``Struct``) as the store gives it back: every
+    time in UTC, a naive one refused."""
+    is_struct = isinstance(obj, msgspec.Struct)
+    names = [f.name for f in (msgspec.structs.fields(obj) if is_struct else fields(obj))]
+    changes: dict[str, Any] = {}
+    for name in names:
+        value = getattr(obj, name)
+        if isinstance(value, datetime):
+            changes[name] = _utc(value)
+        elif isinstance(value, tuple) and value and all(isinstance(v, datetime) for v in value):
+            changes[name] = tuple(_utc(v) for v in value)
+    if not changes:
+        return obj
+    return msgspec.structs.replace(obj, **changes) if is_struct else replace(obj, **changes)
+
+
 @dataclass
 class FakeData:
     """The whole 'database' of the fake store; shared by every unit of work."""
@@ -85,8 +114,13 @@ class _Patients:
             self.d.patients[p.emr_id] = p
 
     def delete_many(self, emr_ids: Sequence[str]) -> None:
-        for e in emr_ids:
+        """A withdrawn patient takes the EMR's documents and sync mark along (R-SYNC-3)."""
+        gone = set(emr_ids)
+        for e in gone:
             self.d.patients.pop(e, None)
+            self.d.synced.pop(e, None)
+        for doc_id in [i for i, x in self.d.documents.items() if x.emr_id in gone]:
+            del self.d.documents[doc_id]
 
 
 class _Documents:
@@ -99,19 +133,21 @@ class _Documents:
     def list_visible(
         self, emr_id: str, kind: DocKind, limit: int, offset: int = 0
     ) -> list[DocumentSummary]:
-        docs = sorted(
-            (x for x in self._visible(emr_id) if x.kind == kind),
-            key=lambda x: (x.created_at, x.doc_id),
-            reverse=True,
-        )
+        # Newest first, ties by id ascending (the store's index order).
+        docs = sorted((x for x in self._visible(emr_id) if x.kind == kind),
+                      key=lambda x: x.doc_id)
+        docs.sort(key=lambda x: x.created_at, reverse=True)
         return [
             DocumentSummary(x.doc_id, x.kind, x.created_at, x.title, x.organization, x.performer,
                             x.date_only)
             for x in docs[offset : offset + limit]
         ]
 
+    def count_all(self) -> int:
+        return len(self.d.documents)
+
     def count_visible(self, emr_id: str) -> dict[DocKind, int]:
-        out: dict[DocKind, int] = {}
+        out = dict.fromkeys(DocKind, 0)  # every kind, zero included
         for x in self._visible(emr_id):
             out[x.kind] = out.get(x.kind, 0) + 1
         return out
@@ -121,7 +157,7 @@ class _Documents:
         return x if x and x.emr_id == emr_id and x.visible else None
 
     def upsert_many(self, documents: Sequence[Document]) -> None:
-        for x in documents:
+        for x in [_stored(x) for x in documents]:
             self.d.documents[x.doc_id] = x
 
     def delete_many(self, doc_ids: Sequence[str]) -> None:
@@ -129,6 +165,9 @@ class _Documents:
             self.d.documents.pop(i, None)
 
     def replace_emr(self, emr_id: str, documents: Sequence[Document]) -> None:
+        if any(x.emr_id != emr_id for x in documents):
+            raise ValueError("document(s) of another EMR in a snapshot")
+        documents = [_stored(x) for x in documents]
         keep = {x.doc_id for x in documents}
         for i in [i for i, x in self.d.documents.items() if x.emr_id == emr_id and i not in keep]:
             del self.d.documents[i]
@@ -150,22 +189,26 @@ class _SyncState:
 
     def mark_emr_synced(self, emr_ids: Sequence[str], at: datetime) -> None:
         for e in emr_ids:
-            self.d.synced[e] = at
+            self.d.synced[e] = _utc(at)
 
     def add_rejects(self, rejects: Sequence[Rejected], at: datetime) -> None:
-        self.d.rejects.extend((r, at) for r in rejects)
+        self.d.rejects.extend((r, _utc(at)) for r in rejects)
+
+    def rejects(self, limit: int = 100) -> list[tuple[str, str, datetime]]:
+        """Newest first, as ``SqlSyncStateRepository.rejects`` (not a port: tests read it)."""
+        return [(r.source_id, r.reason, at) for r, at in reversed(self.d.rejects)][:limit]
 
     def last_sync(self) -> datetime | None:
         return self.d.last_sync
 
     def set_last_sync(self, at: datetime) -> None:
-        self.d.last_sync = at
+        self.d.last_sync = _utc(at)
 
     def last_complete_sync(self) -> datetime | None:
         return self.d.last_complete_sync
 
     def set_last_complete_sync(self, at: datetime) -> None:
-        self.d.last_complete_sync = at
+        self.d.last_complete_sync = _utc(at)
 
 
 class _Accounts:
@@ -177,10 +220,11 @@ class _Accounts:
 
     def save(self, state: AccountState, login_digest: str | None = None) -> None:
         old = self.d.accounts.get(state.subject, (state, None))[1]
-        self.d.accounts[state.subject] = (state, login_digest or old)
+        self.d.accounts[state.subject] = (_stored(state), login_digest or old)
 
     def find_by_login_digest(self, login_digest: str) -> AccountState | None:
-        for state, digest in self.d.accounts.values():
+        for subject in sorted(self.d.accounts):
+            state, digest = self.d.accounts[subject]
             if digest == login_digest:
                 return state
         return None
@@ -195,7 +239,7 @@ class _Audit:
         return mine[-1] if mine else None
 
     def append(self, record: AuditRecord) -> None:
-        self.d.audit.append(record)
+        self.d.audit.append(_stored(record))
 
     def iter_chain(self, kiosk_id: str) -> Iterator[AuditRecord]:
         return iter([r for r in self.d.audit if r.kiosk_id == kiosk_id])
@@ -215,27 +259,23 @@ class _Outbox:
         self.d = d
 
     def add(self, message: OutboxMessage) -> None:
-        self.d.outbox[message.id] = message
+        self.d.outbox[message.id] = _stored(message)
 
     def due(self, now: datetime, limit: int) -> list[OutboxMessage]:
         due = [
             m for m in self.d.outbox.values()
             if m.delivered_at is None and (m.next_attempt_at is None or m.next_attempt_at <= now)
         ]
-        return due[:limit]
+        return sorted(due, key=lambda m: (m.created_at, m.id))[:limit]
 
     def mark_delivered(self, message_id: str, at: datetime) -> None:
-        from dataclasses import replace
-
-        self.d.outbox[message_id] = replace(self.d.outbox[message_id], delivered_at=at)
+        self.d.outbox[message_id] = replace(self.d.outbox[message_id], delivered_at=_utc(at))
 
     def mark_failed(
         self, message_id: str, attempts: int, next_attempt_at: datetime, error: str
     ) -> None:
-        from dataclasses import replace
-
         self.d.outbox[message_id] = replace(
-            self.d.outbox[message_id], attempts=attempts, next_attempt_at=next_attempt_at,
+            self.d.outbox[message_id], attempts=attempts, next_attempt_at=_utc(next_attempt_at),
             last_error=error,
         )
 
@@ -254,11 +294,24 @@ class _Staff:
         return self.d.pins.get(kiosk_id, PinState(kiosk_id))
 
     def save(self, state: PinState) -> None:
-        self.d.pins[state.kiosk_id] = state
+        self.d.pins[state.kiosk_id] = _stored(state)
+
+
+_TABLES = ("patients", "documents", "cursors", "synced", "rejects", "last_sync",
+           "last_complete_sync", "accounts", "audit", "anchors", "outbox", "pins")
+
+
+def _copy_tables(source: FakeData, target: FakeData) -> None:
+    """Every table of ``source`` into ``target``, containers copied (rows are frozen)."""
+    for name in _TABLES:
+        value = getattr(source, name)
+        setattr(target, name, copy.copy(value) if isinstance(value, (dict, list)) else value)
 
 
 class FakeUnitOfWork:
-    """Works on a copy; ``commit`` publishes it, so an uncommitted unit keeps nothing."""
+    """Works on a copy; ``commit`` publishes it, so an uncommitted unit keeps nothing.
+    The unit holds the store's lock from start to end (as SQLite's write lock does), and
+    stays usable after ``commit`` or ``rollback``, each starting from what is stored."""
 
     def __init__(self, data: FakeData) -> None:
         self._shared = data
@@ -266,11 +319,7 @@ class FakeUnitOfWork:
     def __enter__(self) -> Self:
         self._shared.lock.acquire()
         self._work = copy.copy(self._shared)
-        for name in ("patients", "documents", "cursors", "synced", "accounts", "outbox", "pins",
-                     "anchors"):
-            setattr(self._work, name, dict(getattr(self._shared, name)))
-        self._work.rejects = list(self._shared.rejects)
-        self._work.audit = list(self._shared.audit)
+        _copy_tables(self._shared, self._work)
         w = self._work
         self.patients = _Patients(w)
         self.documents = _Documents(w)
@@ -289,13 +338,11 @@ class FakeUnitOfWork:
         self._shared.lock.release()
 
     def commit(self) -> None:
-        for name in ("patients", "documents", "cursors", "synced", "rejects", "last_sync",
-                     "last_complete_sync", "accounts", "audit", "anchors", "outbox", "pins"):
-            setattr(self._shared, name, getattr(self._work, name))
+        _copy_tables(self._work, self._shared)
         self.committed = True
 
     def rollback(self) -> None:
-        pass
+        _copy_tables(self._shared, self._work)
 
 
 class FakeStore:

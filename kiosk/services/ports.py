@@ -256,11 +256,15 @@ class DocumentRepository(Protocol):
     def list_visible(
         self, emr_id: str, kind: DocKind, limit: int, offset: int = 0
     ) -> list[DocumentSummary]:
-        """Visible documents of one kind, newest first, served by an index (no sort)."""
+        """Visible documents of one kind, newest first (ties by ``doc_id`` ascending, so
+        pages never overlap), served by an index (no sort)."""
         ...
 
     def count_all(self) -> int: ...
-    def count_visible(self, emr_id: str) -> dict[DocKind, int]: ...
+    def count_visible(self, emr_id: str) -> dict[DocKind, int]:
+        """Visible documents per kind; every kind is a key, zero included."""
+        ...
+
     def get_visible(self, emr_id: str, doc_id: str) -> Document | None: ...
     def upsert_many(self, documents: Sequence[Document]) -> None:
         """Insert or replace by ``doc_id`` (a changed ``version`` replaces the row)."""

@@ -4,7 +4,8 @@ R-SYNC-1 (a batch and its cursor commit together), R-SYNC-5 (the lock dies with 
 process). The suite's run kills a 20,000-document ``kiosk sync`` at 5 random points,
 with upstream changes landing between the kills (under 30 s on an idle 2-core box: each
 kill costs a process start); the long run, ``python -m bench.faults``, does 100 with the
-same code. The random points come from the ``seed`` fixture: printed with every run,
+same code. The random points come from the ``seed`` fixture: the same seed every run
+unless ``KIOSK_TEST_SEED`` names one (``random`` draws one), printed with every run and
 replayed with ``KIOSK_TEST_SEED=N`` (``bench.faults --seed N`` for the long run): the
 same upstream changes and the same kill points relative to the sync's measured length
 (the instants themselves scale with the machine's speed).

@@ -1,8 +1,12 @@
 """The store's contract, run on every backend.
 
-``StoreContract`` holds the tests; ``tests/integration/test_store.py`` runs it on
-SQLite files and ``tests/postgres/test_store_pg.py`` on PostgreSQL, each by
-subclassing it with a ``store`` and a ``store_url`` fixture. This module itself
+``RepositoryContract`` holds what goes through the ports, ``StoreContract`` adds what
+only a database keeps (processes, migrations, the sync lock).
+``tests/integration/test_store.py`` runs ``StoreContract`` on SQLite files and
+``tests/postgres/test_store_pg.py`` on PostgreSQL, each by subclassing it with a
+``store`` and a ``store_url`` fixture; ``tests/unit/test_fakes.py`` runs
+``RepositoryContract`` on the fake store the unit and UI tests use, so the fake cannot
+drift from the real one. This module itself
 collects nothing (the class name does not start with ``Test``). The worker functions
 at the bottom run in ``spawn``-ed processes, so they live at module level.
 """
@@ -101,8 +105,13 @@ def run_in_processes(
     return codes
 
 
-class StoreContract:
-    """Repository round-trips and the store's guarantees; needs ``store`` and ``store_url``."""
+class RepositoryContract:
+    """Repository round-trips through the ports: what every ``UnitOfWorkFactory`` keeps,
+    the real store and ``tests.fakes.FakeStore`` alike. Needs a ``store`` fixture (with
+    ``uow_factory`` and ``ping``) and ``rows``, which counts what a table holds."""
+
+    def rows(self, store: Any, table: str) -> int:
+        raise NotImplementedError
 
     # ------------------------------------------------------------ patients
 
@@ -120,7 +129,7 @@ class StoreContract:
             uow.commit()
         with store.uow_factory() as uow:
             assert uow.patients.get("emr-1") == changed
-        assert count_rows(store, "patients") == 2
+        assert self.rows(store, "patients") == 2
 
     def test_withdrawn_patient_leaves_with_documents_r_sync_3(self, store: Store) -> None:
         """R-SYNC-3: a withdrawn patient takes the EMR's documents and sync mark along."""
@@ -249,7 +258,7 @@ class StoreContract:
         with store.uow_factory(write=True) as uow:
             uow.documents.upsert_many([v2, *batch[1:]])
             uow.commit()
-        assert count_rows(store, "documents") == 5
+        assert self.rows(store, "documents") == 5
         with store.uow_factory() as uow:
             assert uow.documents.get_visible("emr-1", "d0") == v2
 
@@ -326,7 +335,7 @@ class StoreContract:
         with store.uow_factory(write=True) as uow:
             uow.documents.replace_emr("emr-1", [])
             uow.commit()
-        assert count_rows(store, "documents") == 1
+        assert self.rows(store, "documents") == 1
         with store.uow_factory(write=True) as uow, pytest.raises(ValueError, match="another EMR"):
             uow.documents.replace_emr("emr-1", [doc("x", emr_id="emr-2")])
 
@@ -344,7 +353,7 @@ class StoreContract:
         with store.uow_factory(write=True) as uow:
             uow.documents.upsert_many(docs)
             uow.commit()
-        assert count_rows(store, "documents") == 4500
+        assert self.rows(store, "documents") == 4500
         with store.uow_factory() as uow:
             total = sum(sum(uow.documents.count_visible(f"e{k}").values()) for k in range(7))
         assert total == 4500
@@ -459,18 +468,6 @@ class StoreContract:
             assert found == replace(state, failures=0)
             assert uow.accounts.find_by_login_digest("nobody") is None
 
-    def test_load_for_update_exact_across_processes_r_otp_3(
-        self, store: Store, store_url: str
-    ) -> None:
-        """R-OTP-3: counts shared by kiosks stay exact under concurrent read-modify-write."""
-        codes = run_in_processes(increment_failures, [(store_url, "shared", 20)] * 8)
-        assert codes == [0] * 8
-        with store.uow_factory() as uow:
-            final = uow.accounts.find_by_login_digest("d-shared")
-        assert final is not None
-        assert final.failures == 160
-        assert final.attempt_sends == 160
-
     def test_load_for_update_exact_across_threads_r_otp_3(self, store: Store) -> None:
         """R-OTP-3 within one kiosk: UI workers on threads share the store safely."""
         errors: list[BaseException] = []
@@ -495,11 +492,6 @@ class StoreContract:
             final = uow.accounts.find_by_login_digest("d-t")
         assert final is not None
         assert final.failures == 100
-
-    def test_concurrent_first_upgrades(self, store_url: str) -> None:
-        """Kiosks starting together on an empty store: every one starts, schema at head."""
-        assert run_in_processes(upgrade_store, [(store_url,)] * 3) == [0, 0, 0]
-        assert migrate.current(store_url) == migrate.head()
 
     # ------------------------------------------------------------ audit
 
@@ -529,15 +521,6 @@ class StoreContract:
         with store.uow_factory() as uow:
             assert list(uow.audit.iter_chain("k1")) == records
             assert uow.audit.kiosk_ids() == ["k0", "k1"]
-
-    def test_audit_appends_serialised_per_chain_r_ksk_7(self, store: Store, store_url: str) -> None:
-        """R-KSK-7: concurrent appenders never fork a chain (head_for_update serialises)."""
-        codes = run_in_processes(append_audit, [(store_url, "k-shared", 10)] * 4)
-        assert codes == [0] * 4
-        with store.uow_factory() as uow:
-            chain = list(uow.audit.iter_chain("k-shared"))
-        assert [r.seq for r in chain] == list(range(40))
-        assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(chain))
 
     # ------------------------------------------------------------ outbox
 
@@ -627,8 +610,8 @@ class StoreContract:
             assert uow.sync_state.get_cursor("fhir") is None
             assert uow.patients.get("emr-1") is None
             assert uow.accounts.find_by_login_digest("d") is None
-        assert count_rows(store, "documents") == 1
-        assert count_rows(store, "accounts") == 0
+        assert self.rows(store, "documents") == 1
+        assert self.rows(store, "accounts") == 0
 
     def test_unit_reusable_after_commit(self, store: Store) -> None:
         """A long sync may commit batch after batch in one unit; each commit is durable."""
@@ -651,7 +634,40 @@ class StoreContract:
     def test_ping(self, store: Store) -> None:
         store.ping()
 
-    # ------------------------------------------------------------ sync lock
+
+class StoreContract(RepositoryContract):
+    """The repository contract on a database, and what only a database keeps: counts exact
+    across processes, one migration at a time, one sync lock. Needs ``store`` and
+    ``store_url``."""
+
+    def rows(self, store: Store, table: str) -> int:
+        return count_rows(store, table)
+
+    def test_load_for_update_exact_across_processes_r_otp_3(
+        self, store: Store, store_url: str
+    ) -> None:
+        """R-OTP-3: counts shared by kiosks stay exact under concurrent read-modify-write."""
+        codes = run_in_processes(increment_failures, [(store_url, "shared", 20)] * 8)
+        assert codes == [0] * 8
+        with store.uow_factory() as uow:
+            final = uow.accounts.find_by_login_digest("d-shared")
+        assert final is not None
+        assert final.failures == 160
+        assert final.attempt_sends == 160
+
+    def test_concurrent_first_upgrades(self, store_url: str) -> None:
+        """Kiosks starting together on an empty store: every one starts, schema at head."""
+        assert run_in_processes(upgrade_store, [(store_url,)] * 3) == [0, 0, 0]
+        assert migrate.current(store_url) == migrate.head()
+
+    def test_audit_appends_serialised_per_chain_r_ksk_7(self, store: Store, store_url: str) -> None:
+        """R-KSK-7: concurrent appenders never fork a chain (head_for_update serialises)."""
+        codes = run_in_processes(append_audit, [(store_url, "k-shared", 10)] * 4)
+        assert codes == [0] * 4
+        with store.uow_factory() as uow:
+            chain = list(uow.audit.iter_chain("k-shared"))
+        assert [r.seq for r in chain] == list(range(40))
+        assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(chain))
 
     def test_sync_lock_refuses_second_holder_r_sync_5(self, store: Store, store_url: str) -> None:
         """R-SYNC-5: one sync worker per store; a second one (another process) exits cleanly."""
