@@ -131,16 +131,19 @@ class _Documents:
         return [x for x in self.d.documents.values() if x.emr_id == emr_id and x.visible]
 
     def list_visible(
-        self, emr_id: str, kind: DocKind, limit: int, offset: int = 0
+        self, emr_id: str, kind: DocKind, limit: int, after: DocumentSummary | None = None
     ) -> list[DocumentSummary]:
-        # Newest first, ties by id ascending (the store's index order).
+        # The store's order: created_at descending, doc_id ascending within an instant.
         docs = sorted((x for x in self._visible(emr_id) if x.kind == kind),
                       key=lambda x: x.doc_id)
         docs.sort(key=lambda x: x.created_at, reverse=True)
+        if after is not None:
+            docs = [x for x in docs if x.created_at < after.created_at
+                    or (x.created_at == after.created_at and x.doc_id > after.doc_id)]
         return [
             DocumentSummary(x.doc_id, x.kind, x.created_at, x.title, x.organization, x.performer,
                             x.date_only)
-            for x in docs[offset : offset + limit]
+            for x in docs[:limit]
         ]
 
     def count_all(self) -> int:

@@ -254,10 +254,10 @@ class PatientRepository(Protocol):
 
 class DocumentRepository(Protocol):
     def list_visible(
-        self, emr_id: str, kind: DocKind, limit: int, offset: int = 0
+        self, emr_id: str, kind: DocKind, limit: int, after: DocumentSummary | None = None
     ) -> list[DocumentSummary]:
-        """Visible documents of one kind, newest first (ties by ``doc_id`` ascending, so
-        pages never overlap), served by an index (no sort)."""
+        """Visible documents of one kind, newest first (ties by ``doc_id``), served by an
+        index (no sort); ``after``: the last row of the previous page (keyset paging)."""
         ...
 
     def count_all(self) -> int: ...

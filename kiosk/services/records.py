@@ -32,7 +32,7 @@ from kiosk.services.ports import (
     UpstreamError,
 )
 from kiosk.services.session import Session
-from kiosk.services.views import DocumentPage, DocumentView, EmrCard
+from kiosk.services.views import DocumentPage, DocumentRow, DocumentView, EmrCard
 
 log = logging.getLogger(__name__)
 
@@ -141,18 +141,19 @@ class RecordsService:
             return uow.documents.count_visible(emr_id)
 
     def documents(
-        self, session: Session, emr_id: str, kind: DocKind, offset: int = 0, limit: int = PAGE_SIZE
+        self, session: Session, emr_id: str, kind: DocKind, after: DocumentRow | None = None,
+        limit: int = PAGE_SIZE,
     ) -> DocumentPage:
-        """One page of a kind's list, newest first, cut-offs applied (R-SHOW-4/5)."""
+        """One page of a kind's list, newest first, cut-offs applied (R-SHOW-4/5);
+        ``after``: the last row of the page before (keyset paging, see the store)."""
         self._grant_for(session, emr_id)
         limit = max(1, min(limit, 500))
-        offset = max(0, offset)
         with self._uow() as uow:
-            rows = uow.documents.list_visible(emr_id, kind, limit, offset)
+            rows = uow.documents.list_visible(emr_id, kind, limit, after)
         # No count here: a GROUP BY over a 50k-document EMR costs more than the page
         # itself; screens take the totals from counts() once per EMR.
         total = -1
-        return DocumentPage(emr_id, kind, rows, offset, total)
+        return DocumentPage(emr_id, kind, rows, after, total)
 
     def document(self, session: Session, emr_id: str, doc_id: str) -> DocumentView:
         self._grant_for(session, emr_id)
@@ -183,7 +184,7 @@ class RecordsService:
         self._grant_for(session, emr_id)
         limit = max(1, min(limit, 500))
         with self._uow() as uow:
-            rows = uow.documents.list_visible(emr_id, DocKind.LAB_RESULT, limit, 0)
+            rows = uow.documents.list_visible(emr_id, DocKind.LAB_RESULT, limit)
             docs = [uow.documents.get_visible(emr_id, r.doc_id) for r in rows]
         return [d for d in docs if d is not None]
 

@@ -35,7 +35,7 @@ class DocumentPage:
     emr_id: str
     kind: DocKind
     rows: list[DocumentRow]
-    offset: int
+    after: DocumentRow | None  # the row this page follows; None: the first page
     total: int  # -1: not counted here (see RecordsService.counts)
 
 

@@ -32,7 +32,9 @@ from sqlalchemy import (
     bindparam,
     delete,
     func,
+    literal_column,
     null,
+    or_,
     select,
     text,
     true,
@@ -359,22 +361,43 @@ def _document_row(d: Document) -> dict[str, Any]:
 
 
 _LIST_COLUMNS = ("doc_id", "created_at", "title", "organization", "performer", "date_only")
-#: The list page. The ORDER BY is exactly the tail of ``ix_documents_list`` (created_at
-#: DESC, doc_id ASC) after the three equality columns, so the database walks the index
-#: and stops after ``offset + limit`` entries instead of sorting. ``kind`` is not read
-#: back: the WHERE fixes it.
-_LIST_VISIBLE = (
+_LIST_WHERE = (
+    DOCUMENTS.c.emr_id == bindparam("emr_id"),
+    DOCUMENTS.c.kind == bindparam("kind"),
+    DOCUMENTS.c.visible == true(),
+)
+#: The list's first page. The ORDER BY is exactly the tail of ``ix_documents_list``
+#: (created_at DESC, doc_id ASC) after the three equality columns, so the database
+#: walks the index and stops after ``limit`` entries instead of sorting. ``kind`` is
+#: not read back: the WHERE fixes it.
+_LIST_FIRST = (
+    select(*(DOCUMENTS.c[name] for name in _LIST_COLUMNS))
+    .where(*_LIST_WHERE)
+    .order_by(DOCUMENTS.c.created_at.desc(), DOCUMENTS.c.doc_id.asc())
+    .limit(bindparam("limit"))
+)
+#: The next page: the entries after the last row seen (keyset paging). With OFFSET
+#: each page walked every row before it, so paging a 50k EMR was quadratic.
+#: ``created_at <= :created_at`` is a range on the index's fourth column, so the walk
+#: starts at the last row's instant; the second condition skips the rows of that very
+#: instant already shown (``doc_id`` up to the last one). The plain
+#: ``created_at < :c OR (created_at = :c AND doc_id > :d)`` would be the same rows, but
+#: neither SQLite nor PostgreSQL turns that OR into a range: they walk the whole list.
+#: Rows inserted above the last one seen (a sync between pages) never shift a page, so
+#: pages neither overlap nor leave a gap.
+_LIST_AFTER = (
     select(*(DOCUMENTS.c[name] for name in _LIST_COLUMNS))
     .where(
-        DOCUMENTS.c.emr_id == bindparam("emr_id"),
-        DOCUMENTS.c.kind == bindparam("kind"),
-        DOCUMENTS.c.visible == true(),
+        *_LIST_WHERE,
+        DOCUMENTS.c.created_at <= bindparam("created_at"),
+        or_(DOCUMENTS.c.created_at < bindparam("created_at"),
+            DOCUMENTS.c.doc_id > bindparam("doc_id")),
     )
     .order_by(DOCUMENTS.c.created_at.desc(), DOCUMENTS.c.doc_id.asc())
     .limit(bindparam("limit"))
-    .offset(bindparam("offset"))
 )
-_LIST_PARAMS = ["emr_id", "kind", "limit", "offset"]
+_LIST_FIRST_PARAMS = ["emr_id", "kind", "limit"]
+_LIST_AFTER_PARAMS = ["emr_id", "kind", "created_at", "created_at", "doc_id", "limit"]
 _COUNT_VISIBLE = (
     select(DOCUMENTS.c.kind, func.count())
     .where(DOCUMENTS.c.emr_id == bindparam("emr_id"), DOCUMENTS.c.visible == true())
@@ -386,18 +409,22 @@ _GET_VISIBLE = select(*(DOCUMENTS.c[name] for name in _DOC_COLUMNS if name != "v
     DOCUMENTS.c.visible == true(),
 )
 
-_sqlite_list_sql: str | None = None
+#: (statement, parameter names) → its SQLite text, compiled once.
+_sqlite_list_sql: dict[int, str] = {}
 
 
-def _sqlite_list_visible_sql(dialect: Dialect) -> str:
-    """The list page as SQLite text, compiled once from ``_LIST_VISIBLE``."""
-    global _sqlite_list_sql
-    if _sqlite_list_sql is None:
-        compiled = _LIST_VISIBLE.compile(dialect=dialect)
-        if compiled.positiontup != _LIST_PARAMS:  # pragma: no cover - SQLAlchemy change
+def _sqlite_list_visible_sql(dialect: Dialect, stmt: Any, params: list[str]) -> str:
+    """A list page statement as SQLite text, compiled once; ``params`` is the order the
+    driver's positional values must come in (checked against the compiled text)."""
+    sql = _sqlite_list_sql.get(id(stmt))
+    if sql is None:
+        # SQLite's compiler adds an ``OFFSET ?`` of its own to a LIMIT; a literal 0 keeps
+        # the driver's values exactly ``params``.
+        compiled = stmt.offset(literal_column("0")).compile(dialect=dialect)
+        if list(compiled.positiontup or ()) != params:  # pragma: no cover - SQLAlchemy change
             raise RuntimeError("unexpected parameter order in the list query")
-        _sqlite_list_sql = str(compiled)
-    return _sqlite_list_sql
+        sql = _sqlite_list_sql[id(stmt)] = str(compiled)
+    return sql
 
 
 _from_iso = datetime.fromisoformat
@@ -415,12 +442,13 @@ def _summaries_from_sqlite(rows: list[tuple[Any, ...]], kind: DocKind) -> list[D
 
 class SqlDocumentRepository(_Repository):
     def list_visible(
-        self, emr_id: str, kind: DocKind, limit: int, offset: int = 0
+        self, emr_id: str, kind: DocKind, limit: int, after: DocumentSummary | None = None
     ) -> list[DocumentSummary]:
-        """Newest first; ties broken by ``doc_id`` so that pages never overlap.
+        """Newest first, ties broken by ``doc_id``; ``after``: the last row of the page
+        before (keyset paging: each page costs the same however deep it is).
 
         On SQLite the page is read on the driver connection with the compiled text
-        of ``_LIST_VISIBLE``, and ``created_at`` (fixed-width UTC text, see
+        of ``_LIST_FIRST``/``_LIST_AFTER``, and ``created_at`` (fixed-width UTC text, see
         ``UtcDateTime``) is parsed directly: the same values the column type would
         give, without its per-row processing.
         """
@@ -430,17 +458,27 @@ class SqlDocumentRepository(_Repository):
             # Straight on the driver connection, inside the unit's transaction: the
             # engine's statement machinery costs as much as the indexed read itself.
             # Failures are translated as the engine's ``handle_error`` hook would.
-            sql = _sqlite_list_visible_sql(conn.dialect)
+            values: tuple[Any, ...]
+            if after is None:
+                sql = _sqlite_list_visible_sql(conn.dialect, _LIST_FIRST, _LIST_FIRST_PARAMS)
+                values = (emr_id, member.value, limit)
+            else:
+                sql = _sqlite_list_visible_sql(conn.dialect, _LIST_AFTER, _LIST_AFTER_PARAMS)
+                created = to_sqlite_text(after.created_at)
+                values = (emr_id, member.value, created, created, after.doc_id, limit)
             driver = conn.connection.driver_connection
             try:
-                rows = driver.execute(sql, (emr_id, member.value, limit, offset)).fetchall()
+                rows = driver.execute(sql, values).fetchall()
             except sqlite3.Error as error:
                 raise_driver_error(error, sql, sqlite3.Error)
             return _summaries_from_sqlite(rows, member)
-        result = conn.execute(
-            _LIST_VISIBLE,
-            {"emr_id": emr_id, "kind": member.value, "limit": limit, "offset": offset},
-        )
+        params: dict[str, Any] = {"emr_id": emr_id, "kind": member.value, "limit": limit}
+        if after is None:
+            result = conn.execute(_LIST_FIRST, params)
+        else:
+            params["created_at"] = after.created_at
+            params["doc_id"] = after.doc_id
+            result = conn.execute(_LIST_AFTER, params)
         return [
             DocumentSummary(doc_id, member, created, title, org, performer, bool(date_only))
             for doc_id, created, title, org, performer, date_only in result

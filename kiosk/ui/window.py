@@ -276,7 +276,7 @@ def _card_and_first_page(records: RecordsService, session: Session,
 
     card = records.card(session, emr_id)
     try:
-        first = records.documents(session, emr_id, KIND_ORDER[0], 0, PAGE)
+        first = records.documents(session, emr_id, KIND_ORDER[0], limit=PAGE)
     except Exception as err:
         log.info("first page read with the card failed: %s", type(err).__name__)
         first = None

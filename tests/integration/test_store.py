@@ -63,13 +63,16 @@ def test_list_visible_uses_index_without_sort_r_show_5(store: Store, store_url: 
         driver = uow.connection().connection.driver_connection
         driver.set_trace_callback(capture)
         try:
-            page = uow.documents.list_visible("e1", DocKind.LAB_RESULT, 50, offset=10)
+            first = uow.documents.list_visible("e1", DocKind.LAB_RESULT, 5)
+            page = uow.documents.list_visible("e1", DocKind.LAB_RESULT, 50, first[-1])
             uow.documents.count_visible("e1")
         finally:
             driver.set_trace_callback(None)
     assert page  # the statement that ran is the one that found the rows
-    assert len(seen) == 2
-    assert "LIMIT 50 OFFSET 10" in seen[0], seen[0]
+    assert len(seen) == 3
+    assert "LIMIT 50 OFFSET 0" in seen[1], seen[1]
+    # Issue 18: the next page starts in the index at the last row's instant.
+    assert "created_at <= '" in seen[1], seen[1]
     raw = sqlite3.connect(store_url.removeprefix("sqlite:///"))
     try:
         for statement in seen:

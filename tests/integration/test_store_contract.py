@@ -208,8 +208,11 @@ class RepositoryContract:
         assert {k: v is not None for k, v in stored.items()} == {d.doc_id: d.visible for d in docs}
         assert sum(d.visible for d in docs) == len(docs) // 2
 
-    def test_list_visible_newest_first_with_offset_r_show_5(self, store: Store) -> None:
-        """R-SHOW-5: one kind per list, newest first; pages do not overlap (ties by id)."""
+    def test_list_visible_newest_first_paged_after_the_last_row_r_show_5(
+        self, store: Store
+    ) -> None:
+        """R-SHOW-5: one kind per list, newest first; each page follows the last row of
+        the one before (issue 18 item 1), ties on the instant broken by id."""
         docs = [doc(f"x{i:02d}", created_at=T0 + timedelta(hours=i)) for i in range(10)]
         docs += [doc("tie-b", created_at=T0 + timedelta(hours=5))]
         docs += [doc("lab", kind=DocKind.LAB_RESULT), doc("other", emr_id="emr-2")]
@@ -218,8 +221,9 @@ class RepositoryContract:
             uow.commit()
         with store.uow_factory() as uow:
             first = uow.documents.list_visible("emr-1", DocKind.EXAM_PROTOCOL, 4)
-            second = uow.documents.list_visible("emr-1", DocKind.EXAM_PROTOCOL, 4, offset=4)
-            rest = uow.documents.list_visible("emr-1", DocKind.EXAM_PROTOCOL, 100, offset=8)
+            second = uow.documents.list_visible("emr-1", DocKind.EXAM_PROTOCOL, 4, first[-1])
+            rest = uow.documents.list_visible("emr-1", DocKind.EXAM_PROTOCOL, 100, second[-1])
+            end = uow.documents.list_visible("emr-1", DocKind.EXAM_PROTOCOL, 100, rest[-1])
             counts = uow.documents.count_visible("emr-1")
         ids = [s.doc_id for s in first + second + rest]
         assert ids == [
@@ -235,6 +239,7 @@ class RepositoryContract:
             "x01",
             "x00",
         ]
+        assert end == []
         assert all(s.kind is DocKind.EXAM_PROTOCOL for s in first)
         assert first[0].created_at == T0 + timedelta(hours=9)
         assert first[0].title == "Протокол x09"
@@ -245,6 +250,63 @@ class RepositoryContract:
             DocKind.LAB_RESULT: 1,
             DocKind.INSTRUMENTAL: 0,
         }
+
+    def test_pages_cut_through_ties_on_the_instant_issue_18(self, store: Store) -> None:
+        """Issue 18 item 1: many documents of one instant (a day's results, date-only
+        documents at midnight) page across every boundary without a row twice or lost,
+        in (created_at descending, doc_id ascending) order, the UTC instant being what
+        counts whatever the zone the time came in."""
+        day = datetime(2024, 3, 1, 0, 0, tzinfo=MSK)
+        docs = [doc(f"m{i:02d}", created_at=day) for i in range(13)]
+        docs += [doc(f"u{i:02d}", created_at=day.astimezone(UTC)) for i in range(4)]
+        docs += [doc("later", created_at=day + timedelta(microseconds=1)),
+                 doc("earlier", created_at=day - timedelta(microseconds=1))]
+        with store.uow_factory(write=True) as uow:
+            uow.documents.upsert_many(docs)
+            uow.commit()
+        expected = ["later", *sorted(d.doc_id for d in docs[:17]), "earlier"]
+        for size in (1, 2, 3, 5, 16, 17, 18, 19, 50):
+            seen: list[str] = []
+            last = None
+            with store.uow_factory() as uow:
+                while True:
+                    page = uow.documents.list_visible("emr-1", DocKind.EXAM_PROTOCOL, size, last)
+                    seen += [s.doc_id for s in page]
+                    if len(page) < size:
+                        break
+                    last = page[-1]
+            assert seen == expected, size
+
+    def test_a_sync_between_pages_shifts_nothing_issue_18(self, store: Store) -> None:
+        """Issue 18 item 1: documents written between two pages (a sync or the sign-in
+        refresh while the patient scrolls) neither repeat a row nor hide one: the rows
+        older than the last one shown, the new older one included, all come."""
+        docs = [doc(f"d{i:02d}", created_at=T0 + timedelta(hours=i)) for i in range(20)]
+        with store.uow_factory(write=True) as uow:
+            uow.documents.upsert_many(docs)
+            uow.commit()
+        with store.uow_factory() as uow:
+            first = uow.documents.list_visible("emr-1", DocKind.EXAM_PROTOCOL, 8)
+        # Newer than everything shown (OFFSET paging would have shown d12 again), one
+        # of the instant of the last row shown, and an older one not yet reached.
+        added = [doc("new-top", created_at=T0 + timedelta(days=5)),
+                 doc("d12-twin", created_at=first[-1].created_at),
+                 doc("new-old", created_at=T0 + timedelta(minutes=30))]
+        with store.uow_factory(write=True) as uow:
+            uow.documents.upsert_many(added)
+            uow.commit()
+        rows = list(first)
+        with store.uow_factory() as uow:
+            while True:
+                page = uow.documents.list_visible("emr-1", DocKind.EXAM_PROTOCOL, 8, rows[-1])
+                rows += page
+                if len(page) < 8:
+                    break
+        ids = [s.doc_id for s in rows]
+        assert len(ids) == len(set(ids))
+        assert ids[:8] == [f"d{i:02d}" for i in range(19, 11, -1)]
+        assert ids[8:] == ["d12-twin", *(f"d{i:02d}" for i in range(11, 0, -1)), "new-old",
+                           "d00"]
 
     def test_upsert_by_id_and_version_does_not_duplicate_r_sync_1(self, store: Store) -> None:
         """R-SYNC-1: re-applying a batch, or a new version, replaces rows by upstream id."""

@@ -57,12 +57,12 @@ def test_first_page_comes_with_the_card_in_one_task(kiosk: Kiosk) -> None:
     """open_ms: choosing an EMR is one worker round trip to its first screenful, and the
     first page is not read twice."""
     records = kiosk.env.services.records
-    calls: list[tuple[DocKind, int]] = []
+    calls: list[tuple[DocKind, object]] = []
     original = records.documents
 
-    def counting(session, emr_id, kind, offset=0, limit=50):  # type: ignore[no-untyped-def]
-        calls.append((kind, offset))
-        return original(session, emr_id, kind, offset, limit)
+    def counting(session, emr_id, kind, after=None, limit=50):  # type: ignore[no-untyped-def]
+        calls.append((kind, after))
+        return original(session, emr_id, kind, after, limit)
 
     records.documents = counting  # type: ignore[method-assign]
     try:
@@ -82,6 +82,6 @@ def test_first_page_comes_with_the_card_in_one_task(kiosk: Kiosk) -> None:
         kiosk.settle()
         exam = kiosk.s.emr.models[DocKind.EXAM_PROTOCOL]
         assert exam.rowCount() == 2
-        assert calls.count((DocKind.EXAM_PROTOCOL, 0)) == 1
+        assert calls.count((DocKind.EXAM_PROTOCOL, None)) == 1
     finally:
         del records.documents

@@ -194,8 +194,9 @@ def test_paging(w: World) -> None:
             for i in range(120)
         ])
         uow.commit()
-    first = w.svc.documents(w.session, "emr-self", DocKind.EXAM_PROTOCOL, 0, 50)
-    second = w.svc.documents(w.session, "emr-self", DocKind.EXAM_PROTOCOL, 50, 50)
+    first = w.svc.documents(w.session, "emr-self", DocKind.EXAM_PROTOCOL, None, 50)
+    second = w.svc.documents(w.session, "emr-self", DocKind.EXAM_PROTOCOL, first.rows[-1], 50)
+    assert second.after is first.rows[-1]
     assert w.svc.counts(w.session, "emr-self")[DocKind.EXAM_PROTOCOL] == 122
     assert first.rows[0].doc_id == "e2" and first.rows[1].doc_id == "p119"
     assert second.rows[0].doc_id == "p070"
