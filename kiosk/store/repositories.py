@@ -543,18 +543,12 @@ class SqlDocumentRepository(_Repository):
         """
         conn = self._conn
         for chunk in _chunks(documents, CHUNK):
-            rows = _document_tuples(chunk)
-            plain = [row[:_PLAIN] for row in rows if _is_plain(row)]
-            if len(plain) == len(rows):
-                _PLAIN_DOCUMENT_UPSERT.run(conn, plain)
-                continue
-            rich = [row for row in rows if not _is_plain(row)]
-            if plain and {row[0] for row in plain} & {row[0] for row in rich}:
-                for row in rows:  # the same document twice, in both shapes: rare
-                    if _is_plain(row):
-                        _PLAIN_DOCUMENT_UPSERT.run(conn, [row[:_PLAIN]])
-                    else:
-                        _DOCUMENT_UPSERT.run(conn, [row])
+            plain, rich = _document_tuples(chunk)
+            if plain and rich and {row[0] for row in plain} & {row[0] for row in rich}:
+                for d in chunk:  # the same document twice, in both shapes: rare
+                    one_plain, one_rich = _document_tuples([d])
+                    _PLAIN_DOCUMENT_UPSERT.run(conn, one_plain)
+                    _DOCUMENT_UPSERT.run(conn, one_rich)
                 continue
             _PLAIN_DOCUMENT_UPSERT.run(conn, plain)
             _DOCUMENT_UPSERT.run(conn, rich)
@@ -611,40 +605,29 @@ _PLAIN_DOCUMENT_UPSERT = _SqliteUpsert(DOCUMENTS, _DOC_COLUMNS[:_PLAIN], ["doc_i
                                        cleared=_CONTENT_COLUMNS)
 
 
-def _is_plain(row: tuple[Any, ...]) -> bool:
-    return row[_PLAIN] is None and row[_PLAIN + 1] is None and row[_PLAIN + 2] is None \
-        and not row[_PLAIN + 3]
-
-
-def _document_tuples(documents: Sequence[Document]) -> list[tuple[Any, ...]]:
-    """Rows in ``_DOC_COLUMNS`` order, converted as the column types would convert them."""
+def _document_tuples(documents: Sequence[Document]
+                     ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """``(plain, rich)`` rows, converted as the column types would convert them: plain
+    text documents in the first ``_PLAIN`` columns of ``_DOC_COLUMNS``, the others in
+    all of them (``_upsert_sqlite`` says why)."""
     kinds = _KIND_VALUES
     visible_from_text = _VISIBLE_FROM_TEXT
     as_text = to_sqlite_text
-    rows: list[tuple[Any, ...]] = []
-    append = rows.append
+    plain: list[tuple[Any, ...]] = []
+    rich: list[tuple[Any, ...]] = []
     for d in documents:
         kind = kinds[d.kind]
         created = as_text(d.created_at)
         radiology = 1 if d.radiology else 0
-        append((
-            d.doc_id,
-            d.emr_id,
-            kind,
-            created,
-            d.title,
-            d.organization,
-            d.performer,
-            d.text,
-            d.version,
-            radiology,
-            1 if created >= visible_from_text[kind][radiology] else 0,
-            d.narrative or None,
-            _rows_json(d.results) if d.results else None,
-            d.pdf,
-            1 if d.date_only else 0,
-        ))
-    return rows
+        row = (d.doc_id, d.emr_id, kind, created, d.title, d.organization, d.performer,
+               d.text, d.version, radiology,
+               1 if created >= visible_from_text[kind][radiology] else 0)
+        if d.narrative or d.results or d.pdf is not None or d.date_only:
+            rich.append((*row, d.narrative or None, _rows_json(d.results), d.pdf,
+                         1 if d.date_only else 0))
+        else:
+            plain.append(row)
+    return plain, rich
 
 
 # ---------------------------------------------------------------- sync state

@@ -11,7 +11,7 @@ got `int` - at `$.status```): the record is rejected on its own with that reason
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, Generic, TypeVar, cast
 
 import msgspec
 
@@ -48,21 +48,25 @@ class Narrative(Struct):
 #: ``Attachment.data`` when the attachment has none (a ``Raw`` cannot be optional).
 NO_DATA = msgspec.Raw(b"")
 
+#: How ``Attachment.data`` is decoded: ``bytes`` (strict base64, in C, as the page is
+#: decoded) for the typed page, ``msgspec.Raw`` (the JSON string as sent, decoded by the
+#: reader) for a resource decoded alone. So the usual page costs one pass, and a page
+#: whose base64 has MIME line breaks (or is bad) is read again entry by entry, where
+#: the reader accepts the line breaks and rejects bad base64 with its own reason.
+D = TypeVar("D")
 
-class Attachment(Struct):
+
+class Attachment(Struct, Generic[D]):
     contentType: str | None = None
-    #: The base64 JSON string as sent, decoded by the reader: in C when it is strict
-    #: base64 (3× faster than ``binascii`` on a str), as text when it has MIME line
-    #: breaks; bad base64 rejects the record with its own reason rather than failing
-    #: the whole resource's decode. ``NO_DATA`` (or JSON ``null``) when absent.
-    data: msgspec.Raw = NO_DATA
+    #: See ``D``; ``NO_DATA`` (or JSON ``null`` as ``Raw``) when absent.
+    data: D = cast(Any, NO_DATA)
     url: str | None = None
     title: str | None = None
     size: int | None = None
 
 
-class Content(Struct):
-    attachment: Attachment | None = None
+class Content(Struct, Generic[D]):
+    attachment: Attachment[D] | None = None
 
 
 class Identifier(Struct):
@@ -152,8 +156,8 @@ class Patient(Resource, tag_field="resourceType", tag="Patient", kw_only=True):
     gender: str | None = None
 
 
-class DocumentReference(Resource, tag_field="resourceType", tag="DocumentReference",
-                        kw_only=True):
+class DocumentReference(Resource, Generic[D], tag_field="resourceType",
+                        tag="DocumentReference", kw_only=True):
     status: str | None = None
     docStatus: str | None = None
     type: Concept | None = None
@@ -164,11 +168,11 @@ class DocumentReference(Resource, tag_field="resourceType", tag="DocumentReferen
     custodian: Ref | None = None
     description: str | None = None
     relatesTo: list[RelatesTo] | None = None
-    content: list[Content] | None = None
+    content: list[Content[D]] | None = None
 
 
-class DiagnosticReport(Resource, tag_field="resourceType", tag="DiagnosticReport",
-                       kw_only=True):
+class DiagnosticReport(Resource, Generic[D], tag_field="resourceType",
+                       tag="DiagnosticReport", kw_only=True):
     status: str | None = None
     category: list[Concept] | None = None
     code: Concept | None = None
@@ -181,7 +185,7 @@ class DiagnosticReport(Resource, tag_field="resourceType", tag="DiagnosticReport
     result: list[Ref] | None = None
     conclusion: str | None = None
     conclusionCode: list[Concept] | None = None
-    presentedForm: list[Attachment] | None = None
+    presentedForm: list[Attachment[D]] | None = None
 
 
 class Observation(Component, tag_field="resourceType", tag="Observation", kw_only=True):
@@ -232,8 +236,12 @@ class Practitioner(Resource, tag_field="resourceType", tag="Practitioner", kw_on
     name: list[HumanName] | None = None
 
 
-Known = (Patient | DocumentReference | DiagnosticReport | Observation | Composition
-         | Binary | Organization | Practitioner)
+#: A resource decoded alone (attachment data kept raw, see ``D``).
+Known = (Patient | DocumentReference[msgspec.Raw] | DiagnosticReport[msgspec.Raw]
+         | Observation | Composition | Binary | Organization | Practitioner)
+#: A resource of a typed page (attachment data decoded as base64 at once).
+KnownInPage = (Patient | DocumentReference[bytes] | DiagnosticReport[bytes] | Observation
+               | Composition | Binary | Organization | Practitioner)
 
 
 class Head(Struct):
@@ -264,7 +272,7 @@ class Bundle(Struct):
 
 class TypedEntry(Struct):
     fullUrl: str | None = None
-    resource: Known | None = None
+    resource: KnownInPage | None = None
 
 
 class TypedBundle(Struct):

@@ -401,7 +401,8 @@ def _named(reference: str | None, display: str | None, want: str) -> str:
 
 class _Content:
     """What a document's attachments and fields gave, gathered in order (a plain slotted
-    class: made once per document of a sync, and dataclass factories cost ~1 µs)."""
+    class: made once per document of a sync, and dataclass factories cost ~1 µs).
+    ``texts`` are clean (``_clean``) as they are added."""
 
     __slots__ = ("narratives", "pdf", "rows", "skipped", "texts")
 
@@ -439,20 +440,25 @@ _base64_decoder = msgspec.json.Decoder(bytes)
 _text_decoder = msgspec.json.Decoder(str)
 
 
-def _b64(data: msgspec.Raw, what: str, limit: int) -> bytes:
+def _b64(data: bytes | msgspec.Raw, what: str, limit: int) -> bytes:
     """Strict base64; line breaks and spaces (MIME style) are allowed, nothing else.
 
-    ``data`` is the JSON string as sent: msgspec reads strict base64 straight into
-    bytes; only one with whitespace (or bad) is read as text and tried again.
+    ``data`` is already the bytes (a typed page, ``fhir_model.D``) or the JSON string as
+    sent: msgspec reads strict base64 straight into bytes; only one with whitespace (or
+    bad) is read as text and tried again.
     """
+    if isinstance(data, bytes):
+        if len(data) > limit:
+            raise _Reject(f"{what} over {limit} bytes")
+        return data
     if len(data) > (limit * 4 // 3 + 8) * 2:  # whitespace allowed for, not unbounded
         raise _Reject(f"{what} over {limit} bytes")
     try:
         raw = _base64_decoder.decode(data)
-    except msgspec.ValidationError:
+    except (msgspec.ValidationError, msgspec.DecodeError):
         try:
             text = _text_decoder.decode(data)
-        except msgspec.ValidationError:
+        except (msgspec.ValidationError, msgspec.DecodeError):
             raise _Reject(f"{what}.data is not base64") from None
         attempt = text.translate(_NO_WHITESPACE)
         if len(attempt) > limit * 4 // 3 + 4:
@@ -469,8 +475,8 @@ def _b64(data: msgspec.Raw, what: str, limit: int) -> bytes:
 _NULL = msgspec.Raw(b"null")
 
 
-def _has_data(data: msgspec.Raw) -> bool:
-    return len(data) > 0 and data != _NULL
+def _has_data(data: bytes | msgspec.Raw) -> bool:
+    return isinstance(data, bytes) or (len(data) > 0 and data != _NULL)
 
 
 def _decode_text(raw: bytes, charset: str | None, what: str) -> str:
@@ -502,14 +508,16 @@ def _take(content: _Content, ctype: str | None, raw: bytes, what: str) -> None:
         markup, words = sanitise(_decode_text(raw, charset, what))
         if words:
             content.narratives.append(markup)
-            content.texts.append(words)
+            content.texts.append(_clean(words))
         return
     if media.startswith("text/"):
         if len(raw) > MAX_TEXT_CHARS * 4:
             raise _Reject(f"text over {MAX_TEXT_CHARS} characters")
         text = _decode_text(raw, charset, what).strip()
         if text:
-            content.texts.append(text)
+            # NUL looked for in the bytes (a memchr, 10x cheaper than in the text): in
+            # every encoding a NUL character holds a zero byte.
+            content.texts.append(text if 0 not in raw else _clean(text))
         return
     content.skipped.append(media or "no content type")
 
@@ -797,11 +805,6 @@ class Reader:
                      Document | Withdrawn]:
         """One resource's JSON → what it is for the kiosk (never raises)."""
         try:
-            raw.decode("utf-8")
-        except UnicodeDecodeError:
-            out = self._undecodable(raw, msgspec.DecodeError("not valid UTF-8"))
-            return Rejected(out.source_id, "not valid UTF-8")
-        try:
             res = m.known_decoder.decode(raw)
         except (msgspec.ValidationError, msgspec.DecodeError) as err:
             return self._undecodable(raw, err)
@@ -824,6 +827,8 @@ class Reader:
         rtype = head.resourceType if isinstance(head.resourceType, str) else "?"
         if rtype not in _READ_TYPES:
             return Ignored(source_id(rtype, head.id))
+        if "UTF-8" in str(err):
+            return Rejected(source_id(rtype, head.id), "not valid UTF-8")
         reason = str(err).replace("`", "")[:200]
         return Rejected(source_id(rtype, head.id), reason)
 
@@ -949,7 +954,7 @@ class Reader:
         conclusion = (res.conclusion or "").strip() or ", ".join(
             filter(None, (concept_text(c) for c in res.conclusionCode or ())))
         if conclusion:
-            content.texts.append(f"Заключение: {conclusion}")
+            content.texts.append(_clean(f"Заключение: {conclusion}"))
         for ref, obs in results:
             if obs is not None:
                 content.rows.extend(observation_rows(obs, find))
@@ -962,7 +967,7 @@ class Reader:
             markup, words = _narrative_of(res.text)
             if words:
                 content.narratives.append(markup)
-                content.texts.append(words)
+                content.texts.append(_clean(words))
         if content.empty():
             raise _Reject("no readable content" + _skipped(content))
         organization, doctor = _parties(res.performer, contained)
@@ -1001,7 +1006,7 @@ class Reader:
             parts, words = [markup], [text]
         if any(w.strip() for w in words):
             content.narratives.append("".join(parts))
-            content.texts.append("\n\n".join(w for w in words if w.strip()))
+            content.texts.append(_clean("\n\n".join(w for w in words if w.strip())))
         if content.empty():
             raise _Reject("no readable content (no section narrative)")
         contained = _Contained(res.contained) if res.contained else _NO_CONTAINED
@@ -1053,7 +1058,7 @@ class Reader:
     def _document(doc_id: str, emr_id: str, kind: DocKind, created: datetime, date_only: bool,
                   content: _Content, *, title: str, organization: str, performer: str,
                   meta: m.Meta | None, radiology: bool) -> Document:
-        lines = [_clean(t) for t in content.texts]
+        lines = content.texts  # each made clean as it was added
         if content.pdf is not None and not lines:
             lines.append("Документ в формате PDF.")
         text = "\n\n".join(lines).strip()
@@ -1082,17 +1087,16 @@ class Reader:
         so that only the bad one is rejected. The same structs and rules either way.
         """
         page = ParsedPage()
-        # msgspec does not check the bytes of strings: check them first, in C. Most
-        # servers escape non-ASCII (the page is then ASCII, checked 20× faster).
-        utf8 = body.isascii() or _is_utf8(body)
+        # msgspec checks the UTF-8 of every string it reads (a bad one fails the decode,
+        # and the page is read again entry by entry); strings it skips or keeps raw are
+        # never used unread, so the page is not checked as a whole (10 µs a document).
         items: list[tuple[str | None, object]] | None = None
         head: m.Bundle | m.TypedBundle
-        if utf8:
-            try:
-                head = m.typed_bundle_decoder.decode(body)
-                items = [(e.fullUrl, e.resource) for e in head.entry or ()]
-            except (msgspec.ValidationError, msgspec.DecodeError):
-                items = None
+        try:
+            head = m.typed_bundle_decoder.decode(body)
+            items = [(e.fullUrl, e.resource) for e in head.entry or ()]
+        except (msgspec.ValidationError, msgspec.DecodeError):
+            items = None
         if items is None:
             try:
                 head = m.bundle_decoder.decode(body)
@@ -1103,7 +1107,7 @@ class Reader:
                 except (msgspec.ValidationError, msgspec.DecodeError):
                     page.error = "not a Bundle: " + str(err).replace("`", "")[:120]
                     return page
-            items = [(e.fullUrl, self._entry(i, e.resource, page, utf8))
+            items = [(e.fullUrl, self._entry(i, e.resource, page))
                      for i, e in enumerate(head.entry or ())]
         if head.resourceType != "Bundle":
             page.error = "not a Bundle"
@@ -1115,21 +1119,13 @@ class Reader:
         self._entries(items, page)
         return page
 
-    def _entry(self, i: int, raw: msgspec.Raw, page: ParsedPage, utf8: bool) -> object:
+    def _entry(self, i: int, raw: msgspec.Raw, page: ParsedPage) -> object:
         """One raw entry decoded alone: the resource, or why not."""
         if not raw:
             return Rejected(f"entry[{i}]", "entry without a resource")
         data = bytes(raw)
         try:
-            if not utf8:
-                data.decode("utf-8")
             return m.known_decoder.decode(data)
-        except UnicodeDecodeError:
-            res = self._undecodable(data, msgspec.DecodeError("not valid UTF-8"))
-            if isinstance(res, Rejected):
-                self._stamp(page, data)
-                return Rejected(res.source_id, "not valid UTF-8")
-            return res
         except (msgspec.ValidationError, msgspec.DecodeError) as err:
             res = self._undecodable(data, err)
             if isinstance(res, Rejected):
@@ -1240,14 +1236,6 @@ _READ_TYPES = frozenset({"Patient", "DocumentReference", "DiagnosticReport", "Co
 _READ = (m.Patient, m.DocumentReference, m.DiagnosticReport, m.Composition)
 _RESOURCES = (m.Patient, m.DocumentReference, m.DiagnosticReport, m.Composition,
               m.Observation, m.Binary, m.Organization, m.Practitioner)
-
-
-def _is_utf8(body: bytes) -> bool:
-    try:
-        body.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def _tolerant(body: bytes) -> bytes:

@@ -395,6 +395,29 @@ def test_one_record_not_utf8_is_rejected_alone_R_SYNC_4():
         ("DocumentReference/bad", "not valid UTF-8")]
 
 
+def test_bad_utf8_where_the_kiosk_reads_rejects_where_it_skips_does_not_R_SYNC_4():
+    """The page is not checked as a whole: msgspec checks every string it reads. Bytes
+    that are not UTF-8 in base64 data reject their record with a reason, in a contained
+    result they lose that result only; in a field the kiosk never reads they cost the
+    patient nothing."""
+    def page_of(*records: bytes) -> Any:
+        return parse_page(b'{"resourceType":"Bundle","entry":['
+                          + b",".join(b'{"resource":' + r + b"}" for r in records) + b"]}")
+
+    in_data = _to_json(docref(id="d1")).replace(b'"data": "', b'"data": "\xff', 1)
+    skipped = _to_json(docref(id="d2", extension=[{"url": "x", "valueString": "@@"}]))
+    skipped = skipped.replace(b"@@", b"\xfe\xff")
+    contained = _to_json(report(id="r1")).replace("Гемоглобин".encode(), b"\xff", 1)
+    assert b"\xff" in in_data and b"\xff" in skipped and b"\xff" in contained
+    page = page_of(_to_json(docref(id="ok")), in_data, skipped, contained)
+    docs = {d.doc_id: d for d in page.documents}
+    assert list(docs) == ["DocumentReference/ok", "DocumentReference/d2",
+                          "DiagnosticReport/r1"]
+    assert [r.value for r in docs["DiagnosticReport/r1"].results] == ["результат не передан"]
+    assert [(r.source_id, r.reason) for r in page.rejected] == [
+        ("DocumentReference/d1", "content[0].attachment.data is not base64")]
+
+
 # ---------------------------------------------------------------- official examples
 
 
