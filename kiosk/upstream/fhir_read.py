@@ -402,17 +402,34 @@ def _named(reference: str | None, display: str | None, want: str) -> str:
 class _Content:
     """What a document's attachments and fields gave, gathered in order (a plain slotted
     class: made once per document of a sync, and dataclass factories cost ~1 µs).
-    ``texts`` are clean (``_clean``) as they are added."""
+    ``texts`` are clean (``_clean``) as they are added. The other lists are made on
+    first use: most documents are one text."""
 
     __slots__ = ("narratives", "pdf", "rows", "skipped", "texts")
 
     def __init__(self) -> None:
         self.texts: list[str] = []
-        self.narratives: list[str] = []
+        self.narratives: list[str] | None = None
         self.pdf: bytes | None = None
-        self.rows: list[LabRow] = []
+        self.rows: list[LabRow] | None = None
         #: Attachments not shown and why (images, other formats), for the reject reason.
-        self.skipped: list[str] = []
+        self.skipped: list[str] | None = None
+
+    def add_narrative(self, markup: str, words: str) -> None:
+        if self.narratives is None:
+            self.narratives = []
+        self.narratives.append(markup)
+        self.texts.append(_clean(words))
+
+    def add_rows(self, rows: Iterable[LabRow]) -> None:
+        if self.rows is None:
+            self.rows = []
+        self.rows.extend(rows)
+
+    def skip(self, why: str) -> None:
+        if self.skipped is None:
+            self.skipped = []
+        self.skipped.append(why)
 
     def empty(self) -> bool:
         return not (self.texts or self.narratives or self.pdf or self.rows)
@@ -497,7 +514,7 @@ def _take(content: _Content, ctype: str | None, raw: bytes, what: str) -> None:
     media, charset = _media(ctype)
     if media == "application/pdf" or (not media and raw.startswith(b"%PDF-")):
         if not raw.startswith(b"%PDF-"):
-            content.skipped.append("application/pdf that is not a PDF")
+            content.skip("application/pdf that is not a PDF")
             return
         if len(raw) > MAX_PDF_BYTES:
             raise _Reject(f"{what} PDF over {MAX_PDF_BYTES} bytes")
@@ -507,8 +524,7 @@ def _take(content: _Content, ctype: str | None, raw: bytes, what: str) -> None:
     if media in ("text/html", "application/xhtml+xml"):
         markup, words = sanitise(_decode_text(raw, charset, what))
         if words:
-            content.narratives.append(markup)
-            content.texts.append(_clean(words))
+            content.add_narrative(markup, words)
         return
     if media.startswith("text/"):
         if len(raw) > MAX_TEXT_CHARS * 4:
@@ -519,7 +535,7 @@ def _take(content: _Content, ctype: str | None, raw: bytes, what: str) -> None:
             # every encoding a NUL character holds a zero byte.
             content.texts.append(text if 0 not in raw else _clean(text))
         return
-    content.skipped.append(media or "no content type")
+    content.skip(media or "no content type")
 
 
 def _attachment(content: _Content, att: m.Attachment | None, what: str,
@@ -534,16 +550,16 @@ def _attachment(content: _Content, att: m.Attachment | None, what: str,
     if att.url:
         media = _media(att.contentType)[0]
         if media.startswith("image/") or media.startswith("video/"):
-            content.skipped.append(media)
+            content.skip(media)
             return
         fetched = fetcher.binary(att.url) if fetcher is not None else None
         if fetched is None:
-            content.skipped.append(f"{media or 'content'} by URL not on this server")
+            content.skip(f"{media or 'content'} by URL not on this server")
             return
         ctype, raw = fetched
         _take(content, att.contentType or ctype, raw, what)
         return
-    content.skipped.append("an attachment with neither data nor url")
+    content.skip("an attachment with neither data nor url")
 
 
 def _narrative_of(text: m.Narrative | None) -> tuple[str, str]:
@@ -661,23 +677,33 @@ def observation_rows(obs: m.Observation, members: Callable[[str], m.Observation 
         return []
     status = "предварительный" if obs.status in REPORT_NOT_FINAL else ""
     name = concept_text(obs.code) or "Показатель"
-    has_value = obs.valueQuantity is not None or not (
+    if obs.valueQuantity is None and not _has_other_value(obs):
+        if obs.component:
+            return [_row(c, concept_text(c.code) or name, status) for c in obs.component]
+        if obs.hasMember and depth == 0:
+            return _member_rows(obs.hasMember, members, name)
+    return [_row(obs, name, status)]
+
+
+def _has_other_value(obs: m.Observation) -> bool:
+    """A ``value[x]`` other than a quantity, or why there is none."""
+    return not (
         obs.valueString is None and obs.valueCodeableConcept is None
         and obs.valueBoolean is None and obs.valueInteger is None and obs.valueRange is None
         and obs.valueRatio is None and obs.valueDateTime is None and obs.valueTime is None
         and obs.dataAbsentReason is None)
-    if not has_value and obs.component:
-        return [_row(c, concept_text(c.code) or name, status) for c in obs.component]
-    if not has_value and obs.hasMember and depth == 0:
-        rows: list[LabRow] = []
-        for ref in obs.hasMember:
-            member = members(ref.reference or "")
-            if member is not None:
-                rows.extend(observation_rows(member, members, depth + 1))
-            else:
-                rows.append(LabRow(ref.display or name, "результат не передан"))
-        return rows
-    return [_row(obs, name, status)]
+
+
+def _member_rows(refs: Sequence[m.Ref], members: Callable[[str], m.Observation | None],
+                 name: str) -> list[LabRow]:
+    rows: list[LabRow] = []
+    for ref in refs:
+        member = members(ref.reference or "")
+        if member is not None:
+            rows.extend(observation_rows(member, members, 1))
+        else:
+            rows.append(LabRow(ref.display or name, "результат не передан"))
+    return rows
 
 
 # ---------------------------------------------------------------- kinds
@@ -750,19 +776,33 @@ def report_kind(res: m.DiagnosticReport, results: Sequence[m.Observation]) -> Do
             seen.append(coding.code or "")
             kind = _section_kind(coding)
             if kind is not None:
-                return kind
+                return kind  # the usual: a v2-0074 or LOINC category
         words = concept_text(concept)
         kind = codes.kind_of_words(words) if words else None
         if kind is not None:
             return kind
-    for coding in (res.code.coding or ()) if res.code is not None else ():
+    kind = _code_kind(res.code)
+    if kind is not None:
+        return kind
+    return _results_kind(res, results, seen)
+
+
+def _code_kind(code: m.Concept | None) -> DocKind | None:
+    """The kind a report's own code tells: a LOINC report code, else its words."""
+    if code is None:
+        return None
+    for coding in code.coding or ():
         if coding.code and (coding.system in codes.LOINC_SYSTEMS or coding.system is None):
             kind = codes.REPORT_CODES.get(coding.code)
             if kind is not None:
                 return kind
-    kind = codes.kind_of_words(concept_text(res.code)) if res.code is not None else None
-    if kind is not None:
-        return kind
+    return codes.kind_of_words(concept_text(code))
+
+
+def _results_kind(res: m.DiagnosticReport, results: Sequence[m.Observation],
+                  seen: Sequence[str]) -> DocKind:
+    """A report with no category or code that tells: by its results' categories, a
+    refusal the codes name, or a lab panel when it has results at all."""
     result_categories = {c.code for obs in results for c in _codings(obs.category or ())
                          if c.code}
     for code in sorted(result_categories):
@@ -782,6 +822,58 @@ def report_kind(res: m.DiagnosticReport, results: Sequence[m.Observation]) -> Do
     codes_seen = ", ".join(c[:20] for c in seen[:4] if c)
     own = ", ".join((c.code or "")[:20] for c in _codings([res.code]))[:60]
     raise _Reject(f"unknown report kind (category: {codes_seen or 'none'}; code: {own or 'none'})")
+
+
+def _docref_withdrawn(res: m.DocumentReference, doc_id: str) -> Withdrawn | None:
+    """A DocumentReference that must leave (withdrawn, or a draft), else ``None``;
+    an unknown status is refused."""
+    if res.status in WITHDRAWN:
+        return Withdrawn(doc_id, res.status or "")
+    if res.status is None:
+        raise _Reject("missing status")
+    if res.status not in DOCREF_STATUSES:
+        raise _Reject(f"unknown status {res.status[:30]!r}")
+    if res.docStatus == "entered-in-error":
+        return Withdrawn(doc_id, "entered-in-error")
+    if res.docStatus == "preliminary":
+        return Withdrawn(doc_id, NOT_FINAL)
+    return None
+
+
+def _replaced(relations: Sequence[m.RelatesTo], doc_id: str) -> list[Withdrawn]:
+    """The documents a current one ``replaces``: they leave the cache."""
+    out: list[Withdrawn] = []
+    for rel in relations:
+        target = rel.target.reference if rel.target is not None else None
+        if rel.code == "replaces" and target and target.startswith("DocumentReference/"):
+            old = target.split("/")[1]
+            if _ID.match(old) and f"DocumentReference/{old}" != doc_id:
+                out.append(Withdrawn(f"DocumentReference/{old}", "replaced"))
+    return out
+
+
+def _report_withdrawn(res: m.DiagnosticReport, doc_id: str) -> Withdrawn | None:
+    """A report that must leave (withdrawn, or not final yet), else ``None``."""
+    if res.status in WITHDRAWN:
+        return Withdrawn(doc_id, res.status or "")
+    if res.status is None:
+        raise _Reject("missing status")
+    if res.status in REPORT_NOT_FINAL:
+        return Withdrawn(doc_id, NOT_FINAL)
+    if res.status not in REPORT_FINAL:
+        raise _Reject(f"unknown status {res.status[:30]!r}")
+    return None
+
+
+def _report_date(res: m.DiagnosticReport) -> tuple[datetime, bool]:
+    """``issued``, else ``effectiveDateTime``, else the start of ``effectivePeriod``."""
+    if res.issued is not None:
+        return parse_date(res.issued, "issued")
+    if res.effectiveDateTime is not None:
+        return parse_date(res.effectiveDateTime, "effectiveDateTime")
+    if res.effectivePeriod is not None and res.effectivePeriod.start is not None:
+        return parse_date(res.effectivePeriod.start, "effectivePeriod.start")
+    raise _Reject("missing date (issued, effectiveDateTime or effectivePeriod)")
 
 
 # ---------------------------------------------------------------- the reader
@@ -878,16 +970,9 @@ class Reader:
     def document_reference(self, res: m.DocumentReference) -> list[Document | Withdrawn]:
         """The document, and the documents it replaces (``relatesTo``), which leave."""
         doc_id = "DocumentReference/" + _rid(res.id)
-        if res.status in WITHDRAWN:
-            return [Withdrawn(doc_id, res.status)]
-        if res.status is None:
-            raise _Reject("missing status")
-        if res.status not in DOCREF_STATUSES:
-            raise _Reject(f"unknown status {res.status[:30]!r}")
-        if res.docStatus == "entered-in-error":
-            return [Withdrawn(doc_id, "entered-in-error")]
-        if res.docStatus == "preliminary":
-            return [Withdrawn(doc_id, NOT_FINAL)]
+        gone = _docref_withdrawn(res, doc_id)
+        if gone is not None:
+            return [gone]
         kind = document_kind(res.type, res.category)
         emr_id = patient_id(res.subject)
         created, date_only = parse_date(res.date, "date")
@@ -908,13 +993,8 @@ class Reader:
                                 "Organization"),
             performer=_party(res.author, contained, "Practitioner"),
             meta=res.meta, radiology=False)]
-        if res.status == "current":
-            for rel in res.relatesTo or ():
-                target = rel.target.reference if rel.target is not None else None
-                if rel.code == "replaces" and target and target.startswith("DocumentReference/"):
-                    old = target.split("/")[1]
-                    if _ID.match(old) and f"DocumentReference/{old}" != doc_id:
-                        out.append(Withdrawn(f"DocumentReference/{old}", "replaced"))
+        if res.status == "current" and res.relatesTo:
+            out.extend(_replaced(res.relatesTo, doc_id))
         return out
 
     # -- DiagnosticReport
@@ -923,23 +1003,11 @@ class Reader:
                           observations: dict[str, m.Observation]) -> Document | Withdrawn:
         """``observations``: ``"Observation/<id>"`` and full URLs → the page's Observations."""
         doc_id = "DiagnosticReport/" + _rid(res.id)
-        if res.status in WITHDRAWN:
-            return Withdrawn(doc_id, res.status or "")
-        if res.status is None:
-            raise _Reject("missing status")
-        if res.status in REPORT_NOT_FINAL:
-            return Withdrawn(doc_id, NOT_FINAL)
-        if res.status not in REPORT_FINAL:
-            raise _Reject(f"unknown status {res.status[:30]!r}")
+        gone = _report_withdrawn(res, doc_id)
+        if gone is not None:
+            return gone
         emr_id = patient_id(res.subject)
-        if res.issued is not None:
-            created, date_only = parse_date(res.issued, "issued")
-        elif res.effectiveDateTime is not None:
-            created, date_only = parse_date(res.effectiveDateTime, "effectiveDateTime")
-        elif res.effectivePeriod is not None and res.effectivePeriod.start is not None:
-            created, date_only = parse_date(res.effectivePeriod.start, "effectivePeriod.start")
-        else:
-            raise _Reject("missing date (issued, effectiveDateTime or effectivePeriod)")
+        created, date_only = _report_date(res)
         contained = _Contained(res.contained) if res.contained else _NO_CONTAINED
 
         def find(ref: str) -> m.Observation | None:
@@ -950,26 +1018,7 @@ class Reader:
 
         results = [(ref, find(ref.reference or "")) for ref in (res.result or ())[:MAX_ROWS]]
         kind = report_kind(res, [obs for _, obs in results if obs is not None])
-        content = _Content()
-        conclusion = (res.conclusion or "").strip() or ", ".join(
-            filter(None, (concept_text(c) for c in res.conclusionCode or ())))
-        if conclusion:
-            content.texts.append(_clean(f"Заключение: {conclusion}"))
-        for ref, obs in results:
-            if obs is not None:
-                content.rows.extend(observation_rows(obs, find))
-            else:
-                content.rows.append(LabRow(_short(ref.display, MAX_TITLE_CHARS) or "Показатель",
-                                           "результат не передан"))
-        for i, form in enumerate(res.presentedForm or ()):
-            _attachment(content, form, f"presentedForm[{i}]", self.fetcher)
-        if content.empty():
-            markup, words = _narrative_of(res.text)
-            if words:
-                content.narratives.append(markup)
-                content.texts.append(_clean(words))
-        if content.empty():
-            raise _Reject("no readable content" + _skipped(content))
+        content = self._report_content(res, results, find)
         organization, doctor = _parties(res.performer, contained)
         if res.resultsInterpreter:
             doctor = _parties(res.resultsInterpreter, contained)[1] or doctor
@@ -980,6 +1029,32 @@ class Reader:
             doc_id, emr_id, kind, created, date_only, content,
             title=concept_text(res.code) or KIND_TITLES_RU[kind],
             organization=organization, performer=doctor, meta=res.meta, radiology=radiology)
+
+    def _report_content(self, res: m.DiagnosticReport,
+                        results: Sequence[tuple[m.Ref, m.Observation | None]],
+                        find: Callable[[str], m.Observation | None]) -> _Content:
+        """The conclusion, a row per result, the presented forms; the narrative when
+        there is nothing else."""
+        content = _Content()
+        conclusion = (res.conclusion or "").strip() or ", ".join(
+            filter(None, (concept_text(c) for c in res.conclusionCode or ())))
+        if conclusion:
+            content.texts.append(_clean(f"Заключение: {conclusion}"))
+        for ref, obs in results:
+            if obs is not None:
+                content.add_rows(observation_rows(obs, find))
+            else:
+                content.add_rows([LabRow(_short(ref.display, MAX_TITLE_CHARS) or "Показатель",
+                                          "результат не передан")])
+        for i, form in enumerate(res.presentedForm or ()):
+            _attachment(content, form, f"presentedForm[{i}]", self.fetcher)
+        if content.empty():
+            markup, words = _narrative_of(res.text)
+            if words:
+                content.add_narrative(markup, words)
+        if content.empty():
+            raise _Reject("no readable content" + _skipped(content))
+        return content
 
     # -- Composition (and FHIR document Bundles)
 
@@ -1005,8 +1080,7 @@ class Reader:
             markup, text = _narrative_of(res.text)
             parts, words = [markup], [text]
         if any(w.strip() for w in words):
-            content.narratives.append("".join(parts))
-            content.texts.append(_clean("\n\n".join(w for w in words if w.strip())))
+            content.add_narrative("".join(parts), "\n\n".join(w for w in words if w.strip()))
         if content.empty():
             raise _Reject("no readable content (no section narrative)")
         contained = _Contained(res.contained) if res.contained else _NO_CONTAINED
@@ -1060,11 +1134,11 @@ class Reader:
                   meta: m.Meta | None, radiology: bool) -> Document:
         lines = content.texts  # each made clean as it was added
         if content.pdf is not None and not lines:
-            lines.append("Документ в формате PDF.")
-        text = "\n\n".join(lines).strip()
+            lines = ["Документ в формате PDF."]
+        text = (lines[0] if len(lines) == 1 else "\n\n".join(lines)).strip()
         if len(text) > MAX_TEXT_CHARS:
             raise _Reject(f"text over {MAX_TEXT_CHARS} characters")
-        narrative = "".join(content.narratives)
+        narrative = _clean("".join(content.narratives)) if content.narratives else ""
         if len(narrative) > MAX_TEXT_CHARS * 2:
             raise _Reject(f"narrative over {MAX_TEXT_CHARS * 2} characters")
         return Document(
@@ -1073,8 +1147,8 @@ class Reader:
             organization=_short(organization, MAX_TITLE_CHARS),
             performer=_short(performer, MAX_TITLE_CHARS),
             text=text, version=version_of(meta), radiology=radiology,
-            narrative=_clean(narrative), results=tuple(content.rows), pdf=content.pdf,
-            date_only=date_only)
+            narrative=narrative, results=tuple(content.rows) if content.rows else (),
+            pdf=content.pdf, date_only=date_only)
 
     # -- a page
 
@@ -1133,24 +1207,9 @@ class Reader:
             return res
 
     def _entries(self, items: Sequence[tuple[str | None, object]], page: ParsedPage) -> None:
-        decoded: list[tuple[int, object]] = []
-        observations: dict[str, m.Observation] = {}
-        for i, (full_url, res) in enumerate(items):
-            if res is None:
-                page.rejected.append(Rejected(f"entry[{i}]", "entry without a resource"))
-                continue
-            if (isinstance(res, _RESOURCES) and res.id is None
-                    and full_url and full_url.startswith("urn:uuid:")):
-                res.id = full_url[9:]  # a resource not yet stored: its bundle name
-            if isinstance(res, m.Observation):
-                if res.id:
-                    observations["Observation/" + res.id] = res
-                if full_url:
-                    observations[full_url] = res
-                continue
-            decoded.append((i, res))
+        decoded, observations = _sorted_out(items, page)
         self._fetch_missing(decoded, observations)
-        for _, res in decoded:
+        for res in decoded:
             if isinstance(res, Ignored):
                 continue
             if isinstance(res, Rejected):
@@ -1161,11 +1220,8 @@ class Reader:
                 continue
             rtype = type(res).__name__
             page.entries += 1
-            moment = aware_instant(res.meta.lastUpdated) if res.meta is not None else None
-            if moment is not None:
-                prev = page.last_updated.get(rtype)
-                if prev is None or moment > prev:
-                    page.last_updated[rtype] = moment
+            if res.meta is not None:
+                _moved(page, rtype, res.meta.lastUpdated)
             try:
                 out = self.typed(res, observations)
             except _Reject as rej:
@@ -1174,13 +1230,7 @@ class Reader:
             except Exception:
                 page.rejected.append(Rejected(source_id(rtype, res.id), "unreadable record"))
                 continue
-            for item in out if isinstance(out, list) else [out]:
-                if isinstance(item, Patient):
-                    page.patients.append(item)
-                elif isinstance(item, Document):
-                    page.documents.append(item)
-                elif isinstance(item, Withdrawn):
-                    page.withdrawn.append(item.doc_id)
+            _file(page, out)
 
     @staticmethod
     def _stamp(page: ParsedPage, raw: bytes) -> None:
@@ -1196,13 +1246,13 @@ class Reader:
                 if prev is None or moment > prev:
                     page.last_updated[head.resourceType] = moment
 
-    def _fetch_missing(self, decoded: Sequence[tuple[int, object]],
+    def _fetch_missing(self, decoded: Sequence[object],
                        observations: dict[str, m.Observation]) -> None:
         """Results the server did not ``_include``, asked for by id in one request."""
         if self.fetcher is None:
             return
         wanted: list[str] = []
-        for _, res in decoded:
+        for res in decoded:
             if not isinstance(res, m.DiagnosticReport) or res.status not in REPORT_FINAL:
                 continue
             for ref in res.result or ():
@@ -1236,6 +1286,49 @@ _READ_TYPES = frozenset({"Patient", "DocumentReference", "DiagnosticReport", "Co
 _READ = (m.Patient, m.DocumentReference, m.DiagnosticReport, m.Composition)
 _RESOURCES = (m.Patient, m.DocumentReference, m.DiagnosticReport, m.Composition,
               m.Observation, m.Binary, m.Organization, m.Practitioner)
+
+
+def _sorted_out(items: Sequence[tuple[str | None, object]], page: ParsedPage,
+                ) -> tuple[list[object], dict[str, m.Observation]]:
+    """A page's entries to read, and its Observations by reference (``Observation/<id>``
+    and full URL), which are results of its reports rather than documents."""
+    decoded: list[object] = []
+    observations: dict[str, m.Observation] = {}
+    for i, (full_url, res) in enumerate(items):
+        if res is None:
+            page.rejected.append(Rejected(f"entry[{i}]", "entry without a resource"))
+            continue
+        if (isinstance(res, _RESOURCES) and res.id is None
+                and full_url and full_url.startswith("urn:uuid:")):
+            res.id = full_url[9:]  # a resource not yet stored: its bundle name
+        if isinstance(res, m.Observation):
+            if res.id:
+                observations["Observation/" + res.id] = res
+            if full_url:
+                observations[full_url] = res
+            continue
+        decoded.append(res)
+    return decoded, observations
+
+
+def _moved(page: ParsedPage, rtype: str, last_updated: str | None) -> None:
+    """The cursor of ``rtype`` moves to the newest ``meta.lastUpdated`` seen."""
+    moment = aware_instant(last_updated)
+    if moment is not None:
+        prev = page.last_updated.get(rtype)
+        if prev is None or moment > prev:
+            page.last_updated[rtype] = moment
+
+
+def _file(page: ParsedPage, out: object) -> None:
+    """What a record gave, each into its list of the page."""
+    for item in out if isinstance(out, list) else [out]:
+        if isinstance(item, Document):
+            page.documents.append(item)
+        elif isinstance(item, Patient):
+            page.patients.append(item)
+        elif isinstance(item, Withdrawn):
+            page.withdrawn.append(item.doc_id)
 
 
 def _tolerant(body: bytes) -> bytes:
