@@ -31,6 +31,7 @@ TARGETS = {
     "rss_mb": (250.0, "max"),
     "print_ms": (300.0, "max"),  # issue 17: the 20-page job stays under 300 ms
     "print_lab_ms": (300.0, "max"),  # a lab table with its trend pictures, as print_ms
+    "pdf_open_ms": (1000.0, "max"),  # issue 17: a 30-page PDF opens in under a second
 }
 #: Reported without a target: what the figure is for is a comparison over time.
 UNTARGETED = ("print_pdf_ms",)
@@ -77,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
             r = run_json_child("bench.print_worker", "--pages", str(sizes.print_pages),
                                "--pdf-pages", str(sizes.print_pdf_pages),
                                "--runs", str(max(5, sizes.runs)))
-            for key in ("print_ms", "print_pdf_ms", "print_lab_ms"):
+            for key in ("print_ms", "print_pdf_ms", "print_lab_ms", "pdf_open_ms"):
                 results[key] = r.pop(key)
             detail["print"] = r
     finally:

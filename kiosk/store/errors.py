@@ -9,6 +9,7 @@ carries neither the statement nor its parameters.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import NoReturn
@@ -44,7 +45,17 @@ def classify(error: BaseException) -> str:
         if sqlstate.startswith("08") or sqlstate.startswith("57P"):
             return UNREACHABLE
         return FAILED
-    text = str(error).lower()
+    code = getattr(error, "sqlite_errorcode", None)
+    if isinstance(code, int):  # SQLite's own result code, low byte the primary one
+        primary = code & 0xFF
+        if primary in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            return BUSY
+        if primary == sqlite3.SQLITE_FULL:
+            return NO_SPACE
+        if primary == sqlite3.SQLITE_CANTOPEN:
+            return UNREACHABLE
+        return FAILED
+    text = str(error).lower()  # an error raised before SQLite (no result code)
     if "locked" in text or "busy" in text:
         return BUSY
     if "disk is full" in text or "no space" in text:

@@ -104,6 +104,40 @@ def merge_cursor(stored: str | None, part: str | None) -> str:
     return dump_cursor(state)
 
 
+def change_params(rtype: str, state: dict[str, datetime]) -> dict[str, str | int]:
+    """The search for ``rtype``'s changes since its part of ``state``."""
+    params: dict[str, str | int] = {"_sort": "_lastUpdated"}
+    if rtype in state:
+        params["_lastUpdated"] = "ge" + _instant(state[rtype])
+    if rtype == "DiagnosticReport":
+        params["_include"] = "DiagnosticReport:result"
+    return params
+
+
+def batches(
+    pages: Iterator[tuple[str, ParsedPage]], state: dict[str, datetime]
+) -> Iterator[SourceBatch]:
+    """Batches of pages; each cursor moves its type on to the newest record handed out.
+
+    ``state`` holds every type ``changes()`` has read so far (a stream's, its own
+    type only), so a cursor made from it covers each type as far as its pages have
+    been handed out, never further.
+    """
+    for rtype, page in pages:
+        newest = page.last_updated.get(rtype)
+        if newest is not None and (rtype not in state or newest > state[rtype]):
+            state[rtype] = newest
+        if not (page.patients or page.documents or page.withdrawn or page.rejected):
+            continue
+        yield SourceBatch(
+            patients=page.patients,
+            documents=page.documents,
+            withdrawn=page.withdrawn,
+            rejected=page.rejected,
+            cursor=dump_cursor(state),
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class FhirStream:
     """``SourceStream``: one resource type's changes since ``since``; plain values, so
@@ -121,11 +155,11 @@ class FhirStream:
         state = {} if self.since is None else {self.rtype: self.since}
         with FhirSource(self.base_url, self.timeout, self.page_size, self.max_page_bytes,
                         prefetch=False, fetch_ahead=True, radiology=self.radiology) as source:
-            pages = source.search(self.rtype, source._change_params(self.rtype, state),
+            pages = source.search(self.rtype, change_params(self.rtype, state),
                                   f"search {self.rtype}")
             try:
                 # Each batch's cursor names this type only: merge_cursor folds it in.
-                yield from source._batches(((self.rtype, page) for page in pages), state)
+                yield from batches(((self.rtype, page) for page in pages), state)
             finally:
                 pages.close()  # a page still on its way arrives before the session closes
 
@@ -192,10 +226,10 @@ class FhirSource:
     def changes(self, cursor: str | None) -> Iterator[SourceBatch]:
         state = load_cursor(cursor)
         for rtype in RESOURCE_TYPES:
-            pages = self.search(rtype, self._change_params(rtype, state), f"search {rtype}")
+            pages = self.search(rtype, change_params(rtype, state), f"search {rtype}")
             if self.prefetch:
                 pages = _prefetched(pages)
-            yield from self._batches(((rtype, p) for p in pages), state)
+            yield from batches(((rtype, p) for p in pages), state)
 
     def pending(self, cursor: str | None) -> int | None:
         """How many records the next sync will read (``_summary=count`` per type), or
@@ -203,7 +237,7 @@ class FhirSource:
         state = load_cursor(cursor)
         total = 0
         for rtype in RESOURCE_TYPES:
-            params = {**self._change_params(rtype, state), "_summary": "count"}
+            params = {**change_params(rtype, state), "_summary": "count"}
             params.pop("_include", None)
             try:
                 bundle = fhir_model.bundle_decoder.decode(
@@ -222,39 +256,6 @@ class FhirSource:
         return [FhirStream(self.base_url, self.timeout, self.page_size, self.max_page_bytes,
                            rtype, state.get(rtype), self.radiology)
                 for rtype in RESOURCE_TYPES]
-
-    @staticmethod
-    def _change_params(rtype: str, state: dict[str, datetime]) -> dict[str, str | int]:
-        params: dict[str, str | int] = {"_sort": "_lastUpdated"}
-        if rtype in state:
-            params["_lastUpdated"] = "ge" + _instant(state[rtype])
-        if rtype == "DiagnosticReport":
-            params["_include"] = "DiagnosticReport:result"
-        return params
-
-    @staticmethod
-    def _batches(
-        pages: Iterator[tuple[str, ParsedPage]], state: dict[str, datetime]
-    ) -> Iterator[SourceBatch]:
-        """Batches of pages; each cursor moves its type on to the newest record handed out.
-
-        ``state`` holds every type ``changes()`` has read so far (a stream's, its own
-        type only), so a cursor made from it covers each type as far as its pages have
-        been handed out, never further.
-        """
-        for rtype, page in pages:
-            newest = page.last_updated.get(rtype)
-            if newest is not None and (rtype not in state or newest > state[rtype]):
-                state[rtype] = newest
-            if not (page.patients or page.documents or page.withdrawn or page.rejected):
-                continue
-            yield SourceBatch(
-                patients=page.patients,
-                documents=page.documents,
-                withdrawn=page.withdrawn,
-                rejected=page.rejected,
-                cursor=dump_cursor(state),
-            )
 
     def snapshot(self, emr_id: str) -> EmrSnapshot:
         if not _EMR_ID.match(emr_id):

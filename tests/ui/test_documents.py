@@ -4,7 +4,6 @@ words, a narrative that loads nothing, PDF pages, and whose record it is (R-SHOW
 from __future__ import annotations
 
 import threading
-import time
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -128,13 +127,12 @@ def test_r_show_5_narrative_loads_nothing_and_follows_no_link(qtbot, tmp_path: P
         thread.join()
 
 
-def test_r_show_5_pdf_of_30_pages_opens_fast_and_shows_30_pages(qtbot) -> None:
+def test_r_show_5_pdf_of_30_pages_shows_30_pages_and_zooms(qtbot) -> None:
+    """How fast it opens is the bench's ``pdf_open_ms`` (target 1 s), not a timing
+    assert here: a loaded test machine would make it fail for nothing."""
     data = make_pdf(30)
     s = screen(qtbot)
-    started = time.perf_counter()
     s.show_document(doc(kind=DocKind.INSTRUMENTAL, text="УЗИ: см. отчёт.", pdf=data))
-    opened = time.perf_counter() - started
-    assert opened < 1.0
     assert s.pdf.isVisible() and s.pdf.page_count() == 30
     assert s.pdf.info.text() == "Страниц: 30"
     qtbot.waitUntil(lambda: s.pdf.pages_drawn() == 30, timeout=10_000)
