@@ -137,56 +137,19 @@ def paint_trend(painter: QPainter, rect: QRectF, trend: Trend, colors: TrendColo
     painter.save()
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
     painter.fillRect(rect, QColor(colors.background))
-    bold = QFont(font)
-    bold.setBold(True)
-    fm = QFontMetricsF(font, painter.device())
-    line_h = fm.height()
-    values: list[Decimal] = [p.value for p in trend.points]
-    bounds = [b for b in (trend.low, trend.high) if b is not None]
-    lo, hi = float(min(values + bounds)), float(max(values + bounds))
-    if hi == lo:
-        lo, hi = lo - 1, hi + 1
-    axis_labels = [str(b) for b in bounds] or [trend.points[0].written, trend.latest.written]
-    left = rect.left() + max(fm.horizontalAdvance(t) for t in axis_labels) + line_h * 0.6
-    plot = QRectF(left, rect.top() + line_h * 0.2, rect.right() - left - line_h * 0.6,
-                  rect.height() - line_h * 1.6)
-    r = max(4.0, line_h * 0.28)
-    # Values map onto the plot less a label's height above and below, so the label of
-    # the highest and of the lowest point stays inside the picture.
-    room = line_h + r * 2.4
-    inner = plot.adjusted(0, room, 0, -room)
-    if plot.width() <= 10 or inner.height() <= 4:
+    frame = _Frame.of(painter, rect, trend, font)
+    if frame is None:
         painter.restore()
         return geo
-
-    def y_of(v: float) -> float:
-        return inner.bottom() - (v - lo) / (hi - lo) * inner.height()
-
-    # The reference band, its bounds dashed and labelled on the left.
-    if bounds:
-        top = y_of(float(trend.high)) if trend.high is not None else plot.top()
-        bottom = y_of(float(trend.low)) if trend.low is not None else plot.bottom()
-        geo.band = QRectF(plot.left(), top, plot.width(), bottom - top)
-        painter.fillRect(geo.band, QColor(colors.band))
-        pen = QPen(QColor(colors.axis), max(1.0, line_h / 14), Qt.PenStyle.DashLine)
-        painter.setFont(font)
-        for bound in (trend.low, trend.high):
-            if bound is None:
-                continue
-            y = y_of(float(bound))
-            painter.setPen(pen)
-            painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
-            painter.setPen(QColor(colors.text))
-            painter.drawText(QRectF(rect.left(), y - line_h / 2, left - rect.left() - line_h * 0.3,
-                                    line_h), Qt.AlignmentFlag.AlignRight
-                             | Qt.AlignmentFlag.AlignVCenter, str(bound))
+    if trend.low is not None or trend.high is not None:
+        geo.band = _draw_band(painter, frame, trend, colors, font)
     # The axis: a baseline under the points.
+    plot, line_h = frame.plot, frame.line_h
     painter.setPen(QPen(QColor(colors.axis), max(1.0, line_h / 14)))
     painter.drawLine(plot.bottomLeft(), plot.bottomRight())
-
     n = len(trend.points)
     step = plot.width() / n
-    geo.points = [QPointF(plot.left() + step * (i + 0.5), y_of(float(p.value)))
+    geo.points = [QPointF(plot.left() + step * (i + 0.5), frame.y_of(float(p.value)))
                   for i, p in enumerate(trend.points)]
     # The course: a line through the points.
     painter.setPen(QPen(QColor(colors.line), max(2.0, line_h / 8)))
@@ -194,31 +157,114 @@ def paint_trend(painter: QPainter, rect: QRectF, trend: Trend, colors: TrendColo
     for pt in geo.points[1:]:
         path.lineTo(pt)
     painter.drawPath(path)
+    _draw_points(painter, frame, trend, colors, font, geo)
+    painter.restore()
+    return geo
 
-    # Which labels fit: every one if the step is wide enough, else the newest, the open
-    # result's and the flagged ones (dates: every one that does not collide).
+
+@dataclass(slots=True)
+class _Frame:
+    """Where a trend's parts go: the plot, the value scale, text and marker sizes."""
+
+    rect: QRectF
+    plot: QRectF
+    inner: QRectF
+    left: float
+    lo: float
+    hi: float
+    line_h: float
+    r: float
+    fm: QFontMetricsF
+
+    @classmethod
+    def of(cls, painter: QPainter, rect: QRectF, trend: Trend, font: QFont) -> _Frame | None:
+        """The frame of ``trend`` in ``rect``, ``None`` when there is no room to draw."""
+        fm = QFontMetricsF(font, painter.device())
+        line_h = fm.height()
+        values: list[Decimal] = [p.value for p in trend.points]
+        bounds = [b for b in (trend.low, trend.high) if b is not None]
+        lo, hi = float(min(values + bounds)), float(max(values + bounds))
+        if hi == lo:
+            lo, hi = lo - 1, hi + 1
+        axis_labels = [str(b) for b in bounds] or [trend.points[0].written,
+                                                   trend.latest.written]
+        left = rect.left() + max(fm.horizontalAdvance(t) for t in axis_labels) + line_h * 0.6
+        plot = QRectF(left, rect.top() + line_h * 0.2, rect.right() - left - line_h * 0.6,
+                      rect.height() - line_h * 1.6)
+        r = max(4.0, line_h * 0.28)
+        # Values map onto the plot less a label's height above and below, so the label
+        # of the highest and of the lowest point stays inside the picture.
+        room = line_h + r * 2.4
+        inner = plot.adjusted(0, room, 0, -room)
+        if plot.width() <= 10 or inner.height() <= 4:
+            return None
+        return cls(rect, plot, inner, left, lo, hi, line_h, r, fm)
+
+    def y_of(self, v: float) -> float:
+        return self.inner.bottom() - (v - self.lo) / (self.hi - self.lo) * self.inner.height()
+
+
+def _draw_band(painter: QPainter, frame: _Frame, trend: Trend, colors: TrendColors,
+               font: QFont) -> QRectF:
+    """The reference band, its bounds dashed and labelled on the left."""
+    plot, line_h, rect = frame.plot, frame.line_h, frame.rect
+    top = frame.y_of(float(trend.high)) if trend.high is not None else plot.top()
+    bottom = frame.y_of(float(trend.low)) if trend.low is not None else plot.bottom()
+    band = QRectF(plot.left(), top, plot.width(), bottom - top)
+    painter.fillRect(band, QColor(colors.band))
+    pen = QPen(QColor(colors.axis), max(1.0, line_h / 14), Qt.PenStyle.DashLine)
+    painter.setFont(font)
+    for bound in (trend.low, trend.high):
+        if bound is None:
+            continue
+        y = frame.y_of(float(bound))
+        painter.setPen(pen)
+        painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
+        painter.setPen(QColor(colors.text))
+        painter.drawText(QRectF(rect.left(), y - line_h / 2, frame.left - rect.left()
+                                - line_h * 0.3, line_h),
+                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                         str(bound))
+    return band
+
+
+def _marker(flag: Flag, pt: QPointF, r: float) -> QPolygonF | None:
+    """A flagged point's shape (▲ high, ▼ low, ◆ abnormal), so it reads without colour;
+    ``None`` for a normal one (a dot)."""
+    x, y = pt.x(), pt.y()
+    if flag is Flag.HIGH:
+        return QPolygonF([QPointF(x, y - r * 1.3), QPointF(x - r * 1.2, y + r * 0.9),
+                          QPointF(x + r * 1.2, y + r * 0.9)])
+    if flag is Flag.LOW:
+        return QPolygonF([QPointF(x, y + r * 1.3), QPointF(x - r * 1.2, y - r * 0.9),
+                          QPointF(x + r * 1.2, y - r * 0.9)])
+    if flag is Flag.ABNORMAL:
+        return QPolygonF([QPointF(x, y - r * 1.3), QPointF(x + r * 1.3, y),
+                          QPointF(x, y + r * 1.3), QPointF(x - r * 1.3, y)])
+    return None
+
+
+def _draw_points(painter: QPainter, frame: _Frame, trend: Trend, colors: TrendColors,
+                 font: QFont, geo: TrendGeometry) -> None:
+    """Each point's marker, the open result's ring, and the labels that fit: every
+    value if the step is wide enough, else the newest, the open result's and the
+    flagged ones (dates: every one that does not collide)."""
+    fm, line_h, r, plot = frame.fm, frame.line_h, frame.r, frame.plot
+    bold = QFont(font)
+    bold.setBold(True)
+    n = len(trend.points)
+    step = plot.width() / n
     value_width = max(fm.horizontalAdvance(f"↑ {p.written}") for p in trend.points)
     all_values = value_width + line_h * 0.4 <= step
     date_width = fm.horizontalAdvance("00.00.0000") + line_h * 0.4
     date_every = max(1, int(-(-date_width // step)))
     for i, (p, pt) in enumerate(zip(trend.points, geo.points, strict=True)):
         flagged = p.flag is not Flag.NORMAL
-        color = QColor(colors.alert if flagged else colors.line)
         painter.setPen(QPen(QColor(colors.text), max(1.0, line_h / 16)))
-        painter.setBrush(QBrush(color))
-        if p.flag is Flag.HIGH:
-            painter.drawPolygon(QPolygonF([QPointF(pt.x(), pt.y() - r * 1.3),
-                                           QPointF(pt.x() - r * 1.2, pt.y() + r * 0.9),
-                                           QPointF(pt.x() + r * 1.2, pt.y() + r * 0.9)]))
-        elif p.flag is Flag.LOW:
-            painter.drawPolygon(QPolygonF([QPointF(pt.x(), pt.y() + r * 1.3),
-                                           QPointF(pt.x() - r * 1.2, pt.y() - r * 0.9),
-                                           QPointF(pt.x() + r * 1.2, pt.y() - r * 0.9)]))
-        elif p.flag is Flag.ABNORMAL:
-            painter.drawPolygon(QPolygonF([QPointF(pt.x(), pt.y() - r * 1.3),
-                                           QPointF(pt.x() + r * 1.3, pt.y()),
-                                           QPointF(pt.x(), pt.y() + r * 1.3),
-                                           QPointF(pt.x() - r * 1.3, pt.y())]))
+        painter.setBrush(QBrush(QColor(colors.alert if flagged else colors.line)))
+        shape = _marker(p.flag, pt, r)
+        if shape is not None:
+            painter.drawPolygon(shape)
         else:
             painter.drawEllipse(pt, r, r)
         current = p.doc_id == trend.doc_id
@@ -230,16 +276,7 @@ def paint_trend(painter: QPainter, rect: QRectF, trend: Trend, colors: TrendColo
             text = (f"{FLAG_MARKS[p.flag]} " if flagged else "") + p.written
             painter.setFont(bold if flagged or i == n - 1 else font)
             painter.setPen(QColor(colors.text))
-            # Above the point, but under a low one (the line comes down to it from
-            # above); wherever it would leave the picture, on the other side.
-            below_fits = pt.y() + r * 2.2 + line_h <= plot.bottom()
-            above_fits = pt.y() - r * 2.2 - line_h >= plot.top()
-            below = (p.flag is Flag.LOW and below_fits) or not above_fits
-            y = pt.y() + r * 2.2 if below else pt.y() - r * 2.2 - line_h
-            box = QRectF(pt.x() - step / 2 - line_h * 2, y, step + line_h * 4, line_h)
-            if i == n - 1:  # the newest keeps inside the picture's right edge
-                box.moveRight(min(box.right(), rect.right()))
-            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+            _draw_value(painter, frame, p.flag, pt, step, text, newest=i == n - 1)
             geo.labels.append(text)
         if (n - 1 - i) % date_every == 0:  # the newest date always
             painter.setFont(font)
@@ -247,8 +284,21 @@ def paint_trend(painter: QPainter, rect: QRectF, trend: Trend, colors: TrendColo
             painter.drawText(QRectF(pt.x() - date_width, plot.bottom() + line_h * 0.2,
                                     date_width * 2, line_h), Qt.AlignmentFlag.AlignCenter,
                              _short_date(trend, i))
-    painter.restore()
-    return geo
+
+
+def _draw_value(painter: QPainter, frame: _Frame, flag: Flag, pt: QPointF, step: float,
+                text: str, newest: bool) -> None:
+    """A point's value above it, but under a low one (the line comes down to it from
+    above); wherever it would leave the picture, on the other side."""
+    line_h, r, plot = frame.line_h, frame.r, frame.plot
+    below_fits = pt.y() + r * 2.2 + line_h <= plot.bottom()
+    above_fits = pt.y() - r * 2.2 - line_h >= plot.top()
+    below = (flag is Flag.LOW and below_fits) or not above_fits
+    y = pt.y() + r * 2.2 if below else pt.y() - r * 2.2 - line_h
+    box = QRectF(pt.x() - step / 2 - line_h * 2, y, step + line_h * 4, line_h)
+    if newest:  # the newest keeps inside the picture's right edge
+        box.moveRight(min(box.right(), frame.rect.right()))
+    painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
 
 
 # The text object type of a trend picture in a print layout (Qt's user range).
