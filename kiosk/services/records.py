@@ -37,6 +37,9 @@ from kiosk.services.views import DocumentPage, DocumentRow, DocumentView, EmrCar
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
+#: The largest list page: a list that has shown 5,000 rows asks for 5,000 more at once
+#: (see ``kiosk.ui.emr.MAX_PAGE``); a page of that size is read in a few milliseconds.
+MAX_PAGE_SIZE = 5000
 
 
 class RecordsService:
@@ -147,7 +150,7 @@ class RecordsService:
         """One page of a kind's list, newest first, cut-offs applied (R-SHOW-4/5);
         ``after``: the last row of the page before (keyset paging, see the store)."""
         self._grant_for(session, emr_id)
-        limit = max(1, min(limit, 500))
+        limit = max(1, min(limit, MAX_PAGE_SIZE))
         with self._uow() as uow:
             rows = uow.documents.list_visible(emr_id, kind, limit, after)
         # No count here: a GROUP BY over a 50k-document EMR costs more than the page

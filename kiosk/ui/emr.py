@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.domain.documents import KIND_ORDER, DocKind
 from kiosk.ui.context import UiContext
+from kiosk.ui.list_rows import ListRows
 from kiosk.ui.texts import age_label, kind_title, moscow, relation_label, sex_label
 from kiosk.ui.widgets import AdaptiveGrid, button, header, init_screen, label
 
@@ -42,6 +43,13 @@ if TYPE_CHECKING:
     from kiosk.services.views import DocumentPage, DocumentRow, EmrCard
 
 PAGE = 50
+#: The largest page the list asks for (the service's own cap). Pages grow from ``PAGE``
+#: by doubling what is loaded: each page inserted makes ``QListView`` lay out every row
+#: it holds again, asking the model about each one from C++ (``index`` → ``rowCount``,
+#: ~2.5 µs a row through PySide), so pages of 50 cost a 50k-document EMR paged to its
+#: end ~10^7 such calls, 14 s (issue 18, ``scroll_ms``). Doubling keeps the layouts'
+#: total at a few times the rows.
+MAX_PAGE = 5000
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 Index = QModelIndex | QPersistentModelIndex
 
@@ -60,14 +68,17 @@ class DocumentListModel(QAbstractListModel):
     failed = Signal(object)
 
     def __init__(self, ctx: UiContext, session: Session, emr_id: str, kind: DocKind,
-                 page_size: int = PAGE) -> None:
+                 page_size: int = PAGE, max_page: int = MAX_PAGE) -> None:
         super().__init__()
         self._ctx = ctx
         self._session: Session | None = session
         self.emr_id = emr_id
         self.kind = kind
         self._page = page_size
-        self._rows: list[DocumentRow] = []
+        self._max_page = max(page_size, max_page)
+        self._asked = page_size  # the size of the page in flight (or of the seed)
+        self._after: DocumentRow | None = None  # the row the page in flight follows
+        self._rows = ListRows(kind)
         self._checked: set[str] = set()
         self.total: int | None = None
         self._loading = False
@@ -81,14 +92,15 @@ class DocumentListModel(QAbstractListModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
-        row = self._rows[index.row()]
+        i = index.row()
         if role == ROW_ROLE:
-            return row
+            return self._rows[i]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            row = self._rows[i]
             when = moscow(row.created_at, not row.date_only)  # no invented 00:00
             return f"{when} · {row.title} · {row.organization} · {row.performer}"
         if role == Qt.ItemDataRole.CheckStateRole:
-            return (Qt.CheckState.Checked if row.doc_id in self._checked
+            return (Qt.CheckState.Checked if self._rows.doc_id(i) in self._checked
                     else Qt.CheckState.Unchecked)
         return None
 
@@ -108,9 +120,10 @@ class DocumentListModel(QAbstractListModel):
         # Keyset paging: the next page is what follows the last row shown, so a page
         # costs the same at row 40,000 as at row 50, and documents a sync adds between
         # two pages shift nothing (no row twice, none skipped).
-        last = self._rows[-1] if self._rows else None
+        self._after = self._rows[-1] if self._rows else None
+        self._asked = min(self._max_page, max(self._page, len(self._rows)))
         self._ctx.call(self._ctx.svc.records.documents, session, self.emr_id, self.kind,
-                       last, self._page, on_done=self._got, on_error=self._failed)
+                       self._after, self._asked, on_done=self._got, on_error=self._failed)
 
     # ------------------------------------------------------------------ pages
 
@@ -124,7 +137,7 @@ class DocumentListModel(QAbstractListModel):
         self._loading = False
         if self._session is None:
             return
-        if p.after is not (self._rows[-1] if self._rows else None):
+        if p.after is not self._after:
             return  # not the page that follows what is shown (a stale answer): ask again
         if p.after is None and p.total >= 0:
             self.total = p.total
@@ -133,7 +146,7 @@ class DocumentListModel(QAbstractListModel):
             self.beginInsertRows(QModelIndex(), first, first + len(p.rows) - 1)
             self._rows.extend(p.rows)
             self.endInsertRows()
-        if len(p.rows) < self._page or (self.total is not None and len(self._rows) >= self.total):
+        if len(p.rows) < self._asked or (self.total is not None and len(self._rows) >= self.total):
             self._done = True
         self.loaded.emit(len(self._rows))
 
@@ -148,14 +161,15 @@ class DocumentListModel(QAbstractListModel):
         return self._rows[i]
 
     def toggle(self, i: int) -> None:
-        doc_id = self._rows[i].doc_id
+        doc_id = self._rows.doc_id(i)
         self._checked ^= {doc_id}
         idx = self.index(i)
         self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.CheckStateRole])
         self.checked_changed.emit(len(self._checked))
 
     def checked_ids(self) -> list[str]:
-        return [r.doc_id for r in self._rows if r.doc_id in self._checked]
+        checked = self._checked
+        return [d for d in self._rows.doc_ids() if d in checked] if checked else []
 
     def clear_checks(self) -> None:
         self._checked.clear()
@@ -166,7 +180,8 @@ class DocumentListModel(QAbstractListModel):
     def wipe(self) -> None:
         """Sign-out: forget every row and the session."""
         self.beginResetModel()
-        self._rows = []
+        self._rows.clear()
+        self._after = None
         self._checked.clear()
         self._session = None
         self._done = True

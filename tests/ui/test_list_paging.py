@@ -73,3 +73,58 @@ def test_documents_synced_between_pages_shift_nothing(kiosk: Kiosk) -> None:
     assert "fresh" not in shown  # above the rows shown: it comes with the next open
     assert shown.index("late-old") == shown.index("p090") + 1
     assert len(shown) == 2 + 120 + 1  # d-1 and d-2, the 120, the older newcomer
+
+
+def test_pages_grow_so_a_long_list_is_laid_out_a_few_times_only(kiosk: Kiosk) -> None:
+    """Issue 18 (scroll_ms): each page inserted makes the list view lay out every row
+    again, so after the first screenful the list asks for as many rows as it holds (up
+    to the service's cap): 1,000 documents come in 5 pages, not 20."""
+    kiosk.sign_in()
+    kiosk.settle()
+    _add(kiosk, [document(f"p{i:04d}", "emr-1", created=DAY - timedelta(hours=i))
+                 for i in range(1000)])
+    records = kiosk.env.services.records
+    asked: list[int] = []
+    original = records.documents
+
+    def counting(session, emr_id, kind, after=None, limit=50):  # type: ignore[no-untyped-def]
+        if kind is DocKind.EXAM_PROTOCOL:
+            asked.append(limit)
+        return original(session, emr_id, kind, after, limit)
+
+    records.documents = counting  # type: ignore[method-assign]
+    try:
+        kiosk.open_emr("emr-1")
+        shown = _scroll_to_end(kiosk, DocKind.EXAM_PROTOCOL)
+    finally:
+        del records.documents
+    assert asked == [50, 50, 100, 200, 400, 800]  # the first with the card
+    assert len(shown) == len(set(shown)) == 1002
+
+
+def test_rows_kept_by_column_read_back_as_the_store_gave_them() -> None:
+    """The list keeps rows compactly (issue 18, rss_scrolled_mb); what a paint, a tap or
+    the next page's key reads back is the very summary the store gave: the instant to
+    the microsecond (in UTC), the texts, date-only, the kind."""
+    from datetime import timezone
+
+    from kiosk.domain.documents import DocumentSummary
+    from kiosk.ui.list_rows import ListRows
+
+    msk = timezone(timedelta(hours=3))
+    given = [
+        DocumentSummary("a", DocKind.LAB_RESULT, datetime(2024, 2, 29, 23, 59, 59, 999999,
+                                                          tzinfo=UTC), "ОАК", "ГП № 1", "Врач А."),
+        DocumentSummary("b", DocKind.LAB_RESULT, datetime(1969, 12, 31, 23, 0, tzinfo=msk),
+                        "ОАК", "ГП № 2", "Врач А.", date_only=True),
+        DocumentSummary("c", DocKind.LAB_RESULT, DAY, "Биохимия", "ГП № 1", "Врач Б."),
+    ]
+    rows = ListRows(DocKind.LAB_RESULT)
+    rows.extend(given[:2])
+    rows.extend(given[2:])
+    assert [rows[i] for i in range(3)] == given
+    assert rows[-1] == given[2] and rows[1].created_at.utcoffset() == timedelta(0)
+    assert rows.doc_ids() == ["a", "b", "c"] and rows.doc_id(1) == "b"
+    assert len(rows._texts) == 6  # 9 texts, each distinct one kept once
+    rows.clear()
+    assert len(rows) == 0 and rows._texts == []
