@@ -27,18 +27,41 @@ class Sizes:
     sweep: tuple[int, ...]
     print_pages: int = 20
     print_pdf_pages: int = 30
+    #: The EMR whose every list is paged to its end for ``rss_scrolled_mb``.
+    scroll_docs: int = 200_000
+    #: Sign-ins (each with its refresh of the open_docs EMR) for ``open_field_ms``.
+    field_runs: int = 7
+    #: Unmeasured warm-up runs before the measured ones (the smoke test skips them).
+    warm: bool = True
+    #: Pairs of the query ratios' alternation (each pair 2 × 20 calls).
+    query_runs: int = 7
 
 
 FULL = Sizes("full", runs=7, sync_docs=200_000, open_docs=50_000,
-             sweep=(1_000, 5_000, 20_000, 50_000, 100_000, 200_000))
-QUICK = Sizes("quick", runs=5, sync_docs=20_000, open_docs=50_000, sweep=())
+             sweep=(1_000, 5_000, 20_000, 50_000, 100_000, 200_000), field_runs=10)
+QUICK = Sizes("quick", runs=5, sync_docs=20_000, open_docs=50_000, sweep=(), field_runs=5)
 #: For the smoke test only: every key, in seconds, with meaningless figures.
-TINY = Sizes("tiny", runs=3, sync_docs=1_000, open_docs=1_000, sweep=(), print_pages=2,
-             print_pdf_pages=2)
+TINY = Sizes("tiny", runs=1, sync_docs=1_000, open_docs=1_000, sweep=(), print_pages=2,
+             print_pdf_pages=2, scroll_docs=1_000, field_runs=1, warm=False, query_runs=2)
 
 
 def median(values: Sequence[float]) -> float:
     return float(statistics.median(values))
+
+
+def p90(values: Sequence[float]) -> float:
+    """The 90th percentile, linear between ranks (what is slow one time in ten): with
+    five runs it lies between the two slowest; with one run it is that run."""
+    if len(values) < 2:
+        return float(values[0])
+    return float(statistics.quantiles(values, n=10, method="inclusive")[-1])
+
+
+def p10(values: Sequence[float]) -> float:
+    """The 10th percentile: the bad tail of a figure where higher is better (a rate)."""
+    if len(values) < 2:
+        return float(values[0])
+    return float(statistics.quantiles(values, n=10, method="inclusive")[0])
 
 
 def alternate(a: Callable[[], float], b: Callable[[], float], runs: int) -> tuple[list[float],

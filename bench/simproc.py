@@ -28,10 +28,11 @@ def population(docs: int, big_emr_docs: int = 0):
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--docs", type=int, required=True)
+    parser.add_argument("--big", type=int, default=0, help="documents of EMR 1009")
     args = parser.parse_args()
     from kiosk.sim.server import API_KEY, SimServer
 
-    pop = population(args.docs)
+    pop = population(args.docs, args.big)
     server = SimServer(pop)
     server.warm()
     server.start()
@@ -46,13 +47,15 @@ def main() -> None:
 class SimProcess:
     """Context manager: start the simulator process, read its URLs, stop it at exit."""
 
-    def __init__(self, docs: int) -> None:
+    def __init__(self, docs: int, big: int = 0) -> None:
         self.docs = docs
+        self.big = big
         self.info: dict = {}
 
     def __enter__(self) -> SimProcess:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bench.simproc", "--docs", str(self.docs)], cwd=ROOT,
+            [sys.executable, "-m", "bench.simproc", "--docs", str(self.docs),
+             "--big", str(self.big)], cwd=ROOT,
             env=child_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
         )
         assert self.proc.stdout is not None

@@ -1,11 +1,12 @@
-"""One fresh process of the start-up benchmark: ``bare`` or ``kiosk``.
+"""One fresh process of the start-up benchmark: ``bare``, ``kiosk`` or ``ready``.
 
-Both print ``PAINTED`` on stdout once their window's first paint has completed and exit
-at once; the parent times spawn → that line. Both use the same tiny ``QApplication``
-subclass to notice the paint (it runs after each event is delivered), so the harness
-costs both sides the same. ``kiosk`` goes through the production entry point
-(``kiosk.cli.main(["run"])`` → ``run_kiosk``) and stops at the painted Welcome screen,
-before the service graph is built.
+``bare`` and ``kiosk`` print ``PAINTED`` on stdout once their window's first paint has
+completed and exit at once; the parent times spawn → that line. Both use the same tiny
+``QApplication`` subclass to notice the paint (it runs after each event is delivered),
+so the harness costs both sides the same. ``kiosk`` goes through the production entry
+point (``kiosk.cli.main(["run"])`` → ``run_kiosk``) and stops at the painted Welcome
+screen, before the service graph is built. ``ready`` goes on until the services are
+built too (``ready_ms``, issue 18).
 """
 
 from __future__ import annotations
@@ -60,6 +61,53 @@ def kiosk() -> None:
     main(["run"])
 
 
+def ready() -> None:
+    """``ready_ms`` (issue 18): the production entry until a sign-in can start: Welcome
+    painted *and* the service graph built (``UiContext.set_services``, after which the
+    window takes a login). Prints ``PAINTED`` and then ``READY`` as each happens."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
+    from kiosk.ui.context import UiContext
+
+    paint = QEvent.Type.Paint
+    flush = (QEvent.Type.UpdateRequest, QEvent.Type.Expose)
+    state = {"painted": False, "flushed": False, "services": False}
+
+    def done_if_both() -> None:
+        if state["flushed"] and state["services"]:
+            sys.stdout.write("READY\n")
+            sys.stdout.flush()
+            os._exit(0)
+
+    class App(QApplication):
+        def notify(self, receiver, event):
+            result = super().notify(receiver, event)
+            if not state["flushed"]:
+                kind = event.type()
+                if kind == paint and type(receiver).__name__ == "WelcomeScreen":
+                    state["painted"] = True
+                elif state["painted"] and kind in flush:
+                    state["flushed"] = True
+                    sys.stdout.write("PAINTED\n")
+                    sys.stdout.flush()
+                    done_if_both()
+            return result
+
+    original = UiContext.set_services
+
+    def set_services(ctx: UiContext, services) -> None:  # type: ignore[no-untyped-def]
+        original(ctx, services)
+        state["services"] = True
+        done_if_both()
+
+    UiContext.set_services = set_services  # type: ignore[method-assign]
+    App(sys.argv[:1])
+    from kiosk.cli import main
+
+    main(["run"])
+
+
 if __name__ == "__main__":
-    {"bare": bare, "kiosk": kiosk}[sys.argv[1]]()
+    {"bare": bare, "kiosk": kiosk, "ready": ready}[sys.argv[1]]()
     sys.exit(3)  # never painted
