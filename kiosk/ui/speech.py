@@ -1,7 +1,9 @@
 """«Озвучить» (issue 16): the shown screen's text read aloud through espeak-ng.
 
 What is read is what a sighted patient sees, in screen order: titles, texts, the names
-of buttons and fields, and the open document's text. What is typed is never read: a
+of buttons and fields, and the open document: its text, a narrative's words, and a lab
+table row by row in words («Гемоглобин: 118 грамм на литр, ниже нормы, норма от 120 до
+140»), not the cells' symbols (an arrow, «г/л»). What is typed is never read: a
 field contributes its accessible name («Пароль», «Код из СМС»), never its content, so a
 password, a login or a code cannot reach the loudspeaker (or the headphones of the next
 person). The on-screen keyboard's and keypad's keys are left out: forty key names are
@@ -15,16 +17,19 @@ command line, so it does not show in the process list.
 
 from __future__ import annotations
 
+import re
 import shutil
 from typing import Protocol
 
-from PySide6.QtCore import QProcess
+from PySide6.QtCore import QCoreApplication, QProcess, Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QTableWidget,
+    QTextEdit,
     QWidget,
 )
 
@@ -46,10 +51,13 @@ def screen_text(root: QWidget) -> list[str]:
             continue
         if w.objectName() == "speak":
             continue
-        if isinstance(w, QLineEdit) or (isinstance(w, QPlainTextEdit) and not w.isReadOnly()):
+        editable = isinstance(w, QPlainTextEdit | QTextEdit) and not w.isReadOnly()
+        if isinstance(w, QLineEdit) or editable:
             text = w.accessibleName()  # the field's name, never what is typed in it
-        elif isinstance(w, QPlainTextEdit):
-            text = w.toPlainText()  # an open document: read-only text on screen
+        elif isinstance(w, QPlainTextEdit | QTextEdit):
+            text = w.toPlainText()  # an open document: a note or a narrative's words
+        elif isinstance(w, QTableWidget) and w.objectName() == "labTable":
+            text = "\n".join(lab_rows_spoken(w))
         elif isinstance(w, QLabel):
             text = w.text()
         elif isinstance(w, QAbstractButton):
@@ -64,6 +72,71 @@ def screen_text(root: QWidget) -> list[str]:
         if text and (not lines or lines[-1] != text):
             lines.append(text)
     return lines
+
+
+def lab_rows_spoken(table: QTableWidget) -> list[str]:
+    """The rows of a lab table (``content.LabTable``: analyte, value, unit, reference,
+    flag) as sentences: the unit and the flag in words, the range as «от … до …»."""
+    def cell(r: int, c: int, role: Qt.ItemDataRole = Qt.ItemDataRole.DisplayRole) -> str:
+        item = table.item(r, c)
+        value = item.data(role) if item is not None else None
+        return str(value or "").strip()
+
+    lines = []
+    for r in range(table.rowCount()):
+        value = cell(r, 1, Qt.ItemDataRole.UserRole) or cell(r, 1)  # as written (stacked)
+        parts = [f"{cell(r, 0)}: {' '.join(p for p in (value, unit_words(cell(r, 2))) if p)}"]
+        flag = cell(r, 4).lstrip("↑↓! ").strip()
+        if flag:
+            parts.append(flag)
+        reference = range_words(cell(r, 3))
+        if reference:
+            parts.append(reference)
+        lines.append(", ".join(parts) + ".")
+    return lines
+
+
+def unit_words(unit: str) -> str:
+    """A laboratory unit as it is said: «г/л» is «грамм на литр». A unit not listed is
+    said as written."""
+    words = _units().get(unit.replace(" ", ""))
+    return words if words is not None else unit
+
+
+def range_words(reference: str) -> str:
+    """«120–140» as «норма от 120 до 140»; «< 5» as «норма до 5»."""
+    if not reference:
+        return ""
+    tr = QCoreApplication.translate
+    between = re.fullmatch(r"\s*([\d.,]+)\s*[–—-]\s*([\d.,]+)\s*", reference)
+    if between:
+        return tr("Speech", "норма от %1 до %2").replace("%1", between[1]).replace(
+            "%2", between[2])
+    below = re.fullmatch(r"\s*[<≤]\s*([\d.,]+)\s*", reference)
+    if below:
+        return tr("Speech", "норма до %1").replace("%1", below[1])
+    above = re.fullmatch(r"\s*[>≥]\s*([\d.,]+)\s*", reference)
+    if above:
+        return tr("Speech", "норма от %1").replace("%1", above[1])
+    return tr("Speech", "норма %1").replace("%1", reference)
+
+
+def _units() -> dict[str, str]:
+    """Units of the city labs' reports (the simulator's and the FHIR corpus's)."""
+    tr = QCoreApplication.translate
+    return {
+        "г/л": tr("Speech", "грамм на литр"), "мг/л": tr("Speech", "миллиграмм на литр"),
+        "ммоль/л": tr("Speech", "миллимоль на литр"),
+        "мкмоль/л": tr("Speech", "микромоль на литр"),
+        "нг/мл": tr("Speech", "нанограмм на миллилитр"),
+        "Ед/л": tr("Speech", "единиц на литр"), "%": tr("Speech", "процентов"),
+        "фл": tr("Speech", "фемтолитров"), "пг": tr("Speech", "пикограммов"),
+        "мм/ч": tr("Speech", "миллиметров в час"),
+        "10*9/л": tr("Speech", "тысяч на микролитр"),
+        "×10⁹/л": tr("Speech", "тысяч на микролитр"),
+        "10*12/л": tr("Speech", "миллионов на микролитр"),
+        "×10¹²/л": tr("Speech", "миллионов на микролитр"),
+    }
 
 
 class EspeakEngine:

@@ -84,3 +84,35 @@ def test_espeak_ng_speaks_russian_to_a_wav_that_is_not_silent(tmp_path: Path) ->
         assert w.getsampwidth() == 2 and w.getnframes() > w.getframerate() // 2
         samples = array("h", w.readframes(w.getnframes()))
     assert max(abs(s) for s in samples) > 1000  # not silence
+
+
+def test_issue_16_a_lab_result_is_read_row_by_row_in_words(kiosk: Kiosk, qtbot) -> None:
+    """«Озвучить» on a lab result: the conclusion, then every row as a sentence — the
+    unit and the flag in words, the range as «от … до …» — not «г/л» or an arrow."""
+    from tests.ui.screens import _lab
+
+    speech = FakeSpeech()
+    kiosk.window.speech = speech
+    _lab(kiosk)
+    spoken = press_speak(kiosk, qtbot)
+    assert "Заключение: лейкоцитоз, ускорение СОЭ." in spoken
+    assert "Гемоглобин: 118 грамм на литр, ниже нормы, норма от 120 до 140." in spoken
+    assert "Лейкоциты: 11.8 тысяч на микролитр, выше нормы, норма от 4.0 до 9.0." in spoken
+    assert "С-реактивный белок: 12.4 миллиграмм на литр, выше нормы, норма до 5.0." in spoken
+    assert "Глюкоза: 5.1 миллимоль на литр, норма от 3.9 до 6.1." in spoken
+    table = spoken[spoken.index("Гемоглобин:"):spoken.index("норма от 3.9 до 6.1.")]
+    assert "г/л" not in table and "↓" not in table and "↑" not in table
+
+
+def test_issue_16_a_narrative_is_read_and_a_code_never(kiosk: Kiosk, qtbot) -> None:
+    """A narrative report (sanitised XHTML) is read as its words; the SMS code typed
+    earlier in the session is nowhere in what is said."""
+    from tests.ui.screens import _narrative
+
+    speech = FakeSpeech()
+    kiosk.window.speech = speech
+    _narrative(kiosk)
+    spoken = press_speak(kiosk, qtbot)
+    assert "Острый бронхит неуточнённый." in spoken and "Амброксол 30 мг" in spoken
+    assert "<" not in spoken
+    assert kiosk.env.sms.last_code() not in spoken
