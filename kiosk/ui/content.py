@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QScrollArea,
-    QScroller,
     QTableWidget,
     QTableWidgetItem,
     QTextBrowser,
@@ -35,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.domain.documents import FLAG_WORDS_RU, Flag, LabRow
+from kiosk.ui.dragscroll import drag_to_scroll
 from kiosk.ui.pdfpages import BadPdf, iter_pages, page_sizes
 from kiosk.ui.pinch import PinchZoom
 from kiosk.ui.style import CONTRAST, MIN_TOUCH, NORMAL
@@ -87,7 +87,7 @@ class NarrativeView(QTextBrowser):
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.setUndoRedoEnabled(False)
         self.setObjectName("docNarrative")
-        QScroller.grabGesture(self.viewport(), QScroller.ScrollerGestureType.TouchGesture)
+        drag_to_scroll(self)
 
     def loadResource(self, kind: int, name: QUrl) -> object:
         return None
@@ -132,7 +132,7 @@ class LabTable(QTableWidget):
         self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         # A row is a touch target (a tap shows its trend): never under 44 px.
         self.verticalHeader().setMinimumSectionSize(MIN_TOUCH)
-        QScroller.grabGesture(self.viewport(), QScroller.ScrollerGestureType.TouchGesture)
+        drag_to_scroll(self)
 
     def show_rows(self, rows: tuple[LabRow, ...]) -> None:
         dark = self.palette().color(QPalette.ColorRole.Window).lightness() < 128
@@ -285,7 +285,7 @@ class PdfView(QWidget):
         self._column.setSpacing(12)
         self._column.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
         self.scroll.setWidget(self._canvas)
-        QScroller.grabGesture(self.scroll.viewport(), QScroller.ScrollerGestureType.TouchGesture)
+        drag_to_scroll(self.scroll)
         self.pinch = PinchZoom(self.scroll.viewport(), self.zoom, self.zoom_to,
                                self.ZOOMS[0], self.ZOOMS[-1])
         layout.addWidget(self.scroll, 1)

@@ -17,9 +17,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QPlainTextEdit, QScroller, QWidget
+from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QPlainTextEdit, QWidget
 
 from kiosk.ui.content import LabTable, NarrativeView, PdfView
+from kiosk.ui.dragscroll import drag_to_scroll
 from kiosk.ui.lab_trend import TrendPanel
 from kiosk.ui.texts import age_label, kind_name, moscow
 from kiosk.ui.widgets import button, header, init_screen, label
@@ -93,7 +94,7 @@ class DocumentScreen(QWidget):
         self.text.setReadOnly(True)
         self.text.setAccessibleName(self.tr("Текст документа"))
         self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
-        QScroller.grabGesture(self.text.viewport(), QScroller.ScrollerGestureType.TouchGesture)
+        drag_to_scroll(self.text)
         layout.addWidget(self.text, 1)
         # The table and its trend: side by side on a landscape screen (the table keeps
         # its rows in view), one under the other in portrait (see resizeEvent).
@@ -160,7 +161,12 @@ class DocumentScreen(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        wide = event.size().width() >= event.size().height() * 1.3
+        # Side by side on a landscape screen with room for the table's columns at this
+        # text size: at 1280×720 and 150 %/200 % the table beside the trend cut
+        # «Гемоглобин»; there they stack and the screen scrolls.
+        width = event.size().width()
+        roomy = width >= 40 * max(1, self.font().pixelSize())
+        wide = width >= event.size().height() * 1.3 and roomy
         self._lab_box.setDirection(QBoxLayout.Direction.LeftToRight if wide
                                    else QBoxLayout.Direction.TopToBottom)
 

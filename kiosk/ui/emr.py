@@ -22,23 +22,27 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFontMetrics, QKeyEvent, QMouseEvent, QPainter, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QBoxLayout,
     QButtonGroup,
     QListView,
-    QScroller,
     QStackedWidget,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
+    QVBoxLayout,
     QWidget,
 )
 
 from kiosk.domain.documents import KIND_ORDER, DocKind
 from kiosk.ui.context import UiContext
+from kiosk.ui.dragscroll import drag_to_scroll
 from kiosk.ui.list_rows import ListRows
 from kiosk.ui.texts import age_label, kind_title, moscow, relation_label, sex_label
 from kiosk.ui.widgets import AdaptiveGrid, button, header, init_screen, label
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QResizeEvent
+
     from kiosk.services.session import Session
     from kiosk.services.views import DocumentPage, DocumentRow, EmrCard
 
@@ -209,7 +213,9 @@ class DocumentDelegate(QStyledItemDelegate):
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         fm = QFontMetrics(option.font)
-        return QSize(option.rect.width(),
+        # No width of its own: a list row is as wide as the list (the rect's width was
+        # the last layout's and could make the list scroll sideways after a resize).
+        return QSize(0,
                      max(96, fm.lineSpacing() * (self.TITLE_LINES + 1) + 40))
 
     def _draw(self, painter: QPainter, rect: QRect, text: str, lines: int) -> None:
@@ -277,7 +283,8 @@ class DocumentList(QListView):
         self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setAlternatingRowColors(True)
-        QScroller.grabGesture(self.viewport(), QScroller.ScrollerGestureType.TouchGesture)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        drag_to_scroll(self)
 
     def model_(self) -> DocumentListModel | None:
         model = self.model()
@@ -359,10 +366,25 @@ class EmrScreen(QWidget):
             self.lists[kind] = view
             self.pages.addWidget(view)
         self.kind_buttons.idClicked.connect(self.show_kind)
-        layout.addWidget(kinds)
+        self.kinds = kinds
+        # The kinds above the list, or beside it on a short landscape screen (1280×720:
+        # above it they left room for one row, issue 16); see resizeEvent.
+        self._middle = QBoxLayout(QBoxLayout.Direction.TopToBottom)
+        self._middle.setSpacing(18)
+        self._side = QVBoxLayout()
+        self._side.setSpacing(18)
+        self._side.addWidget(kinds)
+        self._side.addStretch(1)
+        self._middle.addLayout(self._side)
+        column = QVBoxLayout()
+        column.setSpacing(18)
         self.empty = label("", "muted", name="emptyList")
-        layout.addWidget(self.empty)
-        layout.addWidget(self.pages, 1)
+        column.addWidget(self.empty)
+        column.addWidget(self.pages, 1)
+        self._middle.addLayout(column, 1)
+        layout.addLayout(self._middle, 1)
+        self._layout = layout
+        self._sidebar = False
         bottom = AdaptiveGrid(4, 14)
         self.print_button = button(self.tr("Печать выбранных"), "primary", "printChosen")
         self.print_button.setEnabled(False)
@@ -375,9 +397,35 @@ class EmrScreen(QWidget):
         bottom.add(self.book)
         bottom.add(self.help)
         layout.addWidget(bottom)
-        layout.addWidget(label(self.tr(
+        self.hint = label(self.tr(
             "Нажмите на документ, чтобы открыть его. Квадрат слева — выбрать для печати."),
-            "muted"))
+            "muted", name="emrHint")
+        layout.addWidget(self.hint)
+
+    # ------------------------------------------------------------------ layout
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        size = event.size()
+        one_column = max(b.sizeHint().width() for b in self.kind_buttons.buttons())
+        self._set_sidebar(size.width() >= size.height() * 1.3 and size.height() < 900
+                          and one_column <= size.width() * 0.4)
+
+    def _set_sidebar(self, on: bool) -> None:
+        """Kinds and the hint in a column left of the list (short landscape screens), or
+        the kinds above the list and the hint at the bottom."""
+        if on == self._sidebar:
+            return
+        self._sidebar = on
+        self._side.removeWidget(self.hint)
+        self._layout.removeWidget(self.hint)
+        if on:
+            self._side.insertWidget(1, self.hint)
+        else:
+            self._layout.addWidget(self.hint)
+        self.kinds.set_most(1 if on else 2)
+        self._middle.setDirection(QBoxLayout.Direction.LeftToRight if on
+                                  else QBoxLayout.Direction.TopToBottom)
 
     # ------------------------------------------------------------------ loading
 

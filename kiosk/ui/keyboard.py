@@ -18,6 +18,8 @@ keys and a physical keyboard go through exactly the same path in the field.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QCoreApplication, QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
@@ -30,6 +32,9 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.ui.style import MIN_TOUCH
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QResizeEvent
 
 LAYOUTS: dict[str, tuple[str, ...]] = {
     "ru": ("йцукенгшщзхъ", "фывапролджэ", "ячсмитьбюё"),
@@ -48,13 +53,26 @@ LETTERS, SYMBOLS = "letters", "symbols"
 
 class Key(QPushButton):
     """A key at least 44 px square that never gets narrower than its label: a row that
-    cannot fit widens the keyboard instead of clipping «Ввод» at 200 % text."""
+    cannot fit widens the keyboard instead of clipping «Ввод» at 200 % text. It prefers
+    its style's width but may shrink to its label (issue 16: the staff keyboard was
+    wider than a 720×1280 or a 1080×1920 screen at 200 % text)."""
 
     def sizeHint(self) -> QSize:
         return super().sizeHint().expandedTo(QSize(MIN_TOUCH, MIN_TOUCH))
 
     def minimumSizeHint(self) -> QSize:
-        return self.sizeHint()
+        """The label's width plus the style's border and padding (a primary key, «Ввод»,
+        has a bold font and wider padding than a letter), never under 44 px."""
+        from PySide6.QtGui import QFontMetrics
+        from PySide6.QtWidgets import QStyle, QStyleOptionButton
+
+        opt = QStyleOptionButton()
+        self.initStyleOption(opt)
+        inner = self.style().subElementRect(QStyle.SubElement.SE_PushButtonContents, opt, self)
+        label = self.text().replace("&&", "&")
+        ink = QFontMetrics(self.font()).horizontalAdvance(label)
+        width = ink + self.width() - inner.width() + 2
+        return QSize(max(MIN_TOUCH, width), self.sizeHint().height())
 
 
 class OnScreenKeyboard(QWidget):
@@ -84,8 +102,9 @@ class OnScreenKeyboard(QWidget):
         self._rows = QVBoxLayout()
         self._rows.setSpacing(6)
         box.addLayout(self._rows)
-        bottom = QHBoxLayout()
-        bottom.setSpacing(6)
+        self._bottom = QVBoxLayout()
+        self._bottom.setSpacing(6)
+        self._split: bool | None = None
         self.shift_key = self._key("⇧", "key_shift", self._toggle_shift,
                                    QCoreApplication.translate("Keyboard", "Заглавная буква"))
         self.shift_key.setCheckable(True)
@@ -102,14 +121,12 @@ class OnScreenKeyboard(QWidget):
         self.enter_key = self._key(QCoreApplication.translate("Keyboard", "Ввод"), "key_enter",
                                    self._enter)
         self.enter_key.setProperty("role", "primary")
-        bottom.addWidget(self.shift_key, 2)
-        bottom.addWidget(self.caps_key, 2)
-        bottom.addWidget(self.page_key, 2)
-        bottom.addWidget(self.layout_key, 2)
-        bottom.addWidget(self.space_key, 5)
-        bottom.addWidget(self.backspace_key, 2)
-        bottom.addWidget(self.enter_key, 3)
-        box.addLayout(bottom)
+        #: The bottom row's keys and stretches; on two lines where one is too narrow.
+        self._bottom_keys = ((self.shift_key, 2), (self.caps_key, 2), (self.page_key, 2),
+                             (self.layout_key, 2), (self.space_key, 5),
+                             (self.backspace_key, 2), (self.enter_key, 3))
+        self._place_bottom(False)
+        box.addLayout(self._bottom)
         self._build_keys()
         app = QApplication.instance()
         if isinstance(app, QApplication):
@@ -235,6 +252,55 @@ class OnScreenKeyboard(QWidget):
             QCoreApplication.translate("Keyboard", "Символы") if self._page == LETTERS
             else QCoreApplication.translate("Keyboard", "Буквы"))
         self._apply_shift()
+
+    def _place_bottom(self, split: bool) -> None:
+        """The shift…enter keys on one line, or on two (modifiers above space, backspace
+        and enter) where one line would be wider than the keyboard (200 % text on a
+        720 px wide screen)."""
+        if split == self._split:
+            return
+        self._split = split
+        while self._bottom.count():
+            item = self._bottom.takeAt(0)
+            line = item.layout() if item is not None else None
+            while line is not None and line.count():
+                line.takeAt(0)
+            if line is not None:
+                line.deleteLater()
+        lines = (self._bottom_keys[:4], self._bottom_keys[4:]) if split \
+            else (self._bottom_keys,)
+        for keys in lines:
+            line = QHBoxLayout()
+            line.setSpacing(6)
+            for key, stretch in keys:
+                line.addWidget(key, stretch)
+            self._bottom.addLayout(line)
+
+    def _bottom_width(self) -> int:
+        keys = [key for key, _ in self._bottom_keys]
+        return sum(k.minimumSizeHint().width() for k in keys) + 6 * (len(keys) - 1)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self._place_bottom(self._bottom_width() > event.size().width())
+        super().resizeEvent(event)
+
+    def minimumSizeHint(self) -> QSize:
+        """As narrow as the widest row of keys, the bottom row on two lines if need be."""
+        hint = super().minimumSizeHint()
+        keys = [key for key, _ in self._bottom_keys]
+        split = max(sum(k.minimumSizeHint().width() for k in part) + 6 * (len(part) - 1)
+                    for part in (keys[:4], keys[4:]))
+        rows = [sum(k.minimumSizeHint().width() for k in self._row_keys(i))
+                + 6 * (len(self._row_keys(i)) - 1) for i in range(self._rows.count())]
+        return QSize(max([split, *rows]), hint.height())
+
+    def _row_keys(self, i: int) -> list[QPushButton]:
+        item = self._rows.itemAt(i)
+        line = item.layout() if item is not None else None
+        if line is None:
+            return []
+        found = (line.itemAt(j).widget() for j in range(line.count()))
+        return [w for w in found if isinstance(w, QPushButton)]
 
     # ------------------------------------------------------------------ typing
 

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QScroller, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
+from kiosk.ui.dragscroll import drag_to_scroll
 from kiosk.ui.texts import age_label, relation_label, sex_label
 from kiosk.ui.widgets import button, focus_forward, header, init_screen, label
 
@@ -92,8 +93,7 @@ class PickerScreen(QWidget):
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        QScroller.grabGesture(self.scroll.viewport(),
-                              QScroller.ScrollerGestureType.LeftMouseButtonGesture)
+        drag_to_scroll(self.scroll)
         self.list = QWidget()
         self.list.setObjectName("screen")
         self.cards = QVBoxLayout(self.list)

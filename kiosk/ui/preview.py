@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewWidget
-from PySide6.QtWidgets import QGraphicsView, QHBoxLayout, QScroller, QWidget
+from PySide6.QtWidgets import QGraphicsView, QHBoxLayout, QWidget
 
+from kiosk.ui.dragscroll import drag_to_scroll
 from kiosk.ui.pinch import PinchZoom
 from kiosk.ui.printer import page_layout, render
 from kiosk.ui.widgets import button, header, init_screen, label
@@ -54,8 +55,7 @@ class PreviewScreen(QWidget):
         self._view = self.preview.findChild(QGraphicsView)
         self.pinch: PinchZoom | None = None
         if self._view is not None:
-            QScroller.grabGesture(self._view.viewport(),
-                                  QScroller.ScrollerGestureType.TouchGesture)
+            drag_to_scroll(self._view)
             self.pinch = PinchZoom(self._view.viewport(), self.preview.zoomFactor,
                                    self._pinched, *self.ZOOM_RANGE)
         tools = QHBoxLayout()

@@ -14,21 +14,27 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, Signal, SignalInstance
 from PySide6.QtWidgets import (
     QFrame,
-    QHBoxLayout,
     QLineEdit,
     QScrollArea,
-    QScroller,
     QStackedWidget,
     QWidget,
 )
 
 from kiosk.services.errors import PinLocked
 from kiosk.ui.context import UiContext
+from kiosk.ui.dragscroll import drag_to_scroll
 from kiosk.ui.keyboard import OnScreenKeyboard
 from kiosk.ui.messages import message_for
 from kiosk.ui.secret_field import SecretField
 from kiosk.ui.texts import moscow
-from kiosk.ui.widgets import button, header, init_screen, label, numeric_pad
+from kiosk.ui.widgets import (
+    AdaptiveGrid,
+    button,
+    header,
+    init_screen,
+    label,
+    numeric_pad,
+)
 
 if TYPE_CHECKING:
     from kiosk.services.staff import Health
@@ -53,7 +59,9 @@ class StaffScreen(QWidget):
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._ctx = ctx
-        layout = init_screen(self, "staff")
+        # The header stays put; each page scrolls on its own (one scroll area, not a
+        # panel's inside the screen's: two scroll bars left 560 px of a 720 px screen).
+        layout = init_screen(self, "staff", scroll=False)
         self.close_button = button(self.tr("Закрыть"), name="closeStaff")
         self.close_button.clicked.connect(self._close)
         layout.addLayout(header(self.tr("Панель администратора"), self.close_button))
@@ -67,7 +75,7 @@ class StaffScreen(QWidget):
     def _build_pin(self) -> None:
         page = QWidget()
         page.setObjectName("screen")
-        box = init_screen(page, "staffPin", scroll=False)
+        box = init_screen(page, "staffPin")
         box.addWidget(label(self.tr("Введите PIN администратора"), "subtitle"))
         self.pin = SecretField()
         self.pin.setObjectName("pin")
@@ -112,44 +120,48 @@ class StaffScreen(QWidget):
     def _build_panel(self) -> None:
         page = QWidget()
         page.setObjectName("screen")
-        scroll = QScrollArea()  # staff may scroll; patients' screens fit without it
+        scroll = QScrollArea()  # staff may scroll up and down, never sideways (issue 16)
+        scroll.setObjectName("staffScroll")
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(page)
-        QScroller.grabGesture(scroll.viewport(), QScroller.ScrollerGestureType.TouchGesture)
+        drag_to_scroll(scroll)
         box = init_screen(page, "staffPanel", scroll=False)
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(label(self.tr("Состояние киоска"), "subtitle"))
         self.health = label(self.tr("Проверяем…"), name="health")
         box.addWidget(self.health)
-        actions = QHBoxLayout()
+        # Button rows are AdaptiveGrids: side by side where they fit, stacked at 200 % text
+        # on a portrait or 1280×720 screen (they made the panel scroll sideways).
+        actions = AdaptiveGrid(2, 14)
         self.recheck = button(self.tr("Проверить ещё раз"), name="recheck")
         self.recheck.clicked.connect(self.refresh_health)
-        self.sync = button(self.tr("Запустить синхронизацию"), name="startSync")
+        self.sync = button(self.tr("Синхронизировать"), name="startSync")
         self.sync.clicked.connect(self.start_sync)
-        actions.addWidget(self.recheck, 1)
-        actions.addWidget(self.sync, 1)
-        box.addLayout(actions)
+        actions.add(self.recheck)
+        actions.add(self.sync)
+        box.addWidget(actions)
         self.sync_result = label("", "muted", name="syncResult")
         box.addWidget(self.sync_result)
         box.addWidget(label(self.tr("Блокировка пользователя по логину"), "subtitle"))
-        lookup = QHBoxLayout()
+        lookup = AdaptiveGrid(2, 14)
         self.login = SecretField()
         self.login.setObjectName("staffLogin")
         self.login.setAccessibleName(self.tr("Логин пользователя"))
         self.login.returnPressed.connect(self.lookup)
         self.check = button(self.tr("Проверить"), name="checkBlock")
         self.check.clicked.connect(self.lookup)
-        lookup.addWidget(self.login, 1)
-        lookup.addWidget(self.check)
-        box.addLayout(lookup)
+        lookup.add(self.login)
+        lookup.add(self.check)
+        box.addWidget(lookup)
         self.block = label("", name="blockStatus")
         box.addWidget(self.block)
         self.keyboard = OnScreenKeyboard("en")
         self.keyboard.set_targets(self.login)
         self.keyboard.enter_pressed.connect(self.lookup)
         box.addWidget(self.keyboard)
-        settings = QHBoxLayout()
+        settings = AdaptiveGrid(3, 14)
         self.ru = button("Русский", name="staffRu")
         self.ru.clicked.connect(lambda: self._audited("language", self.language, "ru"))
         self.en = button("English", name="staffEn")
@@ -159,9 +171,11 @@ class StaffScreen(QWidget):
         self.large.setChecked(self._ctx.large_text)
         self.large.toggled.connect(lambda on: self._audited("text_size", self.large_text, on))
         for b in (self.ru, self.en, self.large):
-            settings.addWidget(b, 1)
-        box.addLayout(settings)
-        self.leave = button(self.tr("Выйти из режима киоска"), name="leaveKiosk")
+            settings.add(b)
+        box.addWidget(settings)
+        # Short on the button (it fits 720 px at 200 % text), whole for speech.
+        self.leave = button(self.tr("Выйти из киоска"), name="leaveKiosk",
+                            accessible=self.tr("Выйти из режима киоска"))
         self.leave.clicked.connect(lambda: self._audited("leave_kiosk_mode", self.leave_kiosk))
         box.addWidget(self.leave)
         box.addStretch(1)

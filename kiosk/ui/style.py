@@ -4,9 +4,11 @@ shaky fingers miss 44).
 
 Contrast (issue 16, WCAG 1.4.3/1.4.6/1.4.11): text and hints at least 4.5:1 in the normal
 scheme and 7:1 in high contrast; control borders, radio rings, scroll-bar handles and
-the focus ring at least 3:1 against what they sit on. :func:`contrast_pairs` lists the
-colour pairs the sheet draws, so ``tests/ui/test_layout.py`` checks the same numbers
-this file uses.
+the focus ring at least 3:1 against what they sit on. A button's focus ring is two lines
+(``widgets.KioskButton``): the focus colour outside, the button's text colour inside, so
+it stands out on a blue (or yellow) primary button as well as on the background.
+:func:`contrast_pairs` lists the colour pairs the sheet draws, so
+``tests/ui/test_layout.py`` checks the same numbers this file uses.
 
 Kept in Python rather than a .qss file so that the two switches are just arguments
 and nothing has to be found on disk at start-up. Widgets pick styles by the dynamic
@@ -93,9 +95,11 @@ def contrast_pairs(high_contrast: bool) -> list[tuple[str, str, str, float]]:
         ("radio ring", s.border, s.panel, 3.0), ("radio dot", s.primary, s.panel, 3.0),
         ("scroll-bar handle", s.border, s.bg, 3.0),
         ("focus ring", s.focus, s.bg, 3.0), ("focus ring on a card", s.focus, s.panel, 3.0),
+        # A button's ring is two lines (widgets.KioskButton): the focus colour outside,
+        # the button's text colour inside (against its fill: the text pairs above).
+        ("focus ring's two lines on a primary button", s.focus, s.primary_text, 3.0),
+        ("focus ring's two lines on a plain button", s.focus, s.text, 3.0),
     ]
-    if high_contrast:
-        pairs.append(("focus ring on a primary button", s.focus, s.primary, 3.0))
     return pairs
 
 
@@ -131,6 +135,8 @@ QFrame[role="dialog"] {{ background: {s.panel}; border: {border_w + 1}px solid {
 QPushButton {{ min-height: {BUTTON_HEIGHT}px; padding: 0 22px;
     background: {s.panel}; border: {border_w}px solid {s.border}; border-radius: 10px; }}
 QPushButton:focus {{ border: {border_w + 2}px solid {s.focus}; }}
+KioskButton {{ qproperty-focusOuter: {s.focus}; qproperty-focusOnFill: {s.primary_text};
+    qproperty-focusOnPanel: {s.text}; }}
 QPushButton:pressed, QPushButton:checked {{ background: {s.primary}; color: {s.primary_text}; }}
 QPushButton:disabled {{ color: {s.muted}; border-style: dashed; }}
 QPushButton[role="primary"] {{ background: {s.primary}; color: {s.primary_text};

@@ -10,7 +10,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    Property,
+    QCoreApplication,
+    QEvent,
+    QObject,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -48,8 +58,80 @@ def label(text: str = "", role: str = "", wrap: bool = True, name: str = "") -> 
     return lab
 
 
+class KioskButton(QPushButton):
+    """A push button that draws its focus ring as two lines (W3C technique C40): an outer
+    line in the scheme's focus colour against what the button sits on, an inner line in
+    the button's text colour against its own fill. One colour cannot do both on a blue
+    primary button: the orange ring was 1.57:1 on the blue (issue 16), and no colour is
+    3:1 against both #0B57A4 and the light background. On a plain button the dark inner
+    line is what changes most from the unfocused look (the orange is close to the grey
+    border). The colours come from the style sheet (``qproperty-focusOuter``,
+    ``focusOnFill`` for a primary or checked button, ``focusOnPanel``; see ``style.py``).
+
+    Signals: none (QPushButton's).
+    """
+
+    RING = 3  # px per line; the ring is 2 × RING wide, inside the button's rect
+    RADIUS = 10.0  # the style sheet's border-radius
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self._outer = QColor("#B85C00")
+        self._on_fill = QColor("#FFFFFF")
+        self._on_panel = QColor("#111111")
+
+    def _get_outer(self) -> QColor:
+        return self._outer
+
+    def _set_outer(self, color: QColor) -> None:
+        self._outer = QColor(color)
+
+    def _get_on_fill(self) -> QColor:
+        return self._on_fill
+
+    def _set_on_fill(self, color: QColor) -> None:
+        self._on_fill = QColor(color)
+
+    def _get_on_panel(self) -> QColor:
+        return self._on_panel
+
+    def _set_on_panel(self, color: QColor) -> None:
+        self._on_panel = QColor(color)
+
+    focusOuter = Property(QColor, _get_outer, _set_outer)
+    focusOnFill = Property(QColor, _get_on_fill, _set_on_fill)
+    focusOnPanel = Property(QColor, _get_on_panel, _set_on_panel)
+
+    def ring_colors(self) -> tuple[QColor, QColor]:
+        """(outer, inner): the inner line is the text colour of the fill shown now (a
+        checked state changes no style property, so it is read at paint time)."""
+        filled = self.property("role") == "primary" or self.isChecked() or self.isDown()
+        return self._outer, self._on_fill if filled else self._on_panel
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self.hasFocus():
+            self._paint_ring()
+
+    def _paint_ring(self) -> None:
+        from PySide6.QtCore import QRectF
+        from PySide6.QtGui import QPainter, QPen
+
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        half = self.RING / 2
+        outer, inner = self.ring_colors()
+        for color, inset in ((outer, half), (inner, self.RING + half)):
+            painter.setPen(QPen(color, self.RING))
+            radius = max(0.0, self.RADIUS - inset + half)
+            painter.drawRoundedRect(QRectF(self.rect()).adjusted(inset, inset, -inset, -inset),
+                                    radius, radius)
+        painter.end()
+
+
 def button(text: str, role: str = "", name: str = "", accessible: str = "") -> QPushButton:
-    btn = QPushButton(text)
+    btn = KioskButton(text)
     if role:
         btn.setProperty("role", role)
     if name:
@@ -81,14 +163,15 @@ def init_screen(page: QWidget, name: str, scroll: bool = True) -> QVBoxLayout:
         area.setFrameShape(QFrame.Shape.NoFrame)
         area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         area.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the focus goes to the controls
-        # No QScroller touch gesture here: every grabGesture registers a recognizer Qt
-        # keeps after the screen is deleted, and screens are rebuilt at each sign-out
-        # (+11 KB a patient: the 1,000-cycle test caught 13 MiB). A screen that
-        # overflows (200 % text) scrolls by its 48 px scroll bar; lists and documents
-        # keep their own touch scrolling.
+        # A finger drags the screen (dragscroll.py), not QScroller: every grabGesture
+        # registers a recognizer Qt keeps after the screen is deleted, and screens are
+        # rebuilt at each sign-out (the 1,000-cycle test caught 13 MiB).
         body = QWidget()
         body.setObjectName("screen")
         area.setWidget(body)
+        from kiosk.ui.dragscroll import drag_to_scroll
+
+        drag_to_scroll(area)
         outer.addWidget(area)
         page = body
     layout = QVBoxLayout(page)
@@ -99,26 +182,105 @@ def init_screen(page: QWidget, name: str, scroll: bool = True) -> QVBoxLayout:
 
 def header(title: str, *buttons: QWidget) -> QHBoxLayout:
     """The top line of a screen: the logo (staff gesture), the title, «Озвучить» (the
-    window reads the screen aloud, issue 16), actions."""
+    window reads the screen aloud, issue 16), actions. Where they do not fit side by side
+    (720×1280, 200 % text) the actions go under the title (:class:`HeaderBar`)."""
     speak = button(QCoreApplication.translate("Header", "Озвучить"), name="speak",
                    accessible=QCoreApplication.translate("Header", "Озвучить экран"))
     buttons = (speak, *buttons)
-    box = QHBoxLayout()
-    box.setSpacing(14)
     logo = LogoLabel(QCoreApplication.translate("Header", "ЛКП"))
     logo.setAccessibleName(QCoreApplication.translate("Header", "Личный кабинет пациента"))
-    box.addWidget(logo, 0, Qt.AlignmentFlag.AlignTop)
-    box.addWidget(label(title, "title", name="screenTitle"), 1)
     for b in buttons:
         b.setProperty("header", True)  # «Выйти», «Назад»…: never the default focus
+    actions: QWidget
     if len(buttons) > 1:  # side by side, or one above the other when text is large
         grid = AdaptiveGrid(len(buttons), 14)
         for b in buttons:
             grid.add(b)
-        box.addWidget(grid, 0, Qt.AlignmentFlag.AlignTop)
-    for b in buttons if len(buttons) == 1 else ():
-        box.addWidget(b, 0, Qt.AlignmentFlag.AlignTop)
+        actions = grid
+    else:
+        actions = buttons[0]
+    box = QHBoxLayout()
+    box.addWidget(HeaderBar(logo, label(title, "title", name="screenTitle"), actions))
     return box
+
+
+class HeaderBar(QWidget):
+    """Logo, title and actions in one row while they fit (``ROW``); else the actions
+    under the logo and title (``TWO``); else, where even the title's longest word does
+    not fit beside the logo, the logo and actions on top and the title under them
+    (``THREE``). Issue 16: at 720×1280 the title's longest word and «Озвучить» beside
+    it made the screen wider than the glass. Chosen on every resize, like
+    :class:`AdaptiveGrid`.
+
+    Signals: none.
+    """
+
+    SPACING = 14
+    ROW, TWO, THREE = "row", "two", "three"
+
+    def __init__(self, logo: QWidget, title: QWidget, actions: QWidget,
+                 parent: QWidget | None = None) -> None:
+        from PySide6.QtWidgets import QGridLayout
+
+        super().__init__(parent)
+        self._logo, self._title, self._actions = logo, title, actions
+        self._grid = QGridLayout(self)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._grid.setSpacing(self.SPACING)
+        self._mode = ""
+        self._place(self.ROW)
+
+    def mode(self) -> str:
+        return self._mode
+
+    def _title_width(self) -> int:
+        """The title's longest word: a wrapped QLabel's minimum size hint can be less,
+        and the word would be cut."""
+        from PySide6.QtGui import QFontMetrics
+
+        text = self._title.text() if isinstance(self._title, QLabel) else ""
+        fm = QFontMetrics(self._title.font())
+        words = text.replace("\u00ad", "").split()
+        return max((fm.horizontalAdvance(w) for w in words), default=0) + 4
+
+    def _needs(self) -> dict[str, int]:
+        """The narrowest width each arrangement fits in."""
+        logo = self._logo.sizeHint().width() + self.SPACING
+        title, actions = self._title_width(), self._actions.minimumSizeHint().width()
+        # One row only with the actions side by side: three buttons stacked beside the
+        # title (720×1280) cost more height than a row of them under it.
+        whole = self._actions.sizeHint().width()
+        return {self.ROW: logo + title + self.SPACING + whole,
+                self.TWO: max(logo + title, actions),
+                self.THREE: max(title, logo + actions)}
+
+    def _place(self, mode: str) -> None:
+        if mode == self._mode:
+            return
+        self._mode = mode
+        top = Qt.AlignmentFlag.AlignTop
+        for w in (self._logo, self._title, self._actions):
+            self._grid.removeWidget(w)
+        self._grid.addWidget(self._logo, 0, 0, top)
+        self._grid.setColumnStretch(1, 1)
+        if mode == self.ROW:
+            self._grid.addWidget(self._title, 0, 1)
+            self._grid.addWidget(self._actions, 0, 2, top)
+        elif mode == self.TWO:
+            self._grid.addWidget(self._title, 0, 1, 1, 2)
+            self._grid.addWidget(self._actions, 1, 0, 1, 3)
+        else:
+            self._grid.addWidget(self._actions, 0, 1, 1, 2, top)
+            self._grid.addWidget(self._title, 1, 0, 1, 3)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(min(self._needs().values()), super().minimumSizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        needs = self._needs()
+        width = event.size().width()
+        self._place(next((m for m in (self.ROW, self.TWO) if needs[m] <= width), self.THREE))
+        super().resizeEvent(event)
 
 
 class AdaptiveGrid(QWidget):
@@ -148,15 +310,26 @@ class AdaptiveGrid(QWidget):
     def columns(self) -> int:
         return self._columns
 
+    def set_most(self, columns: int) -> None:
+        """At most ``columns`` columns from now on (a screen's sidebar wants one)."""
+        self._most = max(1, columns)
+        self._place(min(self._columns or self._most, self._most))
+        self.updateGeometry()
+
     def _fits(self, columns: int, width: int) -> bool:
-        widest = max((w.sizeHint().width() for w, _ in self._items), default=0)
-        return columns * widest + (columns - 1) * self._grid.spacing() <= width
+        """Whether ``columns`` equal columns fit ``width``: each one-column item in a
+        column, each wider item in the columns it spans (so «Печать выбранных (3)»
+        across two columns does not force the row into one column)."""
+        gap = self._grid.spacing()
+        column = (width - (columns - 1) * gap) / columns
+        return all(w.sizeHint().width() <= min(span, columns) * column
+                   + (min(span, columns) - 1) * gap for w, span in self._items)
 
     def _place(self, columns: int) -> None:
         self._columns = columns
         for widget, _ in self._items:
             self._grid.removeWidget(widget)
-        for c in range(self._most):
+        for c in range(max(self._most, self._grid.columnCount())):
             self._grid.setColumnStretch(c, 1 if c < columns else 0)
         row = col = 0
         for widget, span in self._items:
