@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import random
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -319,6 +320,42 @@ def _panel(rows: list[tuple[str, float, float, str, float]]) -> tuple[SimObserva
     return tuple(SimObservation(n, v, u, lo, hi) for n, lo, hi, u, v in rows)
 
 
+#: The demo EMRs' earlier results of the same panels (issue 16 item 6: with one blood
+#: count each the demo showed no trend). Analytes with a story of their own — the
+#: haemoglobin and ferritin falling into an iron deficiency, the white cells and ESR
+#: rising with the latest infection, the cholesterol creeping up — take these values,
+#: oldest first; every other analyte stays near its latest value.
+_CBC_DATES = (datetime(2023, 3, 14, 5, 30, tzinfo=UTC), datetime(2024, 2, 20, 5, 50, tzinfo=UTC),
+              datetime(2025, 1, 28, 6, 10, tzinfo=UTC), datetime(2025, 9, 10, 5, 40, tzinfo=UTC))
+_BIOCHEM_DATES = (_CBC_DATES[0] + timedelta(minutes=5), _CBC_DATES[2] + timedelta(minutes=5))
+_STORIES: dict[str, tuple[float, ...]] = {
+    "Гемоглобин (HGB)": (131, 127, 121, 116), "Гематокрит (HCT)": (39.8, 38.2, 36.4, 35.0),
+    "Лейкоциты (WBC)": (6.2, 7.1, 5.8, 9.4), "Нейтрофилы, %": (58.1, 61.4, 55.2, 70.8),
+    "СОЭ (по Вестергрену)": (8, 12, 10, 22), "Тромбоциты (PLT)": (248, 271, 239, 255),
+    "Ферритин": (38, 15), "Железо": (14.2, 7.4),
+    "Холестерин общий": (4.9, 5.6), "ЛПНП": (2.7, 3.4), "Глюкоза": (5.2, 5.9),
+}
+
+
+def _earlier(rows: list[tuple[str, float, float, str, float]], index: int,
+             count: int) -> tuple[SimObservation, ...]:
+    """The panel ``rows`` as measured ``count - index`` visits before the latest one: a
+    story's value, or the latest value moved by a few per cent (deterministic)."""
+    out = []
+    for name, lo, hi, unit, latest in rows:
+        story = _STORIES.get(name)
+        if story is not None and len(story) == count:
+            value = story[index]
+        else:
+            step = (zlib.crc32(f"{name}:{index}".encode()) % 13 - 6) / 100  # −6 … +6 %
+            if isinstance(latest, float):
+                value = round(latest * (1 + step), len(str(latest).split(".")[1]))
+            else:
+                value = round(latest * (1 + step))
+        out.append(SimObservation(name, value, unit, lo, hi))
+    return tuple(out)
+
+
 #: The order's cut-off instants and their neighbours, in UTC (Moscow is UTC+3).
 SHOWN_EXAM = datetime(2016, 12, 31, 21, 30, tzinfo=UTC)  # 01.01.2017 00:30 MSK
 HIDDEN_EXAM = datetime(2016, 12, 31, 20, 30, tzinfo=UTC)  # 31.12.2016 23:30 MSK
@@ -517,6 +554,14 @@ class Population:
             yield d(f"x-{emr}-bio-full", emr, DocKind.LAB_RESULT,
                     datetime(2026, 10, 15, 5, 45, tzinfo=UTC), "Биохимический анализ крови",
                     "", observations=_panel(_BIOCHEM_FULL))
+            for i, at in enumerate(_CBC_DATES):
+                yield d(f"x-{emr}-cbc-{at:%Y%m}", emr, DocKind.LAB_RESULT, at,
+                        "Общий анализ крови с лейкоцитарной формулой", "",
+                        observations=_earlier(_CBC_FULL, i, len(_CBC_DATES)))
+            for i, at in enumerate(_BIOCHEM_DATES):
+                yield d(f"x-{emr}-bio-{at:%Y%m}", emr, DocKind.LAB_RESULT, at,
+                        "Биохимический анализ крови", "",
+                        observations=_earlier(_BIOCHEM_FULL, i, len(_BIOCHEM_DATES)))
             yield d(f"x-{emr}-ecg-pdf", emr, DocKind.INSTRUMENTAL,
                     datetime(2026, 10, 16, 8, 0, tzinfo=UTC), "Электрокардиография",
                     "Ритм синусовый, ЧСС 72 в минуту. Признаки гипертрофии левого желудочка.",

@@ -67,3 +67,43 @@ def test_large_population_is_cheap():
     assert count == pop.expected_document_count >= 2000 * 20 + 50_000 - 20 * 10
     assert sum(1 for d in pop.documents() if d.emr_id == "1009") == 50_000
     assert time.monotonic() - started < 20
+
+
+def _as_document(d):  # a SimDocument as the kiosk stores it (its lab rows)
+    from kiosk.domain.documents import Document, LabRow
+
+    def text(v):
+        return "" if v is None else str(v)
+
+    rows = tuple(LabRow(o.name, text(o.value), o.unit, text(o.low), text(o.high))
+                 for o in d.observations)
+    return Document(d.fhir_id, d.emr_id, d.kind, d.created_at, d.title, d.organization,
+                    d.performer, d.text, results=rows)
+
+
+def test_issue_16_demo_accounts_have_a_lab_history_with_trends():
+    """Each fixed demo EMR holds earlier results of its full blood count and biochemistry
+    (2023–2026, some out of range), so the demo's lab result shows trend pictures; the
+    generated (bench) patients are untouched."""
+    from kiosk.services.trends import trends_for
+
+    pop = Population(size=30, seed=1, today=TODAY, docs_per_patient=8)
+    docs = list(pop.documents())
+    for emr in ("1001", "1005", "1008"):
+        labs = [_as_document(d) for d in docs if d.emr_id == emr and d.observations]
+        latest = next(d for d in labs if d.doc_id == f"x-{emr}-cbc-full")
+        trends = {t.analyte: t for t in trends_for(latest, labs)}
+        hb = trends["Гемоглобин (HGB)"]
+        assert len(hb.points) >= 5
+        years = {p.at.year for p in hb.points}
+        assert min(years) <= 2023 and max(years) >= 2026
+        assert len(trends) == len(latest.results)  # every analyte of the count has a trend
+        bio = next(d for d in labs if d.doc_id == f"x-{emr}-bio-full")
+        assert len({t.analyte for t in trends_for(bio, labs)}) == len(bio.results)
+    history = [d for d in docs if d.fhir_id.startswith("x-1001-cbc-20")]
+    assert len(history) == 4
+    out_of_range = [o for d in history for o in d.observations
+                    if o.low is not None and o.high is not None and not o.low <= o.value <= o.high]
+    assert out_of_range  # the history has its own flags, not only the latest result
+    generated = [d for d in docs if d.emr_id.startswith("p")]
+    assert len(generated) == pop.docs_per_patient * len({d.emr_id for d in generated})
