@@ -28,7 +28,9 @@ from tests.fakes import FakeAccount
 from tests.ui.conftest import LOGIN, PIN, Kiosk, make_env
 
 _WHEN = datetime(2026, 10, 20, 7, 40, tzinfo=UTC)
-SIZES = {"portrait": (1080, 1920), "landscape": (1920, 1080)}
+SIZES = {"portrait": (1080, 1920), "landscape": (1920, 1080),
+         # the smallest supported screen (docs/deploy.md)
+         "small-landscape": (1280, 720), "small-portrait": (720, 1280)}
 
 
 def _to_welcome(k: Kiosk) -> None:
@@ -248,6 +250,10 @@ VARIANTS: list[tuple[str, str, str, tuple[str, ...]]] = [
                                   "preview-lab")),
     ("ru", "large", "portrait", ("document-pdf", "preview-lab")),
     ("ru", "largest-contrast", "portrait", ("credentials", "emr")),
+    ("ru", "normal", "small-landscape", ("emr", "staff", "document-lab")),
+    ("ru", "normal", "small-portrait", ("emr", "staff")),
+    ("ru", "largest", "small-portrait", ("staff",)),
+    ("ru", "largest", "portrait", ("staff",)),
 ]
 
 
