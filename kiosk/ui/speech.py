@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 VOICES = {"ru": "ru", "en": "en-gb"}
-#: Keys of the on-screen keyboard and keypads: not read one by one.
+# Keys of the on-screen keyboard and keypads: not read one by one.
 _KEY_PREFIXES = ("key_", "pad_", "pin_")
 
 
@@ -88,7 +88,7 @@ def lab_rows_spoken(table: QTableWidget) -> list[str]:
         parts = [f"{cell(r, 0)}: {' '.join(p for p in (value, unit_words(cell(r, 2))) if p)}"]
         flag = cell(r, 4).lstrip("↑↓! ").strip()
         if flag:
-            parts.append(flag)
+            parts.append(_flags().get(flag, flag))
         reference = range_words(cell(r, 3))
         if reference:
             parts.append(reference)
@@ -107,36 +107,63 @@ def range_words(reference: str) -> str:
     """«120–140» as «норма от 120 до 140»; «< 5» as «норма до 5»."""
     if not reference:
         return ""
-    tr = QCoreApplication.translate
     between = re.fullmatch(r"\s*([\d.,]+)\s*[–—-]\s*([\d.,]+)\s*", reference)
     if between:
-        return tr("Speech", "норма от %1 до %2").replace("%1", between[1]).replace(
-            "%2", between[2])
-    below = re.fullmatch(r"\s*[<≤]\s*([\d.,]+)\s*", reference)
+        return _tr("норма от %1 до %2").replace("%1", between[1]).replace("%2", between[2])
+    below = re.fullmatch(r"\s*(?:[<≤]|до)\s*([\d.,]+)\s*", reference)
     if below:
-        return tr("Speech", "норма до %1").replace("%1", below[1])
-    above = re.fullmatch(r"\s*[>≥]\s*([\d.,]+)\s*", reference)
+        return _tr("норма до %1").replace("%1", below[1])
+    above = re.fullmatch(r"\s*(?:[>≥]|от)\s*([\d.,]+)\s*", reference)
     if above:
-        return tr("Speech", "норма от %1").replace("%1", above[1])
-    return tr("Speech", "норма %1").replace("%1", reference)
+        return _tr("норма от %1").replace("%1", above[1])
+    return _tr("норма %1").replace("%1", reference)
 
 
 def _units() -> dict[str, str]:
     """Units of the city labs' reports (the simulator's and the FHIR corpus's)."""
-    tr = QCoreApplication.translate
+    thousands = _tr("тысяч на микролитр")  # 10⁹/л is 10³/мкл
+    millions = _tr("миллионов на микролитр")  # 10¹²/л is 10⁶/мкл
     return {
-        "г/л": tr("Speech", "грамм на литр"), "мг/л": tr("Speech", "миллиграмм на литр"),
-        "ммоль/л": tr("Speech", "миллимоль на литр"),
-        "мкмоль/л": tr("Speech", "микромоль на литр"),
-        "нг/мл": tr("Speech", "нанограмм на миллилитр"),
-        "Ед/л": tr("Speech", "единиц на литр"), "%": tr("Speech", "процентов"),
-        "фл": tr("Speech", "фемтолитров"), "пг": tr("Speech", "пикограммов"),
-        "мм/ч": tr("Speech", "миллиметров в час"),
-        "10*9/л": tr("Speech", "тысяч на микролитр"),
-        "×10⁹/л": tr("Speech", "тысяч на микролитр"),
-        "10*12/л": tr("Speech", "миллионов на микролитр"),
-        "×10¹²/л": tr("Speech", "миллионов на микролитр"),
+        "г/л": _tr("грамм на литр"), "мг/л": _tr("миллиграмм на литр"),
+        "ммоль/л": _tr("миллимоль на литр"), "мкмоль/л": _tr("микромоль на литр"),
+        "нг/мл": _tr("нанограмм на миллилитр"), "Ед/л": _tr("единиц на литр"),
+        "%": _tr("процентов"), "фл": _tr("фемтолитров"), "пг": _tr("пикограммов"),
+        "мм/ч": _tr("миллиметров в час"), "10*9/л": thousands, "×10⁹/л": thousands,
+        "10*12/л": millions, "×10¹²/л": millions,
     }
+
+
+def _flags() -> dict[str, str]:
+    """The table's flag words (``FLAG_WORDS_RU`` without their symbols), as said."""
+    return {"выше нормы": _tr("выше нормы"), "ниже нормы": _tr("ниже нормы"),
+            "вне нормы": _tr("вне нормы")}
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("Speech", text)
+
+
+def _for_lupdate() -> None:  # pragma: no cover - never called; lupdate reads the literals
+    """Every text :func:`_tr` is given."""
+    QCoreApplication.translate("Speech", "норма от %1 до %2")
+    QCoreApplication.translate("Speech", "норма до %1")
+    QCoreApplication.translate("Speech", "норма от %1")
+    QCoreApplication.translate("Speech", "норма %1")
+    QCoreApplication.translate("Speech", "тысяч на микролитр")
+    QCoreApplication.translate("Speech", "миллионов на микролитр")
+    QCoreApplication.translate("Speech", "грамм на литр")
+    QCoreApplication.translate("Speech", "миллиграмм на литр")
+    QCoreApplication.translate("Speech", "миллимоль на литр")
+    QCoreApplication.translate("Speech", "микромоль на литр")
+    QCoreApplication.translate("Speech", "нанограмм на миллилитр")
+    QCoreApplication.translate("Speech", "единиц на литр")
+    QCoreApplication.translate("Speech", "процентов")
+    QCoreApplication.translate("Speech", "фемтолитров")
+    QCoreApplication.translate("Speech", "пикограммов")
+    QCoreApplication.translate("Speech", "миллиметров в час")
+    QCoreApplication.translate("Speech", "выше нормы")
+    QCoreApplication.translate("Speech", "ниже нормы")
+    QCoreApplication.translate("Speech", "вне нормы")
 
 
 class EspeakEngine:
