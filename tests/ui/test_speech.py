@@ -116,3 +116,20 @@ def test_issue_16_a_narrative_is_read_and_a_code_never(kiosk: Kiosk, qtbot) -> N
     assert "Острый бронхит неуточнённый." in spoken and "Амброксол 30 мг" in spoken
     assert "<" not in spoken
     assert kiosk.env.sms.last_code() not in spoken
+
+
+def test_issue_16_lab_rows_are_read_in_english_when_chosen(kiosk: Kiosk, qtbot) -> None:
+    """In English the units and ranges are said in English words (the translator's)."""
+    from tests.ui.screens import _lab
+
+    kiosk.window.set_language("en")
+    try:
+        speech = FakeSpeech()
+        kiosk.window.speech = speech
+        _lab(kiosk)
+        spoken = press_speak(kiosk, qtbot)
+        assert "Гемоглобин: 118 grams per litre, below normal" in spoken
+        assert "normal range 120 to 140." in spoken
+        assert "normal up to 5.0." in spoken and speech.said[-1][1] == "en"
+    finally:
+        kiosk.ctx.languages.set("ru")  # the translator is the application's

@@ -293,18 +293,18 @@
 <context>
     <name>DocumentScreen</name>
     <message>
-        <location filename="../../document.py" line="81"/>
+        <location filename="../../document.py" line="82"/>
         <source>К списку</source>
         <translation>Back to list</translation>
     </message>
     <message>
-        <location filename="../../document.py" line="94"/>
-        <location filename="../../document.py" line="112"/>
+        <location filename="../../document.py" line="95"/>
+        <location filename="../../document.py" line="113"/>
         <source>Текст документа</source>
         <translation>Document text</translation>
     </message>
     <message>
-        <location filename="../../document.py" line="118"/>
+        <location filename="../../document.py" line="119"/>
         <source>Печать</source>
         <translation>Print</translation>
     </message>
@@ -312,27 +312,27 @@
 <context>
     <name>EmrCardWidget</name>
     <message>
-        <location filename="../../picker.py" line="51"/>
+        <location filename="../../picker.py" line="52"/>
         <source>Пол: %1</source>
         <translation>Sex: %1</translation>
     </message>
     <message>
-        <location filename="../../picker.py" line="56"/>
+        <location filename="../../picker.py" line="57"/>
         <source>Доступ к карте закончится %1, когда ребёнку исполнится %2 лет</source>
         <translation>Access to this record ends on %1, when the child turns %2</translation>
     </message>
     <message>
-        <location filename="../../picker.py" line="60"/>
+        <location filename="../../picker.py" line="61"/>
         <source>Данные карты ещё загружаются.</source>
         <translation>The record is still loading.</translation>
     </message>
     <message>
-        <location filename="../../picker.py" line="61"/>
+        <location filename="../../picker.py" line="62"/>
         <source>Открыть карту</source>
         <translation>Open record</translation>
     </message>
     <message>
-        <location filename="../../picker.py" line="62"/>
+        <location filename="../../picker.py" line="63"/>
         <source>Открыть карту: %1</source>
         <translation>Open record: %1</translation>
     </message>
@@ -340,57 +340,58 @@
 <context>
     <name>EmrScreen</name>
     <message>
-        <location filename="../../emr.py" line="314"/>
+        <location filename="../../emr.py" line="342"/>
         <source>Сменить карту</source>
+        <extracomment>The largest page the list asks for (the service&apos;s own cap). Pages grow from ``PAGE`` by doubling what is loaded: each page inserted makes ``QListView`` lay out every row it holds again, asking the model about each one from C++ (``index`` → ``rowCount``, ~2.5 µs a row through PySide), so pages of 50 cost a 50k-document EMR paged to its end ~10^7 such calls, 14 s (issue 18, ``scroll_ms``). Doubling keeps the layouts&apos; total at a few times the rows.</extracomment>
         <translation>Switch record</translation>
     </message>
     <message>
-        <location filename="../../emr.py" line="316"/>
+        <location filename="../../emr.py" line="344"/>
         <source>Выйти</source>
         <translation>Sign out</translation>
     </message>
     <message>
-        <location filename="../../emr.py" line="346"/>
+        <location filename="../../emr.py" line="389"/>
         <source>Печать выбранных</source>
         <translation>Print selected</translation>
     </message>
     <message>
-        <location filename="../../emr.py" line="349"/>
+        <location filename="../../emr.py" line="392"/>
         <source>Запись к врачу</source>
         <translation>Book a doctor</translation>
     </message>
     <message>
-        <location filename="../../emr.py" line="351"/>
+        <location filename="../../emr.py" line="394"/>
         <source>Поддержка</source>
         <translation>Support</translation>
     </message>
     <message>
-        <location filename="../../emr.py" line="358"/>
+        <location filename="../../emr.py" line="401"/>
         <source>Нажмите на документ, чтобы открыть его. Квадрат слева — выбрать для печати.</source>
         <translation>Tap a document to open it. Tap the square on the left to select it for printing.</translation>
     </message>
     <message>
-        <location filename="../../emr.py" line="368"/>
+        <location filename="../../emr.py" line="437"/>
         <source>Пол: %1</source>
         <translation>Sex: %1</translation>
     </message>
     <message>
-        <location filename="../../emr.py" line="372"/>
+        <location filename="../../emr.py" line="441"/>
         <source>Данные на %1. Сервис медицинских карт сейчас недоступен, показаны сохранённые данные.</source>
         <translation>Data as of %1. The medical records service is unavailable right now; saved data is shown.</translation>
     </message>
     <message>
-        <location filename="../../emr.py" line="376"/>
+        <location filename="../../emr.py" line="445"/>
         <source>Данные карты ещё не загружены. Попробуйте позже.</source>
         <translation>The record has not been loaded yet. Please try later.</translation>
     </message>
     <message>
-        <location filename="../../emr.py" line="447"/>
+        <location filename="../../emr.py" line="516"/>
         <source>В этом разделе документов нет.</source>
         <translation>There are no documents in this section.</translation>
     </message>
     <message>
-        <location filename="../../emr.py" line="453"/>
+        <location filename="../../emr.py" line="522"/>
         <source>Печать выбранных (%1)</source>
         <translation>Print selected (%1)</translation>
     </message>
@@ -398,22 +399,22 @@
 <context>
     <name>Header</name>
     <message>
-        <location filename="../../widgets.py" line="108"/>
+        <location filename="../../widgets.py" line="190"/>
         <source>ЛКП</source>
         <translation>PPA</translation>
     </message>
     <message>
-        <location filename="../../widgets.py" line="109"/>
+        <location filename="../../widgets.py" line="191"/>
         <source>Личный кабинет пациента</source>
         <translation>Patient&apos;s personal account</translation>
     </message>
     <message>
-        <location filename="../../widgets.py" line="103"/>
+        <location filename="../../widgets.py" line="187"/>
         <source>Озвучить</source>
         <translation>Read aloud</translation>
     </message>
     <message>
-        <location filename="../../widgets.py" line="104"/>
+        <location filename="../../widgets.py" line="188"/>
         <source>Озвучить экран</source>
         <translation>Read the screen aloud</translation>
     </message>
@@ -421,83 +422,84 @@
 <context>
     <name>Keyboard</name>
     <message>
-        <location filename="../../keyboard.py" line="97"/>
+        <location filename="../../keyboard.py" line="116"/>
         <source>Сменить язык</source>
         <translation>Switch language</translation>
     </message>
     <message>
-        <location filename="../../keyboard.py" line="98"/>
+        <location filename="../../keyboard.py" line="117"/>
         <source>Пробел</source>
         <translation>Space</translation>
     </message>
     <message>
-        <location filename="../../keyboard.py" line="101"/>
+        <location filename="../../keyboard.py" line="120"/>
         <source>Стереть</source>
         <translation>Delete</translation>
     </message>
     <message>
-        <location filename="../../keyboard.py" line="102"/>
+        <location filename="../../keyboard.py" line="121"/>
         <source>Ввод</source>
         <translation>Enter</translation>
     </message>
     <message>
-        <location filename="../../keyboard.py" line="90"/>
+        <location filename="../../keyboard.py" line="109"/>
         <source>Заглавная буква</source>
         <extracomment>The letters page&apos;s last row: what a login (e-mail) or a sentence needs most. The symbols page: every printable ASCII character that is neither a letter nor a digit.</extracomment>
         <translation>Capital letter</translation>
     </message>
     <message>
-        <location filename="../../keyboard.py" line="93"/>
+        <location filename="../../keyboard.py" line="112"/>
         <source>Все заглавные</source>
         <translation>Caps lock</translation>
     </message>
     <message>
-        <location filename="../../keyboard.py" line="235"/>
+        <location filename="../../keyboard.py" line="252"/>
         <source>Символы</source>
+        <extracomment>The bottom row&apos;s keys and stretches; on two lines where one is too narrow.</extracomment>
         <translation>Symbols</translation>
     </message>
     <message>
-        <location filename="../../keyboard.py" line="236"/>
+        <location filename="../../keyboard.py" line="253"/>
         <source>Буквы</source>
         <translation>Letters</translation>
     </message>
     <message>
-        <location filename="../../keyboard.py" line="298"/>
+        <location filename="../../keyboard.py" line="364"/>
         <source>точка</source>
         <translation>full stop</translation>
     </message>
     <message>
-        <location filename="../../keyboard.py" line="299"/>
+        <location filename="../../keyboard.py" line="365"/>
         <source>запятая</source>
         <translation>comma</translation>
     </message>
     <message>
-        <location filename="../../keyboard.py" line="300"/>
+        <location filename="../../keyboard.py" line="366"/>
         <source>вопросительный знак</source>
         <translation>question mark</translation>
     </message>
     <message>
-        <location filename="../../keyboard.py" line="301"/>
+        <location filename="../../keyboard.py" line="367"/>
         <source>восклицательный знак</source>
         <translation>exclamation mark</translation>
     </message>
     <message>
-        <location filename="../../keyboard.py" line="302"/>
+        <location filename="../../keyboard.py" line="368"/>
         <source>дефис</source>
         <translation>hyphen</translation>
     </message>
     <message>
-        <location filename="../../keyboard.py" line="303"/>
+        <location filename="../../keyboard.py" line="369"/>
         <source>подчёркивание</source>
         <translation>underscore</translation>
     </message>
     <message>
-        <location filename="../../keyboard.py" line="304"/>
+        <location filename="../../keyboard.py" line="370"/>
         <source>собака</source>
         <translation>at sign</translation>
     </message>
     <message>
-        <location filename="../../keyboard.py" line="305"/>
+        <location filename="../../keyboard.py" line="371"/>
         <source>пробел</source>
         <translation>space</translation>
     </message>
@@ -624,7 +626,7 @@
         <translation>no reference range given</translation>
     </message>
     <message>
-        <location filename="../../lab_trend.py" line="333"/>
+        <location filename="../../lab_trend.py" line="383"/>
         <source>Динамика: %1</source>
         <translation>Trend: %1</translation>
     </message>
@@ -677,112 +679,112 @@
         <translation>Contact: at most 120 characters.</translation>
     </message>
     <message>
-        <location filename="../../messages.py" line="78"/>
+        <location filename="../../messages.py" line="87"/>
         <source>Неверный логин или пароль. Проверьте раскладку клавиатуры и попробуйте ещё раз. Это те же логин и пароль, что и на mos.ru.</source>
         <translation>Wrong login or password. Check the keyboard layout and try again. These are the same login and password as on mos.ru.</translation>
     </message>
     <message>
-        <location filename="../../messages.py" line="83"/>
+        <location filename="../../messages.py" line="107"/>
         <source>Не удалось отправить СМС с кодом. Попробуйте немного позже или обратитесь к администратору в регистратуре.</source>
         <translation>The SMS with the code could not be sent. Please try a little later or ask the receptionist.</translation>
     </message>
     <message>
-        <location filename="../../messages.py" line="87"/>
+        <location filename="../../messages.py" line="111"/>
         <source>Сервис медицинских карт сейчас недоступен. Попробуйте позже или обратитесь к администратору в регистратуре.</source>
         <translation>The medical records service is unavailable right now. Please try later or ask the receptionist.</translation>
     </message>
     <message>
-        <location filename="../../messages.py" line="91"/>
+        <location filename="../../messages.py" line="115"/>
         <source>Киоск временно не может работать с данными. Обратитесь к администратору в регистратуре.</source>
         <translation>The kiosk cannot reach its data right now. Please ask the receptionist.</translation>
     </message>
     <message>
-        <location filename="../../messages.py" line="94"/>
+        <location filename="../../messages.py" line="118"/>
         <source>Портал mos.ru сейчас не отвечает. Попробуйте немного позже или обратитесь к администратору в регистратуре.</source>
         <translation>The mos.ru portal is not responding right now. Please try a little later or ask the receptionist.</translation>
     </message>
     <message>
-        <location filename="../../messages.py" line="98"/>
+        <location filename="../../messages.py" line="93"/>
         <source>Ваша учётная запись mos.ru — упрощённая. Для входа нужна стандартная или полная: подтвердите личность в центре госуслуг или онлайн. Наведите камеру телефона на QR-код, чтобы узнать как.</source>
         <translation>Your mos.ru account is a simplified one. Signing in needs a standard or full account: confirm your identity at a public services centre or online. Point your phone camera at the QR code to find out how.</translation>
     </message>
     <message>
-        <location filename="../../messages.py" line="103"/>
+        <location filename="../../messages.py" line="98"/>
         <source>У вас пока нет доступа ни к одной медицинской карте. Подайте заявку на доступ к электронной медицинской карте на mos.ru: наведите камеру телефона на QR-код.</source>
         <translation>You do not have access to any medical record yet. Request access to an electronic medical record on mos.ru: point your phone camera at the QR code.</translation>
     </message>
     <message>
-        <location filename="../../messages.py" line="108"/>
+        <location filename="../../messages.py" line="126"/>
         <source>Код — это 6 цифр из СМС. Проверьте и введите ещё раз.</source>
         <translation>The code is the 6 digits from the SMS. Check it and enter it again.</translation>
     </message>
     <message>
-        <location filename="../../messages.py" line="111"/>
+        <location filename="../../messages.py" line="129"/>
         <source>Неверный код. Осталось попыток: %1.</source>
         <translation>Wrong code. Attempts left: %1.</translation>
     </message>
     <message>
-        <location filename="../../messages.py" line="114"/>
+        <location filename="../../messages.py" line="132"/>
         <source>Вход заблокирован до %1 (время московское), потому что код 5 раз был введён неверно.</source>
         <translation>Sign-in is blocked until %1 (Moscow time) because a wrong code was entered 5 times.</translation>
     </message>
     <message>
-        <location filename="../../messages.py" line="118"/>
+        <location filename="../../messages.py" line="136"/>
         <source>Время действия кода истекло. Введите логин и пароль ещё раз — мы пришлём новый код.</source>
         <translation>The code has expired. Enter your login and password again and we will send a new code.</translation>
     </message>
     <message>
-        <location filename="../../messages.py" line="123"/>
+        <location filename="../../messages.py" line="141"/>
         <source>Новый код можно запросить через %1.</source>
         <translation>You can request a new code in %1.</translation>
     </message>
     <message>
-        <location filename="../../messages.py" line="126"/>
+        <location filename="../../messages.py" line="144"/>
         <source>Начните вход заново.</source>
         <translation>Please start signing in again.</translation>
     </message>
     <message>
-        <location filename="../../messages.py" line="127"/>
+        <location filename="../../messages.py" line="145"/>
         <source>Больше кодов отправить нельзя. Введите код из последнего СМС или попробуйте войти позже.</source>
         <translation>No more codes can be sent. Enter the code from the last SMS or try signing in later.</translation>
     </message>
     <message>
-        <location filename="../../messages.py" line="131"/>
+        <location filename="../../messages.py" line="154"/>
         <source>Доступ к этой медицинской карте закончился. Выберите другую карту.</source>
         <translation>Access to this medical record has ended. Please choose another record.</translation>
     </message>
     <message>
-        <location filename="../../messages.py" line="134"/>
+        <location filename="../../messages.py" line="157"/>
         <source>Доступ к медицинским картам закончился, сеанс завершён. Если это ошибка, обратитесь в поддержку.</source>
         <translation>Access to medical records has ended and the session is closed. If this is a mistake, contact support.</translation>
     </message>
     <message>
-        <location filename="../../messages.py" line="138"/>
+        <location filename="../../messages.py" line="161"/>
         <source>Документ не найден: возможно, его уже изменили. Обновите список.</source>
         <translation>Document not found: it may have been changed. Refresh the list.</translation>
     </message>
     <message>
-        <location filename="../../messages.py" line="141"/>
+        <location filename="../../messages.py" line="164"/>
         <source>Не удалось напечатать: принтер недоступен или неисправен. Обратитесь к администратору в регистратуре.</source>
         <translation>Printing failed: the printer is unavailable or out of order. Please ask the receptionist.</translation>
     </message>
     <message>
-        <location filename="../../messages.py" line="145"/>
+        <location filename="../../messages.py" line="168"/>
         <source>Неверный PIN. Осталось попыток: %1.</source>
         <translation>Wrong PIN. Attempts left: %1.</translation>
     </message>
     <message>
-        <location filename="../../messages.py" line="148"/>
+        <location filename="../../messages.py" line="171"/>
         <source>Панель заблокирована до %1.</source>
         <translation>The panel is locked until %1.</translation>
     </message>
     <message>
-        <location filename="../../messages.py" line="151"/>
+        <location filename="../../messages.py" line="178"/>
         <source>Сервис временно недоступен. Попробуйте позже или обратитесь к администратору в регистратуре.</source>
         <translation>The service is temporarily unavailable. Please try later or ask the receptionist.</translation>
     </message>
     <message>
-        <location filename="../../messages.py" line="154"/>
+        <location filename="../../messages.py" line="181"/>
         <source>Что-то пошло не так. Попробуйте ещё раз или обратитесь к администратору в регистратуре.</source>
         <translation>Something went wrong. Please try again or ask the receptionist.</translation>
     </message>
@@ -790,8 +792,8 @@
 <context>
     <name>Overlay</name>
     <message>
-        <location filename="../../widgets.py" line="351"/>
-        <location filename="../../widgets.py" line="369"/>
+        <location filename="../../widgets.py" line="533"/>
+        <location filename="../../widgets.py" line="551"/>
         <source>Понятно</source>
         <translation>OK</translation>
     </message>
@@ -832,17 +834,17 @@
 <context>
     <name>PickerScreen</name>
     <message>
-        <location filename="../../picker.py" line="84"/>
+        <location filename="../../picker.py" line="85"/>
         <source>Выйти</source>
         <translation>Sign out</translation>
     </message>
     <message>
-        <location filename="../../picker.py" line="86"/>
+        <location filename="../../picker.py" line="87"/>
         <source>Выберите медицинскую карту</source>
         <translation>Choose a medical record</translation>
     </message>
     <message>
-        <location filename="../../picker.py" line="87"/>
+        <location filename="../../picker.py" line="88"/>
         <source>Вы можете сменить карту в любой момент.</source>
         <translation>You can switch records at any time.</translation>
     </message>
@@ -855,12 +857,12 @@
 <context>
     <name>PreviewScreen</name>
     <message>
-        <location filename="../../preview.py" line="41"/>
+        <location filename="../../preview.py" line="42"/>
         <source>Отмена</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../preview.py" line="43"/>
+        <location filename="../../preview.py" line="44"/>
         <source>Предпросмотр печати</source>
         <translation>Print preview</translation>
     </message>
@@ -914,7 +916,7 @@
 <context>
     <name>QrWidget</name>
     <message>
-        <location filename="../../widgets.py" line="249"/>
+        <location filename="../../widgets.py" line="431"/>
         <source>QR-код</source>
         <translation>QR code</translation>
     </message>
@@ -928,165 +930,268 @@
     </message>
 </context>
 <context>
+    <name>Speech</name>
+    <message>
+        <location filename="../../speech.py" line="148"/>
+        <source>норма от %1 до %2</source>
+        <translation>normal range %1 to %2</translation>
+    </message>
+    <message>
+        <location filename="../../speech.py" line="149"/>
+        <source>норма до %1</source>
+        <translation>normal up to %1</translation>
+    </message>
+    <message>
+        <location filename="../../speech.py" line="150"/>
+        <source>норма от %1</source>
+        <translation>normal from %1</translation>
+    </message>
+    <message>
+        <location filename="../../speech.py" line="151"/>
+        <source>норма %1</source>
+        <translation>normal range %1</translation>
+    </message>
+    <message>
+        <location filename="../../speech.py" line="152"/>
+        <source>тысяч на микролитр</source>
+        <translation>thousand per microlitre</translation>
+    </message>
+    <message>
+        <location filename="../../speech.py" line="153"/>
+        <source>миллионов на микролитр</source>
+        <translation>million per microlitre</translation>
+    </message>
+    <message>
+        <location filename="../../speech.py" line="154"/>
+        <source>грамм на литр</source>
+        <translation>grams per litre</translation>
+    </message>
+    <message>
+        <location filename="../../speech.py" line="155"/>
+        <source>миллиграмм на литр</source>
+        <translation>milligrams per litre</translation>
+    </message>
+    <message>
+        <location filename="../../speech.py" line="156"/>
+        <source>миллимоль на литр</source>
+        <translation>millimoles per litre</translation>
+    </message>
+    <message>
+        <location filename="../../speech.py" line="157"/>
+        <source>микромоль на литр</source>
+        <translation>micromoles per litre</translation>
+    </message>
+    <message>
+        <location filename="../../speech.py" line="158"/>
+        <source>нанограмм на миллилитр</source>
+        <translation>nanograms per millilitre</translation>
+    </message>
+    <message>
+        <location filename="../../speech.py" line="159"/>
+        <source>единиц на литр</source>
+        <translation>units per litre</translation>
+    </message>
+    <message>
+        <location filename="../../speech.py" line="160"/>
+        <source>процентов</source>
+        <translation>per cent</translation>
+    </message>
+    <message>
+        <location filename="../../speech.py" line="161"/>
+        <source>фемтолитров</source>
+        <translation>femtolitres</translation>
+    </message>
+    <message>
+        <location filename="../../speech.py" line="162"/>
+        <source>пикограммов</source>
+        <translation>picograms</translation>
+    </message>
+    <message>
+        <location filename="../../speech.py" line="163"/>
+        <source>миллиметров в час</source>
+        <translation>millimetres per hour</translation>
+    </message>
+    <message>
+        <location filename="../../speech.py" line="164"/>
+        <source>выше нормы</source>
+        <translation>above normal</translation>
+    </message>
+    <message>
+        <location filename="../../speech.py" line="165"/>
+        <source>ниже нормы</source>
+        <translation>below normal</translation>
+    </message>
+    <message>
+        <location filename="../../speech.py" line="166"/>
+        <source>вне нормы</source>
+        <translation>out of the normal range</translation>
+    </message>
+</context>
+<context>
     <name>StaffScreen</name>
     <message>
-        <location filename="../../staff.py" line="57"/>
+        <location filename="../../staff.py" line="65"/>
         <source>Закрыть</source>
         <translation>Close</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="59"/>
+        <location filename="../../staff.py" line="67"/>
         <source>Панель администратора</source>
         <translation>Staff panel</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="71"/>
+        <location filename="../../staff.py" line="79"/>
         <source>Введите PIN администратора</source>
         <translation>Enter the staff PIN</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="77"/>
+        <location filename="../../staff.py" line="85"/>
         <source>PIN администратора</source>
         <translation>Staff PIN</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="85"/>
+        <location filename="../../staff.py" line="93"/>
         <source>Войти</source>
         <translation>Sign in</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="122"/>
+        <location filename="../../staff.py" line="132"/>
         <source>Состояние киоска</source>
         <translation>Kiosk health</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="123"/>
-        <location filename="../../staff.py" line="190"/>
+        <location filename="../../staff.py" line="133"/>
+        <location filename="../../staff.py" line="204"/>
         <source>Проверяем…</source>
         <translation>Checking…</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="126"/>
+        <location filename="../../staff.py" line="138"/>
         <source>Проверить ещё раз</source>
         <translation>Check again</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="128"/>
-        <source>Запустить синхронизацию</source>
-        <translation>Start a sync</translation>
+        <location filename="../../staff.py" line="140"/>
+        <source>Синхронизировать</source>
+        <translation>Synchronise</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="135"/>
+        <location filename="../../staff.py" line="147"/>
         <source>Блокировка пользователя по логину</source>
         <translation>A user&apos;s block by login</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="139"/>
+        <location filename="../../staff.py" line="151"/>
         <source>Логин пользователя</source>
         <translation>User&apos;s login</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="141"/>
+        <location filename="../../staff.py" line="153"/>
         <source>Проверить</source>
         <translation>Check</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="157"/>
+        <location filename="../../staff.py" line="169"/>
         <source>Крупный текст</source>
         <translation>Large text</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="164"/>
+        <location filename="../../staff.py" line="177"/>
+        <source>Выйти из киоска</source>
+        <translation>Leave kiosk</translation>
+    </message>
+    <message>
+        <location filename="../../staff.py" line="178"/>
         <source>Выйти из режима киоска</source>
         <translation>Leave kiosk mode</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="206"/>
+        <location filename="../../staff.py" line="220"/>
         <source>Портал mos.ru</source>
         <translation>mos.ru portal</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="206"/>
+        <location filename="../../staff.py" line="220"/>
         <source>СМС-шлюз</source>
         <translation>SMS gateway</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="207"/>
+        <location filename="../../staff.py" line="221"/>
         <source>Реестр доступа к картам</source>
         <translation>Record access registry</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="207"/>
+        <location filename="../../staff.py" line="221"/>
         <source>Сервис ЭМК</source>
         <translation>EMR service</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="208"/>
+        <location filename="../../staff.py" line="222"/>
         <source>Хранилище киоска</source>
         <translation>Kiosk store</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="208"/>
+        <location filename="../../staff.py" line="222"/>
         <source>Принтер</source>
         <translation>Printer</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="216"/>
+        <location filename="../../staff.py" line="230"/>
         <source>работает</source>
         <translation>working</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="216"/>
+        <location filename="../../staff.py" line="230"/>
         <source>НЕ ОТВЕЧАЕТ</source>
         <translation>NOT RESPONDING</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="219"/>
+        <location filename="../../staff.py" line="233"/>
         <source>Последняя синхронизация: %1</source>
         <translation>Last sync: %1</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="220"/>
+        <location filename="../../staff.py" line="234"/>
         <source>не было</source>
         <translation>never</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="221"/>
+        <location filename="../../staff.py" line="235"/>
         <source>Обращений ждут отправки: %1</source>
         <translation>Support requests waiting to be sent: %1</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="231"/>
+        <location filename="../../staff.py" line="245"/>
         <source>Синхронизация идёт…</source>
         <translation>Sync running…</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="243"/>
+        <location filename="../../staff.py" line="257"/>
         <source>Синхронизация уже идёт в другом процессе.</source>
         <translation>A sync is already running in another process.</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="245"/>
+        <location filename="../../staff.py" line="259"/>
         <source>Синхронизация остановилась: сервис ЭМК недоступен.</source>
         <translation>The sync stopped: the EMR service is unavailable.</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="247"/>
+        <location filename="../../staff.py" line="261"/>
         <source>Готово: пакетов %1, документов %2, отклонено %3.</source>
         <translation>Done: %1 batches, %2 documents, %3 rejected.</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="267"/>
+        <location filename="../../staff.py" line="281"/>
         <source>Этот пользователь на киоске не входил: блокировки нет.</source>
         <translation>This user has not signed in on this kiosk: no block.</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="269"/>
+        <location filename="../../staff.py" line="283"/>
         <source>Вход заблокирован до %1 (время московское). Снять блокировку раньше нельзя.</source>
         <translation>Sign-in is blocked until %1 (Moscow time). It cannot be lifted earlier.</translation>
     </message>
     <message>
-        <location filename="../../staff.py" line="272"/>
+        <location filename="../../staff.py" line="286"/>
         <source>Не заблокирован. Неверных кодов подряд: %1.</source>
         <translation>Not blocked. Wrong codes in a row: %1.</translation>
     </message>
@@ -1281,27 +1386,27 @@
 <context>
     <name>TrendPanel</name>
     <message>
-        <location filename="../../lab_trend.py" line="388"/>
+        <location filename="../../lab_trend.py" line="438"/>
         <source>Предыдущий показатель</source>
         <translation>Previous test</translation>
     </message>
     <message>
-        <location filename="../../lab_trend.py" line="389"/>
+        <location filename="../../lab_trend.py" line="439"/>
         <source>Следующий показатель</source>
         <translation>Next test</translation>
     </message>
     <message>
-        <location filename="../../lab_trend.py" line="401"/>
+        <location filename="../../lab_trend.py" line="451"/>
         <source>Другой показатель — кнопками «‹» «›» или нажатием на его строку в таблице.</source>
         <translation>For another test, use «‹» «›» or tap its row in the table.</translation>
     </message>
     <message>
-        <location filename="../../lab_trend.py" line="436"/>
+        <location filename="../../lab_trend.py" line="486"/>
         <source>Динамика: %1</source>
         <translation>Trend: %1</translation>
     </message>
     <message>
-        <location filename="../../lab_trend.py" line="437"/>
+        <location filename="../../lab_trend.py" line="487"/>
         <source>%1 из %2</source>
         <translation>%1 of %2</translation>
     </message>
