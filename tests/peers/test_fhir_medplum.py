@@ -260,7 +260,7 @@ def test_results_this_peer_does_not_include_are_fetched_by_id(peer: NodeServer):
     types = [e["resource"]["resourceType"] for e in bundle.get("entry", [])]
     assert types == ["DiagnosticReport"]  # no included Observation
     (doc,) = [d for d in snap.documents if d.doc_id == "DiagnosticReport/peer-ref-only"]
-    assert doc.text == "Глюкоза: 5.1 ммоль/л"
+    assert doc.plain_text() == "Глюкоза: 5.1 ммоль/л"
     (row,) = doc.results
     assert (row.analyte, row.value, row.unit) == ("Глюкоза", "5.1", "ммоль/л")
 

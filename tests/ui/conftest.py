@@ -186,6 +186,9 @@ class Kiosk:
 def kiosk(env: Env, qtbot) -> Iterator[Kiosk]:
     k = Kiosk(env, qtbot)
     yield k
+    # The translator is the application's: a test that chose English must not leave
+    # the next test's screens in English.
+    k.window.ctx.languages.set("ru")
     k.window.shutdown()
     k.window.hide()
     k.window.deleteLater()
