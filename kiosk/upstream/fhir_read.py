@@ -542,7 +542,15 @@ def _attachment(content: _Content, att: m.Attachment | None, what: str,
                 fetcher: Fetcher | None) -> None:
     if att is None:
         raise _Reject(f"{what} is missing")
-    if _has_data(att.data):
+    data = att.data
+    if isinstance(data, bytes) and len(data) <= MAX_TEXT_CHARS * 4:
+        media, charset = _media(att.contentType)
+        if media == "text/plain":  # the usual note, already decoded with its page
+            text = _decode_text(data, charset, what).strip()
+            if text:
+                content.texts.append(text if 0 not in data else _clean(text))
+            return
+    if _has_data(data):
         limit = MAX_PDF_BYTES if _media(att.contentType)[0] == "application/pdf" \
             else MAX_TEXT_CHARS * 4
         _take(content, att.contentType, _b64(att.data, what, limit), what)
