@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+import subprocess
 import sys
 import threading
 from dataclasses import replace
@@ -37,7 +38,7 @@ from kiosk.services.ports import (
     SupportTopic,
 )
 from kiosk.store import migrate
-from kiosk.store.database import Store, open_store
+from kiosk.store.database import SCHEMA_HEAD, Store, open_store
 from kiosk.store.repositories import SqlOutboxRepository, SqlSyncStateRepository
 
 T0 = datetime(2024, 3, 1, 9, 30, tzinfo=UTC)
@@ -720,6 +721,34 @@ class StoreContract(RepositoryContract):
     def test_concurrent_first_upgrades(self, store_url: str) -> None:
         """Kiosks starting together on an empty store: every one starts, schema at head."""
         assert run_in_processes(upgrade_store, [(store_url,)] * 3) == [0, 0, 0]
+        assert migrate.current(store_url) == migrate.head()
+
+    def test_a_store_at_head_starts_without_alembic_issue_18(self, store_url: str) -> None:
+        """Issue 18 (ready_ms): the kiosk's start checks the schema with one query; Alembic
+        runs only for a store that needs it — a new one, or one a revision behind."""
+        assert migrate.head() == SCHEMA_HEAD  # a new migration must move SCHEMA_HEAD
+        store = open_store(store_url)
+        try:
+            assert not store.at_head()  # nothing there yet
+            store.upgrade("0001")
+            assert not store.at_head()
+            assert migrate.current(store_url) == "0001"
+        finally:
+            store.dispose()
+        code = ("import sys\n"
+                "from kiosk.store.database import open_store\n"
+                "s = open_store(sys.argv[1])\n"
+                "s.upgrade()\n"
+                "print(s.at_head(), 'alembic' in sys.modules)\n"
+                "s.upgrade()\n"
+                "print(s.at_head(), 'alembic' in sys.modules)\n"
+                "s.dispose()\n")
+        once = subprocess.run([sys.executable, "-c", code, store_url], capture_output=True,
+                              text=True, check=True).stdout.split("\n")
+        assert once[:2] == ["True True", "True True"]  # one revision behind: Alembic ran
+        again = subprocess.run([sys.executable, "-c", code, store_url], capture_output=True,
+                               text=True, check=True).stdout.split("\n")
+        assert again[:2] == ["True False", "True False"]  # at head: one query, no Alembic
         assert migrate.current(store_url) == migrate.head()
 
     def test_audit_appends_serialised_per_chain_r_ksk_7(self, store: Store, store_url: str) -> None:

@@ -64,3 +64,41 @@ def test_unreachable_server_gives_store_error() -> None:
             lock.try_acquire()
     finally:
         s.dispose()
+
+
+def test_a_connection_the_server_closed_is_replaced_without_pinging(
+    store: Store, pg_base_url: str
+) -> None:
+    """Issue 18: no ``SELECT 1`` round trip per unit of work (``pool_pre_ping`` cost a
+    quarter of a list page); a pooled connection the server has closed (a restart, an
+    idle timeout, ``pg_terminate_backend``) is still never handed to a unit: it is found
+    at checkout, without a round trip, and replaced."""
+    import select
+
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    pings: list[object] = []
+    dialect = store.engine.dialect
+    real_ping = dialect.do_ping
+    dialect.do_ping = lambda conn: pings.append(conn) or real_ping(conn)  # type: ignore[method-assign]
+    with store.uow_factory() as uow:
+        conn = uow.connection()
+        pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        socket = conn.connection.driver_connection.pgconn.socket
+    admin_url = make_url(pg_base_url).set(drivername="postgresql")
+    with psycopg.connect(admin_url.render_as_string(hide_password=False),
+                         autocommit=True) as admin:
+        assert admin.execute("SELECT pg_terminate_backend(%s)", (pid,)).fetchone() == (True,)
+    # The pooled connection is idle; the server's goodbye makes its socket readable.
+    readable, _, _ = select.select([socket], [], [], 10)
+    assert readable
+    with store.uow_factory(write=True) as uow:  # a write unit: no StoreError, a new backend
+        uow.patients.upsert_many([])
+        new_pid = uow.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        uow.commit()
+    assert new_pid != pid
+    for _ in range(5):
+        with store.uow_factory() as uow:
+            assert uow.patients.get("nobody") is None
+    assert pings == []
