@@ -38,6 +38,7 @@ from sqlalchemy import (
     select,
     text,
     true,
+    tuple_,
     update,
 )
 from sqlalchemy.dialects import sqlite
@@ -120,32 +121,35 @@ class _Unit(Protocol):
     def connection(self) -> Connection: ...
 
 
-#: (dialect, table, keys, updated columns) → the upsert construct, built once.
-_UPSERTS: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], Executable] = {}
+#: (dialect, table, keys, updated columns, cleared, only_changed) → the construct.
+_UPSERTS: dict[tuple[Any, ...], Executable] = {}
 
 
 def _upsert_statement(
     dialect: str, table: Table, keys: Sequence[str], names: Sequence[str],
-    cleared: Sequence[str] = (),
+    cleared: Sequence[str] = (), only_changed: bool = False,
 ) -> Executable:
-    """``cleared``: columns not inserted, set back to their default on update."""
-    cache_key = (dialect, table.name, tuple(keys), tuple(names), tuple(cleared))
+    """``cleared``: columns not inserted, set back to their default on update.
+
+    ``only_changed``: a row whose every column already holds the new value is left
+    alone (``WHERE (columns) IS DISTINCT FROM (new values)``): the same table after, but
+    an unchanged row is neither rewritten nor re-indexed. A sign-in refresh re-reads
+    every document of the patient's EMRs and most have not changed since the last one:
+    it then holds the write lock, which every audit append waits for, for a few
+    milliseconds instead of seconds (issue 18, ``open_field_ms``).
+    """
+    cache_key = (dialect, table.name, tuple(keys), tuple(names), tuple(cleared), only_changed)
     stmt = _UPSERTS.get(cache_key)
     if stmt is None:
         defaults = {name: table.c[name].server_default.arg if table.c[name].server_default
                     is not None else null() for name in cleared}
-        if dialect == "postgresql":
-            pg = _pg_insert(table)
-            stmt = pg.on_conflict_do_update(
-                index_elements=list(keys),
-                set_={**{name: pg.excluded[name] for name in names}, **defaults},
-            )
-        else:
-            lite = sqlite.insert(table)
-            stmt = lite.on_conflict_do_update(
-                index_elements=list(keys),
-                set_={**{name: lite.excluded[name] for name in names}, **defaults},
-            )
+        insert = _pg_insert(table) if dialect == "postgresql" else sqlite.insert(table)
+        new = {**{name: insert.excluded[name] for name in names}, **defaults}
+        where = None
+        if only_changed:
+            where = tuple_(*(table.c[name] for name in new)).is_distinct_from(
+                tuple_(*new.values()))
+        stmt = insert.on_conflict_do_update(index_elements=list(keys), set_=new, where=where)
         _UPSERTS[cache_key] = stmt
     return stmt
 
@@ -158,17 +162,19 @@ class _SqliteUpsert:
     """
 
     def __init__(self, table: Table, columns: Sequence[str], keys: Sequence[str],
-                 cleared: Sequence[str] = ()) -> None:
+                 cleared: Sequence[str] = (), only_changed: bool = False) -> None:
         self.table = table
         self.columns = list(columns)
         self.keys = list(keys)
         self.cleared = list(cleared)
+        self.only_changed = only_changed
         self._sql: str | None = None
 
     def sql(self, dialect: Dialect) -> str:
         if self._sql is None:
             names = [c for c in self.columns if c not in self.keys]
-            stmt = _upsert_statement("sqlite", self.table, self.keys, names, self.cleared)
+            stmt = _upsert_statement("sqlite", self.table, self.keys, names, self.cleared,
+                                     self.only_changed)
             compiled = stmt.compile(dialect=dialect, column_keys=self.columns)
             if compiled.positiontup != self.columns:  # pragma: no cover - SQLAlchemy change
                 raise RuntimeError(f"unexpected parameter order in the {self.table.name} upsert")
@@ -204,8 +210,10 @@ class _Repository:
         rows: Sequence[Mapping[str, Any]],
         keys: Sequence[str],
         update_columns: Iterable[str] | None = None,
+        only_changed: bool = False,
     ) -> None:
-        """Insert or replace by primary key, ``CHUNK`` rows per executemany."""
+        """Insert or replace by primary key, ``CHUNK`` rows per executemany
+        (``only_changed``: see ``_upsert_statement``)."""
         if not rows:
             return
         names = (
@@ -213,7 +221,7 @@ class _Repository:
             if update_columns is not None
             else [c.name for c in table.columns if c.name not in keys]
         )
-        stmt = _upsert_statement(self._dialect, table, keys, names)
+        stmt = _upsert_statement(self._dialect, table, keys, names, only_changed=only_changed)
         conn = self._conn
         for chunk in _chunks(rows, CHUNK):
             conn.execute(stmt, list(chunk))
@@ -533,7 +541,8 @@ class SqlDocumentRepository(_Repository):
         if self._dialect == "sqlite":
             self._upsert_sqlite(documents)
         else:
-            self._upsert(DOCUMENTS, [_document_row(d) for d in documents], ["doc_id"])
+            self._upsert(DOCUMENTS, [_document_row(d) for d in documents], ["doc_id"],
+                         only_changed=True)
 
     def _upsert_sqlite(self, documents: Sequence[Document]) -> None:
         """The sync's hot path: positional tuples straight to the driver's executemany.
@@ -606,12 +615,12 @@ _VISIBLE_FROM_TEXT: dict[str, tuple[str, str]] = {
     for kind in DocKind
 }
 
-_DOCUMENT_UPSERT = _SqliteUpsert(DOCUMENTS, _DOC_COLUMNS, ["doc_id"])
+_DOCUMENT_UPSERT = _SqliteUpsert(DOCUMENTS, _DOC_COLUMNS, ["doc_id"], only_changed=True)
 #: The content columns a plain text document leaves empty (see ``_upsert_sqlite``).
 _CONTENT_COLUMNS = ("narrative", "results", "pdf", "date_only")
 _PLAIN = len(_DOC_COLUMNS) - len(_CONTENT_COLUMNS)
 _PLAIN_DOCUMENT_UPSERT = _SqliteUpsert(DOCUMENTS, _DOC_COLUMNS[:_PLAIN], ["doc_id"],
-                                       cleared=_CONTENT_COLUMNS)
+                                       cleared=_CONTENT_COLUMNS, only_changed=True)
 
 
 def _document_tuples(documents: Sequence[Document]

@@ -293,3 +293,32 @@ def test_sqlite_time_text_is_fixed_width_utc(moment: datetime) -> None:
     assert len(text) == 26
     assert text == moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
     assert from_sqlite_text(text) == moment
+
+
+def test_an_unchanged_document_is_not_written_again_issue_18(store: Store) -> None:
+    """Issue 18 (open_field_ms): a sign-in refresh re-reads every document of an EMR; the
+    ones that have not changed are not rewritten (SQLite counts no change for them), so
+    the refresh holds the write lock briefly. Any changed column is written, shape
+    changes included."""
+    from msgspec import structs
+
+    from kiosk.domain.documents import LabRow
+
+    docs = [doc(f"d{i}") for i in range(50)]
+    rich = structs.replace(doc("r"), narrative="<p>Статус</p>", results=(LabRow("Hb", "1", ""),))
+    with store.uow_factory(write=True) as uow:
+        uow.documents.upsert_many([*docs, rich])
+        uow.commit()
+    changed = [structs.replace(docs[3], text="другой текст"),  # same version, new text
+               structs.replace(rich, narrative="")]  # the narrative cleared
+    with store.uow_factory(write=True) as uow:
+        driver = uow.connection().connection.driver_connection
+        before = driver.total_changes
+        uow.documents.replace_emr("emr-1", [*docs[:3], *changed, *docs[4:]])
+        written = driver.total_changes - before
+        uow.commit()
+    assert written == 2
+    with store.uow_factory() as uow:
+        assert uow.documents.get_visible("emr-1", "d3") == changed[0]
+        assert uow.documents.get_visible("emr-1", "r") == changed[1]
+        assert uow.documents.get_visible("emr-1", "d4") == docs[4]

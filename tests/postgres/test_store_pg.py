@@ -102,3 +102,30 @@ def test_a_connection_the_server_closed_is_replaced_without_pinging(
         with store.uow_factory() as uow:
             assert uow.patients.get("nobody") is None
     assert pings == []
+
+
+def test_an_unchanged_document_is_not_written_again_issue_18(store: Store) -> None:
+    """Issue 18 (open_field_ms): re-upserting documents that have not changed leaves their
+    rows as they were (no new row version: ``xmin`` stays); a changed one is written."""
+    from msgspec import structs
+
+    from tests.integration.test_store_contract import doc
+
+    docs = [doc(f"d{i}") for i in range(20)]
+    with store.uow_factory(write=True) as uow:
+        uow.documents.upsert_many(docs)
+        uow.commit()
+
+    def versions() -> dict[str, str]:
+        with store.engine.connect() as conn:
+            return dict(conn.exec_driver_sql("SELECT doc_id, xmin::text FROM documents").all())
+
+    before = versions()
+    changed = structs.replace(docs[7], title="Новое название")
+    with store.uow_factory(write=True) as uow:
+        uow.documents.upsert_many([*docs[:7], changed, *docs[8:]])
+        uow.commit()
+    after = versions()
+    assert {d for d in before if before[d] != after[d]} == {"d7"}
+    with store.uow_factory() as uow:
+        assert uow.documents.get_visible("emr-1", "d7") == changed
