@@ -444,6 +444,39 @@ def _sqlite_list_visible_sql(dialect: Dialect, stmt: Any, params: list[str]) -> 
     return sql
 
 
+#: The list statements as PostgreSQL text for the engine's dialect, compiled once.
+_pg_list_sql: dict[int, str] = {}
+
+
+def _pg_list_rows(conn: Connection, stmt: Any, params: dict[str, Any]) -> list[Any]:
+    """A list page on PostgreSQL, read on the driver connection (as on SQLite).
+
+    The engine's statement machinery and its row-by-row fetch cost as much CPU as the
+    query's round trip (issue 18, ``pg_open_query_ratio``). And when the page is the
+    unit's first statement — a screen asking for a page — it runs in autocommit: a
+    single read sees the same committed rows inside a transaction or not (READ
+    COMMITTED), and the unit's ``BEGIN`` and ``ROLLBACK`` were two more round trips.
+    Failures are translated as the engine's ``handle_error`` hook would.
+    """
+    import psycopg
+    from psycopg.pq import TransactionStatus
+
+    sql = _pg_list_sql.get(id(stmt))
+    if sql is None:
+        sql = _pg_list_sql[id(stmt)] = str(stmt.compile(dialect=conn.dialect))
+    driver = conn.connection.driver_connection
+    try:
+        if driver.info.transaction_status != TransactionStatus.IDLE:
+            return driver.execute(sql, params).fetchall()
+        driver.autocommit = True
+        try:
+            return driver.execute(sql, params).fetchall()
+        finally:
+            driver.autocommit = False
+    except psycopg.Error as error:
+        raise_driver_error(error, sql, psycopg.Error)
+
+
 _from_iso = datetime.fromisoformat
 
 
@@ -490,15 +523,15 @@ class SqlDocumentRepository(_Repository):
                 raise_driver_error(error, sql, sqlite3.Error)
             return _summaries_from_sqlite(rows, member)
         params: dict[str, Any] = {"emr_id": emr_id, "kind": member.value, "limit": limit}
-        if after is None:
-            result = conn.execute(_LIST_FIRST, params)
-        else:
+        if after is not None:
             params["created_at"] = after.created_at
             params["doc_id"] = after.doc_id
-            result = conn.execute(_LIST_AFTER, params)
+        rows = _pg_list_rows(conn, _LIST_FIRST if after is None else _LIST_AFTER, params)
+        # What UtcDateTime gives: the instant in UTC, whatever the session's time zone.
         return [
-            DocumentSummary(doc_id, member, created, title, org, performer, bool(date_only))
-            for doc_id, created, title, org, performer, date_only in result
+            DocumentSummary(doc_id, member, created.astimezone(UTC), title, org, performer,
+                            bool(date_only))
+            for doc_id, created, title, org, performer, date_only in rows
         ]
 
     def count_all(self) -> int:

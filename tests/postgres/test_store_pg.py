@@ -129,3 +129,56 @@ def test_an_unchanged_document_is_not_written_again_issue_18(store: Store) -> No
     assert {d for d in before if before[d] != after[d]} == {"d7"}
     with store.uow_factory() as uow:
         assert uow.documents.get_visible("emr-1", "d7") == changed
+
+
+def test_a_list_page_alone_costs_one_round_trip(store: Store) -> None:
+    """Issue 18 (pg_open_query_ratio): a screen's list page, the first statement of its
+    unit, runs without the unit's BEGIN and ROLLBACK (two round trips of three); another
+    statement after it begins the unit's transaction as before, and a page read after
+    that is read inside it."""
+    from psycopg.pq import TransactionStatus
+
+    from kiosk.domain.documents import DocKind
+    from tests.integration.test_store_contract import doc
+
+    with store.uow_factory(write=True) as uow:
+        uow.documents.upsert_many([doc(f"d{i}") for i in range(3)])
+        uow.commit()
+    with store.uow_factory() as uow:
+        page = uow.documents.list_visible("emr-1", DocKind.EXAM_PROTOCOL, 2)
+        driver = uow.connection().connection.driver_connection
+        assert driver.info.transaction_status == TransactionStatus.IDLE  # no BEGIN sent
+        assert not driver.autocommit
+        assert uow.patients.get("nobody") is None
+        assert driver.info.transaction_status == TransactionStatus.INTRANS
+        rest = uow.documents.list_visible("emr-1", DocKind.EXAM_PROTOCOL, 2, page[-1])
+        assert driver.info.transaction_status == TransactionStatus.INTRANS  # inside it
+    assert [d.doc_id for d in page + rest] == ["d0", "d1", "d2"]
+
+
+def test_list_times_are_utc_whatever_the_session_time_zone(store: Store, store_url: str) -> None:
+    """The list page, read on the driver connection, gives what the column type gives:
+    the instant in UTC, also when the server speaks Moscow time to the session."""
+    from datetime import timedelta
+
+    from sqlalchemy.engine import make_url
+
+    from kiosk.domain.documents import DocKind
+    from tests.integration.test_store_contract import MSK, T0, doc
+
+    with store.uow_factory(write=True) as uow:
+        uow.documents.upsert_many([doc("d", created_at=T0.astimezone(MSK))])
+        uow.commit()
+    url = make_url(store_url)
+    moscow = url.update_query_dict(
+        {"options": url.query["options"] + " -ctimezone=Europe/Moscow"})
+    other = open_store(moscow.render_as_string(hide_password=False))
+    try:
+        with other.uow_factory() as uow:
+            shown = uow.documents.list_visible("emr-1", DocKind.EXAM_PROTOCOL, 5)
+            zone = uow.connection().exec_driver_sql("SHOW timezone").scalar()
+    finally:
+        other.dispose()
+    assert zone == "Europe/Moscow"
+    assert shown[0].created_at == T0
+    assert shown[0].created_at.utcoffset() == timedelta(0)
