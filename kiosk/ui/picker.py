@@ -45,8 +45,11 @@ class EmrCardWidget(QFrame):
         box.setSpacing(8)
         top = QHBoxLayout()
         top.addWidget(label(card.masked_name, "subtitle", name="cardName"), 1)
-        top.addWidget(label(relation_label(card.relation), "muted", wrap=False,
-                            name="cardRelation"), 0, Qt.AlignmentFlag.AlignTop)
+        # Wraps too: beside a 200 % name on a 720 px screen «Карта ребёнка» in one line
+        # made the card wider than the screen (issue 16).
+        relation = label(relation_label(card.relation), "muted", name="cardRelation")
+        relation.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        top.addWidget(relation, 0, Qt.AlignmentFlag.AlignTop)
         box.addLayout(top)
         box.addWidget(label(f"{age_label(card.age)} · "
                             + self.tr("Пол: %1").replace("%1", sex_label(card.sex)),

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QGraphicsView, QHBoxLayout, QWidget
 from kiosk.ui.dragscroll import drag_to_scroll
 from kiosk.ui.pinch import PinchZoom
 from kiosk.ui.printer import page_layout, render
-from kiosk.ui.widgets import button, header, init_screen, label
+from kiosk.ui.widgets import AdaptiveGrid, button, header, init_screen, label
 
 if TYPE_CHECKING:
     from kiosk.services.printing import PrintJob
@@ -58,8 +58,13 @@ class PreviewScreen(QWidget):
             drag_to_scroll(self._view)
             self.pinch = PinchZoom(self._view.viewport(), self.preview.zoomFactor,
                                    self._pinched, *self.ZOOM_RANGE)
-        tools = QHBoxLayout()
-        tools.setSpacing(10)
+        # Page turning and zoom share a row while it is wide enough, else they stack
+        # (720×1280 at 150 % text: «По ширине» was past the screen's edge, issue 16).
+        pages, zooms = QWidget(), QWidget()
+        page_row, zoom_row = QHBoxLayout(pages), QHBoxLayout(zooms)
+        for box in (page_row, zoom_row):
+            box.setContentsMargins(0, 0, 0, 0)
+            box.setSpacing(10)
         self.prev_page = button("‹", name="previewPrev", accessible=self.tr("Предыдущая страница"))
         self.next_page = button("›", name="previewNext", accessible=self.tr("Следующая страница"))
         self.page_label = label("", name="previewPage")
@@ -71,12 +76,17 @@ class PreviewScreen(QWidget):
         self.zoom_out.clicked.connect(self.preview.zoomOut)
         self.zoom_in.clicked.connect(self.preview.zoomIn)
         self.fit.clicked.connect(self.preview.fitToWidth)
+        self.page_label.setWordWrap(False)
         for w in (self.prev_page, self.page_label, self.next_page):
-            tools.addWidget(w)
-        tools.addStretch(1)
+            page_row.addWidget(w)
+        page_row.addStretch(1)
+        zoom_row.addStretch(1)
         for w in (self.zoom_out, self.fit, self.zoom_in):
-            tools.addWidget(w)
-        layout.addLayout(tools)
+            zoom_row.addWidget(w)
+        tools = AdaptiveGrid(2, 10)
+        tools.add(pages)
+        tools.add(zooms)
+        layout.addWidget(tools)
         layout.addWidget(self.preview, 1)
         bottom = QHBoxLayout()
         bottom.setSpacing(14)

@@ -23,6 +23,9 @@ MIN_TOUCH = 44
 BUTTON_HEIGHT = 64
 KEY_HEIGHT = 54
 SCROLL_BAR = 48
+#: Key labels stop growing at 42 px: the Cyrillic keyboard's twelve keys a row («Щ» at
+#: 48 px) were wider than the 608 px a 720×1280 screen leaves beside its scroll bar.
+KEY_FONT_MAX = 42
 #: Base font sizes in px: normal, large (150 %), largest (200 %).
 TEXT_SIZES = (0, 1, 2)
 _FONT_PX = (22, 33, 44)
@@ -145,8 +148,8 @@ QPushButton[role="primary"]:focus {{ border-color: {s.focus}; }}
 QPushButton[role="primary"]:disabled {{ background: {s.panel}; color: {s.muted};
     border-color: {s.border}; }}
 QPushButton[role="card"] {{ text-align: left; padding: 18px; background: {s.panel}; }}
-QPushButton[role="key"] {{ min-height: {KEY_HEIGHT}px; padding: 0 4px;
-    font-size: {int(f * 1.1)}px; }}
+QPushButton[role="key"] {{ min-height: {KEY_HEIGHT}px; padding: 0 2px;
+    font-size: {min(int(f * 1.1), KEY_FONT_MAX)}px; }}
 QPushButton[role="pad"] {{ min-height: 84px; font-size: {int(f * 1.6)}px; font-weight: bold; }}
 QLineEdit, QPlainTextEdit, QTextEdit, QListView, QTableView {{
     background: {s.panel}; color: {s.text}; border: {border_w}px solid {s.border};

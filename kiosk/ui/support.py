@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QLineEdit,
     QPlainTextEdit,
-    QRadioButton,
     QStackedWidget,
     QWidget,
 )
@@ -25,7 +24,15 @@ from kiosk.ui.context import UiContext
 from kiosk.ui.keyboard import OnScreenKeyboard
 from kiosk.ui.messages import message_for
 from kiosk.ui.slips import SlipPrint
-from kiosk.ui.widgets import AdaptiveGrid, QrWidget, button, header, init_screen, label
+from kiosk.ui.widgets import (
+    AdaptiveGrid,
+    QrWidget,
+    WrapRadio,
+    button,
+    header,
+    init_screen,
+    label,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -71,7 +78,7 @@ class SupportScreen(QWidget):
         }
         grid = AdaptiveGrid(2)  # one column when the titles are too long for two
         for i, topic in enumerate(TOPICS):
-            radio = QRadioButton(titles[topic])
+            radio = WrapRadio(titles[topic])
             radio.setObjectName(f"topic_{topic.value}")
             radio.setAccessibleName(titles[topic])
             self.topics.addButton(radio, i)

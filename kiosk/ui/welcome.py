@@ -6,7 +6,6 @@ The first screen paints before any service exists: it imports no I/O module.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QWidget
 
 from kiosk.ui.widgets import AdaptiveGrid, button, header, init_screen, label
@@ -15,11 +14,8 @@ from kiosk.ui.widgets import AdaptiveGrid, button, header, init_screen, label
 class _EvenGrid(AdaptiveGrid):
     """Four buttons in one row, two rows of two, or one column: never three above one."""
 
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        columns = next((c for c in (4, 2) if self._fits(c, self.width())), 1)
-        if columns != self.columns():
-            self._place(columns)
-        QWidget.resizeEvent(self, event)
+    def choose(self, width: int) -> int:
+        return next((c for c in (4, 2) if self._fits(c, width)), 1)
 
 
 class WelcomeScreen(QWidget):

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QRadioButton,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -35,7 +36,7 @@ from PySide6.QtWidgets import (
 # enum types when it is first touched, and Welcome's first paint needs none of these.
 if TYPE_CHECKING:
     from PySide6.QtGui import QHideEvent, QMouseEvent, QPaintEvent, QResizeEvent
-    from PySide6.QtWidgets import QLineEdit
+    from PySide6.QtWidgets import QLineEdit, QStyleOptionButton
 
 
 def polish(widget: QWidget) -> None:
@@ -58,7 +59,123 @@ def label(text: str = "", role: str = "", wrap: bool = True, name: str = "") -> 
     return lab
 
 
-class KioskButton(QPushButton):
+class _Wraps:
+    """A button's label on several lines where the button is narrower than the label
+    (issue 16: «Лабораторные исследования (3)» at 200 % text, or a support topic, was
+    wider than a 720×1280 screen). The button may shrink to its longest word
+    (:meth:`minimumSizeHint`) and grows a line taller instead: its height hint follows
+    the lines at the present width, since a button's height is fixed to its hint. The
+    label is drawn broken at spaces; ``text()`` and the accessible name stay whole.
+    Mixed into :class:`KioskButton` and :class:`WrapRadio` before their Qt class.
+    """
+
+    #: The style's names for the button's size, text area and drawing (QStyle enum
+    #: members, looked up when first used: Welcome's first paint builds no QStyle enums).
+    _CONTENTS = "CT_PushButton"
+    _TEXT_AREA = "SE_PushButtonContents"
+    _CONTROL = "CE_PushButton"
+
+    def _wrap_init(self) -> None:
+        policy = self.sizePolicy()
+        policy.setHorizontalPolicy(QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)  # layouts ask a QWidgetItem's policy, not the method
+        self.setSizePolicy(policy)
+
+    def _option(self, width: int = -1) -> QStyleOptionButton:
+        from PySide6.QtWidgets import QStyleOptionButton
+
+        opt = QStyleOptionButton()
+        self.initStyleOption(opt)
+        if width >= 0:
+            opt.rect.setWidth(width)
+        return opt
+
+    def _size_for(self, text: str) -> QSize:
+        """The size the style gives ``text`` (lines split at "\\n"), as the button's
+        own size hint computes it for one line."""
+        from PySide6.QtWidgets import QStyle
+
+        opt = self._option()
+        opt.text = text
+        shown = self.fontMetrics().size(Qt.TextFlag.TextShowMnemonic.value, text)
+        opt.rect.setSize(shown)
+        contents = getattr(QStyle.ContentsType, self._CONTENTS)
+        return self.style().sizeFromContents(contents, opt, shown, self)
+
+    def _room(self, width: int) -> int:
+        """The width text has inside a button ``width`` px wide (padding and border off)."""
+        from PySide6.QtWidgets import QStyle
+
+        opt = self._option(width)
+        area = getattr(QStyle.SubElement, self._TEXT_AREA)
+        inner = self.style().subElementRect(area, opt, self)
+        return inner.width()
+
+    def wrapped(self, width: int) -> str:
+        """The label broken into lines at spaces so each fits a button ``width`` px wide
+        (a word longer than that stays whole: the layout gives it at least its longest
+        word, :meth:`minimumSizeHint`)."""
+        text = self.text()
+        if " " not in text or width >= super().sizeHint().width():
+            return text  # as wide as the one-line hint a grid chose its columns by
+        room = self._room(width) - 2  # side bearings: what is drawn, not the advance
+        fm = self.fontMetrics()
+        if fm.horizontalAdvance(text) <= room:
+            return text
+        lines: list[str] = []
+        for word in text.split(" "):
+            if lines and fm.horizontalAdvance(f"{lines[-1]} {word}") <= room:
+                lines[-1] = f"{lines[-1]} {word}"
+            else:
+                lines.append(word)
+        return "\n".join(lines)
+
+    def shown_text(self) -> str:
+        """The label as drawn now, its lines split at "\\n"."""
+        return self.wrapped(self.width())
+
+    def minimumSizeHint(self) -> QSize:
+        """As narrow as the longest word, as tall as one line (the layout asks
+        :meth:`heightForWidth` for the height at a narrower width)."""
+        hint = super().minimumSizeHint()
+        if " " not in self.text():
+            return hint
+        return QSize(self._size_for(self.text().replace(" ", "\n")).width() + 2, hint.height())
+
+    def sizeHint(self) -> QSize:
+        """One line wide; as tall as the lines at the present width. A button's height is
+        fixed to its hint (the policy a layout reads), so the hint carries the wrap."""
+        hint = super().sizeHint()
+        if self.width() <= 0 or " " not in self.text():
+            return hint
+        return QSize(hint.width(), max(hint.height(), self.heightForWidth(self.width())))
+
+    def hasHeightForWidth(self) -> bool:
+        return " " in self.text()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if " " in self.text() and self.heightForWidth(event.size().width()) != self.height():
+            self.updateGeometry()  # a line more or fewer at this width: the hint changed
+
+    def heightForWidth(self, width: int) -> int:
+        return max(self._size_for(self.wrapped(width)).height(), self.minimumHeight())
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        shown = self.shown_text()
+        if shown == self.text():
+            super().paintEvent(event)
+            return
+        from PySide6.QtWidgets import QStyle, QStylePainter
+
+        painter = QStylePainter(self)
+        opt = self._option()
+        opt.text = shown
+        painter.drawControl(getattr(QStyle.ControlElement, self._CONTROL), opt)
+        painter.end()
+
+
+class KioskButton(_Wraps, QPushButton):
     """A push button that draws its focus ring as two lines (W3C technique C40): an outer
     line in the scheme's focus colour against what the button sits on, an inner line in
     the button's text colour against its own fill. One colour cannot do both on a blue
@@ -79,6 +196,12 @@ class KioskButton(QPushButton):
         self._outer = QColor("#B85C00")
         self._on_fill = QColor("#FFFFFF")
         self._on_panel = QColor("#111111")
+        self._wrap_init()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self.hasFocus():
+            self._paint_ring()
 
     def _get_outer(self) -> QColor:
         return self._outer
@@ -108,11 +231,6 @@ class KioskButton(QPushButton):
         filled = self.property("role") == "primary" or self.isChecked() or self.isDown()
         return self._outer, self._on_fill if filled else self._on_panel
 
-    def paintEvent(self, event: QPaintEvent) -> None:
-        super().paintEvent(event)
-        if self.hasFocus():
-            self._paint_ring()
-
     def _paint_ring(self) -> None:
         from PySide6.QtCore import QRectF
         from PySide6.QtGui import QPainter, QPen
@@ -128,6 +246,21 @@ class KioskButton(QPushButton):
             painter.drawRoundedRect(QRectF(self.rect()).adjusted(inset, inset, -inset, -inset),
                                     radius, radius)
         painter.end()
+
+
+class WrapRadio(_Wraps, QRadioButton):
+    """A radio button whose label wraps (a support topic at 200 % text on 720×1280).
+
+    Signals: none (QRadioButton's).
+    """
+
+    _CONTENTS = "CT_RadioButton"
+    _TEXT_AREA = "SE_RadioButtonContents"
+    _CONTROL = "CE_RadioButton"
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self._wrap_init()
 
 
 def button(text: str, role: str = "", name: str = "", accessible: str = "") -> QPushButton:
@@ -204,6 +337,10 @@ def header(title: str, *buttons: QWidget) -> QHBoxLayout:
     return box
 
 
+#: Events after which a re-flowing widget chooses its arrangement again.
+_REFLOW = (QEvent.Type.LayoutRequest, QEvent.Type.StyleChange, QEvent.Type.FontChange)
+
+
 class HeaderBar(QWidget):
     """Logo, title and actions in one row while they fit (``ROW``); else the actions
     under the logo and title (``TWO``); else, where even the title's longest word does
@@ -276,11 +413,21 @@ class HeaderBar(QWidget):
     def minimumSizeHint(self) -> QSize:
         return QSize(min(self._needs().values()), super().minimumSizeHint().height())
 
-    def resizeEvent(self, event: QResizeEvent) -> None:
+    def _reflow(self, width: int) -> None:
         needs = self._needs()
-        width = event.size().width()
         self._place(next((m for m in (self.ROW, self.TWO) if needs[m] <= width), self.THREE))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self._reflow(event.size().width())
         super().resizeEvent(event)
+
+    def event(self, event: QEvent) -> bool:
+        """A new text size changes what fits without a resize (the window keeps its size
+        when a patient picks 200 % on Welcome): the children's new size hints arrive as
+        a layout request."""
+        if event.type() in _REFLOW and self.isVisible():
+            self._reflow(self.width())
+        return super().event(event)
 
 
 class AdaptiveGrid(QWidget):
@@ -351,11 +498,24 @@ class AdaptiveGrid(QWidget):
         width = self._most * widest + (self._most - 1) * self._grid.spacing()
         return QSize(width, super().sizeHint().height())
 
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        columns = next((c for c in range(self._most, 0, -1) if self._fits(c, self.width())), 1)
+    def choose(self, width: int) -> int:
+        """How many columns ``width`` holds: the most that fit, else one."""
+        return next((c for c in range(self._most, 0, -1) if self._fits(c, width)), 1)
+
+    def _reflow(self, width: int) -> None:
+        columns = self.choose(width)
         if columns != self._columns:
             self._place(columns)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self._reflow(event.size().width())
         super().resizeEvent(event)
+
+    def event(self, event: QEvent) -> bool:
+        """Chosen again when the labels change size without a resize (text size)."""
+        if event.type() in _REFLOW and self.isVisible():
+            self._reflow(self.width())
+        return super().event(event)
 
 
 def focus_forward(screen: QWidget) -> None:

@@ -206,7 +206,7 @@ def test_r_ksk_8_lab_table_and_trend_fit_every_text_size_orientation_and_theme(
     from PySide6.QtGui import QFontMetrics
 
     from kiosk.ui.tasks import flush_events
-    from tests.ui.test_layout import ORIENTATIONS, THEMES, Findings, _check, _checked
+    from tests.ui.test_layout import ORIENTATIONS, THEMES, Findings, _check
 
     open_result(kiosk, "t-2026")
     screen = kiosk.s.document
@@ -217,8 +217,8 @@ def test_r_ksk_8_lab_table_and_trend_fit_every_text_size_orientation_and_theme(
             kiosk.window.set_high_contrast(hc)
             kiosk.window.set_text_size(size)
             for orientation, (width, height) in ORIENTATIONS.items():
-                if not _checked(orientation, size, "document-lab"):
-                    continue  # test_layout's rule for 720×1280 at 150 %/200 %
+                if orientation == "small-portrait" and size:
+                    continue  # known gap (docs/ui.md): the lab table at 720×1280, 150/200 %
                 kiosk.window.resize(width, height)
                 for _ in range(3):
                     flush_events()

@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.ui.style import MIN_TOUCH, contrast, contrast_pairs
 from kiosk.ui.tasks import flush_events
-from kiosk.ui.widgets import LogoLabel
+from kiosk.ui.widgets import KioskButton, LogoLabel, WrapRadio
 from kiosk.ui.window import ORDER
 from tests.ui.conftest import LOGIN, PIN, T0, Kiosk, make_env
 
@@ -210,7 +210,7 @@ def _text_fits(widget: QWidget) -> bool:
         need = fm.boundingRect(rect, flags, text)
         return need.width() <= rect.width() + 1 and need.height() <= rect.height() + 1
     if isinstance(widget, (QPushButton, QRadioButton)):
-        text = widget.text()
+        text = widget.text().replace("&&", "&")  # the mnemonic escape draws one «&»
         if not text:
             return True
         opt = QStyleOptionButton()
@@ -219,8 +219,12 @@ def _text_fits(widget: QWidget) -> bool:
         element = (QStyle.SubElement.SE_PushButtonContents if isinstance(widget, QPushButton)
                    else QStyle.SubElement.SE_RadioButtonContents)
         rect = widget.style().subElementRect(element, opt, widget)
-        ink = fm.tightBoundingRect(text)  # what is drawn: side bearings may be cut
-        return ink.width() <= rect.width() and fm.height() <= rect.height() + 1
+        # A button narrower than its label draws it on several lines (widgets._Wraps).
+        shown = widget.shown_text() if isinstance(widget, (KioskButton, WrapRadio)) else text
+        lines = shown.replace("&&", "&").split("\n")
+        ink = max(fm.tightBoundingRect(line).width() for line in lines)  # side bearings
+        return ink <= rect.width() and fm.lineSpacing() * (len(lines) - 1) + fm.height() \
+            <= rect.height() + 1
     if isinstance(widget, QLineEdit):
         return fm.height() <= widget.contentsRect().height() + 1
     return True
@@ -369,14 +373,13 @@ def _check(k: Kiosk, name: str, label: str, hc: bool, out: Findings) -> None:
 
 
 TEXT_SIZES = (0, 1, 2)
-#: At 720×1280 the patient screens are checked at 100 % text only: at 150 % and 200 %
-#: a 656 px column cannot hold their longest buttons («Лабораторные исследования (3)»)
-#: and texts yet (a known gap, docs/ui.md). The staff panel is checked at every size.
-NARROW_LARGE_TEXT = {"staff", "staff-pin"}
 
 
-def _checked(orientation: str, size: int, name: str) -> bool:
-    return orientation != "small-portrait" or size == 0 or name in NARROW_LARGE_TEXT
+def _orientations() -> dict[str, tuple[int, int]]:
+    """Every orientation; ``LAYOUT_ONLY=small-portrait`` (comma-separated names) narrows a
+    run while a layout is being fixed (the whole check takes ~40 s)."""
+    only = [o for o in os.environ.get("LAYOUT_ONLY", "").split(",") if o]
+    return {o: size for o, size in ORIENTATIONS.items() if not only or o in only}
 
 
 def _walk(k: Kiosk, states: list[tuple[str, Callable[[], None]]], language: str,
@@ -385,11 +388,9 @@ def _walk(k: Kiosk, states: list[tuple[str, Callable[[], None]]], language: str,
         for theme, hc in THEMES.items():
             k.window.set_high_contrast(hc)
             k.window.set_text_size(size)
-            for orientation, (width, height) in ORIENTATIONS.items():
+            for orientation, (width, height) in _orientations().items():
                 k.window.resize(width, height)
                 for name, show in states:
-                    if not _checked(orientation, size, name):
-                        continue
                     show()
                     for _ in range(4):  # a layout that re-flows on resize (AdaptiveGrid,
                         flush_events()  # HeaderBar) asks for a pass per nesting level
@@ -438,3 +439,27 @@ def test_every_screen_fits_every_size_orientation_language_and_theme(tmp_path: P
             print(f"  {kind}: {line}")
     assert set(ORDER) <= out.screens, f"screens never laid out: {set(ORDER) - out.screens}"
     assert (len(out.clipped), len(out.small), len(out.contrast)) == (0, 0, 0)
+
+
+def test_a_long_button_wraps_on_the_smallest_screen_at_200_percent(kiosk: Kiosk) -> None:
+    """Issue 16 (the 720×1280 gap): «Лабораторные исследования (1)» at 200 % text is
+    wider than the screen; it is drawn on two lines inside it, taller, with its whole
+    label kept as text and accessible name (what speech and tests read)."""
+    from PySide6.QtWidgets import QPushButton
+
+    kiosk.sign_in()
+    kiosk.open_emr("emr-2")
+    kiosk.window.resize(720, 1280)
+    kiosk.window.set_text_size(2)
+    for _ in range(4):
+        flush_events()
+    lab = kiosk.s.emr.findChild(QPushButton, "kind_lab")
+    assert isinstance(lab, KioskButton)
+    lines = lab.shown_text().split("\n")
+    assert lines == ["Лабораторные", "исследования (1)"]
+    assert lab.text() == "Лабораторные исследования (1)" == lab.accessibleName()
+    fm = QFontMetrics(lab.font())
+    assert lab.height() >= 2 * fm.lineSpacing()
+    right = lab.mapTo(kiosk.window, lab.rect().topRight()).x()
+    assert right < 720
+    assert _text_fits(lab)
