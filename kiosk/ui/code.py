@@ -81,8 +81,11 @@ class CodeScreen(QWidget):
 
     def start(self, attempt: Attempt) -> None:
         self._attempt = attempt
-        self.sent_to.setText(self.tr("Мы отправили код на номер %1").replace(
-            "%1", attempt.masked_phone))
+        # The number on a line of its own: after «на номер» at 200 % text it broke at a
+        # hyphen («+7 *** ***-» / «**-67» read as two numbers); alone it fits 720 px.
+        phone = attempt.masked_phone
+        self.sent_to.setText(self.tr("Мы отправили код на номер %1").replace(" %1", "\n%1")
+                             .replace("%1", phone))
         self.code.clear()
         self.error.setText(self._last_try_text() if attempt.attempts_left == 1 else "")
         self._set_busy(False)

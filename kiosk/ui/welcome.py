@@ -5,7 +5,7 @@ The first screen paints before any service exists: it imports no I/O module.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import QWidget
 
 from kiosk.ui.widgets import AdaptiveGrid, button, header, init_screen, label
@@ -62,6 +62,7 @@ class WelcomeScreen(QWidget):
             "Это бесплатно. Новое согласие не нужно: вы дали его при регистрации на портале."),
             "notice", name="freeNotice"))
         layout.addStretch(1)
+        self._layout, self._up = layout, False
         self.enter = button(self.tr("Войти"), "primary", "signIn")
         self.enter.setMinimumHeight(96)
         self.enter.clicked.connect(self.sign_in)
@@ -87,7 +88,7 @@ class WelcomeScreen(QWidget):
         self.contrast.setCheckable(True)
         self.contrast.setChecked(contrast)
         self.contrast.toggled.connect(self.high_contrast)
-        more = _EvenGrid(4, 14)
+        more = self._more = _EvenGrid(4, 14)
         for b in (self.book, self.help, self.large, self.contrast):
             more.add(b)
         layout.addWidget(more)
@@ -97,6 +98,36 @@ class WelcomeScreen(QWidget):
         self.status.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.status.hide()
         layout.addWidget(self.status)
+
+        # Re-arranged when the text size or the screen changes what fits (_arrange).
+        body = layout.parentWidget()
+        if body is not None:
+            body.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.LayoutRequest, QEvent.Type.Resize):
+            self._arrange()
+        return False
+
+    def _arrange(self) -> None:
+        """«Войти» under the subtitle where the screen does not hold everything (720×1280
+        at 150 % and 200 % text: it was a scroll below the instructions, issue 16), else
+        at the bottom, under the instructions, where it always was."""
+        body = self._layout.parentWidget()
+        if body is None or self.height() <= 0:
+            return
+        lay = self._layout
+        need = (lay.totalHeightForWidth(body.width()) if lay.hasHeightForWidth()
+                else lay.totalSizeHint().height())
+        up = need > self.height()
+        if up == self._up:
+            return
+        self._up = up
+        for w in (self.enter, self.enter_qr):
+            lay.removeWidget(w)
+        at = 2 if up else lay.indexOf(self._more)
+        lay.insertWidget(at, self.enter)
+        lay.insertWidget(at + 1, self.enter_qr)
 
     def set_qr_offered(self, offered: bool) -> None:
         """RFC 8628 sign-in: only when the portal offers it and config allows it."""

@@ -123,7 +123,7 @@ class _Wraps:
         if fm.horizontalAdvance(text) <= room:
             return text
         lines: list[str] = []
-        for word in text.split(" "):
+        for word in _words(text):
             if lines and fm.horizontalAdvance(f"{lines[-1]} {word}") <= room:
                 lines[-1] = f"{lines[-1]} {word}"
             else:
@@ -140,7 +140,7 @@ class _Wraps:
         hint = super().minimumSizeHint()
         if " " not in self.text():
             return hint
-        return QSize(self._size_for(self.text().replace(" ", "\n")).width() + 2, hint.height())
+        return QSize(self._size_for("\n".join(_words(self.text()))).width() + 2, hint.height())
 
     def sizeHint(self) -> QSize:
         """One line wide; as tall as the lines at the present width. A button's height is
@@ -173,6 +173,18 @@ class _Wraps:
         opt.text = shown
         painter.drawControl(getattr(QStyle.ControlElement, self._CONTROL), opt)
         painter.end()
+
+
+def _words(text: str) -> list[str]:
+    """``text`` split where a line may break: at spaces, but a count in brackets stays
+    with the word before it («осмотров (1)», not «(1)» alone on the last line)."""
+    words: list[str] = []
+    for word in text.split(" "):
+        if words and word.startswith("("):
+            words[-1] = f"{words[-1]} {word}"
+        else:
+            words.append(word)
+    return words
 
 
 class KioskButton(_Wraps, QPushButton):
@@ -538,9 +550,24 @@ def focus_forward(screen: QWidget) -> None:
         first = next((w for w in widgets if takes_focus(w)), None)
         if first is not None:
             first.setFocus(Qt.FocusReason.OtherFocusReason)
+            _back_to_top(first)
             return
     if current is not None and screen.isAncestorOf(current):
         current.clearFocus()
+
+
+def _back_to_top(widget: QWidget) -> None:
+    """Scroll areas around ``widget`` back to their top: a patient reads a screen from
+    its top, and the focus scrolled the picker's list to the first card's «Открыть
+    карту» at 200 % text on 720×1280, hiding whose card it was (Tab still scrolls to the
+    focus)."""
+    from PySide6.QtWidgets import QScrollArea
+
+    cur = widget.parentWidget()
+    while cur is not None:
+        if isinstance(cur, QScrollArea):
+            cur.verticalScrollBar().setValue(0)
+        cur = cur.parentWidget()
 
 
 def _is_field(w: QWidget) -> bool:
@@ -741,6 +768,8 @@ def numeric_pad(
 
     pad = QGridLayout()
     pad.setSpacing(10)
+    for column in range(3):  # equal while they fit: «Сброс» at 200 % made its column wide
+        pad.setColumnStretch(column, 1)
     for i, digit in enumerate("1234567890"):
         key = button(digit, "pad", f"{prefix}{digit}")
         key.setFocusPolicy(Qt.FocusPolicy.NoFocus)

@@ -252,7 +252,10 @@ VARIANTS: list[tuple[str, str, str, tuple[str, ...]]] = [
     ("ru", "largest-contrast", "portrait", ("credentials", "emr")),
     ("ru", "normal", "small-landscape", ("emr", "staff", "document-lab")),
     ("ru", "normal", "small-portrait", ("emr", "staff")),
-    ("ru", "largest", "small-portrait", ("staff",)),
+    ("ru", "largest", "small-portrait", ("staff", "welcome", "code-last-attempt", "picker",
+                                         "emr", "preview", "support", "support-done")),
+    ("ru", "large", "small-portrait", ("welcome", "emr", "preview", "support")),
+    ("en", "largest", "small-portrait", ("welcome", "emr")),
     ("ru", "largest", "portrait", ("staff",)),
 ]
 

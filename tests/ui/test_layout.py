@@ -463,3 +463,40 @@ def test_a_long_button_wraps_on_the_smallest_screen_at_200_percent(kiosk: Kiosk)
     right = lab.mapTo(kiosk.window, lab.rect().topRight()).x()
     assert right < 720
     assert _text_fits(lab)
+
+
+def test_the_smallest_screen_at_200_percent_shows_what_a_patient_needs_first(
+        kiosk: Kiosk) -> None:
+    """Issue 16, seen on the 720×1280 pictures at 200 % text: «Войти» is on the first
+    screenful of Welcome (it was a scroll below the instructions), at the bottom again at
+    100 %; the picker shows the first card from its top (the focus had scrolled its
+    name away); the code screen's phone number is on one line."""
+    from PySide6.QtWidgets import QScrollArea
+
+    def settle() -> None:
+        for _ in range(4):
+            flush_events()
+
+    def top_in_window(widget: QWidget) -> int:
+        return widget.mapTo(kiosk.window, widget.rect().topLeft()).y()
+
+    kiosk.window.resize(720, 1280)
+    kiosk.window.set_text_size(2)
+    settle()
+    welcome = kiosk.s.welcome
+    assert welcome.enter.isVisible()
+    assert top_in_window(welcome.enter) + welcome.enter.height() <= 1280
+    kiosk.window.set_text_size(0)
+    settle()
+    assert top_in_window(welcome.enter) > top_in_window(welcome.findChild(QLabel, "howItWorks"))
+    kiosk.window.set_text_size(2)
+    settle()
+    kiosk.sign_in_to_code()
+    assert "\n" + "+7 *** ***-**-67" in kiosk.s.code.sent_to.text()
+    kiosk.enter_code(kiosk.env.sms.last_code())
+    settle()
+    picker = kiosk.s.picker
+    area = picker.findChild(QScrollArea)
+    assert area.verticalScrollBar().value() == 0
+    first = picker.findChildren(QLabel, "cardName")[0]
+    assert first.visibleRegion().boundingRect().height() == first.height()
