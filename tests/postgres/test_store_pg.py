@@ -182,3 +182,30 @@ def test_list_times_are_utc_whatever_the_session_time_zone(store: Store, store_u
     assert zone == "Europe/Moscow"
     assert shown[0].created_at == T0
     assert shown[0].created_at.utcoffset() == timedelta(0)
+
+
+def test_bulk_documents_go_through_copy_twice_in_a_unit_and_after_a_rollback(
+    store: Store,
+) -> None:
+    """Issue 18 (pg_sync_ratio): documents are written by COPY into a staging table and
+    one upsert from it. Two batches in one unit each land once (the staging table is
+    emptied between them); a unit rolled back leaves nothing, and the next one works."""
+    from msgspec import structs
+
+    from tests.integration.test_store_contract import count_rows, doc
+
+    with store.uow_factory(write=True) as uow:
+        uow.documents.upsert_many([doc("a"), doc("b")])
+        uow.documents.upsert_many([structs.replace(doc("b"), version="2"), doc("c")])
+        uow.commit()
+    with store.uow_factory(write=True) as uow:
+        uow.documents.upsert_many([doc("rolled-back")])
+        uow.rollback()
+    with store.uow_factory(write=True) as uow:
+        uow.documents.upsert_many([doc("d")])
+        uow.commit()
+    assert count_rows(store, "documents") == 4
+    with store.uow_factory() as uow:
+        got = uow.documents.get_visible("emr-1", "b")
+        assert got is not None and got.version == "2"
+        assert uow.documents.get_visible("emr-1", "rolled-back") is None
