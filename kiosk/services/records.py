@@ -9,7 +9,9 @@ hit the registry ten times). Validity in time — revocation instants and the ch
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from kiosk.domain.documents import DocKind
@@ -21,7 +23,7 @@ from kiosk.domain.grants import (
     valid_grants,
 )
 from kiosk.domain.moscow import moscow_date
-from kiosk.domain.people import Sex, age_on, mask_name
+from kiosk.domain.people import Patient, Sex, age_on, mask_name
 from kiosk.services.audit import AuditLog
 from kiosk.services.errors import AccessEnded, NoAccessLeft, NotFound
 from kiosk.services.ports import (
@@ -35,6 +37,11 @@ from kiosk.services.session import Session
 from kiosk.services.views import DocumentPage, DocumentRow, DocumentView, EmrCard
 
 log = logging.getLogger(__name__)
+
+#: A registry re-read under way: when it was asked (monotonic) and its answer to come.
+_Asked = tuple[float, "Future[list[Grant]]"]
+#: A card's rows from the store: the patient, the EMR's last refresh, the last full sync.
+_Cached = tuple["Patient | None", "datetime | None", "datetime | None"]
 
 PAGE_SIZE = 50
 #: The largest list page: a list that has shown 5,000 rows asks for 5,000 more at once
@@ -60,6 +67,8 @@ class RecordsService:
         self._age_limit = child_age_limit
         self._max_age = grants_max_age.total_seconds()
         self._grace = registry_grace.total_seconds()
+        self._asking = threading.Lock()
+        self._executor: ThreadPoolExecutor | None = None
 
     # ------------------------------------------------------------------ grants
 
@@ -73,9 +82,28 @@ class RecordsService:
             raise NoAccessLeft()
         return valid
 
-    def _recheck(self, session: Session, now: datetime) -> None:
+    def _ask_registry(self, session: Session) -> _Asked | None:
+        """When the session's copy of the grants is due for a re-read, start it in the
+        background and say when it was asked; None when the copy is fresh.
+
+        The open of an EMR reads its card from the store meanwhile, and decides on
+        the registry's answer once both are there: the patient waits for the longer of
+        the two, not for both (issue 18, ``open_field_ms``). Nothing is shown before
+        the answer; the re-read is aged from when it was asked.
+        """
+        asked_at = self._clock.monotonic()
+        if asked_at - session.grants_checked_mono < self._max_age:
+            return None
+        with self._asking:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(2, thread_name_prefix="kiosk-grants")
+            future = self._executor.submit(self._registry.grants_for, session.subject)
+        return asked_at, future
+
+    def _recheck(self, session: Session, now: datetime, asked: _Asked | None = None) -> None:
         """Re-read the registry when the session's copy is ``grants_max_age`` old, aged on
-        the monotonic clock (a wall clock stepped back kept a revoked grant open).
+        the monotonic clock (a wall clock stepped back kept a revoked grant open);
+        ``asked``: a re-read already under way (``_ask_registry``), whose answer is used.
 
         While the registry is down mid-session the last answer stands for at most
         ``registry_grace`` after it was given, then access closes (``NoAccessLeft``):
@@ -85,7 +113,11 @@ class RecordsService:
         age = mono - session.grants_checked_mono
         if age >= self._max_age:
             try:
-                session.grants = self._registry.grants_for(session.subject)
+                if asked is not None:
+                    mono, future = asked
+                    session.grants = future.result()
+                else:
+                    session.grants = self._registry.grants_for(session.subject)
                 session.grants_checked_at = now
                 session.grants_checked_mono = mono
             except UpstreamError as err:
@@ -96,20 +128,20 @@ class RecordsService:
                 # Within the grace time the last answer stands; time rules still apply.
                 log.warning("registry re-check failed: %s", type(err).__name__)
 
-    def _grant_for(self, session: Session, emr_id: str) -> Grant:
+    def _grant_for(self, session: Session, emr_id: str, asked: _Asked | None = None) -> Grant:
         """R-ACC-5: an EMR id from the UI is never trusted without this check.
 
         The same answer as looking ``emr_id`` up in ``current_grants`` (every grant's
         time rules evaluated now, the most recently approved valid one of the EMR;
         ``NoAccessLeft`` when no grant at all is valid), without building the sorted
-        list that only the picker needs.
+        list that only the picker needs. ``asked``: see ``_recheck``.
         """
         now = self._clock.now()
         limit = self._age_limit
         found: Grant | None = None
         any_valid = False
         with session.lock:
-            self._recheck(session, now)
+            self._recheck(session, now, asked)
             for grant in session.grants:
                 if is_grant_valid(grant, now, limit):
                     any_valid = True
@@ -132,9 +164,13 @@ class RecordsService:
             return [self._card(uow, session, g) for g in grants]
 
     def card(self, session: Session, emr_id: str) -> EmrCard:
-        grant = self._grant_for(session, emr_id)
+        """Opening an EMR: its card, once the grant is confirmed (R-ACC-5). Stale grants
+        are re-read from the registry while the card's rows are read from the store."""
+        asked = self._ask_registry(session)
         with self._uow() as uow:
-            card = self._card(uow, session, grant)
+            cached = self._cached(uow, emr_id)
+        grant = self._grant_for(session, emr_id, asked)
+        card = self._card_of(session, grant, cached)
         self._audit.record("emr.opened", session.actor, emr=emr_id)
         return card
 
@@ -194,9 +230,20 @@ class RecordsService:
     # ------------------------------------------------------------------ helpers
 
     def _card(self, uow: UnitOfWork, session: Session, grant: Grant) -> EmrCard:
+        return self._card_of(session, grant, self._cached(uow, grant.emr_id))
+
+    @staticmethod
+    def _cached(uow: UnitOfWork, emr_id: str) -> _Cached:
+        """What the card shows from the store: the patient, the EMR's last refresh and
+        the last complete sync (read only for an EMR the cache holds)."""
+        patient = uow.patients.get(emr_id)
+        synced = uow.sync_state.emr_synced_at(emr_id)
+        complete = uow.sync_state.last_complete_sync() if patient is not None else None
+        return patient, synced, complete
+
+    def _card_of(self, session: Session, grant: Grant, cached: _Cached) -> EmrCard:
         now: datetime = self._clock.now()
-        patient = uow.patients.get(grant.emr_id)
-        synced = uow.sync_state.emr_synced_at(grant.emr_id)
+        patient, synced, complete = cached
         ends = access_ends_at(grant, self._age_limit)
         ends_on = moscow_date(ends) if ends else None
         today = moscow_date(now)
@@ -207,7 +254,6 @@ class RecordsService:
             )
         # A cached EMR is as fresh as its last sign-in refresh or the last sync that
         # read every change, whichever came later (R-SHOW-6).
-        complete = uow.sync_state.last_complete_sync()
         if complete is not None and (synced is None or complete > synced):
             synced = complete
         return EmrCard(

@@ -3,6 +3,7 @@ mid-session keeps the last answer for the configured grace time only (R-ACC-2)."
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -69,3 +70,62 @@ def test_registry_grace_is_validated() -> None:
     assert validate(Config()) == []
     bad = Config(upstream=UpstreamSection(registry_grace_s=601))
     assert any(p.startswith("upstream.registry_grace_s") for p in validate(bad))
+
+
+class _SeenDict(dict):
+    """The fake store's patients: says when the card's store read happened."""
+
+    def __init__(self, seen: threading.Event, *args: object) -> None:
+        super().__init__(*args)
+        self.seen = seen
+
+    def get(self, key, default=None):  # type: ignore[no-untyped-def, override]
+        self.seen.set()
+        return super().get(key, default)
+
+
+def _slow_registry(w: World, store_read: threading.Event, answered: list[bool]) -> None:
+    """The registry answers only once the card's store read has happened: a re-read
+    done before the store read (as before issue 18) would wait out its 5 s and say so."""
+    real = w.registry.grants_for
+
+    def grants_for(subject: str) -> list:
+        answered.append(store_read.wait(5))
+        return real(subject)
+
+    w.registry.grants_for = grants_for  # type: ignore[method-assign]
+    data = w.svc.uow.data  # type: ignore[attr-defined]
+    data.patients = _SeenDict(store_read, data.patients)
+
+
+def test_issue_18_stale_grants_are_asked_again_while_the_card_is_read() -> None:
+    """Issue 18 (open_field_ms): opening an EMR with stale grants asks the registry and
+    reads the card from the store at the same time; the answer still decides."""
+    w = World()
+    w.emr_ids()
+    w.clock.advance(seconds=6)  # the patient looked at the picker: the grants are stale
+    store_read, answered = threading.Event(), []
+    _slow_registry(w, store_read, answered)
+    card = w.svc.records.card(w.session, "emr-2")
+    assert card.emr_id == "emr-2"
+    assert answered == [True]  # the registry answered after the store read began
+    w.clock.advance(seconds=1)
+    w.svc.records.card(w.session, "emr-2")
+    assert answered == [True]  # fresh again: not asked
+
+
+def test_issue_18_a_grant_revoked_meanwhile_still_closes_the_open_r_acc_2() -> None:
+    """R-ACC-2: the card read while the registry is asked is not shown when the answer
+    withdraws the grant; nothing is audited as opened."""
+    w = World()
+    w.emr_ids()
+    w.registry.grants["sub"] = [grant("emr-self")]
+    w.clock.advance(seconds=6)
+    store_read, answered = threading.Event(), []
+    _slow_registry(w, store_read, answered)
+    audit = w.svc.uow.data.audit  # type: ignore[attr-defined]
+    before = len(audit)
+    with pytest.raises(AccessEnded):
+        w.svc.records.card(w.session, "emr-2")
+    assert answered == [True]
+    assert len(audit) == before
