@@ -194,28 +194,42 @@ class LabTable(QTableWidget):
         narrow = max(longest_word(4, fm_bold), fm_bold.horizontalAdvance(self.COLUMNS[4]) + pad)
         head.setSectionResizeMode(4, QHeaderView.ResizeMode.Interactive)
         head.resizeSection(4, narrow)
-        for level in (1, 2):
+        for level in (1, 2, 3):
             if avail - used() >= need0:
                 return
             self._stack(level)
 
     def _stack(self, level: int) -> None:
         """0: every part in its column; 1: the unit under the value in the value's cell;
-        2: the flag under them too (its column hidden)."""
+        2: the flag under them too (its column hidden); 3: one column, the analyte over
+        its value, flag and range (720×1280 at 150 % and 200 % text: «Гемоглобин» and
+        «положительно» side by side were wider than the screen, issue 16). A cell's text
+        as written stays in its UserRole (speech and the trend read it)."""
         if self.property("stack") == level:
             return
         self.setProperty("stack", level)
         self.setColumnHidden(2, level >= 1)
         self.setColumnHidden(4, level >= 2)
+        self.setColumnHidden(1, level >= 3)
+        self.setColumnHidden(3, level >= 3)
         for r in range(self.rowCount()):
-            value, unit, flag = self.item(r, 1), self.item(r, 2), self.item(r, 4)
-            if value is None or unit is None or flag is None:
+            name, value, unit = self.item(r, 0), self.item(r, 1), self.item(r, 2)
+            reference, flag = self.item(r, 3), self.item(r, 4)
+            if None in (name, value, unit, reference, flag):
                 continue
+            analyte = name.data(Qt.ItemDataRole.UserRole) or name.text()
+            name.setData(Qt.ItemDataRole.UserRole, analyte)
             written = value.data(Qt.ItemDataRole.UserRole) or value.text()
             value.setData(Qt.ItemDataRole.UserRole, written)
             parts = [written, unit.text() if level >= 1 else "",
                      flag.text() if level >= 2 else ""]
             value.setText("\n".join(p for p in parts if p))
+            lines = [analyte]
+            if level >= 3:
+                norm = reference.text()
+                lines += [f"{written} {unit.text()}".strip(), flag.text(),
+                          f"{self.tr('Норма')}: {norm}" if norm else ""]
+            name.setText("\n".join(p for p in lines if p))
 
     def flags_shown(self) -> list[str]:
         """The flag column as a patient reads it (tests, speech)."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QPlainTextEdit, QWidget
 
 from kiosk.ui.content import LabTable, NarrativeView, PdfView
@@ -195,8 +195,8 @@ class DocumentScreen(QWidget):
 
     def _row_tapped(self, row: int, _column: int) -> None:
         item = self.labs.item(row, 0)
-        if item is not None:
-            self.trends.show_analyte(item.text())
+        if item is not None:  # the analyte as written (one column stacks more under it)
+            self.trends.show_analyte(item.data(Qt.ItemDataRole.UserRole) or item.text())
 
     def has_content(self) -> bool:
         """Whether the open document shows anything: text, lab rows, narrative or a PDF

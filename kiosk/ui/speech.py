@@ -85,7 +85,8 @@ def lab_rows_spoken(table: QTableWidget) -> list[str]:
     lines = []
     for r in range(table.rowCount()):
         value = cell(r, 1, Qt.ItemDataRole.UserRole) or cell(r, 1)  # as written (stacked)
-        parts = [f"{cell(r, 0)}: {' '.join(p for p in (value, unit_words(cell(r, 2))) if p)}"]
+        analyte = cell(r, 0, Qt.ItemDataRole.UserRole) or cell(r, 0)
+        parts = [f"{analyte}: {' '.join(p for p in (value, unit_words(cell(r, 2))) if p)}"]
         flag = cell(r, 4).lstrip("↑↓! ").strip()
         if flag:
             parts.append(_flags().get(flag, flag))
