@@ -153,14 +153,31 @@ class LabTable(QTableWidget):
                 self.setItem(r, c, item)
         self.setProperty("stack", -1)  # new items: lay the columns out afresh
         self.fit_columns()
+        self._fit_height()
         self.scrollToTop()
 
     def sizeHintForRow(self, row: int) -> int:
         return max(MIN_TOUCH, super().sizeHintForRow(row))
 
+    #: How tall a one-column table may ask to be: about two stacked rows at 200 % text.
+    ONE_COLUMN_HEIGHT = 480
+
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self.fit_columns()
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """In one column (720×1280 at 150/200 %) a row is four lines, and the table, at
+        its minimum in a scrolling screen, showed half of one; it asks for its rows'
+        height there, up to ``ONE_COLUMN_HEIGHT`` (it still scrolls beyond)."""
+        want = 0
+        if self.property("stack") == 3:
+            rows = sum(self.rowHeight(r) for r in range(self.rowCount()))
+            frame = 2 * self.frameWidth() + self.horizontalHeader().height()
+            want = min(rows + frame, self.ONE_COLUMN_HEIGHT)
+        if self.minimumHeight() != want:
+            self.setMinimumHeight(want)
 
     def fit_columns(self) -> None:
         """Keep the analyte's longest word whole: where the columns at their natural

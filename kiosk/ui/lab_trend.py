@@ -20,7 +20,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QObject, QPointF, QRectF, QSize, QSizeF, Qt, Signal
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QObject,
+    QPointF,
+    QRectF,
+    QSize,
+    QSizeF,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -37,7 +47,7 @@ from PySide6.QtGui import (
     QTextDocument,
     QTextFormat,
 )
-from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from kiosk.domain.documents import Flag
 from kiosk.domain.moscow import to_moscow
@@ -48,7 +58,7 @@ from kiosk.ui.widgets import button, label
 if TYPE_CHECKING:
     from decimal import Decimal
 
-    from PySide6.QtGui import QPaintEvent
+    from PySide6.QtGui import QPaintEvent, QResizeEvent
 
 
 def tr_trend(text: str) -> str:
@@ -281,9 +291,12 @@ def _draw_points(painter: QPainter, frame: _Frame, trend: Trend, colors: TrendCo
         if (n - 1 - i) % date_every == 0:  # the newest date always
             painter.setFont(font)
             painter.setPen(QColor(colors.text))
-            painter.drawText(QRectF(pt.x() - date_width, plot.bottom() + line_h * 0.2,
-                                    date_width * 2, line_h), Qt.AlignmentFlag.AlignCenter,
-                             _short_date(trend, i))
+            # Under its point, but inside the picture: the newest date centred on the
+            # last point ran past the right edge at 200 % text on 720×1280 (issue 16).
+            left = min(max(pt.x() - date_width / 2, frame.rect.left()),
+                       frame.rect.right() - date_width)
+            painter.drawText(QRectF(left, plot.bottom() + line_h * 0.2, date_width, line_h),
+                             Qt.AlignmentFlag.AlignCenter, _short_date(trend, i))
 
 
 def _draw_value(painter: QPainter, frame: _Frame, flag: Flag, pt: QPointF, step: float,
@@ -432,17 +445,27 @@ class TrendPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
-        bar = QHBoxLayout()
+        # The title and «‹ 1 из 4 ›» side by side, or the buttons under the title where
+        # its longest word and they do not fit (720×1280 at 200 %: «С-реактивный» beside
+        # them made the document wider than the screen, issue 16). See _place_bar.
+        bar = QGridLayout()
         bar.setSpacing(10)
+        bar.setColumnStretch(0, 1)
+        self._bar, self._below = bar, False
+        self._nav = QWidget()
+        nav = QHBoxLayout(self._nav)
+        nav.setContentsMargins(0, 0, 0, 0)
+        nav.setSpacing(10)
         self.title = label("", "subtitle", name="trendTitle")
         self.prev = button("‹", name="trendPrev", accessible=self.tr("Предыдущий показатель"))
         self.next = button("›", name="trendNext", accessible=self.tr("Следующий показатель"))
         self.position = label("", "muted", wrap=False, name="trendPosition")
         self.prev.clicked.connect(lambda: self.show_index(self._i - 1))
         self.next.clicked.connect(lambda: self.show_index(self._i + 1))
-        bar.addWidget(self.title, 1)
+        bar.addWidget(self.title, 0, 0)
         for w in (self.prev, self.position, self.next):
-            bar.addWidget(w)
+            nav.addWidget(w)
+        bar.addWidget(self._nav, 0, 1)
         layout.addLayout(bar)
         self.chart = TrendChart()
         layout.addWidget(self.chart, 1)
@@ -452,6 +475,30 @@ class TrendPanel(QWidget):
                                   "его строку в таблице."), "muted", name="trendHint")
         layout.addWidget(self.hint)
         self.hide()
+
+    def _place_bar(self) -> None:
+        from PySide6.QtGui import QFontMetrics
+
+        fm = QFontMetrics(self.title.font())
+        word = max((fm.horizontalAdvance(w) for w in self.title.text().split()), default=0)
+        nav = self._nav.sizeHint().width() if self._nav.isVisibleTo(self) else 0
+        below = word + 4 + self._bar.spacing() + nav > self.width()
+        if below == self._below:
+            return
+        self._below = below
+        self._bar.removeWidget(self._nav)
+        self._bar.addWidget(self._nav, *((1, 0) if below else (0, 1)),
+                            Qt.AlignmentFlag.AlignLeft if below else Qt.AlignmentFlag(0))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self._place_bar()
+        super().resizeEvent(event)
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.LayoutRequest, QEvent.Type.FontChange,
+                            QEvent.Type.StyleChange) and self.isVisible():
+            self._place_bar()  # a new title or text size changes what fits
+        return super().event(event)
 
     def show_trends(self, trends: list[Trend], first: str = "") -> None:
         """Show ``trends`` (the first flagged one, or ``first`` by name, or the first)."""

@@ -96,7 +96,12 @@ class SupportScreen(QWidget):
         self.contact.setObjectName("supportContact")
         self.contact.setMaxLength(120)
         self.contact.setAccessibleName(self.tr("Телефон или e-mail для ответа"))
-        self.contact.setPlaceholderText(self.tr("Телефон или e-mail для ответа"))
+        # Said above the field, where it wraps: as the field's hint it was cut to
+        # «Телефон или e-mai…» at 200 % text on 720×1280, and it went once typing began.
+        contact_label = label(self.tr("Телефон или e-mail для ответа"),
+                              name="supportContactLabel")
+        contact_label.setBuddy(self.contact)
+        f.addWidget(contact_label)
         f.addWidget(self.contact)
         self.error = label("", "error", name="supportError")
         self.error.hide()

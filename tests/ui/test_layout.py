@@ -500,3 +500,43 @@ def test_the_smallest_screen_at_200_percent_shows_what_a_patient_needs_first(
     assert area.verticalScrollBar().value() == 0
     first = picker.findChildren(QLabel, "cardName")[0]
     assert first.visibleRegion().boundingRect().height() == first.height()
+
+
+def test_a_long_lab_panel_fits_the_smallest_screen_at_every_text_size(kiosk: Kiosk) -> None:
+    """Issue 16, seen on the 720×1280 pictures: the pictures' blood count (twelve rows,
+    «С-реактивный белок» with a trend) laid out by the layout check at 720×1280 at 100,
+    150 and 200 % — the trend's «‹ 1 из 4 ›» beside «С-реактивный» made the document
+    66 px wider than the screen at 200 %. The table shows a whole stacked row."""
+    from tests.ui.screens import _lab
+
+    kiosk.window.resize(720, 1280)
+    _lab(kiosk)
+    out = Findings()
+    for size in TEXT_SIZES:
+        kiosk.window.set_text_size(size)
+        for _ in range(4):
+            flush_events()
+        _check(kiosk, "document-lab", f"[small-portrait size{size}]", False, out)
+        table = kiosk.s.document.labs
+        assert table.viewport().height() >= table.rowHeight(0)
+    small = [s for s in out.small if "QHeaderView<" not in s]  # a header has no rows
+    assert (out.clipped, small, out.contrast) == ([], [], [])
+
+
+def test_the_support_contact_is_named_above_its_field_in_full(kiosk: Kiosk) -> None:
+    """Issue 16, seen on the 720×1280 picture at 200 %: the field's hint read
+    «Телефон или e-mai…» (a hint cannot wrap, and it goes once typing starts); the
+    words are a label above the field now, wrapped, whole while the patient types."""
+    kiosk.window.resize(720, 1280)
+    kiosk.window.set_text_size(2)
+    kiosk.s.welcome.help.click()  # «Поддержка»
+    for _ in range(4):
+        flush_events()
+    support = kiosk.s.support
+    support.contact.setText("+7 999 123-45-67")
+    above = support.findChild(QLabel, "supportContactLabel")
+    assert above.isVisible() and above.buddy() is support.contact
+    assert above.text() == "Телефон или e-mail для ответа"
+    assert _text_fits(above) and not support.contact.placeholderText()
+    assert above.mapTo(support, above.rect().bottomLeft()).y() < support.contact.mapTo(
+        support, support.contact.rect().topLeft()).y()
