@@ -18,7 +18,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QSize, Qt, QUrl, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPalette, QPixmap, QTextDocument
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -112,7 +112,12 @@ class LabTable(QTableWidget):
     """Lab rows as a table; out-of-range rows carry the flag in symbol, word, weight and
     colour. Rows grow with their text (large text), the table scrolls by finger."""
 
-    COLUMNS = ("Показатель", "Результат", "Ед. изм.", "Норма", "Отметка")
+    # Listed for lupdate: the headers are translated through self.tr(c) below.
+    COLUMNS = (QT_TRANSLATE_NOOP("LabTable", "Показатель"),
+               QT_TRANSLATE_NOOP("LabTable", "Результат"),
+               QT_TRANSLATE_NOOP("LabTable", "Ед. изм."),
+               QT_TRANSLATE_NOOP("LabTable", "Норма"),
+               QT_TRANSLATE_NOOP("LabTable", "Отметка"))
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(0, len(self.COLUMNS), parent)
@@ -159,7 +164,7 @@ class LabTable(QTableWidget):
     def sizeHintForRow(self, row: int) -> int:
         return max(MIN_TOUCH, super().sizeHintForRow(row))
 
-    #: How tall a one-column table may ask to be: about two stacked rows at 200 % text.
+    # How tall a one-column table may ask to be: about two stacked rows at 200 % text.
     ONE_COLUMN_HEIGHT = 480
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -243,9 +248,9 @@ class LabTable(QTableWidget):
             value.setText("\n".join(p for p in parts if p))
             lines = [analyte]
             if level >= 3:
-                norm = reference.text()
+                norm, norm_word = reference.text(), self.tr("Норма")
                 lines += [f"{written} {unit.text()}".strip(), flag.text(),
-                          f"{self.tr('Норма')}: {norm}" if norm else ""]
+                          f"{norm_word}: {norm}" if norm else ""]
             name.setText("\n".join(p for p in lines if p))
 
     def flags_shown(self) -> list[str]:

@@ -69,8 +69,8 @@ class _Wraps:
     Mixed into :class:`KioskButton` and :class:`WrapRadio` before their Qt class.
     """
 
-    #: The style's names for the button's size, text area and drawing (QStyle enum
-    #: members, looked up when first used: Welcome's first paint builds no QStyle enums).
+    # The style's names for the button's size, text area and drawing (QStyle enum
+    # members, looked up when first used: Welcome's first paint builds no QStyle enums).
     _CONTENTS = "CT_PushButton"
     _TEXT_AREA = "SE_PushButtonContents"
     _CONTROL = "CE_PushButton"
@@ -349,7 +349,7 @@ def header(title: str, *buttons: QWidget) -> QHBoxLayout:
     return box
 
 
-#: Events after which a re-flowing widget chooses its arrangement again.
+# Events after which a re-flowing widget chooses its arrangement again.
 _REFLOW = (QEvent.Type.LayoutRequest, QEvent.Type.StyleChange, QEvent.Type.FontChange)
 
 
