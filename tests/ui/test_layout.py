@@ -540,3 +540,25 @@ def test_the_support_contact_is_named_above_its_field_in_full(kiosk: Kiosk) -> N
     assert _text_fits(above) and not support.contact.placeholderText()
     assert above.mapTo(support, above.rect().bottomLeft()).y() < support.contact.mapTo(
         support, support.contact.rect().topLeft()).y()
+
+
+def test_the_one_column_lab_table_reads_in_english(kiosk: Kiosk) -> None:
+    """The lab table's headers and the one-column «Норма: …» line (720×1280, 200 %) go
+    through the translator like the rest of the screen."""
+    from tests.ui.screens import _lab
+
+    kiosk.window.set_language("en")
+    try:
+        kiosk.settle()
+        kiosk.window.resize(720, 1280)
+        kiosk.window.set_text_size(2)
+        _lab(kiosk)
+        for _ in range(4):
+            flush_events()
+        table = kiosk.s.document.labs
+        assert table.horizontalHeaderItem(0).text() == "Test"
+        assert table.item(0, 0).text().splitlines() == [
+            "Гемоглобин", "118 г/л", table.item(0, 4).text(), "Range: 120–140"]
+    finally:  # the translator is the application's: leave Russian for the next test
+        kiosk.window.set_language("ru")
+        kiosk.settle()

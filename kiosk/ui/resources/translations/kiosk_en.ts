@@ -4,27 +4,27 @@
 <context>
     <name>BlockedScreen</name>
     <message>
-        <location filename="../../code.py" line="210"/>
+        <location filename="../../code.py" line="213"/>
         <source>Вход временно заблокирован</source>
         <translation>Sign-in temporarily blocked</translation>
     </message>
     <message>
-        <location filename="../../code.py" line="218"/>
+        <location filename="../../code.py" line="221"/>
         <source>На главную</source>
         <translation>Home</translation>
     </message>
     <message>
-        <location filename="../../code.py" line="233"/>
+        <location filename="../../code.py" line="236"/>
         <source>Вход будет доступен после %1 (время московское).</source>
         <translation>You can sign in again after %1 (Moscow time).</translation>
     </message>
     <message>
-        <location filename="../../code.py" line="214"/>
+        <location filename="../../code.py" line="217"/>
         <source>Код из СМС был введён неверно 5 раз подряд. Так мы защищаем ваши медицинские данные. Блокировка снимется сама, разблокировать её раньше нельзя. Если код вводили не вы — напишите в поддержку.</source>
         <translation>The SMS code was entered wrongly 5 times in a row. This protects your medical data. The block lifts by itself and cannot be lifted earlier. If it was not you who entered the code, write to support.</translation>
     </message>
     <message>
-        <location filename="../../code.py" line="221"/>
+        <location filename="../../code.py" line="224"/>
         <source>Написать в поддержку</source>
         <translation>Write to support</translation>
     </message>
@@ -87,57 +87,57 @@
     </message>
     <message>
         <location filename="../../code.py" line="69"/>
-        <location filename="../../code.py" line="129"/>
+        <location filename="../../code.py" line="132"/>
         <source>Подтвердить</source>
         <translation>Confirm</translation>
     </message>
     <message>
-        <location filename="../../code.py" line="84"/>
+        <location filename="../../code.py" line="87"/>
         <source>Мы отправили код на номер %1</source>
         <translation>We sent a code to %1</translation>
     </message>
     <message>
-        <location filename="../../code.py" line="112"/>
+        <location filename="../../code.py" line="115"/>
         <source>Код действует ещё %1</source>
         <translation>The code is valid for %1</translation>
     </message>
     <message>
-        <location filename="../../code.py" line="115"/>
+        <location filename="../../code.py" line="118"/>
         <source>Новый код больше отправить нельзя</source>
         <translation>No more codes can be sent</translation>
     </message>
     <message>
-        <location filename="../../code.py" line="118"/>
+        <location filename="../../code.py" line="121"/>
         <source>Отправить ещё раз (через %1)</source>
         <translation>Send again (in %1)</translation>
     </message>
     <message>
-        <location filename="../../code.py" line="121"/>
+        <location filename="../../code.py" line="124"/>
         <source>Отправить ещё раз</source>
         <translation>Send again</translation>
     </message>
     <message>
-        <location filename="../../code.py" line="129"/>
+        <location filename="../../code.py" line="132"/>
         <source>Проверяем…</source>
         <translation>Checking…</translation>
     </message>
     <message>
-        <location filename="../../code.py" line="151"/>
+        <location filename="../../code.py" line="154"/>
         <source>Неверный код. Осталось попыток: %1</source>
         <translation>Wrong code. Attempts left: %1</translation>
     </message>
     <message>
-        <location filename="../../code.py" line="181"/>
+        <location filename="../../code.py" line="184"/>
         <source>Новый код отправлен. Предыдущий код больше не действует.</source>
         <translation>A new code was sent. The previous code no longer works.</translation>
     </message>
     <message>
-        <location filename="../../code.py" line="149"/>
+        <location filename="../../code.py" line="152"/>
         <source>Неверный код.</source>
         <translation>Wrong code.</translation>
     </message>
     <message>
-        <location filename="../../code.py" line="166"/>
+        <location filename="../../code.py" line="169"/>
         <source>Это последняя попытка. Если и этот код окажется неверным, вход в кабинет будет заблокирован на %1 ч — даже с правильным паролем, и раньше снять блокировку нельзя. Не уверены — запросите новый код.</source>
         <translation>This is the last attempt. If this code is wrong too, sign-in will be blocked for %1 h — even with the right password, and the block cannot be lifted earlier. Not sure? Ask for a new code.</translation>
     </message>
@@ -312,27 +312,27 @@
 <context>
     <name>EmrCardWidget</name>
     <message>
-        <location filename="../../picker.py" line="52"/>
+        <location filename="../../picker.py" line="55"/>
         <source>Пол: %1</source>
         <translation>Sex: %1</translation>
     </message>
     <message>
-        <location filename="../../picker.py" line="57"/>
+        <location filename="../../picker.py" line="60"/>
         <source>Доступ к карте закончится %1, когда ребёнку исполнится %2 лет</source>
         <translation>Access to this record ends on %1, when the child turns %2</translation>
     </message>
     <message>
-        <location filename="../../picker.py" line="61"/>
+        <location filename="../../picker.py" line="64"/>
         <source>Данные карты ещё загружаются.</source>
         <translation>The record is still loading.</translation>
     </message>
     <message>
-        <location filename="../../picker.py" line="62"/>
+        <location filename="../../picker.py" line="65"/>
         <source>Открыть карту</source>
         <translation>Open record</translation>
     </message>
     <message>
-        <location filename="../../picker.py" line="63"/>
+        <location filename="../../picker.py" line="66"/>
         <source>Открыть карту: %1</source>
         <translation>Open record: %1</translation>
     </message>
@@ -399,22 +399,22 @@
 <context>
     <name>Header</name>
     <message>
-        <location filename="../../widgets.py" line="190"/>
+        <location filename="../../widgets.py" line="335"/>
         <source>ЛКП</source>
         <translation>PPA</translation>
     </message>
     <message>
-        <location filename="../../widgets.py" line="191"/>
+        <location filename="../../widgets.py" line="336"/>
         <source>Личный кабинет пациента</source>
         <translation>Patient&apos;s personal account</translation>
     </message>
     <message>
-        <location filename="../../widgets.py" line="187"/>
+        <location filename="../../widgets.py" line="332"/>
         <source>Озвучить</source>
         <translation>Read aloud</translation>
     </message>
     <message>
-        <location filename="../../widgets.py" line="188"/>
+        <location filename="../../widgets.py" line="333"/>
         <source>Озвучить экран</source>
         <translation>Read the screen aloud</translation>
     </message>
@@ -548,7 +548,33 @@
 <context>
     <name>LabTable</name>
     <message>
+        <location filename="../../content.py" line="116"/>
+        <source>Показатель</source>
+        <translation>Test</translation>
+    </message>
+    <message>
+        <location filename="../../content.py" line="117"/>
+        <source>Результат</source>
+        <translation>Result</translation>
+    </message>
+    <message>
+        <location filename="../../content.py" line="118"/>
+        <source>Ед. изм.</source>
+        <translation>Unit</translation>
+    </message>
+    <message>
+        <location filename="../../content.py" line="119"/>
+        <location filename="../../content.py" line="251"/>
+        <source>Норма</source>
+        <translation>Range</translation>
+    </message>
+    <message>
         <location filename="../../content.py" line="120"/>
+        <source>Отметка</source>
+        <translation>Flag</translation>
+    </message>
+    <message>
+        <location filename="../../content.py" line="125"/>
         <source>Результаты анализов</source>
         <translation>Test results</translation>
     </message>
@@ -556,77 +582,77 @@
 <context>
     <name>LabTrend</name>
     <message>
-        <location filename="../../lab_trend.py" line="61"/>
+        <location filename="../../lab_trend.py" line="71"/>
         <source>за %1 год</source>
         <translation>in %1</translation>
     </message>
     <message>
-        <location filename="../../lab_trend.py" line="62"/>
+        <location filename="../../lab_trend.py" line="72"/>
         <source>с %1 по %2</source>
         <translation>from %1 to %2</translation>
     </message>
     <message>
-        <location filename="../../lab_trend.py" line="63"/>
+        <location filename="../../lab_trend.py" line="73"/>
         <source>значение</source>
         <translation>value</translation>
     </message>
     <message>
-        <location filename="../../lab_trend.py" line="64"/>
+        <location filename="../../lab_trend.py" line="74"/>
         <source>значения</source>
         <translation>values</translation>
     </message>
     <message>
-        <location filename="../../lab_trend.py" line="65"/>
+        <location filename="../../lab_trend.py" line="75"/>
         <source>значений</source>
         <translation>values</translation>
     </message>
     <message>
-        <location filename="../../lab_trend.py" line="66"/>
+        <location filename="../../lab_trend.py" line="76"/>
         <source>%1: %2 %3, последнее %4</source>
         <translation>%1: %2 %3, latest %4</translation>
     </message>
     <message>
-        <location filename="../../lab_trend.py" line="67"/>
+        <location filename="../../lab_trend.py" line="77"/>
         <source>в норме</source>
         <translation>within range</translation>
     </message>
     <message>
-        <location filename="../../lab_trend.py" line="68"/>
+        <location filename="../../lab_trend.py" line="78"/>
         <source>выше нормы</source>
         <translation>above range</translation>
     </message>
     <message>
-        <location filename="../../lab_trend.py" line="69"/>
+        <location filename="../../lab_trend.py" line="79"/>
         <source>ниже нормы</source>
         <translation>below range</translation>
     </message>
     <message>
-        <location filename="../../lab_trend.py" line="70"/>
+        <location filename="../../lab_trend.py" line="80"/>
         <source>вне нормы</source>
         <translation>out of range</translation>
     </message>
     <message>
-        <location filename="../../lab_trend.py" line="71"/>
+        <location filename="../../lab_trend.py" line="81"/>
         <source>норма %1–%2</source>
         <translation>reference range %1–%2</translation>
     </message>
     <message>
-        <location filename="../../lab_trend.py" line="72"/>
+        <location filename="../../lab_trend.py" line="82"/>
         <source>норма от %1</source>
         <translation>reference range from %1</translation>
     </message>
     <message>
-        <location filename="../../lab_trend.py" line="73"/>
+        <location filename="../../lab_trend.py" line="83"/>
         <source>норма до %1</source>
         <translation>reference range up to %1</translation>
     </message>
     <message>
-        <location filename="../../lab_trend.py" line="74"/>
+        <location filename="../../lab_trend.py" line="84"/>
         <source>норма не указана</source>
         <translation>no reference range given</translation>
     </message>
     <message>
-        <location filename="../../lab_trend.py" line="383"/>
+        <location filename="../../lab_trend.py" line="396"/>
         <source>Динамика: %1</source>
         <translation>Trend: %1</translation>
     </message>
@@ -792,8 +818,8 @@
 <context>
     <name>Overlay</name>
     <message>
-        <location filename="../../widgets.py" line="533"/>
-        <location filename="../../widgets.py" line="551"/>
+        <location filename="../../widgets.py" line="720"/>
+        <location filename="../../widgets.py" line="738"/>
         <source>Понятно</source>
         <translation>OK</translation>
     </message>
@@ -801,32 +827,32 @@
 <context>
     <name>PdfView</name>
     <message>
-        <location filename="../../content.py" line="264"/>
+        <location filename="../../content.py" line="300"/>
         <source>Уменьшить</source>
         <translation>Zoom out</translation>
     </message>
     <message>
-        <location filename="../../content.py" line="265"/>
+        <location filename="../../content.py" line="301"/>
         <source>Увеличить</source>
         <translation>Zoom in</translation>
     </message>
     <message>
-        <location filename="../../content.py" line="266"/>
+        <location filename="../../content.py" line="302"/>
         <source>По ширине</source>
         <translation>Fit width</translation>
     </message>
     <message>
-        <location filename="../../content.py" line="316"/>
+        <location filename="../../content.py" line="352"/>
         <source>Страница %1 из %2</source>
         <translation>Page %1 of %2</translation>
     </message>
     <message>
-        <location filename="../../content.py" line="321"/>
+        <location filename="../../content.py" line="357"/>
         <source>Страниц: %1</source>
         <translation>Pages: %1</translation>
     </message>
     <message>
-        <location filename="../../content.py" line="409"/>
+        <location filename="../../content.py" line="445"/>
         <source>Этот PDF-файл не удаётся показать: он повреждён или в нём ошибка. Его текст, если он есть, показан выше; бумажную копию можно получить в регистратуре.</source>
         <translation>This PDF file cannot be shown: it is damaged or has an error. Its text, if any, is shown above; you can get a paper copy at the reception.</translation>
     </message>
@@ -834,22 +860,22 @@
 <context>
     <name>PickerScreen</name>
     <message>
-        <location filename="../../picker.py" line="85"/>
+        <location filename="../../picker.py" line="88"/>
         <source>Выйти</source>
         <translation>Sign out</translation>
     </message>
     <message>
-        <location filename="../../picker.py" line="87"/>
+        <location filename="../../picker.py" line="90"/>
         <source>Выберите медицинскую карту</source>
         <translation>Choose a medical record</translation>
     </message>
     <message>
-        <location filename="../../picker.py" line="88"/>
+        <location filename="../../picker.py" line="91"/>
         <source>Вы можете сменить карту в любой момент.</source>
         <translation>You can switch records at any time.</translation>
     </message>
     <message>
-        <location filename="../../picker.py" line="105"/>
+        <location filename="../../picker.py" line="108"/>
         <source>Загружаем ваши медицинские карты…</source>
         <translation>Loading your medical records…</translation>
     </message>
@@ -867,48 +893,48 @@
         <translation>Print preview</translation>
     </message>
     <message>
-        <location filename="../../preview.py" line="63"/>
+        <location filename="../../preview.py" line="68"/>
         <source>Предыдущая страница</source>
         <translation>Previous page</translation>
     </message>
     <message>
-        <location filename="../../preview.py" line="64"/>
+        <location filename="../../preview.py" line="69"/>
         <source>Следующая страница</source>
         <translation>Next page</translation>
     </message>
     <message>
-        <location filename="../../preview.py" line="66"/>
+        <location filename="../../preview.py" line="71"/>
         <source>Уменьшить</source>
         <translation>Zoom out</translation>
     </message>
     <message>
-        <location filename="../../preview.py" line="67"/>
+        <location filename="../../preview.py" line="72"/>
         <source>По ширине</source>
         <translation>Fit width</translation>
     </message>
     <message>
-        <location filename="../../preview.py" line="68"/>
+        <location filename="../../preview.py" line="73"/>
         <source>Увеличить</source>
         <translation>Zoom in</translation>
     </message>
     <message>
-        <location filename="../../preview.py" line="83"/>
-        <location filename="../../preview.py" line="119"/>
+        <location filename="../../preview.py" line="93"/>
+        <location filename="../../preview.py" line="129"/>
         <source>Напечатать</source>
         <translation>Print</translation>
     </message>
     <message>
-        <location filename="../../preview.py" line="94"/>
+        <location filename="../../preview.py" line="104"/>
         <source>Документов: %1. Проверьте и нажмите «Напечатать».</source>
         <translation>Documents: %1. Check them and press “Print”.</translation>
     </message>
     <message>
-        <location filename="../../preview.py" line="112"/>
+        <location filename="../../preview.py" line="122"/>
         <source>Страница %1 из %2</source>
         <translation>Page %1 of %2</translation>
     </message>
     <message>
-        <location filename="../../preview.py" line="119"/>
+        <location filename="../../preview.py" line="129"/>
         <source>Печатаем…</source>
         <translation>Printing…</translation>
     </message>
@@ -916,7 +942,7 @@
 <context>
     <name>QrWidget</name>
     <message>
-        <location filename="../../widgets.py" line="431"/>
+        <location filename="../../widgets.py" line="618"/>
         <source>QR-код</source>
         <translation>QR code</translation>
     </message>
@@ -932,97 +958,97 @@
 <context>
     <name>Speech</name>
     <message>
-        <location filename="../../speech.py" line="148"/>
+        <location filename="../../speech.py" line="149"/>
         <source>норма от %1 до %2</source>
         <translation>normal range %1 to %2</translation>
     </message>
     <message>
-        <location filename="../../speech.py" line="149"/>
+        <location filename="../../speech.py" line="150"/>
         <source>норма до %1</source>
         <translation>normal up to %1</translation>
     </message>
     <message>
-        <location filename="../../speech.py" line="150"/>
+        <location filename="../../speech.py" line="151"/>
         <source>норма от %1</source>
         <translation>normal from %1</translation>
     </message>
     <message>
-        <location filename="../../speech.py" line="151"/>
+        <location filename="../../speech.py" line="152"/>
         <source>норма %1</source>
         <translation>normal range %1</translation>
     </message>
     <message>
-        <location filename="../../speech.py" line="152"/>
+        <location filename="../../speech.py" line="153"/>
         <source>тысяч на микролитр</source>
         <translation>thousand per microlitre</translation>
     </message>
     <message>
-        <location filename="../../speech.py" line="153"/>
+        <location filename="../../speech.py" line="154"/>
         <source>миллионов на микролитр</source>
         <translation>million per microlitre</translation>
     </message>
     <message>
-        <location filename="../../speech.py" line="154"/>
+        <location filename="../../speech.py" line="155"/>
         <source>грамм на литр</source>
         <translation>grams per litre</translation>
     </message>
     <message>
-        <location filename="../../speech.py" line="155"/>
+        <location filename="../../speech.py" line="156"/>
         <source>миллиграмм на литр</source>
         <translation>milligrams per litre</translation>
     </message>
     <message>
-        <location filename="../../speech.py" line="156"/>
+        <location filename="../../speech.py" line="157"/>
         <source>миллимоль на литр</source>
         <translation>millimoles per litre</translation>
     </message>
     <message>
-        <location filename="../../speech.py" line="157"/>
+        <location filename="../../speech.py" line="158"/>
         <source>микромоль на литр</source>
         <translation>micromoles per litre</translation>
     </message>
     <message>
-        <location filename="../../speech.py" line="158"/>
+        <location filename="../../speech.py" line="159"/>
         <source>нанограмм на миллилитр</source>
         <translation>nanograms per millilitre</translation>
     </message>
     <message>
-        <location filename="../../speech.py" line="159"/>
+        <location filename="../../speech.py" line="160"/>
         <source>единиц на литр</source>
         <translation>units per litre</translation>
     </message>
     <message>
-        <location filename="../../speech.py" line="160"/>
+        <location filename="../../speech.py" line="161"/>
         <source>процентов</source>
         <translation>per cent</translation>
     </message>
     <message>
-        <location filename="../../speech.py" line="161"/>
+        <location filename="../../speech.py" line="162"/>
         <source>фемтолитров</source>
         <translation>femtolitres</translation>
     </message>
     <message>
-        <location filename="../../speech.py" line="162"/>
+        <location filename="../../speech.py" line="163"/>
         <source>пикограммов</source>
         <translation>picograms</translation>
     </message>
     <message>
-        <location filename="../../speech.py" line="163"/>
+        <location filename="../../speech.py" line="164"/>
         <source>миллиметров в час</source>
         <translation>millimetres per hour</translation>
     </message>
     <message>
-        <location filename="../../speech.py" line="164"/>
+        <location filename="../../speech.py" line="165"/>
         <source>выше нормы</source>
         <translation>above normal</translation>
     </message>
     <message>
-        <location filename="../../speech.py" line="165"/>
+        <location filename="../../speech.py" line="166"/>
         <source>ниже нормы</source>
         <translation>below normal</translation>
     </message>
     <message>
-        <location filename="../../speech.py" line="166"/>
+        <location filename="../../speech.py" line="167"/>
         <source>вне нормы</source>
         <translation>out of the normal range</translation>
     </message>
@@ -1199,113 +1225,113 @@
 <context>
     <name>SupportScreen</name>
     <message>
-        <location filename="../../support.py" line="49"/>
+        <location filename="../../support.py" line="56"/>
         <source>Назад</source>
         <translation>Back</translation>
     </message>
     <message>
-        <location filename="../../support.py" line="51"/>
+        <location filename="../../support.py" line="58"/>
         <source>Обращение в поддержку</source>
         <translation>Contact support</translation>
     </message>
     <message>
-        <location filename="../../support.py" line="60"/>
+        <location filename="../../support.py" line="67"/>
         <source>О чём ваш вопрос?</source>
         <translation>What is your question about?</translation>
     </message>
     <message>
-        <location filename="../../support.py" line="62"/>
+        <location filename="../../support.py" line="69"/>
         <source>Вопросы о том, что написано в медицинских документах, передаются в Департамент здравоохранения (ДЗМ), остальные — в Департамент информационных технологий (ДИТ).</source>
         <translation>Questions about what medical documents say go to the Department of Health (DZM), all others to the Department of IT (DIT).</translation>
     </message>
     <message>
-        <location filename="../../support.py" line="67"/>
+        <location filename="../../support.py" line="74"/>
         <source>Содержание документов (ДЗМ)</source>
         <translation>What documents say (DZM)</translation>
     </message>
     <message>
-        <location filename="../../support.py" line="68"/>
+        <location filename="../../support.py" line="75"/>
         <source>Доступ к кабинету (ДИТ)</source>
         <translation>Access to the account (DIT)</translation>
     </message>
     <message>
-        <location filename="../../support.py" line="69"/>
+        <location filename="../../support.py" line="76"/>
         <source>Сбой киоска или портала (ДИТ)</source>
         <translation>Kiosk or portal failure (DIT)</translation>
     </message>
     <message>
-        <location filename="../../support.py" line="70"/>
+        <location filename="../../support.py" line="77"/>
         <source>Работа киоска (ДИТ)</source>
         <translation>How the kiosk works (DIT)</translation>
     </message>
     <message>
-        <location filename="../../support.py" line="83"/>
+        <location filename="../../support.py" line="90"/>
         <source>Текст обращения</source>
         <translation>Your question</translation>
     </message>
     <message>
-        <location filename="../../support.py" line="84"/>
+        <location filename="../../support.py" line="91"/>
         <source>Опишите вопрос</source>
         <translation>Describe your question</translation>
     </message>
     <message>
-        <location filename="../../support.py" line="91"/>
-        <location filename="../../support.py" line="92"/>
+        <location filename="../../support.py" line="98"/>
+        <location filename="../../support.py" line="101"/>
         <source>Телефон или e-mail для ответа</source>
         <translation>Phone or e-mail for the reply</translation>
     </message>
     <message>
-        <location filename="../../support.py" line="97"/>
+        <location filename="../../support.py" line="109"/>
         <source>Отправить</source>
         <translation>Send</translation>
     </message>
     <message>
-        <location filename="../../support.py" line="121"/>
+        <location filename="../../support.py" line="133"/>
         <source>Задать вопрос можно и на портале mos.ru: наведите камеру телефона на QR-код.</source>
         <translation>You can also ask on the mos.ru portal: point your phone camera at the QR code.</translation>
     </message>
     <message>
-        <location filename="../../support.py" line="127"/>
+        <location filename="../../support.py" line="139"/>
         <source>Распечатать квитанцию</source>
         <translation>Print a receipt</translation>
     </message>
     <message>
-        <location filename="../../support.py" line="128"/>
+        <location filename="../../support.py" line="140"/>
         <source>Квитанция напечатана: заберите её из принтера.</source>
         <translation>The receipt is printed: please take it from the printer.</translation>
     </message>
     <message>
-        <location filename="../../support.py" line="129"/>
+        <location filename="../../support.py" line="141"/>
         <source>Квитанцию напечатать не удалось. Запишите номер обращения с экрана.</source>
         <translation>The receipt could not be printed. Please write down the request number from the screen.</translation>
     </message>
     <message>
-        <location filename="../../support.py" line="132"/>
+        <location filename="../../support.py" line="144"/>
         <source>Готово</source>
         <translation>Done</translation>
     </message>
     <message>
-        <location filename="../../support.py" line="172"/>
+        <location filename="../../support.py" line="184"/>
         <source>в Департамент здравоохранения (ДЗМ)</source>
         <translation>to the Department of Health (DZM)</translation>
     </message>
     <message>
-        <location filename="../../support.py" line="173"/>
+        <location filename="../../support.py" line="185"/>
         <source>в Департамент информационных технологий (ДИТ)</source>
         <translation>to the Department of IT (DIT)</translation>
     </message>
     <message>
-        <location filename="../../support.py" line="175"/>
+        <location filename="../../support.py" line="187"/>
         <source>Обращение № %1 принято и будет передано %2. Ответ придёт на указанный контакт.</source>
         <translation>Request no. %1 is accepted and will be passed %2. The reply will come to the contact you gave.</translation>
     </message>
     <message>
-        <location filename="../../support.py" line="115"/>
+        <location filename="../../support.py" line="127"/>
         <source>Запишите или сфотографируйте номер обращения: по нему вам ответят в поддержке.</source>
         <translation>Write down or take a photo of the request number: support will answer by it.</translation>
     </message>
     <message>
-        <location filename="../../support.py" line="180"/>
+        <location filename="../../support.py" line="192"/>
         <source>Номер обращения: %1</source>
         <translation>Request number: %1</translation>
     </message>
@@ -1386,27 +1412,27 @@
 <context>
     <name>TrendPanel</name>
     <message>
-        <location filename="../../lab_trend.py" line="438"/>
+        <location filename="../../lab_trend.py" line="460"/>
         <source>Предыдущий показатель</source>
         <translation>Previous test</translation>
     </message>
     <message>
-        <location filename="../../lab_trend.py" line="439"/>
+        <location filename="../../lab_trend.py" line="461"/>
         <source>Следующий показатель</source>
         <translation>Next test</translation>
     </message>
     <message>
-        <location filename="../../lab_trend.py" line="451"/>
+        <location filename="../../lab_trend.py" line="474"/>
         <source>Другой показатель — кнопками «‹» «›» или нажатием на его строку в таблице.</source>
         <translation>For another test, use «‹» «›» or tap its row in the table.</translation>
     </message>
     <message>
-        <location filename="../../lab_trend.py" line="486"/>
+        <location filename="../../lab_trend.py" line="533"/>
         <source>Динамика: %1</source>
         <translation>Trend: %1</translation>
     </message>
     <message>
-        <location filename="../../lab_trend.py" line="487"/>
+        <location filename="../../lab_trend.py" line="534"/>
         <source>%1 из %2</source>
         <translation>%1 of %2</translation>
     </message>
@@ -1414,17 +1440,17 @@
 <context>
     <name>WelcomeScreen</name>
     <message>
-        <location filename="../../welcome.py" line="54"/>
+        <location filename="../../welcome.py" line="50"/>
         <source>Личный кабинет пациента</source>
         <translation>Patient&apos;s personal account</translation>
     </message>
     <message>
-        <location filename="../../welcome.py" line="56"/>
+        <location filename="../../welcome.py" line="52"/>
         <source>Посмотрите и распечатайте свои медицинские документы и документы своих детей.</source>
         <translation>View and print your medical documents and your children&apos;s.</translation>
     </message>
     <message>
-        <location filename="../../welcome.py" line="59"/>
+        <location filename="../../welcome.py" line="55"/>
         <source>Как это работает:
 1. Введите логин и пароль от mos.ru.
 2. Введите код из СМС, которое придёт на ваш телефон.
@@ -1437,47 +1463,47 @@
 4. You can print the document right here.</translation>
     </message>
     <message>
-        <location filename="../../welcome.py" line="66"/>
+        <location filename="../../welcome.py" line="62"/>
         <source>Это бесплатно. Новое согласие не нужно: вы дали его при регистрации на портале.</source>
         <translation>It is free. No new consent is needed: you gave it when you registered on the portal.</translation>
     </message>
     <message>
-        <location filename="../../welcome.py" line="69"/>
+        <location filename="../../welcome.py" line="66"/>
         <source>Войти</source>
         <translation>Sign in</translation>
     </message>
     <message>
-        <location filename="../../welcome.py" line="73"/>
+        <location filename="../../welcome.py" line="70"/>
         <source>Войти по QR-коду с телефона</source>
         <translation>Sign in with a QR code from your phone</translation>
     </message>
     <message>
-        <location filename="../../welcome.py" line="80"/>
+        <location filename="../../welcome.py" line="77"/>
         <source>Запись к врачу</source>
         <translation>Book a doctor</translation>
     </message>
     <message>
-        <location filename="../../welcome.py" line="82"/>
+        <location filename="../../welcome.py" line="79"/>
         <source>Поддержка</source>
         <translation>Support</translation>
     </message>
     <message>
-        <location filename="../../welcome.py" line="110"/>
+        <location filename="../../welcome.py" line="137"/>
         <source>Крупный текст</source>
         <translation>Large text</translation>
     </message>
     <message>
-        <location filename="../../welcome.py" line="90"/>
+        <location filename="../../welcome.py" line="87"/>
         <source>Высокий контраст</source>
         <translation>High contrast</translation>
     </message>
     <message>
-        <location filename="../../welcome.py" line="110"/>
+        <location filename="../../welcome.py" line="137"/>
         <source>Крупный текст: 150 %</source>
         <translation>Large text: 150 %</translation>
     </message>
     <message>
-        <location filename="../../welcome.py" line="111"/>
+        <location filename="../../welcome.py" line="138"/>
         <source>Крупный текст: 200 %</source>
         <translation>Large text: 200 %</translation>
     </message>
