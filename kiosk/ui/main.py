@@ -4,7 +4,8 @@
 Start-up order matters (PLATFORM.md): the Welcome screen is painted first, using Qt
 only; the service graph (SQLAlchemy, requests) is imported and built in a worker
 afterwards, so the patient never looks at a blank screen. Only Welcome is built before
-that first paint; the other screens follow in idle time (``build_rest_later``).
+that first paint; the other screens follow in idle time once the services are there
+(``build_rest_later``).
 """
 
 from __future__ import annotations
@@ -114,14 +115,20 @@ def _attach_printer(ctx: UiContext, printer_target: str | None = None) -> None:
                             config.print.paper)
 
 
-def _start_services(ctx: UiContext, window: KioskWindow,
-                    factory: Callable[[], Services]) -> None:
+def _start_services(ctx: UiContext, window: KioskWindow, factory: Callable[[], Services],
+                    then: Callable[[], None] | None = None) -> None:
+    """Build the services in a worker; ``then`` runs on the GUI thread once they are set."""
     def failed(err: object) -> None:
         log.error("the services could not be built: %s", err)
         window.screens.welcome.set_busy(QCoreApplication.translate("KioskWindow",
             "Киоск сейчас не может начать работу. Обратитесь к администратору в регистратуре."))
 
-    ctx.runner.submit(factory, on_done=ctx.set_services, on_error=failed)
+    def built(services: Services) -> None:
+        ctx.set_services(services)
+        if then is not None:
+            then()
+
+    ctx.runner.submit(factory, on_done=built, on_error=failed)
 
 
 def _finish(window: KioskWindow, ctx: UiContext) -> None:
@@ -145,14 +152,16 @@ def run_kiosk(config: Config, windowed: bool = False) -> int:
     window.show_for_mode()
     app.processEvents()  # paint Welcome before anything heavy is imported (one call)
     _attach_printer(ctx)  # nothing can print before the services exist
-    window.build_rest_later()  # the other screens, one per pass, after the first paint
 
     def build() -> Services:
         from kiosk.app import build_services
 
         return build_services(config)
 
-    _start_services(ctx, window, build)
+    # The other screens, one per pass, once the services are built: built meanwhile,
+    # they took the GIL from the services' imports and a sign-in could start ~0.36 s
+    # later (issue 18, ready_ms). A screen asked for before it is built is built then.
+    _start_services(ctx, window, build, then=window.build_rest_later)
     app.aboutToQuit.connect(lambda: _finish(window, ctx))
     return int(app.exec())
 

@@ -85,3 +85,34 @@ def test_first_page_comes_with_the_card_in_one_task(kiosk: Kiosk) -> None:
         assert calls.count((DocKind.EXAM_PROTOCOL, None)) == 1
     finally:
         del records.documents
+
+
+def test_the_other_screens_are_built_once_the_services_are_there(env, qtbot) -> None:
+    """Issue 18 (ready_ms): at start-up the service graph is built first and the other
+    screens after it, so that building them does not hold up the moment a sign-in can
+    start; a failed build leaves them for later."""
+    from kiosk.ui.context import UiContext
+    from kiosk.ui.main import _start_services
+    from kiosk.ui.tasks import wait_for_tasks
+    from kiosk.ui.window import KioskWindow
+
+    ctx = UiContext(env.config)
+    window = KioskWindow(ctx, kiosk_mode=False)
+    seen: list[bool] = []
+    _start_services(ctx, window, lambda: env.services,
+                    then=lambda: seen.append(ctx.services is env.services))
+    assert seen == []
+    wait_for_tasks(ctx.runner)
+    assert seen == [True]
+
+    def broken():  # type: ignore[no-untyped-def]
+        raise RuntimeError("no store")
+
+    other = UiContext(env.config)
+    failed_window = KioskWindow(other, kiosk_mode=False)
+    _start_services(other, failed_window, broken, then=lambda: seen.append(False))
+    wait_for_tasks(other.runner)
+    assert seen == [True] and other.services is None
+    for w in (window, failed_window):
+        w.shutdown()
+        w.deleteLater()
