@@ -51,27 +51,34 @@ def screen_text(root: QWidget) -> list[str]:
             continue
         if w.objectName() == "speak":
             continue
-        editable = isinstance(w, QPlainTextEdit | QTextEdit) and not w.isReadOnly()
-        if isinstance(w, QLineEdit) or editable:
-            text = w.accessibleName()  # the field's name, never what is typed in it
-        elif isinstance(w, QPlainTextEdit | QTextEdit):
-            text = w.toPlainText()  # an open document: a note or a narrative's words
-        elif isinstance(w, QTableWidget) and w.objectName() == "labTable":
-            text = "\n".join(lab_rows_spoken(w))
-        elif isinstance(w, QLabel):
-            text = w.text()
-        elif isinstance(w, QAbstractButton):
-            text = w.accessibleName() or w.text()
-        elif isinstance(w, QAbstractItemView) and w.model() is not None:
-            model = w.model()
-            text = "\n".join(str(model.data(model.index(r, 0)) or "")
-                             for r in range(min(model.rowCount(), 20)))
-        else:
+        text = _spoken(w)
+        if text is None:
             continue
         text = text.strip()
         if text and (not lines or lines[-1] != text):
             lines.append(text)
     return lines
+
+
+def _spoken(w: QWidget) -> str | None:
+    """What one widget says; ``None`` for a widget that says nothing. A field says its
+    name, never what is typed in it."""
+    editable = isinstance(w, QPlainTextEdit | QTextEdit) and not w.isReadOnly()
+    if isinstance(w, QLineEdit) or editable:
+        return w.accessibleName()
+    if isinstance(w, QPlainTextEdit | QTextEdit):
+        return w.toPlainText()  # an open document: a note or a narrative's words
+    if isinstance(w, QTableWidget) and w.objectName() == "labTable":
+        return "\n".join(lab_rows_spoken(w))
+    if isinstance(w, QLabel):
+        return w.text()
+    if isinstance(w, QAbstractButton):
+        return w.accessibleName() or w.text()
+    if isinstance(w, QAbstractItemView) and w.model() is not None:
+        model = w.model()
+        return "\n".join(str(model.data(model.index(r, 0)) or "")
+                         for r in range(min(model.rowCount(), 20)))
+    return None
 
 
 def lab_rows_spoken(table: QTableWidget) -> list[str]:
