@@ -14,7 +14,6 @@ so committing them together (R-SYNC-1) never skips a record.
 
 from __future__ import annotations
 
-import binascii
 import json
 import logging
 import queue
@@ -39,7 +38,13 @@ from kiosk.services.ports import (
     UpstreamError,
 )
 from kiosk.upstream import fhir_model
-from kiosk.upstream.fhir_read import ParsedPage, Radiology, Reader, aware_instant
+from kiosk.upstream.fhir_read import (
+    ParsedPage,
+    Radiology,
+    Reader,
+    aware_instant,
+    read_base64,
+)
 from kiosk.upstream.gcpause import gc_paused
 from kiosk.upstream.http import (
     MAX_BODY_BYTES,
@@ -533,13 +538,10 @@ class FhirSource:
             res = fhir_model.known_decoder.decode(resp.body)
         except (msgspec.ValidationError, msgspec.DecodeError):
             raise Malformed(SERVICE, "read Binary: not a Binary") from None
-        if not isinstance(res, fhir_model.Binary) or res.data is None:
+        if not isinstance(res, fhir_model.Binary):
             return None
-        try:
-            raw = binascii.a2b_base64(res.data.encode("ascii", "replace"))
-        except (binascii.Error, ValueError):
-            return None
-        return res.contentType or "", raw
+        raw = read_base64(res.data, "Binary.data", MAX_PDF_BYTES)
+        return None if raw is None else (res.contentType or "", raw)
 
     def _on_base(self, url: str) -> bool:
         if not same_origin(url, self.base_url):

@@ -338,22 +338,8 @@ def _party(refs: Sequence[m.Ref] | None, contained: _Contained, want: str) -> st
     """The name of the first reference of type ``want`` (Organization/Practitioner)."""
     if refs is not None and len(refs) == 1 and not (refs[0].reference or "").startswith("#"):
         return _named(refs[0].reference, refs[0].display, want)  # the usual: one, cached
-    for ref in refs or ():
-        target = ref.reference or ""
-        if target.startswith("#"):
-            res = contained.get(target)
-            if want == "Organization" and isinstance(res, m.Organization) and res.name:
-                return res.name
-            if want == "Practitioner" and isinstance(res, m.Practitioner):
-                name = _human_name(res.name)
-                if name:
-                    return name
-            continue
-        head, slash, _ = target.rpartition("/")
-        kind_ok = head.rpartition("/")[2] == want if slash else not target
-        if kind_ok and ref.display and ref.display.strip():
-            return ref.display
-    return ""
+    org, doctor = _parties(refs, contained)
+    return org if want == "Organization" else doctor
 
 
 def _parties(refs: Sequence[m.Ref] | None, contained: _Contained) -> tuple[str, str]:
@@ -390,9 +376,7 @@ def _ref_type(target: str) -> str:
 def _named(reference: str | None, display: str | None, want: str) -> str:
     """``_party`` of one reference to no contained resource (a sync sees a few hundred
     organisations and doctors thousands of times)."""
-    target = reference or ""
-    head, slash, _ = target.rpartition("/")
-    kind_ok = head.rpartition("/")[2] == want if slash else not target
+    kind_ok = _ref_type(reference or "") in (want, "*")
     return display if kind_ok and display and display.strip() else ""
 
 
@@ -494,6 +478,17 @@ _NULL = msgspec.Raw(b"null")
 
 def _has_data(data: bytes | msgspec.Raw) -> bool:
     return isinstance(data, bytes) or (len(data) > 0 and data != _NULL)
+
+
+def read_base64(data: msgspec.Raw, what: str, limit: int) -> bytes | None:
+    """A Binary's ``data`` by the attachments' rules (strict base64, MIME line breaks
+    allowed, at most ``limit`` bytes); ``None`` when absent or unreadable."""
+    if not _has_data(data):
+        return None
+    try:
+        return _b64(data, what, limit)
+    except _Reject:
+        return None
 
 
 def _decode_text(raw: bytes, charset: str | None, what: str) -> str:
@@ -1290,8 +1285,8 @@ class Reader:
                 observations["Observation/" + obs.id] = obs
 
 
-_READ_TYPES = frozenset({"Patient", "DocumentReference", "DiagnosticReport", "Composition"})
 _READ = (m.Patient, m.DocumentReference, m.DiagnosticReport, m.Composition)
+_READ_TYPES = frozenset(cls.__name__ for cls in _READ)
 _RESOURCES = (m.Patient, m.DocumentReference, m.DiagnosticReport, m.Composition,
               m.Observation, m.Binary, m.Organization, m.Practitioner)
 

@@ -47,6 +47,8 @@ class Server(ThreadingHTTPServer):
         self.records, self.max_count, self.links, self.total = records, max_count, links, total
         self.counts: list[int] = []
         self.observation_searches: list[str] = []
+        #: ``Binary/<id>`` → (content type, body) served as they are.
+        self.binaries: dict[str, tuple[str, bytes]] = {}
 
     @property
     def url(self) -> str:
@@ -61,6 +63,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         parts = urlsplit(self.path)
+        if "/Binary/" in parts.path:
+            self._binary(parts.path.rsplit("/", 1)[-1])
+            return
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
         rtype = parts.path.rsplit("/", 1)[-1]
         records = self.server.records if rtype == "DocumentReference" else []
@@ -93,6 +98,21 @@ class Handler(BaseHTTPRequestHandler):
         # The client stops reading a body over its cap: that is the point.
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             self.wfile.write(body)
+
+
+    def _binary(self, rid: str) -> None:
+        found = self.server.binaries.get(rid)
+        if found is None:
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        ctype, body = found
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
 
 def _stamp(raw: bytes) -> datetime:
@@ -180,6 +200,43 @@ def test_results_not_included_are_fetched_by_id_in_one_request(serve: Any) -> No
             {"resourceType": "Bundle", "entry": [{"resource": report}]}).encode(), "search")
     assert server.observation_searches == ["o0,o1,o2"]
     assert [r.value for r in page.documents[0].results] == ["результат не передан"] * 3
+
+
+def test_content_by_url_comes_from_a_binary_of_this_server_only_R_SHOW_5(serve: Any) -> None:
+    """A Binary's base64 is read by the attachments' rules: MIME line breaks accepted,
+    anything else that is not base64 is not turned into bytes; a Binary sent as itself
+    is taken as sent; a URL on another server is never followed."""
+    pdf = b"%PDF-1.4\n" + b"0" * 300 + b"\n%%EOF\n"
+    wrapped = base64.encodebytes(pdf).decode()  # a line break every 76 characters
+    server = serve([])
+    server.binaries = {
+        "pdf1": ("application/fhir+json", json.dumps(
+            {"resourceType": "Binary", "contentType": "application/pdf",
+             "data": wrapped}).encode()),
+        "bad": ("application/fhir+json", json.dumps(
+            {"resourceType": "Binary", "contentType": "text/plain",
+             "data": "0J/RgNC40LLQtdGC*!"}).encode()),
+        "txt1": ("text/plain; charset=utf-8", "Жалоб нет.".encode()),
+    }
+
+    def ref(rid: str, url: str, ctype: str) -> dict[str, Any]:
+        return {**note(1), "id": rid, "content": [
+            {"attachment": {"contentType": ctype, "url": url}}]}
+
+    records = [ref("d-pdf", "Binary/pdf1", "application/pdf"),
+               ref("d-bad", "Binary/bad", "text/plain"),
+               ref("d-txt", f"{server.url}/Binary/txt1", "text/plain"),
+               ref("d-away", "http://127.0.0.9:9/fhir/Binary/txt1", "text/plain")]
+    with FhirSource(server.url, 10, prefetch=False) as source:
+        page = source._parse_page(json.dumps(
+            {"resourceType": "Bundle", "entry": [{"resource": r} for r in records]}).encode(),
+            "search")
+    docs = {d.doc_id: d for d in page.documents}
+    assert docs["DocumentReference/d-pdf"].pdf == pdf
+    assert docs["DocumentReference/d-txt"].text == "Жалоб нет."
+    reasons = {r.source_id: r.reason for r in page.rejected}
+    assert set(reasons) == {"DocumentReference/d-bad", "DocumentReference/d-away"}
+    assert "not shown" in reasons["DocumentReference/d-away"]
 
 
 def test_pending_counts_what_the_next_sync_reads(serve: Any) -> None:
