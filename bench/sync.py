@@ -3,8 +3,9 @@
 Four contenders over the same documents, in turns within each run (issue 18: the bench
 measures the product as shipped, against the stronger of two honest baselines):
 
-* raw, one transaction — ``sqlite3`` ``executemany`` of the ready row tuples into the
-  store's schema (created by its migration), one ``COMMIT`` (which checkpoints the WAL);
+* raw, one transaction — ``sqlite3`` ``executemany`` of the ready row tuples (content
+  included: narrative, lab rows as JSON, PDF) into the store's schema (created by its
+  migration), one ``COMMIT`` (which checkpoints the WAL);
 * raw, the product's scheme — the same rows committed batch by batch (the sync's own
   batches), the connection never checkpointing, a second connection checkpointing
   every 50 ms in a thread (as the sync's own process does for its workers), and a last
@@ -34,19 +35,27 @@ from bench.common import Sizes, Timer, median, p10, run_json_child
 from bench.simproc import SimProcess
 
 COLUMNS = ("doc_id", "emr_id", "kind", "created_at", "title", "organization", "performer",
-           "text", "version", "radiology", "visible")
+           "text", "version", "radiology", "visible", "narrative", "results", "pdf",
+           "date_only")
 #: The product's checkpoint interval (kiosk.services.sync_workers.CHECKPOINT_EVERY).
 CHECKPOINT_EVERY = 0.05
 
 
 def _rows(batches: list) -> list[list[tuple]]:
-    """The documents as row tuples, batch by batch (the sync's own batches)."""
+    """The documents as row tuples, batch by batch (the sync's own batches), with
+    their content as the store keeps it: the sanitised narrative, the lab rows as one
+    JSON list of field lists, the PDF's bytes (the raw writer writes what the sync
+    writes, or the ratio would flatter it)."""
+    import msgspec
+
     from kiosk.store.models import to_sqlite_text
 
+    encode = msgspec.json.Encoder().encode
     return [
         [(d.doc_id, d.emr_id, d.kind.value, to_sqlite_text(d.created_at), d.title,
           d.organization, d.performer, d.text, d.version, 1 if d.radiology else 0,
-          1 if d.visible else 0)
+          1 if d.visible else 0, d.narrative or None,
+          encode(d.results).decode() if d.results else None, d.pdf, 1 if d.date_only else 0)
          for d in b.documents]
         for b in batches
     ]

@@ -7,13 +7,14 @@ bytes, which keeps the simulator from being the bottleneck of the sync benchmark
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import zlib
 from datetime import UTC, datetime
 from typing import Any
 
 from kiosk.domain.documents import DocKind
-from kiosk.sim.population import SimDocument, SimPatient
+from kiosk.sim.population import SimDocument, SimObservation, SimPatient
 
 LOINC = "http://loinc.org"
 V2_0074 = "http://terminology.hl7.org/CodeSystem/v2-0074"
@@ -95,18 +96,34 @@ def render_document(d: SimDocument, last_updated: datetime, version: int) -> byt
     if d.pdf is not None:
         res["presentedForm"] = [{"contentType": "application/pdf", "title": d.title,
                                  "data": base64.b64encode(d.pdf).decode("ascii")}]
+    body = _dumps(res)
     if d.observations:
-        res["contained"] = [
-            {
-                "resourceType": "Observation",
-                "id": f"o{i}",
-                "status": "final",
-                "code": {"text": o.name},
-                "valueQuantity": {"value": o.value, "unit": o.unit},
-                "referenceRange": [{"low": {"value": o.low, "unit": o.unit},
-                                    "high": {"value": o.high, "unit": o.unit}}],
-            }
-            for i, o in enumerate(d.observations)
-        ]
-        res["result"] = [{"reference": f"#o{i}"} for i in range(len(d.observations))]
-    return _dumps(res)
+        # Spliced in as ready JSON, the same bytes ``_dumps`` would write: a panel's
+        # Observations through ``json.dumps`` made a lab result cost 285 µs to render,
+        # five times any other document, and the benchmarks' simulator renders 200k.
+        contained = ",".join(_observation(i, o) for i, o in enumerate(d.observations))
+        result = ",".join(f'{{"reference":"#o{i}"}}' for i in range(len(d.observations)))
+        body = body[:-1] + f',"contained":[{contained}],"result":[{result}]}}'.encode()
+    return body
+
+
+def _number(value: float | None) -> str:
+    """As ``json.dumps`` writes a number (``repr``), or ``null``."""
+    return "null" if value is None else repr(value)
+
+
+@functools.lru_cache(maxsize=8192)
+def _observation_parts(name: str, unit: str, low: float | None, high: float | None,
+                       ) -> tuple[str, str]:
+    """What an Observation of this analyte writes before and after its value."""
+    u = json.dumps(unit, ensure_ascii=False)
+    head = (f',"status":"final","code":{{"text":{json.dumps(name, ensure_ascii=False)}}},'
+            '"valueQuantity":{"value":')
+    tail = (f',"unit":{u}}},"referenceRange":[{{"low":{{"value":{_number(low)},"unit":{u}}},'
+            f'"high":{{"value":{_number(high)},"unit":{u}}}}}]}}')
+    return head, tail
+
+
+def _observation(i: int, o: SimObservation) -> str:
+    head, tail = _observation_parts(o.name, o.unit, o.low, o.high)
+    return f'{{"resourceType":"Observation","id":"o{i}"{head}{_number(o.value)}{tail}'

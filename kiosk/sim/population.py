@@ -2,7 +2,8 @@
 
 ``Population(size, seed, today)`` always gives the same people, accounts, grants and
 documents. A handful of fixed demo people carry every edge case of the order (see
-docs/upstream.md, "Demo accounts"); the rest are generated. Documents are produced
+docs/upstream.md, "Demo accounts"); the rest are generated, their documents in the
+shapes and shares of a clinic's EMR (``kiosk.sim.clinic``). Documents are produced
 lazily by ``documents()`` from a per-patient random stream, so a 200k-document
 population costs nothing until the simulator indexes it, and one EMR can be given
 50,000 documents for the benchmarks (``big_emr_docs``).
@@ -19,10 +20,14 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import NamedTuple
 
 from kiosk.domain.documents import DocKind
 from kiosk.domain.grants import Relation
 from kiosk.domain.people import Sex
+from kiosk.sim import clinic
+from kiosk.sim.clinic import BIOCHEM_FULL as _BIOCHEM_FULL
+from kiosk.sim.clinic import CBC_FULL as _CBC_FULL
 
 DEMO_PASSWORD = "demo1234"
 
@@ -37,8 +42,10 @@ class SimPatient:
     sex: Sex
 
 
-@dataclass(frozen=True, slots=True)
-class SimObservation:
+class SimObservation(NamedTuple):
+    """One measured value of a report. A named tuple: a 200k-document population makes
+    over a million, and a frozen dataclass's constructor costs five times as much."""
+
     name: str
     value: float
     unit: str
@@ -130,29 +137,23 @@ _COMPLAINTS = ["кашель", "головную боль", "боль в гор�
                "повышение температуры", "заложенность носа"]
 _DIAGNOSES = ["ОРВИ (J06.9)", "Остеохондроз (M42.1)", "Гипертензия (I10)",
               "Острый фарингит (J02.9)", "Здоров (Z00.0)"]
-_LAB_PANELS: list[tuple[str, list[tuple[str, float, float, str]]]] = [
-    ("Общий анализ крови", [("Гемоглобин", 120, 160, "г/л"), ("Эритроциты", 3.9, 5.5,
-                           "10*12/л"), ("Лейкоциты", 4.0, 9.0, "10*9/л")]),
-    ("Биохимический анализ крови", [("Глюкоза", 3.9, 6.1, "ммоль/л"),
-                                    ("Холестерин общий", 3.0, 5.2, "ммоль/л")]),
-    ("Общий анализ мочи", [("pH", 5.0, 7.0, ""), ("Удельный вес", 1.010, 1.025, "")]),
-]
+#: The short blood count of the documents on the order's date boundaries.
+_BOUNDARY_CBC = [("Гемоглобин", 120, 160, "г/л"), ("Эритроциты", 3.9, 5.5, "10*12/л"),
+                 ("Лейкоциты", 4.0, 9.0, "10*9/л")]
+#: Viktor's two studies of the radiology service (ЕРИС), from 2016.
 _STUDIES = [("Рентгенография органов грудной клетки",
              "Очаговых и инфильтративных изменений не выявлено."),
-            ("КТ головного мозга", "Патологических изменений не выявлено."),
-            ("УЗИ органов брюшной полости", "Эхопризнаки без особенностей."),
-            ("ЭКГ", "Ритм синусовый, ЧСС 72 в минуту.")]
+            ("КТ головного мозга", "Патологических изменений не выявлено.")]
 
 _HISTORY = ["связывает с переохлаждением", "связывает с контактом с больным ОРВИ",
             "началось постепенно, без видимой причины", "после физической нагрузки"]
 _TAKEN = ["парацетамол", "ибупрофен", "обильное тёплое питьё", "ничего не принимал(а)"]
 _ADVICE = ["обильное тёплое питьё, полоскание горла", "ограничение физических нагрузок, ЛФК",
            "контроль АД дважды в день, ведение дневника", "режим дня, сбалансированное питание"]
-_DEPARTMENTS = ["терапевтическом", "неврологическом", "кардиологическом", "хирургическом"]
 
 
 def _exam_text(rng: random.Random) -> str:
-    """A protocol of the length and shape of a real one (~500 characters, five parts)."""
+    """A protocol as plain text, as older systems send it (~500 characters, five parts)."""
     return (
         f"Жалобы: на {rng.choice(_COMPLAINTS)}, {rng.choice(_COMPLAINTS)}.\n"
         f"Анамнез заболевания: болеет {rng.randint(1, 14)} дн., "
@@ -168,58 +169,7 @@ def _exam_text(rng: random.Random) -> str:
     )
 
 
-def _discharge_text(rng: random.Random) -> str:
-    """A discharge summary of a real one's shape (~800 characters)."""
-    days = rng.randint(3, 21)
-    return (
-        f"Находился(ась) на лечении в {rng.choice(_DEPARTMENTS)} отделении {days} койко-дн.\n"
-        f"Диагноз основной: {rng.choice(_DIAGNOSES)}.\n"
-        f"Жалобы при поступлении: на {rng.choice(_COMPLAINTS)}, {rng.choice(_COMPLAINTS)}.\n"
-        f"Проведено обследование: общий анализ крови, биохимический анализ крови, "
-        f"общий анализ мочи, ЭКГ, рентгенография органов грудной клетки. "
-        f"Существенных отклонений, кроме описанных, не выявлено.\n"
-        f"Проведено лечение: инфузионная терапия, {rng.choice(_TAKEN)}, "
-        f"симптоматическая терапия. На фоне лечения состояние улучшилось.\n"
-        f"Состояние при выписке удовлетворительное. Температура тела "
-        f"{rng.randint(360, 371) / 10:.1f} °C, АД {rng.randint(110, 140)}/"
-        f"{rng.randint(70, 90)} мм рт. ст.\n"
-        f"Рекомендации: наблюдение участкового терапевта по месту жительства, "
-        f"{rng.choice(_ADVICE)}. Листок нетрудоспособности закрыт, к труду с "
-        f"{rng.randint(1, 28)}-го числа.\nВыписан(а) в удовлетворительном состоянии."
-    )
-
-
 # ---------------------------------------------------------------- rich demo documents
-
-#: A full blood count and a biochemistry panel as a city lab reports them:
-#: (analyte, low, high, unit, value) — values chosen so that a few are out of range.
-_CBC_FULL: list[tuple[str, float, float, str, float]] = [
-    ("Гемоглобин (HGB)", 120, 140, "г/л", 112), ("Эритроциты (RBC)", 3.8, 5.1, "10*12/л", 4.02),
-    ("Гематокрит (HCT)", 35, 45, "%", 34.1),
-    ("Средний объём эритроцита (MCV)", 80, 100, "фл", 84.8),
-    ("Среднее содержание Hb в эритроците (MCH)", 27, 34, "пг", 27.9),
-    ("Средняя концентрация Hb в эритроците (MCHC)", 320, 360, "г/л", 328),
-    ("Ширина распределения эритроцитов (RDW-CV)", 11.5, 14.5, "%", 15.2),
-    ("Тромбоциты (PLT)", 150, 400, "10*9/л", 262), ("Тромбокрит (PCT)", 0.15, 0.4, "%", 0.24),
-    ("Лейкоциты (WBC)", 4.0, 9.0, "10*9/л", 10.6), ("Нейтрофилы, %", 47, 72, "%", 74.3),
-    ("Лимфоциты, %", 19, 37, "%", 17.2), ("Моноциты, %", 3, 11, "%", 6.1),
-    ("Эозинофилы, %", 1, 5, "%", 2.0), ("Базофилы, %", 0, 1, "%", 0.4),
-    ("Нейтрофилы, абс.", 1.8, 7.7, "10*9/л", 7.88), ("Лимфоциты, абс.", 1.0, 4.8, "10*9/л", 1.82),
-    ("Моноциты, абс.", 0.05, 0.82, "10*9/л", 0.65), ("Эозинофилы, абс.", 0.02, 0.5, "10*9/л", 0.21),
-    ("СОЭ (по Вестергрену)", 2, 20, "мм/ч", 28),
-]
-_BIOCHEM_FULL: list[tuple[str, float, float, str, float]] = [
-    ("Глюкоза", 3.9, 6.1, "ммоль/л", 6.4), ("Общий белок", 64, 83, "г/л", 71),
-    ("Альбумин", 35, 52, "г/л", 44), ("Мочевина", 2.8, 7.2, "ммоль/л", 5.1),
-    ("Креатинин", 53, 97, "мкмоль/л", 88), ("Мочевая кислота", 143, 339, "мкмоль/л", 352),
-    ("Билирубин общий", 3.4, 20.5, "мкмоль/л", 12.7), ("АЛТ", 0, 33, "Ед/л", 21),
-    ("АСТ", 0, 32, "Ед/л", 24), ("ГГТ", 0, 40, "Ед/л", 18),
-    ("Щелочная фосфатаза", 35, 105, "Ед/л", 77), ("Холестерин общий", 3.0, 5.2, "ммоль/л", 6.1),
-    ("ЛПНП", 0, 3.0, "ммоль/л", 3.9), ("ЛПВП", 1.2, 2.5, "ммоль/л", 1.4),
-    ("Триглицериды", 0, 1.7, "ммоль/л", 1.2), ("Калий", 3.5, 5.1, "ммоль/л", 4.3),
-    ("Натрий", 136, 145, "ммоль/л", 140), ("Железо", 6.6, 26, "мкмоль/л", 5.9),
-    ("Ферритин", 13, 150, "нг/мл", 9.8), ("С-реактивный белок", 0, 5, "мг/л", 3.2),
-]
 
 _EXAM_HTML = """<div><h2>Протокол осмотра врача-терапевта участкового</h2>
 <h3>Жалобы</h3><p>На сухой кашель, першение в горле, слабость, повышение температуры
@@ -495,7 +445,7 @@ class Population:
                                pdf=pdf)
 
         cbc = tuple(SimObservation(n, round((lo + hi) / 2, 2), u, lo, hi)
-                    for n, lo, hi, u in _LAB_PANELS[0][1])
+                    for n, lo, hi, u in _BOUNDARY_CBC)
         for emr in ("1001", "1002", "1003", "1004", "1005", "1006", "1008"):
             yield d(f"x-{emr}-exam-shown", emr, DocKind.EXAM_PROTOCOL, SHOWN_EXAM, exam,
                     "Осмотр в новогоднюю ночь (01.01.2017 00:30 МСК): показан.")
@@ -607,36 +557,45 @@ class Population:
     def _random_documents(
         self, idx: int, patient: SimPatient, count: int, tag: str = ""
     ) -> Iterator[SimDocument]:
+        """``count`` documents of ``patient`` in the shapes and shares of
+        ``clinic.SHAPES``. Two streams: ``rng`` draws each document's shape, date and
+        authors, ``content`` what it says — so retuning the contents leaves the
+        documents' ids, kinds and dates (what the lists and the order's cut-offs see)
+        where they were."""
         rng = random.Random(f"{self.seed}:d:{patient.emr_id}")
+        content = random.Random(rng.getrandbits(64))  # an int seed: 1 µs, a str's 24
         end = datetime.combine(self.today, datetime.min.time(), UTC)
         span = max(1, int((end - _START).total_seconds()))
-        kinds = (DocKind.EXAM_PROTOCOL, DocKind.EXAM_PROTOCOL, DocKind.LAB_RESULT,
-                 DocKind.INSTRUMENTAL, DocKind.DISCHARGE_SUMMARY)
         prefix = f"g{tag}-{patient.emr_id}-"
+        emr = patient.emr_id
         for n in range(count):
-            kind = kinds[rng.randrange(5)]
-            at = _START + timedelta(seconds=rng.randrange(span))
-            org, performer = _ORGS[rng.randrange(5)], _DOCTORS[rng.randrange(5)]
-            if kind is DocKind.EXAM_PROTOCOL:
-                yield SimDocument(
-                    prefix + str(n), patient.emr_id, kind, at, "Протокол осмотра", org,
-                    performer, _exam_text(rng))
-            elif kind is DocKind.DISCHARGE_SUMMARY:
-                yield SimDocument(
-                    prefix + str(n), patient.emr_id, kind, at, "Выписной эпикриз", org,
-                    performer, _discharge_text(rng))
-            elif kind is DocKind.LAB_RESULT:
-                title, tests = _LAB_PANELS[rng.randrange(len(_LAB_PANELS))]
-                obs = tuple(
-                    SimObservation(name, round(rng.uniform(lo * 0.8, hi * 1.2), 2), unit, lo, hi)
-                    for name, lo, hi, unit in tests
-                )
-                yield SimDocument(prefix + str(n), patient.emr_id, kind, at, title, org,
-                                  performer, "", observations=obs)
+            shape = clinic.shape_of(rng.random())
+            at = _START + timedelta(seconds=int(rng.random() * span))
+            org, performer = _ORGS[int(rng.random() * 5)], _DOCTORS[int(rng.random() * 5)]
+            fid = prefix + str(n)
+            if shape == "exam_html":
+                title, html = clinic.exam_html(content)
+                yield SimDocument(fid, emr, DocKind.EXAM_PROTOCOL, at, title, org, performer,
+                                  "", html=html)
+            elif shape == "exam_text":
+                yield SimDocument(fid, emr, DocKind.EXAM_PROTOCOL, at, "Протокол осмотра", org,
+                                  performer, _exam_text(content))
+            elif shape == "discharge_html":
+                yield SimDocument(fid, emr, DocKind.DISCHARGE_SUMMARY, at, "Выписной эпикриз",
+                                  org, performer, "", html=clinic.discharge_html(content))
+            elif shape == "lab":
+                title, rows, note = clinic.lab_panel(content)
+                obs = tuple(map(SimObservation._make, rows))
+                yield SimDocument(fid, emr, DocKind.LAB_RESULT, at, title, org, performer,
+                                  note, observations=obs)
+            elif shape == "study":
+                title, text, imaging = clinic.study(content)
+                yield SimDocument(fid, emr, DocKind.INSTRUMENTAL, at, title, org, performer,
+                                  text, radiology=imaging and content.random() < 0.8)
             else:
-                title, text = _STUDIES[rng.randrange(len(_STUDIES))]
-                yield SimDocument(prefix + str(n), patient.emr_id, kind, at, title, org,
-                                  performer, text, radiology=rng.random() < 0.3)
+                title, text, pdf = clinic.pdf_report(content)
+                yield SimDocument(fid, emr, DocKind.INSTRUMENTAL, at, title, org, performer,
+                                  text, pdf=pdf)
 
     @property
     def expected_document_count(self) -> int:

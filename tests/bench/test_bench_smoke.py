@@ -23,8 +23,10 @@ def test_bench_quick_tiny_writes_every_key(tmp_path: Path):
     out = tmp_path / "bench.json"
     env = {**os.environ, "KIOSK_BENCH_TINY": "1", "QT_QPA_PLATFORM": "offscreen",
            "LANG": "C.UTF-8"}
+    # The timeout guards against a hang, it is no figure: the run took 40–56 s under the
+    # shared machine's load once the simulator's documents became clinic-like (issue 17).
     proc = subprocess.run([sys.executable, "-m", "bench", "--quick", "--json", str(out)],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=180,
                           check=False)
     assert proc.returncode == 0, proc.stderr[-3000:]
     figures = json.loads(out.read_text())

@@ -120,7 +120,11 @@ def mutate(sim: SimServer, rng: random.Random, n: int = 3) -> None:
         docs = [e[1] for t in ("DocumentReference", "DiagnosticReport")
                 for e in sim.fhir.entries[t].values() if not e[1].withdrawn]
     for doc in rng.sample(docs, n):
-        sim.upsert_document(replace(doc, text=doc.text + f" Дополнено {rng.random():.6f}."))
+        added = f" Дополнено {rng.random():.6f}."
+        if doc.html:  # a narrative is sent as its HTML, not its text
+            sim.upsert_document(replace(doc, html=doc.html + f"<p>{added}</p>"))
+        else:
+            sim.upsert_document(replace(doc, text=doc.text + added))
     for doc in rng.sample(docs, n):
         sim.withdraw_document(doc.doc_id)
     for doc in rng.sample(docs, n):
