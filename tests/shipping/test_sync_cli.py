@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sqlite3
 import subprocess
 import time
 from pathlib import Path
+
+import pytest
 
 from kiosk.sim.server import SimServer
 from tests.shipping.conftest import kiosk_cmd, sim_env
@@ -39,10 +42,13 @@ def test_ctrl_c_stops_the_sync_and_its_workers_cleanly(sim: SimServer, tmp_path:
             assert time.monotonic() < deadline, "no batch committed in 60 s"
             time.sleep(0.05)
         os.killpg(proc.pid, signal.SIGINT)
-        _, err = proc.communicate(timeout=60)
+        try:
+            _, err = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            pytest.fail("`kiosk sync` still running 60 s after Ctrl-C; its processes:\n"
+                        + _group_ps(proc.pid))
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
+        _reap(proc)
     assert proc.returncode == 0, err
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
     # The fork server and the workers see their parent's pipes close and exit.
@@ -51,6 +57,22 @@ def test_ctrl_c_stops_the_sync_and_its_workers_cleanly(sim: SimServer, tmp_path:
         assert time.monotonic() < deadline, "a worker process outlived `kiosk sync`"
         time.sleep(0.05)
     assert _documents(db) > 0
+
+
+def _reap(proc: subprocess.Popen[str]) -> None:
+    """Kill what is left of the group and wait for it: a Popen left running fails a later
+    test with its ResourceWarning instead of this one."""
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    proc.communicate()
+
+
+def _group_ps(pgid: int) -> str:
+    """What each process of the group is doing (state, kernel wait), for a failure."""
+    out = subprocess.run(["ps", "-o", "pid,ppid,stat,wchan:24,etime,args", "-g", str(pgid)],
+                         capture_output=True, text=True, check=False)
+    return out.stdout or out.stderr
 
 
 def _group_alive(pgid: int) -> bool:
