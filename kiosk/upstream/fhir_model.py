@@ -11,14 +11,17 @@ got `int` - at `$.status```): the record is rejected on its own with that reason
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar, Union, cast
 
 import msgspec
 
 Struct = msgspec.Struct
 
 
-class Coding(Struct):
+class Coding(Struct, frozen=True):
+    """Frozen, hence hashable: the reader remembers what a coding means (a sync sees a
+    handful of codes hundreds of thousands of times)."""
+
     system: str | None = None
     code: str | None = None
     display: str | None = None
@@ -29,7 +32,10 @@ class Concept(Struct):
     text: str | None = None
 
 
-class Ref(Struct):
+class Ref(Struct, frozen=True):
+    """Frozen, hence hashable: the reader remembers the patient and the names a
+    reference gives (the same few hundred organisations and doctors over a sync)."""
+
     reference: str | None = None
     display: str | None = None
 
@@ -54,6 +60,12 @@ NO_DATA = msgspec.Raw(b"")
 #: whose base64 has MIME line breaks (or is bad) is read again entry by entry, where
 #: the reader accepts the line breaks and rejects bad base64 with its own reason.
 D = TypeVar("D")
+
+
+#: How a report's ``contained`` is decoded: ``msgspec.Raw`` (each one decoded when a
+#: ``#id`` names it) for a resource decoded alone, ``InPageContained`` (at once, in C)
+#: on a typed page. A page whose reports contain anything else is read entry by entry.
+C = TypeVar("C")
 
 
 class Attachment(Struct, Generic[D]):
@@ -171,8 +183,10 @@ class DocumentReference(Resource, Generic[D], tag_field="resourceType",
     content: list[Content[D]] | None = None
 
 
-class DiagnosticReport(Resource, Generic[D], tag_field="resourceType",
+class DiagnosticReport(Resource, Generic[D, C], tag_field="resourceType",
                        tag="DiagnosticReport", kw_only=True):
+    #: See ``C``: the Observations of a lab report are usually contained.
+    contained: list[C] | None = None
     status: str | None = None
     category: list[Concept] | None = None
     code: Concept | None = None
@@ -237,12 +251,32 @@ class Practitioner(Resource, tag_field="resourceType", tag="Practitioner", kw_on
     name: list[HumanName] | None = None
 
 
-#: A resource decoded alone (attachment data kept raw, see ``D``).
-Known = (Patient | DocumentReference[msgspec.Raw] | DiagnosticReport[msgspec.Raw]
-         | Observation | Composition | Binary | Organization | Practitioner)
-#: A resource of a typed page (attachment data decoded as base64 at once).
-KnownInPage = (Patient | DocumentReference[bytes] | DiagnosticReport[bytes] | Observation
-               | Composition | Binary | Organization | Practitioner)
+#: A resource decoded alone (attachment data and a report's contained kept raw).
+Known = (Patient | DocumentReference[msgspec.Raw]
+         | DiagnosticReport[msgspec.Raw, msgspec.Raw] | Observation | Composition | Binary
+         | Organization | Practitioner)
+
+
+class Other(Struct, kw_only=True):
+    """A contained resource of a type the reader never reads: only its ``id``."""
+
+    id: str | None = None
+
+
+#: What a report may reference and so contain, besides the resources read (the FHIR
+#: R4 DiagnosticReport's references): a typed page still decodes in one call.
+_OTHERS = tuple(
+    msgspec.defstruct(name, [], bases=(Other,), tag_field="resourceType", tag=name,
+                      kw_only=True, module=__name__)
+    for name in ("ServiceRequest", "CarePlan", "MedicationRequest", "Group", "Device",
+                 "Location", "Encounter", "PractitionerRole", "CareTeam", "Specimen",
+                 "ImagingStudy", "Media"))
+#: What a report on a typed page may contain (see ``C``).
+InPageContained = Union[(Observation, Organization, Practitioner, Patient, *_OTHERS)]
+#: A resource of a typed page (attachment data decoded as base64 at once, a report's
+#: contained resources decoded with it).
+KnownInPage = (Patient | DocumentReference[bytes] | DiagnosticReport[bytes, InPageContained]
+               | Observation | Composition | Binary | Organization | Practitioner)
 
 
 class Head(Struct):

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import msgspec
@@ -51,6 +51,8 @@ MAX_TITLE_CHARS = 500
 MAX_NAME_CHARS = 200
 #: Results of one report read at most (a report is a page, not a data dump).
 MAX_ROWS = 500
+#: How many entries each of the reader's own caches holds at most (then starts over).
+_CACHED = 4096
 
 _ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 _FHIR_DATE = re.compile(
@@ -170,6 +172,20 @@ def _short(text: str | None, limit: int) -> str:
     return _short_cached(text, limit)
 
 
+def _line(text: str) -> str:
+    """``_short(text, MAX_TITLE_CHARS)``, remembered in ``_LINES`` (titles and analytes
+    repeat over a sync; ``_LINES.get(text) or _line(text)`` is the quick way)."""
+    out = _short(text, MAX_TITLE_CHARS)
+    if len(text) <= 1000:
+        if len(_LINES) >= _CACHED:
+            _LINES.clear()
+        _LINES[text] = out
+    return out
+
+
+_LINES: dict[str, str] = {}
+
+
 def source_id(rtype: str, rid: object) -> str:
     """What a rejection names: the record's type and id, ``?`` for an unusable id."""
     if isinstance(rid, str) and _ID.match(rid):
@@ -184,17 +200,26 @@ def _rid(rid: str | None) -> str:
 
 
 def patient_id(ref: m.Ref | None) -> str:
-    """The Patient id of a subject reference (plain, absolute or versioned)."""
+    """The Patient id of a subject reference (plain, absolute or versioned); a
+    patient's documents come together in a page, hence ``_PATIENTS``."""
+    found = _PATIENTS.get(ref)
+    if found is not None:
+        return found
     if ref is None:
         raise _Reject("missing subject")
     if not ref.reference:
         raise _Reject("subject has no reference")
-    return _patient_of(ref.reference)
+    found = _patient_of(ref.reference)
+    if len(_PATIENTS) >= _CACHED:
+        _PATIENTS.clear()
+    _PATIENTS[ref] = found
+    return found
 
 
-@functools.lru_cache(maxsize=4096)
+_PATIENTS: dict[m.Ref | None, str] = {}
+
+
 def _patient_of(reference: str) -> str:
-    """``patient_id`` of one reference: a patient's documents come together in a page."""
     parts = reference.rstrip("/").split("/")
     if len(parts) >= 2 and parts[-2] == "Patient" and _ID.match(parts[-1]):
         return parts[-1]
@@ -231,6 +256,11 @@ def parse_date(value: str | None, what: str) -> tuple[datetime, bool]:
     """
     if value is None:
         raise _Reject(f"missing {what}")
+    if len(value) == 20 and value[4:20:3] == "--T::Z":  # the usual, checked in C
+        try:
+            return _fromisoformat(value), False
+        except ValueError:
+            pass
     moment = _full_instant(value)
     if moment is not None:
         return moment, False
@@ -254,6 +284,9 @@ def parse_date(value: str | None, what: str) -> tuple[datetime, bool]:
     except ValueError:
         raise _Reject(f"{what} is malformed") from None
     return (moment + timedelta(seconds=1) if leap else moment), False
+
+
+_fromisoformat = datetime.fromisoformat
 
 
 def _full_instant(value: str) -> datetime | None:
@@ -292,11 +325,9 @@ def aware_instant(value: object) -> datetime | None:
 
 def version_of(meta: m.Meta | None) -> str:
     """The version the store compares: ``meta.versionId``, else ``meta.lastUpdated``."""
-    if meta is not None:
-        for value in (meta.versionId, meta.lastUpdated):
-            if value:
-                return value[:64]
-    return "1"
+    if meta is None:
+        return "1"
+    return (meta.versionId or meta.lastUpdated or "1")[:64]
 
 
 def _human_name(names: Sequence[m.HumanName] | None) -> str:
@@ -310,9 +341,10 @@ def _human_name(names: Sequence[m.HumanName] | None) -> str:
 
 
 class _Contained:
-    """A resource's contained resources, decoded only when a ``#id`` names one."""
+    """A resource's contained resources by ``#id``: decoded only when one is named
+    (``msgspec.Raw``), or already decoded with a typed page (a report's)."""
 
-    def __init__(self, raw: Sequence[msgspec.Raw] | None) -> None:
+    def __init__(self, raw: Sequence[Any] | None) -> None:
         self._raw = raw or ()
         self._by_ref: dict[str, object] | None = None
 
@@ -322,12 +354,13 @@ class _Contained:
         if self._by_ref is None:
             self._by_ref = {}
             for item in self._raw:
-                try:
-                    res = m.known_decoder.decode(item)
-                except (msgspec.DecodeError, msgspec.ValidationError):
-                    continue
-                if res.id:
-                    self._by_ref["#" + res.id] = res
+                if type(item) is msgspec.Raw:
+                    try:
+                        item = m.known_decoder.decode(item)
+                    except (msgspec.DecodeError, msgspec.ValidationError):
+                        continue
+                if item.id:
+                    self._by_ref["#" + item.id] = item
         return self._by_ref.get(ref)
 
 
@@ -336,17 +369,33 @@ _NO_CONTAINED = _Contained(None)
 
 def _party(refs: Sequence[m.Ref] | None, contained: _Contained, want: str) -> str:
     """The name of the first reference of type ``want`` (Organization/Practitioner)."""
-    if refs is not None and len(refs) == 1 and not (refs[0].reference or "").startswith("#"):
-        return _named(refs[0].reference, refs[0].display, want)  # the usual: one, cached
-    org, doctor = _parties(refs, contained)
-    return org if want == "Organization" else doctor
+    return _parties(refs, contained)[0 if want == "Organization" else 1]
 
 
 def _parties(refs: Sequence[m.Ref] | None, contained: _Contained) -> tuple[str, str]:
-    """``(organization, practitioner)`` named by a list of references, in one pass:
-    ``_party`` of each kind (a report's performers hold both)."""
+    """``(organization, practitioner)`` named by a list of references, each on one line
+    (``_short``): a report's performers hold both. A sync sees the same few hundred
+    organisations and doctors thousands of times, hence ``_PARTIES``."""
+    if not refs:
+        return _NO_PARTIES
+    key = tuple(refs)
+    found = _PARTIES.get(key)
+    if found is None:
+        found = _read_parties(refs, contained)
+        if not any((ref.reference or "").startswith("#") for ref in refs):
+            if len(_PARTIES) >= _CACHED:
+                _PARTIES.clear()
+            _PARTIES[key] = found  # not when a contained resource gave a name
+    return found
+
+
+_NO_PARTIES = ("", "")
+_PARTIES: dict[tuple[m.Ref, ...], tuple[str, str]] = {}
+
+
+def _read_parties(refs: Sequence[m.Ref], contained: _Contained) -> tuple[str, str]:
     org = doctor = ""
-    for ref in refs or ():
+    for ref in refs:
         target = ref.reference or ""
         if target.startswith("#"):
             res = contained.get(target)
@@ -362,22 +411,13 @@ def _parties(refs: Sequence[m.Ref] | None, contained: _Contained) -> tuple[str, 
                 doctor = ref.display
         if org and doctor:
             break
-    return org, doctor
+    return _short(org, MAX_TITLE_CHARS), _short(doctor, MAX_TITLE_CHARS)
 
 
-@functools.lru_cache(maxsize=4096)
 def _ref_type(target: str) -> str:
     """The resource type a reference names; ``*`` for none (a display alone)."""
     head, slash, _ = target.rpartition("/")
     return head.rpartition("/")[2] if slash else ("" if target else "*")
-
-
-@functools.lru_cache(maxsize=4096)
-def _named(reference: str | None, display: str | None, want: str) -> str:
-    """``_party`` of one reference to no contained resource (a sync sees a few hundred
-    organisations and doctors thousands of times)."""
-    kind_ok = _ref_type(reference or "") in (want, "*")
-    return display if kind_ok and display and display.strip() else ""
 
 
 # ---------------------------------------------------------------- content
@@ -533,6 +573,34 @@ def _take(content: _Content, ctype: str | None, raw: bytes, what: str) -> None:
     content.skip(media or "no content type")
 
 
+def _plain_note(items: Sequence[m.Content] | None) -> tuple[str, str] | None:
+    """``(text, title)`` of the usual note: one text/plain attachment in UTF-8 with no
+    byte order mark, already decoded from base64 with its page (``fhir_model.D``);
+    ``None`` for anything else, which ``_attachment`` reads (and rejects with a reason)."""
+    if items is None or len(items) != 1:
+        return None
+    att = items[0].attachment
+    if att is None:
+        return None
+    data = att.data
+    if (type(data) is not bytes or not data or data[0] >= 0xEF  # a BOM's first byte
+            or len(data) > MAX_TEXT_CHARS * 4 or _media(att.contentType) not in _PLAIN):
+        return None
+    try:
+        text = data.decode().strip()
+    except UnicodeDecodeError:
+        return None
+    if not text:
+        return None
+    if len(text) > MAX_TEXT_CHARS:
+        raise _Reject(f"text over {MAX_TEXT_CHARS} characters")
+    # NUL looked for in the bytes (a memchr): in UTF-8 only the NUL character holds one.
+    return (text if 0 not in data else _clean(text)), att.title or ""
+
+
+_PLAIN = frozenset({("text/plain", None), ("text/plain", "utf-8")})
+
+
 def _attachment(content: _Content, att: m.Attachment | None, what: str,
                 fetcher: Fetcher | None) -> None:
     if att is None:
@@ -646,30 +714,55 @@ def _value(holder: m.Component) -> tuple[str, str]:
 
 
 def _row(holder: m.Component, name: str, status: str) -> LabRow:
+    """One value as a row. Written for the usual number with a range (each of a
+    report's many rows passes here): ``_quantity`` and ``_flag`` written out for it."""
     q = holder.valueQuantity
     if q is not None and q.value is not None and q.comparator is None:
-        value = _number(q.value)  # the usual: a number, already one clean line
+        number: Decimal | None = q.value
+        value = str(number) if number == number else "?"  # NaN: never in FHIR, never crash
         if len(value) > MAX_TITLE_CHARS:
             value = _short(value, MAX_TITLE_CHARS)
         unit = q.unit if q.unit is not None else (q.code or "")
     else:
+        number = None
         value, unit = _value(holder)
         value = _short(value, MAX_TITLE_CHARS)
+    if holder.referenceRange:
+        low, high, low_text, high_text, range_text = _reference_range(holder.referenceRange[0])
+    else:
+        low = high = None
+        low_text = high_text = range_text = ""
+    if number is not None and holder.interpretation is None:
+        try:  # _flag without an interpretation, written out
+            flag = (Flag.HIGH if high is not None and number > high
+                    else Flag.LOW if low is not None and number < low else Flag.NORMAL)
+        except InvalidOperation:
+            flag = Flag.NORMAL
+    else:
+        flag = _flag(holder, low, high)
+    return LabRow(_LINES.get(name) or _line(name) or "Показатель", value,
+                  _short(unit, 60) if unit else "", low_text, high_text, range_text,
+                  flag, status)
+
+
+def _reference_range(rng: m.ReferenceRange,
+                     ) -> tuple[Decimal | None, Decimal | None, str, str, str]:
+    """``(low, high, low as written, high as written, the range's text)``."""
     low = high = None
     low_text = high_text = range_text = ""
-    if holder.referenceRange:
-        rng = holder.referenceRange[0]
-        if rng.low is not None:
-            low = rng.low.value
-            low_text = _quantity(rng.low)[0]
-        if rng.high is not None:
-            high = rng.high.value
-            high_text = _quantity(rng.high)[0]
-        if rng.text:
-            range_text = _short(rng.text, MAX_TITLE_CHARS)
-    return LabRow(_short(name, MAX_TITLE_CHARS) or "Показатель", value,
-                  _short(unit, 60) if unit else "", low_text, high_text, range_text,
-                  _flag(holder, low, high), status)
+    bound = rng.low
+    if bound is not None:
+        low = bound.value
+        if low is not None:  # _quantity, written out
+            low_text = (bound.comparator or "") + (str(low) if low == low else "?")
+    bound = rng.high
+    if bound is not None:
+        high = bound.value
+        if high is not None:
+            high_text = (bound.comparator or "") + (str(high) if high == high else "?")
+    if rng.text:
+        range_text = _short(rng.text, MAX_TITLE_CHARS)
+    return low, high, low_text, high_text, range_text
 
 
 def observation_rows(obs: m.Observation, members: Callable[[str], m.Observation | None],
@@ -709,6 +802,41 @@ def _member_rows(refs: Sequence[m.Ref], members: Callable[[str], m.Observation |
     return rows
 
 
+def _find(ref: str, contained: _Contained, observations: dict[str, m.Observation],
+          ) -> m.Observation | None:
+    """The Observation a report's result names: contained (``#id``), else on the page
+    (by reference or full URL)."""
+    obs = contained.get(ref) if ref.startswith("#") else observations.get(ref)
+    if obs is None and "/Observation/" in ref:
+        obs = observations.get("Observation/" + ref.rsplit("/", 1)[-1])
+    return obs if type(obs) is m.Observation else None
+
+
+def _results(refs: Sequence[m.Ref], contained: _Contained,
+             observations: dict[str, m.Observation],
+             ) -> list[tuple[m.Ref, m.Observation | None]]:
+    """A report's results (at most ``MAX_ROWS``) with the Observation each names."""
+    return [(ref, _find(ref.reference or "", contained, observations))
+            for ref in refs[:MAX_ROWS]]
+
+
+def _rows(results: Sequence[tuple[m.Ref, m.Observation | None]], contained: _Contained,
+          observations: dict[str, m.Observation]) -> list[LabRow]:
+    """A row per value of each result; ``результат не передан`` for one not sent."""
+    rows: list[LabRow] = []
+
+    def members(target: str) -> m.Observation | None:
+        return _find(target, contained, observations)
+
+    for ref, obs in results:
+        if obs is not None:
+            rows.extend(observation_rows(obs, members))
+        else:
+            rows.append(LabRow(_short(ref.display, MAX_TITLE_CHARS) or "Показатель",
+                               "результат не передан"))
+    return rows
+
+
 # ---------------------------------------------------------------- kinds
 
 
@@ -718,10 +846,23 @@ def _codings(concepts: Iterable[m.Concept | None]) -> list[m.Coding]:
 
 def document_kind(type_: m.Concept | None, category: Sequence[m.Concept] | None) -> DocKind:
     """A DocumentReference's or Composition's kind: LOINC ``type``, else ``category``."""
+    if type_ is not None:
+        codings = type_.coding
+        if codings is not None and len(codings) == 1:
+            kind = _TYPE_KINDS.get(codings[0])  # the usual: one code, seen before
+            if kind is not None:
+                return kind
+    return _document_kind(type_, category)
+
+
+def _document_kind(type_: m.Concept | None, category: Sequence[m.Concept] | None) -> DocKind:
     codings = type_.coding if type_ is not None else None
     if codings is not None and len(codings) == 1 and codings[0].code:
-        kind = _loinc_document(codings[0].system, codings[0].code)  # the usual, cached
+        kind = _loinc_document(codings[0].system, codings[0].code)
         if kind is not None:
+            if len(_TYPE_KINDS) >= _CACHED:
+                _TYPE_KINDS.clear()
+            _TYPE_KINDS[codings[0]] = kind
             return kind
     seen: list[str] = []
     for concepts in ([type_], category or ()):
@@ -740,7 +881,10 @@ def document_kind(type_: m.Concept | None, category: Sequence[m.Concept] | None)
     raise _Reject("unknown document type " + ", ".join(c[:20] for c in seen[:4]))
 
 
-@functools.lru_cache(maxsize=1024)
+#: A DocumentReference's single type coding → its kind (``document_kind``).
+_TYPE_KINDS: dict[m.Coding, DocKind] = {}
+
+
 def _loinc_document(system: str | None, code: str) -> DocKind | None:
     if system in codes.LOINC_SYSTEMS or system is None:
         return codes.DOCUMENT_TYPES.get(code)
@@ -770,15 +914,26 @@ def _section_of(system: str | None, code: str) -> DocKind | None:
     return None
 
 
-def report_kind(res: m.DiagnosticReport, results: Sequence[m.Observation]) -> DocKind:
+def report_kind(res: m.DiagnosticReport,
+                results: Sequence[tuple[m.Ref, m.Observation | None]]) -> DocKind:
     """A DiagnosticReport's kind: its category (codes, then words), else its own code,
-    else its results' categories (fhir_codes says which tables)."""
+    else its results' categories (fhir_codes says which tables); ``results``: each
+    result's reference and the Observation found for it."""
+    if res.category:
+        first = res.category[0].coding
+        if first:
+            kind = _SECTION_KINDS.get(first[0])  # the usual: a category seen before
+            if kind is not None:
+                return kind
     seen: list[str] = []
     for concept in res.category or ():
         for coding in concept.coding or ():
             seen.append(coding.code or "")
             kind = _section_kind(coding)
             if kind is not None:
+                if len(_SECTION_KINDS) >= _CACHED:
+                    _SECTION_KINDS.clear()
+                _SECTION_KINDS[coding] = kind
                 return kind  # the usual: a v2-0074 or LOINC category
         words = concept_text(concept)
         kind = codes.kind_of_words(words) if words else None
@@ -787,7 +942,11 @@ def report_kind(res: m.DiagnosticReport, results: Sequence[m.Observation]) -> Do
     kind = _code_kind(res.code)
     if kind is not None:
         return kind
-    return _results_kind(res, results, seen)
+    return _results_kind(res, [obs for _, obs in results if obs is not None], seen)
+
+
+#: A category coding → the kind it tells (``report_kind``).
+_SECTION_KINDS: dict[m.Coding, DocKind] = {}
 
 
 def _code_kind(code: m.Concept | None) -> DocKind | None:
@@ -866,6 +1025,14 @@ def _report_withdrawn(res: m.DiagnosticReport, doc_id: str) -> Withdrawn | None:
     if res.status not in REPORT_FINAL:
         raise _Reject(f"unknown status {res.status[:30]!r}")
     return None
+
+
+def _conclusion(res: m.DiagnosticReport) -> str:
+    """A report's conclusion in words, else its conclusion codes' words."""
+    conclusion = res.conclusion.strip() if res.conclusion else ""
+    if not conclusion and res.conclusionCode:
+        conclusion = ", ".join(filter(None, map(concept_text, res.conclusionCode)))
+    return conclusion
 
 
 def _report_date(res: m.DiagnosticReport) -> tuple[datetime, bool]:
@@ -970,15 +1137,48 @@ class Reader:
 
     # -- DocumentReference
 
-    def document_reference(self, res: m.DocumentReference) -> list[Document | Withdrawn]:
-        """The document, and the documents it replaces (``relatesTo``), which leave."""
-        doc_id = "DocumentReference/" + _rid(res.id)
-        gone = _docref_withdrawn(res, doc_id)
-        if gone is not None:
-            return [gone]
+    def document_reference(self, res: m.DocumentReference
+                           ) -> Document | list[Document | Withdrawn]:
+        """The document, and the documents it replaces (``relatesTo``), which leave.
+
+        Written for the usual note (one text/plain attachment in UTF-8, no contained
+        resources), which most documents of a sync are; other content is gathered by
+        ``_docref_content``."""
+        rid = res.id
+        if rid is None or not _ID.match(rid):
+            raise _Reject("missing or invalid id")
+        doc_id = "DocumentReference/" + rid
+        if res.status != "current" or res.docStatus is not None:  # else neither applies
+            gone = _docref_withdrawn(res, doc_id)
+            if gone is not None:
+                return [gone]
         kind = document_kind(res.type, res.category)
         emr_id = patient_id(res.subject)
         created, date_only = parse_date(res.date, "date")
+        note = _plain_note(res.content)
+        contained = _Contained(res.contained) if res.contained else _NO_CONTAINED
+        organization = _parties((res.custodian,) if res.custodian else None, contained)[0]
+        performer = _parties(res.author, contained)[1]
+        if note is None:
+            content, first_title = self._docref_content(res)
+        else:
+            text, first_title = note
+        title = res.description or concept_text(res.type) or first_title or KIND_TITLES_RU[kind]
+        if note is None:
+            doc = self._document(
+                doc_id, emr_id, kind, created, date_only, content, title=title,
+                organization=organization, performer=performer, meta=res.meta,
+                radiology=False)
+        else:
+            doc = Document(doc_id, emr_id, kind, created, _LINES.get(title) or _line(title),
+                           organization, performer, text, version_of(res.meta), False, "",
+                           (), None, date_only)
+        if res.status == "current" and res.relatesTo:
+            return [doc, *_replaced(res.relatesTo, doc_id)]
+        return doc
+
+    def _docref_content(self, res: m.DocumentReference) -> tuple[_Content, str]:
+        """A DocumentReference's attachments gathered, and the first one's title."""
         content = _Content()
         first_title = ""
         for i, item in enumerate(res.content or ()):
@@ -987,68 +1187,65 @@ class Reader:
                 first_title = item.attachment.title
         if content.empty():
             raise _Reject("no readable content" + _skipped(content))
-        contained = _Contained(res.contained) if res.contained else _NO_CONTAINED
-        title = (res.description or concept_text(res.type) or first_title
-                 or KIND_TITLES_RU[kind])
-        out: list[Document | Withdrawn] = [self._document(
-            doc_id, emr_id, kind, created, date_only, content, title=title,
-            organization=_party([res.custodian] if res.custodian else None, contained,
-                                "Organization"),
-            performer=_party(res.author, contained, "Practitioner"),
-            meta=res.meta, radiology=False)]
-        if res.status == "current" and res.relatesTo:
-            out.extend(_replaced(res.relatesTo, doc_id))
-        return out
+        return content, first_title
 
     # -- DiagnosticReport
 
     def diagnostic_report(self, res: m.DiagnosticReport,
                           observations: dict[str, m.Observation]) -> Document | Withdrawn:
-        """``observations``: ``"Observation/<id>"`` and full URLs → the page's Observations."""
-        doc_id = "DiagnosticReport/" + _rid(res.id)
-        gone = _report_withdrawn(res, doc_id)
-        if gone is not None:
-            return gone
+        """``observations``: ``"Observation/<id>"`` and full URLs → the page's Observations.
+
+        Written for the usual report (a conclusion and results), as
+        ``document_reference`` is; presented forms and reports with nothing else to show
+        go through ``_report_content``."""
+        rid = res.id
+        if rid is None or not _ID.match(rid):
+            raise _Reject("missing or invalid id")
+        doc_id = "DiagnosticReport/" + rid
+        if res.status != "final":  # else it is shown
+            gone = _report_withdrawn(res, doc_id)
+            if gone is not None:
+                return gone
         emr_id = patient_id(res.subject)
         created, date_only = _report_date(res)
         contained = _Contained(res.contained) if res.contained else _NO_CONTAINED
-
-        def find(ref: str) -> m.Observation | None:
-            obs = contained.get(ref) if ref.startswith("#") else observations.get(ref)
-            if obs is None and "/Observation/" in ref:
-                obs = observations.get("Observation/" + ref.rsplit("/", 1)[-1])
-            return obs if isinstance(obs, m.Observation) else None
-
-        results = [(ref, find(ref.reference or "")) for ref in (res.result or ())[:MAX_ROWS]]
-        kind = report_kind(res, [obs for _, obs in results if obs is not None])
-        content = self._report_content(res, results, find)
+        results = _results(res.result, contained, observations) if res.result else []
+        kind = report_kind(res, results)
+        conclusion = _conclusion(res)
+        rows = _rows(results, contained, observations) if results else None
         organization, doctor = _parties(res.performer, contained)
         if res.resultsInterpreter:
             doctor = _parties(res.resultsInterpreter, contained)[1] or doctor
-        radiology = kind is DocKind.INSTRUMENTAL and self.radiology.owns(
-            res.meta.source if res.meta is not None else None,
-            [i.system for i in res.identifier or ()])
-        return self._document(
-            doc_id, emr_id, kind, created, date_only, content,
-            title=concept_text(res.code) or KIND_TITLES_RU[kind],
-            organization=organization, performer=doctor, meta=res.meta, radiology=radiology)
+        radiology = kind is DocKind.INSTRUMENTAL and self._eris(res)
+        title = concept_text(res.code) or KIND_TITLES_RU[kind]
+        if res.presentedForm or not (conclusion or rows):
+            content = self._report_content(res, conclusion, rows)
+            return self._document(
+                doc_id, emr_id, kind, created, date_only, content, title=title,
+                organization=organization, performer=doctor, meta=res.meta,
+                radiology=radiology)
+        text = _clean(f"Заключение: {conclusion}").strip() if conclusion else ""
+        if len(text) > MAX_TEXT_CHARS:
+            raise _Reject(f"text over {MAX_TEXT_CHARS} characters")
+        return Document(
+            doc_id, emr_id, kind, created, _LINES.get(title) or _line(title), organization,
+            doctor, text, version_of(res.meta), radiology, "", tuple(rows) if rows else (),
+            None, date_only)
 
-    def _report_content(self, res: m.DiagnosticReport,
-                        results: Sequence[tuple[m.Ref, m.Observation | None]],
-                        find: Callable[[str], m.Observation | None]) -> _Content:
-        """The conclusion, a row per result, the presented forms; the narrative when
-        there is nothing else."""
+    def _eris(self, res: m.DiagnosticReport) -> bool:
+        """Whether an instrumental study is the radiology service's (R-SHOW-4)."""
+        return self.radiology.owns(res.meta.source if res.meta is not None else None,
+                                   [i.system for i in res.identifier or ()])
+
+    def _report_content(self, res: m.DiagnosticReport, conclusion: str,
+                        rows: list[LabRow] | None) -> _Content:
+        """The conclusion, the rows, the presented forms; the narrative when there is
+        nothing else."""
         content = _Content()
-        conclusion = (res.conclusion or "").strip() or ", ".join(
-            filter(None, (concept_text(c) for c in res.conclusionCode or ())))
         if conclusion:
             content.texts.append(_clean(f"Заключение: {conclusion}"))
-        for ref, obs in results:
-            if obs is not None:
-                content.add_rows(observation_rows(obs, find))
-            else:
-                content.add_rows([LabRow(_short(ref.display, MAX_TITLE_CHARS) or "Показатель",
-                                          "результат не передан")])
+        if rows:
+            content.add_rows(rows)
         for i, form in enumerate(res.presentedForm or ()):
             _attachment(content, form, f"presentedForm[{i}]", self.fetcher)
         if content.empty():
@@ -1092,7 +1289,7 @@ class Reader:
             for ref in refs or ():
                 name = parties.get(ref.reference or "")
                 if name and (ref.reference or "").find(want) >= 0:
-                    return name
+                    return _short(name, MAX_TITLE_CHARS)
             return _party(refs, contained, want)
 
         return self._document(
@@ -1135,6 +1332,7 @@ class Reader:
     def _document(doc_id: str, emr_id: str, kind: DocKind, created: datetime, date_only: bool,
                   content: _Content, *, title: str, organization: str, performer: str,
                   meta: m.Meta | None, radiology: bool) -> Document:
+        """``organization`` and ``performer`` already on one line (``_parties``)."""
         lines = content.texts  # each made clean as it was added
         if content.pdf is not None and not lines:
             lines = ["Документ в формате PDF."]
@@ -1146,10 +1344,8 @@ class Reader:
             raise _Reject(f"narrative over {MAX_TEXT_CHARS * 2} characters")
         return Document(
             doc_id=doc_id, emr_id=emr_id, kind=kind, created_at=created,
-            title=_short(title, MAX_TITLE_CHARS),
-            organization=_short(organization, MAX_TITLE_CHARS),
-            performer=_short(performer, MAX_TITLE_CHARS),
-            text=text, version=version_of(meta), radiology=radiology,
+            title=_short(title, MAX_TITLE_CHARS), organization=organization,
+            performer=performer, text=text, version=version_of(meta), radiology=radiology,
             narrative=narrative, results=tuple(content.rows) if content.rows else (),
             pdf=content.pdf, date_only=date_only)
 
@@ -1167,14 +1363,14 @@ class Reader:
         # msgspec checks the UTF-8 of every string it reads (a bad one fails the decode,
         # and the page is read again entry by entry); strings it skips or keeps raw are
         # never used unread, so the page is not checked as a whole (10 µs a document).
-        items: list[tuple[str | None, object]] | None = None
+        entries: Sequence[m.TypedEntry | _Item] | None
         head: m.Bundle | m.TypedBundle
         try:
             head = m.typed_bundle_decoder.decode(body)
-            items = [(e.fullUrl, e.resource) for e in head.entry or ()]
+            entries = head.entry or ()
         except (msgspec.ValidationError, msgspec.DecodeError):
-            items = None
-        if items is None:
+            entries = None
+        if entries is None:
             try:
                 head = m.bundle_decoder.decode(body)
             except (msgspec.ValidationError, msgspec.DecodeError) as err:
@@ -1184,8 +1380,8 @@ class Reader:
                 except (msgspec.ValidationError, msgspec.DecodeError):
                     page.error = "not a Bundle: " + str(err).replace("`", "")[:120]
                     return page
-            items = [(e.fullUrl, self._entry(i, e.resource, page))
-                     for i, e in enumerate(head.entry or ())]
+            entries = [_Item(e.fullUrl, self._entry(i, e.resource, page))
+                       for i, e in enumerate(head.entry or ())]
         if head.resourceType != "Bundle":
             page.error = "not a Bundle"
             return page
@@ -1193,7 +1389,7 @@ class Reader:
         for link in head.link or ():
             if link.relation == "next" and link.url:
                 page.next_url = link.url
-        self._entries(items, page)
+        self._entries(entries, page)
         return page
 
     def _entry(self, i: int, raw: msgspec.Raw, page: ParsedPage) -> object:
@@ -1209,31 +1405,56 @@ class Reader:
                 self._stamp(page, data)
             return res
 
-    def _entries(self, items: Sequence[tuple[str | None, object]], page: ParsedPage) -> None:
-        decoded, observations = _sorted_out(items, page)
-        self._fetch_missing(decoded, observations)
+    def _entries(self, entries: Sequence[m.TypedEntry | _Item], page: ParsedPage) -> None:
+        """Each record read into the page's lists, and the cursor moved to the newest
+        ``meta.lastUpdated`` of each type. Written for the usual page of one type, with
+        one Python call per record (a call costs as much as reading a few fields)."""
+        decoded, observations, reports = _sorted_out(entries, page)
+        if reports and self.fetcher is not None:
+            self._fetch_missing(reports, observations)
+        documents, rejected = page.documents, page.rejected
+        newest: dict[type, datetime] = {}
+        read = 0
         for res in decoded:
-            if isinstance(res, Ignored):
+            cls = type(res)
+            if cls not in _READ:
+                if cls is Rejected:
+                    read += 1
+                    rejected.append(res)
                 continue
-            if isinstance(res, Rejected):
-                page.entries += 1
-                page.rejected.append(res)
-                continue
-            if not isinstance(res, _READ):
-                continue
-            rtype = type(res).__name__
-            page.entries += 1
-            if res.meta is not None:
-                _moved(page, rtype, res.meta.lastUpdated)
+            read += 1
+            meta = res.meta
+            if meta is not None:
+                try:  # aware_instant, written out
+                    moment = _fromisoformat(meta.lastUpdated)
+                except (TypeError, ValueError):
+                    moment = None
+                if moment is not None and moment.tzinfo is not None:
+                    prev = newest.get(cls)
+                    if prev is None or moment > prev:
+                        newest[cls] = moment
             try:
-                out = self.typed(res, observations)
+                if cls is m.DocumentReference:
+                    out = self.document_reference(res)
+                elif cls is m.DiagnosticReport:
+                    out = self.diagnostic_report(res, observations)
+                else:
+                    out = self.typed(res, observations)
             except _Reject as rej:
-                page.rejected.append(Rejected(source_id(rtype, res.id), rej.reason))
+                rejected.append(Rejected(source_id(cls.__name__, res.id), rej.reason))
                 continue
             except Exception:
-                page.rejected.append(Rejected(source_id(rtype, res.id), "unreadable record"))
+                rejected.append(Rejected(source_id(cls.__name__, res.id), "unreadable record"))
                 continue
-            _file(page, out)
+            if type(out) is Document:
+                documents.append(out)
+            else:
+                _file(page, out)
+        page.entries += read
+        for cls, moment in newest.items():
+            prev = page.last_updated.get(cls.__name__)
+            if prev is None or moment > prev:
+                page.last_updated[cls.__name__] = moment
 
     @staticmethod
     def _stamp(page: ParsedPage, raw: bytes) -> None:
@@ -1249,14 +1470,14 @@ class Reader:
                 if prev is None or moment > prev:
                     page.last_updated[head.resourceType] = moment
 
-    def _fetch_missing(self, decoded: Sequence[object],
+    def _fetch_missing(self, reports: Sequence[m.DiagnosticReport],
                        observations: dict[str, m.Observation]) -> None:
         """Results the server did not ``_include``, asked for by id in one request."""
         if self.fetcher is None:
             return
         wanted: list[str] = []
-        for res in decoded:
-            if not isinstance(res, m.DiagnosticReport) or res.status not in REPORT_FINAL:
+        for res in reports:
+            if not res.result or res.status not in REPORT_FINAL:
                 continue
             for ref in res.result or ():
                 target = ref.reference or ""
@@ -1285,42 +1506,51 @@ class Reader:
                 observations["Observation/" + obs.id] = obs
 
 
-_READ = (m.Patient, m.DocumentReference, m.DiagnosticReport, m.Composition)
+#: The resource types read into documents and patients (others feed them or are ignored).
+_READ = frozenset({m.Patient, m.DocumentReference, m.DiagnosticReport, m.Composition})
 _READ_TYPES = frozenset(cls.__name__ for cls in _READ)
-_RESOURCES = (m.Patient, m.DocumentReference, m.DiagnosticReport, m.Composition,
-              m.Observation, m.Binary, m.Organization, m.Practitioner)
+_RESOURCES = frozenset({*_READ, m.Observation, m.Binary, m.Organization, m.Practitioner})
 
 
-def _sorted_out(items: Sequence[tuple[str | None, object]], page: ParsedPage,
-                ) -> tuple[list[object], dict[str, m.Observation]]:
-    """A page's entries to read, and its Observations by reference (``Observation/<id>``
-    and full URL), which are results of its reports rather than documents."""
-    decoded: list[object] = []
+class _Item:
+    """A raw entry decoded alone (``Reader._entry``), shaped as a typed entry."""
+
+    __slots__ = ("fullUrl", "resource")
+
+    def __init__(self, full_url: str | None, resource: object) -> None:
+        self.fullUrl = full_url
+        self.resource = resource
+
+
+def _sorted_out(entries: Sequence[m.TypedEntry | _Item], page: ParsedPage,
+                ) -> tuple[list[Any], dict[str, m.Observation], list[m.DiagnosticReport]]:
+    """A page's entries to read, its Observations by reference (``Observation/<id>``
+    and full URL), which are results of its reports rather than documents, and its
+    reports (whose results a server may have left out)."""
+    decoded: list[Any] = []
     observations: dict[str, m.Observation] = {}
-    for i, (full_url, res) in enumerate(items):
-        if res is None:
+    reports: list[m.DiagnosticReport] = []
+    for i, entry in enumerate(entries):
+        res: Any = entry.resource
+        cls = type(res)
+        if cls in _RESOURCES:
+            if res.id is None:
+                full_url = entry.fullUrl
+                if full_url and full_url.startswith("urn:uuid:"):
+                    res.id = full_url[9:]  # a resource not yet stored: its bundle name
+            if cls is m.Observation:
+                if res.id:
+                    observations["Observation/" + res.id] = res
+                if entry.fullUrl:
+                    observations[entry.fullUrl] = res
+                continue
+            if cls is m.DiagnosticReport:
+                reports.append(res)
+        elif res is None:
             page.rejected.append(Rejected(f"entry[{i}]", "entry without a resource"))
             continue
-        if (isinstance(res, _RESOURCES) and res.id is None
-                and full_url and full_url.startswith("urn:uuid:")):
-            res.id = full_url[9:]  # a resource not yet stored: its bundle name
-        if isinstance(res, m.Observation):
-            if res.id:
-                observations["Observation/" + res.id] = res
-            if full_url:
-                observations[full_url] = res
-            continue
         decoded.append(res)
-    return decoded, observations
-
-
-def _moved(page: ParsedPage, rtype: str, last_updated: str | None) -> None:
-    """The cursor of ``rtype`` moves to the newest ``meta.lastUpdated`` seen."""
-    moment = aware_instant(last_updated)
-    if moment is not None:
-        prev = page.last_updated.get(rtype)
-        if prev is None or moment > prev:
-            page.last_updated[rtype] = moment
+    return decoded, observations, reports
 
 
 def _file(page: ParsedPage, out: object) -> None:

@@ -219,6 +219,22 @@ def test_lab_values_keep_their_written_precision_and_flags():
     assert isinstance(doc, Document) and doc.results[0].value == "12345678901234567890.1"
 
 
+def test_values_shown_whatever_else_a_report_contains():
+    """A report's contained Observations are read with the page whether the report also
+    contains a Specimen (decoded with the page) or a type read nowhere (the page is then
+    read entry by entry): the patient sees the same values either way."""
+    specimen = {"resourceType": "Specimen", "id": "s1", "type": {"text": "Кровь"}}
+    other = {"resourceType": "Provenance", "id": "p1", "recorded": "2019-03-01T10:00:00Z"}
+    for extra in (specimen, other):
+        page = parse_bundle({"resourceType": "Bundle", "type": "searchset", "entry": [
+            {"resource": report(id="r1", contained=[extra, *report()["contained"]])},
+            {"resource": report(id="r2")}]})
+        assert [d.doc_id for d in page.documents] == ["DiagnosticReport/r1",
+                                                      "DiagnosticReport/r2"]
+        assert [[r.line() for r in d.results] for d in page.documents] == [
+            ["Гемоглобин: 140 г/л (норма: 120–160)"]] * 2
+
+
 def test_included_observations_are_used():
     res = report(contained=None, result=[{"reference": "Observation/x9"}])
     obs = {"Observation/x9": {"resourceType": "Observation", "id": "x9",
