@@ -6,10 +6,11 @@ calls from a worker after the Welcome screen is painted: start-up pays only for 
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -39,7 +40,7 @@ from kiosk.services.signin import SignInService, SignInSettings
 from kiosk.services.staff import StaffService
 from kiosk.services.support import SupportReceipt, SupportService
 from kiosk.services.sync import SyncService
-from kiosk.services.sync_workers import SyncWorkers
+from kiosk.services.sync_workers import RefreshWorker, SyncWorkers
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +120,7 @@ def assemble(
     pin_hash: str = "",
     sync_lock: SyncLock | None = None,
     sync_workers: SyncWorkers | None = None,
+    refresher: RefreshWorker | None = None,
     probes: dict[str, Callable[[], None]] | None = None,
 ) -> Services:
     """Wire services from ready adapters (the real ones, or fakes in tests)."""
@@ -150,7 +152,7 @@ def assemble(
         receipts=ReceiptService(uow, clock, audit, kiosk_id, config.portal.booking_url,
                                 config.portal.support_url),
         staff=StaffService(uow, clock, audit, kiosk_id, pin_hash, key, policy, probes or {}),
-        sync=SyncService(source, uow, clock, sync_lock, sync_workers),
+        sync=SyncService(source, uow, clock, sync_lock, sync_workers, refresher),
         booking_url=qr_payload(config.portal.booking_url),
         support_url=qr_payload(config.portal.support_url),
     )
@@ -163,8 +165,9 @@ def build_services(
 
     ``sync_worker``: the graph of ``kiosk sync``, whose sync may run the EMR source's
     searches in worker processes (``upstream.fhir_sync_processes``); a kiosk's own graph
-    never forks.
+    runs its sign-in refreshes in a process instead (the same setting).
     """
+
     from kiosk.store.database import open_store
     from kiosk.upstream.fhir import FhirSource
     from kiosk.upstream.fhir_read import Radiology
@@ -183,14 +186,17 @@ def build_services(
     )
     registry = RegistryClient(up.registry_url, config.secret("upstream", "registry_key"), timeout)
     sms = SmsClient(up.sms_url, config.secret("upstream", "sms_key"), timeout)
-    source = FhirSource(
-        up.fhir_url, timeout, up.fhir_page_size, max_page_bytes=up.fhir_max_page_mib * 2**20,
+    # A partial of plain values: it pickles, so a refresh process makes its own source.
+    open_source = functools.partial(
+        FhirSource, up.fhir_url, timeout, up.fhir_page_size,
+        max_page_bytes=up.fhir_max_page_mib * 2**20,
         radiology=Radiology(
             hosts=frozenset(h.strip().lower() for h in up.fhir_radiology_hosts.split(",")
                             if h.strip()),
             systems=frozenset(s.strip() for s in up.fhir_radiology_systems.split(",")
                               if s.strip())),
     )
+    source = open_source()
     desk = SupportDeskClient(up.support_url, config.secret("upstream", "support_key"), timeout)
     key_hex = config.secret("security", "code_key")
     services = assemble(
@@ -206,6 +212,10 @@ def build_services(
         sync_lock=store.sync_lock(),
         sync_workers=SyncWorkers(store.opener(), SYNC_WORKER_PRELOAD, store.checkpoint)
         if sync_worker and up.fhir_sync_processes else None,
+        # The refresh process checkpoints its own writes: the kiosk does not do it for it.
+        refresher=RefreshWorker(replace(store.opener(), autocheckpoint=True), open_source,
+                                SYNC_WORKER_PRELOAD)
+        if not sync_worker and up.fhir_sync_processes else None,
         probes={
             "portal": portal.ping,
             "registry": registry.ping,

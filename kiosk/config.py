@@ -103,8 +103,8 @@ class UpstreamSection(NamedTuple):
     #: ``meta.source`` and exact ``identifier.system`` values, comma-separated.
     fhir_radiology_hosts: str = "eris.mos.ru"
     fhir_radiology_systems: str = "https://eris.mos.ru"
-    #: ``kiosk sync`` reads the two FHIR document searches in worker processes (the
-    #: kiosk's own refreshes never do): off only where a worker cannot fork.
+    #: ``kiosk sync`` reads the FHIR searches in worker processes, and the kiosk runs
+    #: each sign-in refresh in a process of its own: off only where a process cannot fork.
     fhir_sync_processes: bool = True
 
 

@@ -27,7 +27,7 @@ from kiosk.services.ports import (
     UpstreamError,
 )
 from kiosk.services.session import Session
-from kiosk.services.sync_workers import NoSyncWorkers, SyncWorkers
+from kiosk.services.sync_workers import NoSyncWorkers, RefreshWorker, SyncWorkers
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,9 @@ class RefreshReport:
 class SyncService:
     """``workers``: run the source's streams in worker processes (``kiosk sync`` on a
     multi-core PC, see ``sync_workers``); without them, or for a source that has no
-    streams, batches are applied here one after another."""
+    streams, batches are applied here one after another. ``refresher``: run the
+    sign-in refresh in a process of its own (the kiosk's, see ``RefreshWorker``);
+    without it, or when it cannot start, the refresh runs here."""
 
     def __init__(
         self,
@@ -74,12 +76,14 @@ class SyncService:
         clock: Clock,
         lock: SyncLock | None = None,
         workers: SyncWorkers | None = None,
+        refresher: RefreshWorker | None = None,
     ) -> None:
         self._source = source
         self._uow = uow
         self._clock = clock
         self._lock = lock
         self._workers = workers
+        self._refresher = refresher
 
     def pending(self) -> int | None:
         """Records the source holds past the stored cursor, when it can tell."""
@@ -185,10 +189,27 @@ class SyncService:
     def refresh_session(self, session: Session) -> RefreshReport:
         """R-SYNC-2 / R-SHOW-6 at sign-in: refresh the session's EMRs and remember which
         could not be refreshed, so their cards say «Данные на …»."""
-        report = self.refresh([g.emr_id for g in session.grants])
+        emr_ids = [g.emr_id for g in session.grants]
+        report = self._refresh_elsewhere(emr_ids)
+        if report is None:
+            report = self.refresh(emr_ids)
         with session.lock:
             session.stale_emrs = set(report.failed)
         return report
+
+    def prepare_refresh(self) -> None:
+        """Get the refresh's process ready before the first sign-in needs it."""
+        if self._refresher is not None:
+            self._refresher.warm()
+
+    def _refresh_elsewhere(self, emr_ids: list[str]) -> RefreshReport | None:
+        if self._refresher is None or not emr_ids:
+            return None
+        try:
+            return self._refresher.run(emr_ids, self._clock)
+        except NoSyncWorkers as err:
+            log.warning("refresh runs in this process: %s", err)
+            return None
 
 
 def apply_batch(

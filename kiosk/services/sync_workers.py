@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from kiosk.services.ports import (
     Clock,
+    EmrSource,
     Rejected,
     SourceStream,
     StoreError,
@@ -43,7 +44,7 @@ from kiosk.services.ports import (
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
-    from kiosk.services.sync import SyncReport
+    from kiosk.services.sync import RefreshReport, SyncReport
 
 log = logging.getLogger(__name__)
 
@@ -327,3 +328,129 @@ def _where(err: BaseException) -> str:
         return ""
     last = frames[-1]
     return f" at {last.filename.rsplit('/', 1)[-1]}:{last.lineno}"
+
+
+# ---------------------------------------------------------------- the sign-in refresh
+
+
+class OpenSource(Protocol):
+    """Makes the EMR source again in a worker process (so it pickles)."""
+
+    def __call__(self) -> EmrSource: ...
+
+
+class RefreshWorker:
+    """A kiosk's sign-in refresh in a process of its own (issue 18, ``open_field_ms``).
+
+    Why: reading a 50k-document EMR is seconds of Python that holds the GIL. In the
+    kiosk's process the EMR tapped meanwhile waited for the GIL at every step that let
+    it go (each SQL statement, the registry's answer, Qt's paint): up to a switch
+    interval (5 ms) each time, longer while a page is decoded in one C call. Here the
+    refresh (``SyncService.refresh``: read, write in short transactions) runs in a
+    process forked by the sync's fork server, with its own store connection and source;
+    only log lines and the report come back. The process ends with the refresh, and the
+    memory its pages took goes with it.
+
+    The fork server starts at ``warm`` or at the first refresh (a fresh interpreter
+    importing ``preload``: ~0.5 s of CPU, on the other core) and stays for the kiosk's
+    life; a refresh then costs a fork. When no process can start, or it stops without
+    its report, ``run`` raises ``NoSyncWorkers`` and the caller refreshes in its own
+    process (the EMRs written meanwhile are written again: upserts).
+    """
+
+    def __init__(
+        self, open_store: OpenStore, open_source: OpenSource, preload: Sequence[str] = (),
+    ) -> None:
+        self._open_store = open_store
+        self._open_source = open_source
+        self._preload = tuple(preload)
+
+    def warm(self) -> None:
+        """Start the fork server now, so that the first refresh need not wait for it."""
+        _forkserver(self._preload)
+        from multiprocessing import forkserver
+
+        try:
+            forkserver.ensure_running()
+        except Exception as err:  # the refresh falls back to this process then
+            log.warning("no refresh process (%s)", type(err).__name__)
+
+    def run(self, emr_ids: Sequence[str], clock: Clock) -> RefreshReport:
+        ctx = _forkserver(self._preload)
+        try:
+            theirs, ours = ctx.Pipe(duplex=False)
+        except OSError as err:
+            raise NoSyncWorkers(f"no refresh process ({type(err).__name__})") from None
+        proc = ctx.Process(target=_refresh_main, name="kiosk-refresh", daemon=True,
+                           args=(list(emr_ids), self._open_store, self._open_source, clock,
+                                 ours))
+        try:
+            proc.start()
+        except Exception as err:  # EOFError from a dead fork server, OSError…
+            theirs.close()
+            raise NoSyncWorkers(f"no refresh process ({type(err).__name__})") from None
+        finally:
+            ours.close()
+        try:
+            return _refresh_report(theirs)
+        finally:
+            theirs.close()
+            proc.join(30)
+            if proc.is_alive():  # pragma: no cover - it sent its report and hung
+                proc.terminate()
+                proc.join(5)
+
+
+def _refresh_report(conn: Connection) -> RefreshReport:
+    from kiosk.services.sync import RefreshReport
+
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            raise NoSyncWorkers("the refresh process stopped before its report") from None
+        if message[0] == "log":
+            logging.getLogger(message[1]).log(message[2], "%s", message[3])
+            continue
+        _, refreshed, failed, error = message
+        if error:
+            raise NoSyncWorkers(error)
+        return RefreshReport(refreshed, failed)
+
+
+def _refresh_main(
+    emr_ids: list[str], open_store: OpenStore, open_source: OpenSource, clock: Clock,
+    conn: Connection,
+) -> None:
+    """Refresh process main: ``SyncService.refresh`` here, its report to the caller."""
+    import signal
+
+    from kiosk.services.sync import SyncService
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = _Parent(conn)
+    root = logging.getLogger()
+    root.handlers[:] = [_ToParent(parent)]
+    root.setLevel(logging.WARNING)
+    refreshed: list[str] = []
+    failed: list[str] = []
+    error: str | None = None
+    closers: list[Callable[[], None]] = []
+    try:
+        uow, close = open_store()
+        closers.append(close)
+        source = open_source()
+        closers.append(getattr(source, "close", lambda: None))
+        report = SyncService(source, uow, clock).refresh(emr_ids)
+        refreshed, failed = report.refreshed, report.failed
+    except _ParentGone:
+        return
+    except Exception as err:  # a bug: its type and where (the caller refreshes itself)
+        error = f"refresh process failed ({type(err).__name__}{_where(err)})"
+    finally:
+        for close in reversed(closers):
+            with contextlib.suppress(Exception):
+                close()
+    with contextlib.suppress(_ParentGone):
+        parent.send(("done", refreshed, failed, error))
+    conn.close()

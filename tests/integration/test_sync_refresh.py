@@ -1,0 +1,145 @@
+"""The kiosk's sign-in refresh in a process of its own, or here when that process
+cannot run, on a real SQLite file against the simulator (R-SYNC-2, R-SYNC-3, R-SYNC-4,
+R-SHOW-6; issue 18's ``open_field_ms``)."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+import kiosk.services.sync_workers as sync_workers
+from kiosk.app import SYNC_WORKER_PRELOAD
+from kiosk.services.clock import SystemClock
+from kiosk.services.session import Session
+from kiosk.services.sync import SyncService
+from kiosk.services.sync_workers import RefreshWorker
+from kiosk.sim.server import SimServer
+from kiosk.store.database import Store, open_store
+from kiosk.upstream.fhir import FhirSource
+from tests.fakes import document, grant, patient
+
+TIMEOUT = (0.5, 2.0)
+EMRS = ["1001", "1002"]
+
+
+def _store(path: Path, busy_timeout: float = 5.0) -> Store:
+    store = open_store(f"sqlite:///{path}", busy_timeout=busy_timeout)
+    store.upgrade()
+    return store
+
+
+def _documents(path: Path) -> list[tuple]:
+    with sqlite3.connect(path) as conn:
+        return conn.execute("SELECT * FROM documents ORDER BY doc_id").fetchall()
+
+
+def _synced(path: Path) -> set[str]:
+    with sqlite3.connect(path) as conn:
+        return {row[0] for row in conn.execute("SELECT emr_id FROM emr_sync")}
+
+
+def _session(emr_ids: list[str]) -> Session:
+    now = datetime.now(UTC)
+    return Session("s", "u-anna", "u:1", now, [grant(e) for e in emr_ids], now)
+
+
+def _worker(store: Store, sim: SimServer, open_source: object = None) -> RefreshWorker:
+    opener = open_source or functools.partial(FhirSource, sim.fhir_url, TIMEOUT, 25)
+    return RefreshWorker(store.opener(), opener, SYNC_WORKER_PRELOAD)  # type: ignore[arg-type]
+
+
+def _dies() -> None:
+    os._exit(3)  # a refresh process that stops before its report
+
+
+def test_r_sync_2_the_refresh_runs_in_its_own_process_and_fills_the_cache_as_here(
+    sim: SimServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The kiosk's refresh in a process of its own leaves the cache exactly as a refresh
+    in the kiosk's process does; a document the source no longer has leaves (R-SYNC-3)."""
+    here, there = _store(tmp_path / "here.db"), _store(tmp_path / "there.db")
+    with FhirSource(sim.fhir_url, TIMEOUT, 25) as source:
+        assert SyncService(source, here.uow_factory, SystemClock()).refresh(EMRS).failed == []
+        with there.uow_factory(write=True) as uow:
+            uow.patients.upsert_many([patient("1001")])
+            uow.documents.upsert_many([document("gone-upstream", "1001")])
+            uow.commit()
+
+        def not_here(self: SyncService, emr_ids: object) -> None:
+            raise AssertionError("the refresh ran in the kiosk's process")
+
+        monkeypatch.setattr(SyncService, "refresh", not_here)
+        sync = SyncService(source, there.uow_factory, SystemClock(),
+                           refresher=_worker(there, sim))
+        session = _session(EMRS)
+        report = sync.refresh_session(session)
+    assert (report.refreshed, report.failed) == (EMRS, [])
+    assert session.stale_emrs == set()
+    assert _documents(tmp_path / "there.db") == _documents(tmp_path / "here.db")
+    assert len(_documents(tmp_path / "here.db")) > 0
+    assert _synced(tmp_path / "there.db") == set(EMRS)
+
+
+def test_r_show_6_a_refresh_process_with_the_source_down_reports_it(
+    sim: SimServer, tmp_path: Path
+) -> None:
+    store = _store(tmp_path / "k.db")
+    sim.set_fault("fhir", error_5xx=True)
+    session = _session(EMRS)
+    with FhirSource(sim.fhir_url, TIMEOUT, 25) as source:
+        sync = SyncService(source, store.uow_factory, SystemClock(),
+                           refresher=_worker(store, sim))
+        report = sync.refresh_session(session)
+    assert (report.refreshed, report.failed) == ([], EMRS)
+    assert session.stale_emrs == set(EMRS)
+    assert _synced(tmp_path / "k.db") == set()
+
+
+def test_r_sync_4_what_the_refresh_process_rejects_is_logged_here(
+    sim: SimServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    sim.set_fault("fhir", malformed_records=True)
+    store = _store(tmp_path / "k.db")
+    with FhirSource(sim.fhir_url, TIMEOUT, 25) as source, caplog.at_level(logging.WARNING):
+        sync = SyncService(source, store.uow_factory, SystemClock(),
+                           refresher=_worker(store, sim))
+        assert sync.refresh_session(_session(EMRS)).refreshed == EMRS
+    assert any(r.getMessage().startswith("rejected record ") for r in caplog.records)
+    assert "refresh runs in this process" not in caplog.text
+
+
+@pytest.mark.parametrize("how", ["dies", "cannot start"])
+def test_r_sync_2_the_refresh_runs_here_when_its_process_cannot(
+    sim: SimServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture, how: str
+) -> None:
+    """A refresh process that stops before its report, or none that can start (a
+    process limit): the kiosk refreshes in its own process and says so in the log."""
+    store = _store(tmp_path / "k.db")
+    if how == "dies":
+        worker = _worker(store, sim, _dies)
+    else:
+        worker = _worker(store, sim)
+
+        class NoFork:
+            Pipe = staticmethod(sync_workers._forkserver(SYNC_WORKER_PRELOAD).Pipe)
+
+            class Process:
+                def __init__(self, **kwargs: object) -> None:
+                    pass
+
+                def start(self) -> None:
+                    raise BlockingIOError(11, "Resource temporarily unavailable")
+
+        monkeypatch.setattr(sync_workers, "_forkserver", lambda preload: NoFork)
+    with FhirSource(sim.fhir_url, TIMEOUT, 25) as source:
+        sync = SyncService(source, store.uow_factory, SystemClock(), refresher=worker)
+        assert sync.refresh_session(_session(EMRS)).refreshed == EMRS
+    assert _synced(tmp_path / "k.db") == set(EMRS)
+    assert "refresh runs in this process" in caplog.text
