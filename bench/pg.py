@@ -148,9 +148,13 @@ def run_open(sizes: Sizes, url: str, reps: int = 20) -> dict:
 
 
 def _copy_rows(batches: list) -> list[tuple]:
-    from kiosk.store.repositories import _document_row
+    """The documents' rows as the store writes them (``Document.visible`` precomputed,
+    lab rows as JSON), in ``COPY_COLUMNS`` order."""
+    from kiosk.store.repositories.documents import rows_json
 
-    return [tuple(_document_row(d)[c] for c in COPY_COLUMNS)
+    return [(d.doc_id, d.emr_id, str(d.kind), d.created_at, d.title, d.organization,
+             d.performer, d.text, d.version, bool(d.radiology), d.visible,
+             d.narrative or None, rows_json(d.results), d.pdf, bool(d.date_only))
             for b in batches for d in b.documents]
 
 

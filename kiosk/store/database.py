@@ -23,6 +23,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from kiosk.services.ports import StoreError, SyncLock, UnitOfWorkFactory
 from kiosk.store.errors import on_handle_error, raise_driver_error, translating
 from kiosk.store.locks import FileSyncLock, PgAdvisorySyncLock
+from kiosk.store.repositories.dialects import dialect_for
 from kiosk.store.uow import SqlAlchemyUnitOfWork
 
 #: The newest schema revision this kiosk ships (``migrations/versions``). Kept here so
@@ -52,6 +53,7 @@ class Store:
         self._write_engine = engine.execution_options(**{WRITE_OPTION: True})
         self._sync_lock_path = sync_lock_path
         self.busy_timeout = busy_timeout  # SQLite's; what opener() hands on
+        self._dialect = dialect_for(engine.dialect.name)
 
     @property
     def url(self) -> URL:
@@ -63,7 +65,8 @@ class Store:
 
     def uow_factory(self, *, write: bool = False) -> SqlAlchemyUnitOfWork:
         """A new unit of work; ``write=True`` locks for writing from the start."""
-        return SqlAlchemyUnitOfWork(self._write_engine if write else self.engine, write=write)
+        return SqlAlchemyUnitOfWork(self._write_engine if write else self.engine, write=write,
+                                    dialect=self._dialect)
 
     def upgrade(self, revision: str = "head") -> None:
         """Bring the schema to ``revision`` in one transaction (DDL is transactional on both).

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from datetime import UTC, date, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from sqlalchemy import (
     JSON,
@@ -23,6 +23,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Table,
     Text,
     TypeDecorator,
     false,
@@ -148,7 +149,7 @@ class DocumentRow(Base):
     visible: Mapped[bool] = mapped_column(Boolean)
     #: The safe XHTML subset of a narrative document (kiosk.domain.narrative).
     narrative: Mapped[str | None] = mapped_column(Text)
-    #: Lab rows as JSON (``kiosk.store.repositories._rows_json``).
+    #: Lab rows as JSON (``kiosk.store.repositories.documents.rows_json``).
     results: Mapped[str | None] = mapped_column(Text)
     pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
     date_only: Mapped[bool] = mapped_column(Boolean, server_default=false())
@@ -261,3 +262,16 @@ class StaffPinRow(Base):
     kiosk_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None]
+
+
+# The tables as the repositories use them: Core statements only (see the module's note).
+PATIENTS = cast(Table, PatientRow.__table__)
+DOCUMENTS = cast(Table, DocumentRow.__table__)
+SYNC_CURSORS = cast(Table, SyncCursorRow.__table__)
+EMR_SYNC = cast(Table, EmrSyncRow.__table__)
+SYNC_REJECTS = cast(Table, SyncRejectRow.__table__)
+META = cast(Table, MetaRow.__table__)
+ACCOUNTS = cast(Table, AccountRow.__table__)
+AUDIT = cast(Table, AuditRow.__table__)
+OUTBOX = cast(Table, OutboxRow.__table__)
+STAFF_PIN = cast(Table, StaffPinRow.__table__)

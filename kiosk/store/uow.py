@@ -34,6 +34,7 @@ from kiosk.store.repositories import (
     SqlStaffRepository,
     SqlSyncStateRepository,
 )
+from kiosk.store.repositories.dialects import Dialect, dialect_for
 
 
 class SqlAlchemyUnitOfWork:
@@ -46,11 +47,14 @@ class SqlAlchemyUnitOfWork:
     the next statement opens a new transaction of the same kind.
     """
 
-    def __init__(self, bind: Engine, *, write: bool = False) -> None:
+    def __init__(self, bind: Engine, *, write: bool = False, dialect: Dialect | None = None
+                 ) -> None:
         self._bind = bind
         self._write = write
         self._connection: Connection | None = None
-        self._dialect = bind.dialect.name
+        # What differs between the backends (kiosk.store.repositories.dialects); the store
+        # picks it once for its engine.
+        self._dialect = dialect or dialect_for(bind.dialect.name)
 
     # Repositories are made on first use: a unit usually needs one of the seven, and a
     # list page's unit is a tenth of a millisecond in all (bench: open_query_ratio).

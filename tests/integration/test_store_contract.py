@@ -350,6 +350,12 @@ class RepositoryContract:
         with store.uow_factory() as uow:
             assert uow.documents.get_visible("emr-1", "d") == rich3
             assert uow.documents.get_visible("emr-1", "e") == doc("e")
+        plain4 = structs.replace(plain, version="4")
+        with store.uow_factory(write=True) as uow:
+            uow.documents.upsert_many([rich3, doc("e"), plain4])
+            uow.commit()
+        with store.uow_factory() as uow:
+            assert uow.documents.get_visible("emr-1", "d") == plain4
 
     def test_upsert_can_hide_a_document(self, store: Store) -> None:
         """Visibility is recomputed on every write: a corrected date can hide a document."""
