@@ -67,13 +67,14 @@ def main() -> None:
                           grants_checked_mono=clock.monotonic())
         window.screens.code.signed_in.emit(session)
         h.pump_until(lambda: bool(ctx.state.cards) and "start" in marks, "the picker")
-        h.pump_until(lambda: time.monotonic() >= marks["start"] + delay, "the tap")
+        h.pump_until(lambda: time.monotonic() >= marks["start"] + delay, "the tap",
+                     limit=delay + 60)  # a refresh of clinic-like documents takes minutes
         # The patient has looked at the picker long enough for the grants to be stale.
         with session.lock:
             session.grants_checked_mono = clock.monotonic() - 3600
         took = h.tap_open()
         refreshing = "end" not in marks
-        h.pump_until(lambda: "end" in marks, "the refresh", limit=300)
+        h.pump_until(lambda: "end" in marks, "the refresh", limit=900)
         h.pump_until(h.idle, "the refresh's reload")
         length = marks["end"] - marks["start"]
         window.sign_out()
