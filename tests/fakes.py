@@ -167,14 +167,8 @@ class _Documents:
         for i in doc_ids:
             self.d.documents.pop(i, None)
 
-    def replace_emr(self, emr_id: str, documents: Sequence[Document]) -> None:
-        if any(x.emr_id != emr_id for x in documents):
-            raise ValueError("document(s) of another EMR in a snapshot")
-        documents = [_stored(x) for x in documents]
-        keep = {x.doc_id for x in documents}
-        for i in [i for i, x in self.d.documents.items() if x.emr_id == emr_id and i not in keep]:
-            del self.d.documents[i]
-        self.upsert_many(documents)
+    def ids_of_emr(self, emr_id: str) -> set[str]:
+        return {i for i, x in self.d.documents.items() if x.emr_id == emr_id}
 
 
 class _SyncState:

@@ -234,6 +234,19 @@ class StreamingSource(EmrSource, Protocol):
 
 
 @runtime_checkable
+class PagedSnapshotSource(EmrSource, Protocol):
+    """An ``EmrSource`` that gives a snapshot as it reads it, a page at a time: the
+    sign-in refresh then writes each page in a short transaction of its own while the
+    next is read, instead of the whole EMR at the end (issue 18, ``open_field_ms``)."""
+
+    def snapshot_pages(self, emr_id: str) -> Iterator[EmrSnapshot]:
+        """``snapshot(emr_id)`` in parts, in the order read: the first part holds the
+        patient (``None`` when the source has none: nothing follows when it has no such
+        EMR), the others ``None`` and a page of documents and rejects each."""
+        ...
+
+
+@runtime_checkable
 class CountingSource(EmrSource, Protocol):
     """An ``EmrSource`` that can tell how much a sync will read: ``kiosk sync``'s progress
     line (``SyncService.pending``)."""
@@ -271,8 +284,8 @@ class DocumentRepository(Protocol):
         ...
 
     def delete_many(self, doc_ids: Sequence[str]) -> None: ...
-    def replace_emr(self, emr_id: str, documents: Sequence[Document]) -> None:
-        """Make the EMR's cached documents exactly ``documents`` (snapshot refresh)."""
+    def ids_of_emr(self, emr_id: str) -> set[str]:
+        """Every cached document of the EMR, visible or not (the refresh's strays)."""
         ...
 
 

@@ -16,6 +16,7 @@ from kiosk.services.ports import (
     Clock,
     CountingSource,
     EmrSource,
+    PagedSnapshotSource,
     Rejected,
     SourceBatch,
     StoreError,
@@ -32,6 +33,8 @@ from kiosk.services.sync_workers import NoSyncWorkers, RefreshWorker, SyncWorker
 log = logging.getLogger(__name__)
 
 STREAM = "emr"
+#: The most documents a sign-in refresh writes in one transaction (a FHIR page is 500).
+REFRESH_CHUNK = 500
 
 
 @dataclass(slots=True)
@@ -165,16 +168,7 @@ class SyncService:
         pending = list(emr_ids)
         for n, emr_id in enumerate(pending):
             try:
-                snap = self._source.snapshot(emr_id)
-                now = self._clock.now()
-                with self._uow(write=True) as uow:
-                    if snap.patient is not None:
-                        uow.patients.upsert_many([snap.patient])
-                    uow.documents.replace_emr(emr_id, snap.documents)
-                    uow.sync_state.add_rejects(snap.rejected, now)
-                    uow.sync_state.mark_emr_synced([emr_id], now)
-                    uow.commit()
-                log_rejects(snap.rejected)
+                self._refresh_emr(emr_id)
                 result.refreshed.append(emr_id)
             except (UpstreamError, StoreError) as err:
                 log.warning("refresh of an EMR failed: %s", type(err).__name__)
@@ -185,6 +179,45 @@ class SyncService:
                     result.failed.extend(pending[n + 1 :])
                     break
         return result
+
+    def _refresh_emr(self, emr_id: str) -> None:
+        """One EMR's snapshot, written as it is read, in transactions of at most
+        ``REFRESH_CHUNK`` documents (issue 18, ``open_field_ms``): whoever else writes
+        — the audit append of an EMR opened meanwhile — waits for one of them, not for
+        the whole EMR. The last transaction drops the cached documents the source no
+        longer has (R-SYNC-3), records the rejects and marks the EMR synced: a refresh
+        that fails before it leaves the EMR stale (R-SHOW-6), its documents written so
+        far each a valid upstream document."""
+        source = self._source
+        parts = (source.snapshot_pages(emr_id) if isinstance(source, PagedSnapshotSource)
+                 else iter([source.snapshot(emr_id)]))
+        seen: set[str] = set()
+        rejected: list[Rejected] = []
+        for part in parts:
+            foreign = sum(1 for d in part.documents if d.emr_id != emr_id)
+            if foreign:
+                raise ValueError(f"{foreign} document(s) of another EMR in a snapshot")
+            documents = part.documents
+            for at in range(0, max(1, len(documents)), REFRESH_CHUNK):
+                chunk = documents[at : at + REFRESH_CHUNK]
+                if not chunk and part.patient is None:
+                    continue
+                with self._uow(write=True) as uow:
+                    if part.patient is not None and at == 0:
+                        uow.patients.upsert_many([part.patient])
+                    uow.documents.upsert_many(chunk)
+                    uow.commit()
+            seen.update(d.doc_id for d in documents)
+            rejected.extend(part.rejected)
+        now = self._clock.now()
+        with self._uow() as uow:
+            gone = uow.documents.ids_of_emr(emr_id) - seen
+        with self._uow(write=True) as uow:
+            uow.documents.delete_many(sorted(gone))
+            uow.sync_state.add_rejects(rejected, now)
+            uow.sync_state.mark_emr_synced([emr_id], now)
+            uow.commit()
+        log_rejects(rejected)
 
     def refresh_session(self, session: Session) -> RefreshReport:
         """R-SYNC-2 / R-SHOW-6 at sign-in: refresh the session's EMRs and remember which

@@ -156,7 +156,7 @@ class DocumentRow(Base):
 
 
 # Serves list_visible's WHERE + ORDER BY + LIMIT without a sort step, and count_visible
-# and replace_emr's lookup by EMR.
+# and the sign-in refresh's lookup by EMR (ids_of_emr).
 Index(
     "ix_documents_list",
     DocumentRow.emr_id,

@@ -263,6 +263,15 @@ class FhirSource:
                 for rtype in RESOURCE_TYPES]
 
     def snapshot(self, emr_id: str) -> EmrSnapshot:
+        snap = EmrSnapshot(patient=None)
+        for part in self.snapshot_pages(emr_id):
+            snap.patient = snap.patient or part.patient
+            snap.documents.extend(part.documents)
+            snap.rejected.extend(part.rejected)
+        return snap
+
+    def snapshot_pages(self, emr_id: str) -> Iterator[EmrSnapshot]:
+        """``PagedSnapshotSource``: the Patient, then a part per search page."""
         if not _EMR_ID.match(emr_id):
             raise Malformed(SERVICE, "invalid EMR id")
         resp = self.http.request(
@@ -272,15 +281,17 @@ class FhirSource:
             accept_statuses=frozenset({404, 410}),
         )
         if resp.status in (404, 410):
-            return EmrSnapshot(patient=None)
-        snap = EmrSnapshot(patient=None)
+            yield EmrSnapshot(patient=None)
+            return
+        first = EmrSnapshot(patient=None)
         parsed = self.reader.resource(self.http.json_body(resp, "read Patient"))
         if isinstance(parsed, Rejected):
-            snap.rejected.append(parsed)
+            first.rejected.append(parsed)
         elif isinstance(parsed, Patient):
-            snap.patient = parsed
+            first.patient = parsed
         else:
             raise Malformed(SERVICE, "read Patient: not a Patient")
+        yield first
         for rtype in RESOURCE_TYPES[1:]:
             params: dict[str, str | int] = {
                 # The typed spelling: every server takes it, while a bare id found
@@ -290,9 +301,8 @@ class FhirSource:
             if rtype == "DiagnosticReport":
                 params["_include"] = "DiagnosticReport:result"
             for page in self.search(rtype, params, f"search {rtype}"):
-                snap.documents.extend(d for d in page.documents if d.emr_id == emr_id)
-                snap.rejected.extend(page.rejected)
-        return snap
+                yield EmrSnapshot(None, [d for d in page.documents if d.emr_id == emr_id],
+                                  page.rejected)
 
     # ------------------------------------------------------------------ paging
 

@@ -314,7 +314,7 @@ def test_an_unchanged_document_is_not_written_again_issue_18(store: Store) -> No
     with store.uow_factory(write=True) as uow:
         driver = uow.connection().connection.driver_connection
         before = driver.total_changes
-        uow.documents.replace_emr("emr-1", [*docs[:3], *changed, *docs[4:]])
+        uow.documents.upsert_many([*docs[:3], *changed, *docs[4:]])
         written = driver.total_changes - before
         uow.commit()
     assert written == 2

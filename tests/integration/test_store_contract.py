@@ -383,30 +383,18 @@ class RepositoryContract:
             ids = [s.doc_id for s in uow.documents.list_visible("emr-1", DocKind.EXAM_PROTOCOL, 9)]
         assert ids == ["d1"]
 
-    def test_replace_emr_makes_cache_exactly_the_snapshot_r_sync_2(self, store: Store) -> None:
-        """R-SYNC-2/3: a snapshot refresh drops what the source no longer has."""
+    def test_ids_of_emr_name_every_cached_document_of_it_r_sync_3(self, store: Store) -> None:
+        """The sign-in refresh drops what the source no longer has: the cached ids of
+        the EMR, hidden ones too (R-SHOW-4/5 cut-offs), never another EMR's."""
+        old = datetime(2000, 1, 1, tzinfo=UTC)  # before every kind's cut-off
         with store.uow_factory(write=True) as uow:
             uow.documents.upsert_many(
-                [doc("keep"), doc("drop"), doc("change"), doc("elsewhere", emr_id="emr-2")]
-            )
-            uow.commit()
-        snapshot = [doc("keep"), doc("change", version="2", text="новый"), doc("added")]
-        with store.uow_factory(write=True) as uow:
-            uow.documents.replace_emr("emr-1", snapshot)
+                [doc("keep"), doc("hidden", created_at=old), doc("elsewhere", emr_id="emr-2")])
             uow.commit()
         with store.uow_factory() as uow:
-            listed = uow.documents.list_visible("emr-1", DocKind.EXAM_PROTOCOL, 10)
-            assert sorted(s.doc_id for s in listed) == ["added", "change", "keep"]
-            changed = uow.documents.get_visible("emr-1", "change")
-            assert changed is not None
-            assert changed.text == "новый"
-            assert uow.documents.get_visible("emr-2", "elsewhere") is not None
-        with store.uow_factory(write=True) as uow:
-            uow.documents.replace_emr("emr-1", [])
-            uow.commit()
-        assert self.rows(store, "documents") == 1
-        with store.uow_factory(write=True) as uow, pytest.raises(ValueError, match="another EMR"):
-            uow.documents.replace_emr("emr-1", [doc("x", emr_id="emr-2")])
+            assert uow.documents.get_visible("emr-1", "hidden") is None
+            assert uow.documents.ids_of_emr("emr-1") == {"keep", "hidden"}
+            assert uow.documents.ids_of_emr("emr-3") == set()
 
     def test_bulk_upsert_many_rows(self, store: Store) -> None:
         """Chunked bulk writes keep every row (more than one chunk)."""
@@ -698,7 +686,7 @@ class RepositoryContract:
         with store.uow_factory(write=True) as uow, pytest.raises(Exception, match="time zone"):
             uow.staff.save(PinState("k", 1, naive))
         with store.uow_factory(write=True) as uow, pytest.raises(ValueError, match="time zone"):
-            uow.documents.replace_emr("emr-1", [doc("n", created_at=naive)])
+            uow.documents.upsert_many([doc("n", created_at=naive)])
 
     def test_ping(self, store: Store) -> None:
         store.ping()

@@ -1,6 +1,7 @@
-"""The kiosk's sign-in refresh in a process of its own, or here when that process
-cannot run, on a real SQLite file against the simulator (R-SYNC-2, R-SYNC-3, R-SYNC-4,
-R-SHOW-6; issue 18's ``open_field_ms``)."""
+"""The sign-in refresh on a real SQLite file: written as it is read, so that an EMR
+opened meanwhile never waits for the whole of it; in the kiosk it runs in a process of
+its own, or here when that process cannot run (R-SYNC-2, R-SYNC-3, R-SYNC-4, R-SHOW-6,
+R-KSK-7; issue 18's ``open_field_ms``)."""
 
 from __future__ import annotations
 
@@ -8,21 +9,25 @@ import functools
 import logging
 import os
 import sqlite3
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 import kiosk.services.sync_workers as sync_workers
 from kiosk.app import SYNC_WORKER_PRELOAD
+from kiosk.services.audit import AuditLog, verify_chain
 from kiosk.services.clock import SystemClock
+from kiosk.services.ports import EmrSnapshot
+from kiosk.services.records import RecordsService
 from kiosk.services.session import Session
 from kiosk.services.sync import SyncService
 from kiosk.services.sync_workers import RefreshWorker
 from kiosk.sim.server import SimServer
 from kiosk.store.database import Store, open_store
 from kiosk.upstream.fhir import FhirSource
-from tests.fakes import document, grant, patient
+from tests.fakes import FakeClock, FakeRegistry, FakeSource, document, grant, patient
 
 TIMEOUT = (0.5, 2.0)
 EMRS = ["1001", "1002"]
@@ -143,3 +148,37 @@ def test_r_sync_2_the_refresh_runs_here_when_its_process_cannot(
         assert sync.refresh_session(_session(EMRS)).refreshed == EMRS
     assert _synced(tmp_path / "k.db") == set(EMRS)
     assert "refresh runs in this process" in caplog.text
+
+
+def test_r_ksk_7_an_emr_opened_while_the_refresh_writes_is_audited_at_once(
+    tmp_path: Path
+) -> None:
+    """The patient taps the EMR between two pages of its refresh. The store waits for
+    no lock at all here (busy timeout 0): had the refresh held its write transaction
+    over the source's pages, the open's audit append would fail. It is recorded, the
+    chain holds, and the cache already shows the first page while the EMR is not yet
+    marked as refreshed."""
+    store = _store(tmp_path / "k.db", busy_timeout=0)
+    clock, registry = FakeClock(), FakeRegistry()
+    registry.grants["s1"] = [grant("e1")]
+    session = Session("x", "s1", "u:1", clock.now(), registry.grants_for("s1"), clock.now())
+    records = RecordsService(store.uow_factory, registry, clock,
+                             AuditLog(store.uow_factory, clock, "k1"),
+                             grants_max_age=timedelta(0))
+    seen: list[tuple[int, set[str]]] = []
+
+    class Paged(FakeSource):
+        def snapshot_pages(self, emr_id: str) -> Iterator[EmrSnapshot]:
+            yield EmrSnapshot(patient("e1"), [document("a", "e1"), document("b", "e1")])
+            card = records.card(session, "e1")  # the tap, while the refresh is under way
+            assert card.emr_id == "e1"
+            seen.append((len(_documents(tmp_path / "k.db")), _synced(tmp_path / "k.db")))
+            yield EmrSnapshot(None, [document("c", "e1")])
+
+    assert SyncService(Paged(), store.uow_factory, clock).refresh(["e1"]).refreshed == ["e1"]
+    assert seen == [(2, set())]
+    assert len(_documents(tmp_path / "k.db")) == 3
+    assert _synced(tmp_path / "k.db") == {"e1"}
+    result = verify_chain(store.uow_factory)
+    assert result.ok and result.checked == 1
+    store.dispose()

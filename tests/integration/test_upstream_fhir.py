@@ -145,7 +145,13 @@ def test_snapshot_of_one_emr_R_SYNC_2(sim: SimServer, source: FhirSource):
 def test_big_snapshot_pages(sim: SimServer):
     with FhirSource(sim.fhir_url, TIMEOUT, page_size=2) as src:
         snap = src.snapshot("1001")
+        parts = list(src.snapshot_pages("1001"))
     assert len(snap.documents) > 10
+    # As read, for a refresh that writes each page before it reads the next (issue 18):
+    # the patient first, then a page of at most page_size documents per part.
+    assert parts[0].patient == snap.patient and not parts[0].documents
+    assert all(p.patient is None and len(p.documents) <= 2 for p in parts[1:])
+    assert [d for p in parts for d in p.documents] == snap.documents
 
 
 def test_next_link_off_the_configured_server_is_refused(source: FhirSource, monkeypatch):

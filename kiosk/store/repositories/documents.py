@@ -258,13 +258,6 @@ class SqlDocumentRepository(Repository):
     def delete_many(self, doc_ids: Sequence[str]) -> None:
         self._delete_in(DOCUMENTS, "doc_id", doc_ids)
 
-    def replace_emr(self, emr_id: str, documents: Sequence[Document]) -> None:
-        """Drop the EMR's documents missing from the snapshot, upsert the rest (R-SYNC-2/3)."""
-        strays = [d.doc_id for d in documents if d.emr_id != emr_id]
-        if strays:
-            raise ValueError(f"{len(strays)} document(s) of another EMR in a snapshot")
+    def ids_of_emr(self, emr_id: str) -> set[str]:
         t = DOCUMENTS
-        keep = {d.doc_id for d in documents}
-        cached = self._conn.execute(select(t.c.doc_id).where(t.c.emr_id == emr_id)).scalars()
-        self.delete_many([doc_id for doc_id in cached if doc_id not in keep])
-        self.upsert_many(documents)
+        return set(self._conn.execute(select(t.c.doc_id).where(t.c.emr_id == emr_id)).scalars())
