@@ -28,6 +28,7 @@ from kiosk.domain.people import Sex
 from kiosk.sim import clinic
 from kiosk.sim.clinic import BIOCHEM_FULL as _BIOCHEM_FULL
 from kiosk.sim.clinic import CBC_FULL as _CBC_FULL
+from kiosk.sim.clinic import write_pdf
 
 DEMO_PASSWORD = "demo1234"
 
@@ -242,28 +243,7 @@ def _ecg_pdf() -> bytes:
     text.append("ET")
     for lead, (name, base) in enumerate((("I", 700), ("II", 600), ("V5", 500))):
         text.append(f"BT /F1 10 Tf 44 {base + 40 + lead * 0} Td ({name}) Tj ET")
-    stream = "\n".join(ops + text).encode("ascii")
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream
-        + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for n, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += f"{n} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    for off in offsets:
-        out += f"{off:010d} 00000 n \n".encode()
-    out += (f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n"
-            "%%EOF\n").encode()
-    return bytes(out)
+    return write_pdf(["\n".join(ops + text).encode("ascii")])
 
 
 def _panel(rows: list[tuple[str, float, float, str, float]]) -> tuple[SimObservation, ...]:
