@@ -28,7 +28,6 @@ from kiosk.domain.people import Sex
 from kiosk.sim import clinic
 from kiosk.sim.clinic import BIOCHEM_FULL as _BIOCHEM_FULL
 from kiosk.sim.clinic import CBC_FULL as _CBC_FULL
-from kiosk.sim.clinic import write_pdf
 
 DEMO_PASSWORD = "demo1234"
 
@@ -243,7 +242,7 @@ def _ecg_pdf() -> bytes:
     text.append("ET")
     for lead, (name, base) in enumerate((("I", 700), ("II", 600), ("V5", 500))):
         text.append(f"BT /F1 10 Tf 44 {base + 40 + lead * 0} Td ({name}) Tj ET")
-    return write_pdf(["\n".join(ops + text).encode("ascii")])
+    return clinic.write_pdf(["\n".join(ops + text).encode("ascii")])
 
 
 def _panel(rows: list[tuple[str, float, float, str, float]]) -> tuple[SimObservation, ...]:
