@@ -1,20 +1,22 @@
-"""Tables of the sync cache and the shared sign-in state, as typed declarative models.
+"""Tables of the sync cache and the shared sign-in state, as SQLAlchemy Core ``Table``s.
 
-The models are the schema's single source (the initial migration mirrors them and a
-test compares the two). Repositories mostly use Core statements against
-``Model.__table__``: the cache is written in bulk and read as plain rows, so the ORM
-identity map would only cost time.
+These tables are the schema's single source (the migrations mirror them and a test
+compares the two). Repositories use Core statements against them: the cache is written
+in bulk and read as plain rows. The ORM is not used: declarative models cost the
+kiosk's start ~0.1–0.15 s of CPU to import ``sqlalchemy.orm`` (issue 18, ``ready_ms``)
+for nothing the repositories read.
 """
 
 from __future__ import annotations
 
 import functools
 from datetime import UTC, date, datetime
-from typing import Any, ClassVar, cast
+from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Column,
     Date,
     DateTime,
     Dialect,
@@ -28,7 +30,6 @@ from sqlalchemy import (
     TypeDecorator,
     false,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeEngine
 
 # Stable constraint names, so that batch migrations on SQLite can address them later.
@@ -115,163 +116,135 @@ def from_sqlite_text(value: str) -> datetime:
         return datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UtcDateTime(), date: Date()}
+METADATA = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-class PatientRow(Base):
-    __tablename__ = "patients"
-
-    emr_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    family: Mapped[str] = mapped_column(Text)
-    given: Mapped[str] = mapped_column(Text)
-    patronymic: Mapped[str | None] = mapped_column(Text)
-    birth_date: Mapped[date]
-    sex: Mapped[str] = mapped_column(String(16))
+def _instant(name: str, *, nullable: bool = False, index: bool | None = None
+             ) -> Column[datetime]:
+    return Column(name, UtcDateTime(), nullable=nullable, index=index)
 
 
-class DocumentRow(Base):
-    """``visible`` is the order's date rule, computed once at write time (R-SHOW-4)."""
+PATIENTS = Table(
+    "patients", METADATA,
+    Column("emr_id", String(64), primary_key=True),
+    Column("family", Text, nullable=False),
+    Column("given", Text, nullable=False),
+    Column("patronymic", Text),
+    Column("birth_date", Date, nullable=False),
+    Column("sex", String(16), nullable=False),
+)
 
-    __tablename__ = "documents"
-
-    doc_id: Mapped[str] = mapped_column(String(128), primary_key=True)
-    emr_id: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[datetime]
-    title: Mapped[str] = mapped_column(Text)
-    organization: Mapped[str] = mapped_column(Text)
-    performer: Mapped[str] = mapped_column(Text)
-    text: Mapped[str] = mapped_column(Text)
-    version: Mapped[str] = mapped_column(String(64))
-    radiology: Mapped[bool] = mapped_column(Boolean)
-    visible: Mapped[bool] = mapped_column(Boolean)
+#: ``visible`` is the order's date rule, computed once at write time (R-SHOW-4).
+DOCUMENTS = Table(
+    "documents", METADATA,
+    Column("doc_id", String(128), primary_key=True),
+    Column("emr_id", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),
+    _instant("created_at"),
+    Column("title", Text, nullable=False),
+    Column("organization", Text, nullable=False),
+    Column("performer", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("version", String(64), nullable=False),
+    Column("radiology", Boolean, nullable=False),
+    Column("visible", Boolean, nullable=False),
     #: The safe XHTML subset of a narrative document (kiosk.domain.narrative).
-    narrative: Mapped[str | None] = mapped_column(Text)
+    Column("narrative", Text),
     #: Lab rows as JSON (``kiosk.store.repositories.documents.rows_json``).
-    results: Mapped[str | None] = mapped_column(Text)
-    pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
-    date_only: Mapped[bool] = mapped_column(Boolean, server_default=false())
-
+    Column("results", Text),
+    Column("pdf", LargeBinary),
+    Column("date_only", Boolean, nullable=False, server_default=false()),
+)
 
 # Serves list_visible's WHERE + ORDER BY + LIMIT without a sort step, and count_visible
 # and the sign-in refresh's lookup by EMR (ids_of_emr).
 Index(
     "ix_documents_list",
-    DocumentRow.emr_id,
-    DocumentRow.kind,
-    DocumentRow.visible,
-    DocumentRow.created_at.desc(),
-    DocumentRow.doc_id,
+    DOCUMENTS.c.emr_id,
+    DOCUMENTS.c.kind,
+    DOCUMENTS.c.visible,
+    DOCUMENTS.c.created_at.desc(),
+    DOCUMENTS.c.doc_id,
 )
 
+SYNC_CURSORS = Table(
+    "sync_cursors", METADATA,
+    Column("stream", String(64), primary_key=True),
+    Column("cursor", Text),
+)
 
-class SyncCursorRow(Base):
-    __tablename__ = "sync_cursors"
+#: The last good sync of one EMR, for «Данные на …» (R-SHOW-6).
+EMR_SYNC = Table(
+    "emr_sync", METADATA,
+    Column("emr_id", String(64), primary_key=True),
+    _instant("synced_at"),
+)
 
-    stream: Mapped[str] = mapped_column(String(64), primary_key=True)
-    cursor: Mapped[str | None] = mapped_column(Text)
+#: Records refused at sync (R-SYNC-4); reasons carry no personal data.
+SYNC_REJECTS = Table(
+    "sync_rejects", METADATA,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source_id", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    _instant("at", index=True),
+)
 
+META = Table(
+    "meta", METADATA,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text),
+)
 
-class EmrSyncRow(Base):
-    """The last good sync of one EMR, for «Данные на …» (R-SHOW-6)."""
+#: Lockout state of one portal account; only a keyed hash of the code (R-OTP-1, R-OTP-7).
+ACCOUNTS = Table(
+    "accounts", METADATA,
+    Column("subject", String(255), primary_key=True),
+    Column("login_digest", String(128), index=True),
+    Column("failures", Integer, nullable=False, default=0),
+    _instant("blocked_since", nullable=True),
+    Column("code_hash", String(128)),
+    Column("code_nonce", String(128)),
+    _instant("code_sent_at", nullable=True),
+    Column("attempt_id", String(128)),
+    Column("attempt_sends", Integer, nullable=False, default=0),
+    Column("sends", JSON, nullable=False, default=list),
+)
 
-    __tablename__ = "emr_sync"
+#: One link of a kiosk's hash chain (R-KSK-7); ``details`` is JSON text, kept verbatim.
+AUDIT = Table(
+    "audit", METADATA,
+    Column("kiosk_id", String(64), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    _instant("at"),
+    Column("event", String(64), nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("details", Text, nullable=False),
+    Column("prev_hash", String(128), nullable=False),
+    Column("hash", String(128), nullable=False),
+)
 
-    emr_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    synced_at: Mapped[datetime]
+#: A support request waiting for delivery (R-ACT-5).
+OUTBOX = Table(
+    "outbox", METADATA,
+    Column("id", String(64), primary_key=True),
+    _instant("created_at"),
+    Column("department", String(16), nullable=False),
+    Column("topic", String(16), nullable=False),
+    Column("kiosk_id", String(64), nullable=False),
+    Column("requester", Text, nullable=False),
+    Column("contact", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    _instant("next_attempt_at", nullable=True),
+    _instant("delivered_at", nullable=True),
+    Column("last_error", Text),
+    Index("ix_outbox_due", "delivered_at", "next_attempt_at"),
+)
 
-
-class SyncRejectRow(Base):
-    """Records refused at sync (R-SYNC-4); reasons carry no personal data."""
-
-    __tablename__ = "sync_rejects"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    source_id: Mapped[str] = mapped_column(Text)
-    reason: Mapped[str] = mapped_column(Text)
-    at: Mapped[datetime] = mapped_column(index=True)
-
-
-class MetaRow(Base):
-    __tablename__ = "meta"
-
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    value: Mapped[str | None] = mapped_column(Text)
-
-
-class AccountRow(Base):
-    """Lockout state of one portal account; only a keyed hash of the code (R-OTP-1, R-OTP-7)."""
-
-    __tablename__ = "accounts"
-
-    subject: Mapped[str] = mapped_column(String(255), primary_key=True)
-    login_digest: Mapped[str | None] = mapped_column(String(128), index=True)
-    failures: Mapped[int] = mapped_column(Integer, default=0)
-    blocked_since: Mapped[datetime | None]
-    code_hash: Mapped[str | None] = mapped_column(String(128))
-    code_nonce: Mapped[str | None] = mapped_column(String(128))
-    code_sent_at: Mapped[datetime | None]
-    attempt_id: Mapped[str | None] = mapped_column(String(128))
-    attempt_sends: Mapped[int] = mapped_column(Integer, default=0)
-    sends: Mapped[list[str]] = mapped_column(JSON, default=list)
-
-
-class AuditRow(Base):
-    """One link of a kiosk's hash chain (R-KSK-7); ``details`` is JSON text, kept verbatim."""
-
-    __tablename__ = "audit"
-
-    kiosk_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    at: Mapped[datetime]
-    event: Mapped[str] = mapped_column(String(64))
-    actor: Mapped[str] = mapped_column(Text)
-    details: Mapped[str] = mapped_column(Text)
-    prev_hash: Mapped[str] = mapped_column(String(128))
-    hash: Mapped[str] = mapped_column(String(128))
-
-
-class OutboxRow(Base):
-    """A support request waiting for delivery (R-ACT-5)."""
-
-    __tablename__ = "outbox"
-
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    created_at: Mapped[datetime]
-    department: Mapped[str] = mapped_column(String(16))
-    topic: Mapped[str] = mapped_column(String(16))
-    kiosk_id: Mapped[str] = mapped_column(String(64))
-    requester: Mapped[str] = mapped_column(Text)
-    contact: Mapped[str] = mapped_column(Text)
-    text: Mapped[str] = mapped_column(Text)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime | None]
-    delivered_at: Mapped[datetime | None]
-    last_error: Mapped[str | None] = mapped_column(Text)
-
-    __table_args__ = (Index("ix_outbox_due", "delivered_at", "next_attempt_at"),)
-
-
-class StaffPinRow(Base):
-    """Wrong staff PINs per kiosk (R-KSK-6)."""
-
-    __tablename__ = "staff_pin"
-
-    kiosk_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    failures: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None]
-
-
-# The tables as the repositories use them: Core statements only (see the module's note).
-PATIENTS = cast(Table, PatientRow.__table__)
-DOCUMENTS = cast(Table, DocumentRow.__table__)
-SYNC_CURSORS = cast(Table, SyncCursorRow.__table__)
-EMR_SYNC = cast(Table, EmrSyncRow.__table__)
-SYNC_REJECTS = cast(Table, SyncRejectRow.__table__)
-META = cast(Table, MetaRow.__table__)
-ACCOUNTS = cast(Table, AccountRow.__table__)
-AUDIT = cast(Table, AuditRow.__table__)
-OUTBOX = cast(Table, OutboxRow.__table__)
-STAFF_PIN = cast(Table, StaffPinRow.__table__)
+#: Wrong staff PINs per kiosk (R-KSK-6).
+STAFF_PIN = Table(
+    "staff_pin", METADATA,
+    Column("kiosk_id", String(64), primary_key=True),
+    Column("failures", Integer, nullable=False, default=0),
+    _instant("locked_until", nullable=True),
+)

@@ -29,7 +29,7 @@ from sqlalchemy.pool import NullPool
 from kiosk.sim.server import SimServer
 from kiosk.store import migrate
 from kiosk.store.database import open_store
-from kiosk.store.models import Base
+from kiosk.store.models import METADATA
 from tests.faults._crash import (
     big_population,
     crash_series,
@@ -81,7 +81,7 @@ def _schema_complete(url: str) -> bool:
             ctx = MigrationContext.configure(conn)
             return (
                 ctx.get_current_revision() == migrate.head()
-                and compare_metadata(ctx, Base.metadata) == []
+                and compare_metadata(ctx, METADATA) == []
             )
     finally:
         engine.dispose()
@@ -106,7 +106,7 @@ def test_sigkill_during_alembic_upgrade_sqlite_r_sync_1(tmp_path: Path, seed: in
         killed += kill_upgrade(url, rng.uniform(0.0, took))
         assert integrity(db) == "ok"
         tables = _tables(url)
-        assert tables in (set(), {"alembic_version", *Base.metadata.tables}), tables
+        assert tables in (set(), {"alembic_version", *METADATA.tables}), tables
         migrate.upgrade(url)
         assert _schema_complete(url)
         assert integrity(db) == "ok"
@@ -139,7 +139,7 @@ def test_sigkill_during_alembic_upgrade_postgres_r_sync_1(seed: int) -> None:
                     continue
                 killed += kill_upgrade(url_s, rng.uniform(0.0, took))
                 tables = _tables(url_s)
-                assert tables in (set(), {"alembic_version", *Base.metadata.tables}), tables
+                assert tables in (set(), {"alembic_version", *METADATA.tables}), tables
                 store = open_store(url_s)
                 store.upgrade()
                 store.dispose()

@@ -25,7 +25,7 @@ from kiosk.domain.otp import AccountState
 from kiosk.services.ports import StoreError
 from kiosk.store import migrate
 from kiosk.store.database import Store, open_store
-from kiosk.store.models import Base, from_sqlite_text, to_sqlite_text
+from kiosk.store.models import METADATA, from_sqlite_text, to_sqlite_text
 from tests.integration.test_store_contract import T0, StoreContract, doc
 
 
@@ -192,7 +192,7 @@ def test_migrations_upgrade_empty_file_to_head(tmp_path: Path) -> None:
     try:
         with s.engine.connect() as conn:
             diff = compare_metadata(
-                MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata
+                MigrationContext.configure(conn, opts={"compare_type": True}), METADATA
             )
     finally:
         s.dispose()

@@ -30,7 +30,7 @@ from kiosk.sim.fhir_render import render_document, render_patient
 from kiosk.sim.population import Population
 from kiosk.sim.server import SimServer
 from kiosk.store.database import Store, open_store
-from kiosk.store.models import DocumentRow, PatientRow
+from kiosk.store.models import DOCUMENTS, PATIENTS
 from kiosk.upstream.fhir import FhirSource, load_cursor
 
 from .conftest import NodeServer
@@ -106,9 +106,9 @@ def _cache(store: Store) -> tuple[dict[str, tuple[Any, ...]], dict[str, tuple[An
     with store.engine.connect() as conn:
         docs = {r.doc_id: (r.emr_id, r.kind, r.created_at, r.visible, r.radiology, r.title,
                            r.organization, r.performer, r.text)
-                for r in conn.execute(select(DocumentRow))}
+                for r in conn.execute(select(DOCUMENTS))}
         patients = {r.emr_id: (r.family, r.given, r.patronymic, r.birth_date, r.sex)
-                    for r in conn.execute(select(PatientRow))}
+                    for r in conn.execute(select(PATIENTS))}
     return docs, patients
 
 
@@ -294,8 +294,8 @@ def test_synthea_export_syncs_with_shipped_settings_R_SYNC_4(node_peers: str, tm
             report = SyncService(source, store.uow_factory, Clock(), store.sync_lock()).run()
         assert report.error is None, report.error
         with store.engine.connect() as conn:
-            rows = {r.doc_id: r for r in conn.execute(select(DocumentRow))}
-            patients = list(conn.execute(select(PatientRow)))
+            rows = {r.doc_id: r for r in conn.execute(select(DOCUMENTS))}
+            patients = list(conn.execute(select(PATIENTS)))
         assert len(rows) == 1215 and len(patients) == 13
         visible = {doc_id for doc_id, r in rows.items() if r.visible}
         assert visible == expected

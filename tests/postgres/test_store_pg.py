@@ -16,7 +16,7 @@ from alembic.runtime.migration import MigrationContext
 from kiosk.services.ports import StoreError
 from kiosk.store import migrate
 from kiosk.store.database import Store, open_store
-from kiosk.store.models import Base
+from kiosk.store.models import METADATA
 from tests.integration.test_store_contract import StoreContract, run_in_processes, try_sync_lock
 
 pytestmark = pytest.mark.postgres
@@ -30,7 +30,7 @@ def test_migrations_match_models_on_postgresql(store: Store, store_url: str) -> 
     assert migrate.current(store_url) == migrate.head()
     with store.engine.connect() as conn:
         diff = compare_metadata(
-            MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata
+            MigrationContext.configure(conn, opts={"compare_type": True}), METADATA
         )
     assert diff == []
 

@@ -26,7 +26,7 @@ SKIPPED = "(another worker holds the lock)"
 def test_db_upgrade_on_postgresql(pg_schema_factory: Callable[[], str]) -> None:
     """Two kiosks running `kiosk db upgrade` at once both succeed; the schema is at head."""
     from kiosk.store.migrate import current, head
-    from kiosk.store.models import Base
+    from kiosk.store.models import METADATA
 
     url = pg_schema_factory()
     env = {"KIOSK_STORE_URL": url}
@@ -43,7 +43,7 @@ def test_db_upgrade_on_postgresql(pg_schema_factory: Callable[[], str]) -> None:
         tables = set(inspect(engine).get_table_names())
     finally:
         engine.dispose()
-    assert set(Base.metadata.tables) <= tables
+    assert set(METADATA.tables) <= tables
 
 
 def _env(extra: dict[str, str]) -> dict[str, str]:

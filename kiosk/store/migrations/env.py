@@ -5,9 +5,9 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from kiosk.store.models import Base
+from kiosk.store.models import METADATA
 
-target_metadata = Base.metadata
+target_metadata = METADATA
 
 
 def run_on(connection: Connection) -> None:
