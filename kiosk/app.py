@@ -6,7 +6,6 @@ calls from a worker after the Welcome screen is painted: start-up pays only for 
 
 from __future__ import annotations
 
-import functools
 import logging
 import secrets
 from collections.abc import Callable
@@ -71,6 +70,8 @@ class Services:
     closers: list[Callable[[], None]] = field(default_factory=list)
     #: The wait between QR sign-in polls; tests swap in one that moves a fake clock.
     sleeper: Sleeper = field(default_factory=EventSleeper)
+    #: What a sign-in's steps need that the kiosk's start left out (``prepare_sign_in``).
+    preparers: list[Callable[[], None]] = field(default_factory=list)
 
     @property
     def kiosk_id(self) -> str:
@@ -83,6 +84,14 @@ class Services:
         receipt = self.support.submit(session, topic, text, contact)
         self.deliver_outbox()
         return receipt
+
+    def prepare_sign_in(self) -> None:
+        """Called when a patient begins to sign in, while they type or scan: load what
+        the sign-in's next steps need and the start left out (issue 18, ``ready_ms``: the
+        ID token check's PyJWT), then start the sign-in refresh's process."""
+        for prepare in self.preparers:
+            prepare()
+        self.sync.prepare_refresh()
 
     def deliver_outbox(self) -> int:
         if self.support_channel is None:
@@ -169,8 +178,7 @@ def build_services(
     """
 
     from kiosk.store.database import open_store
-    from kiosk.upstream.fhir import FhirSource
-    from kiosk.upstream.fhir_read import Radiology
+    from kiosk.upstream.fhir_open import LazyFhirSource, OpenFhirSource
     from kiosk.upstream.portal import OidcPortal
     from kiosk.upstream.registry import RegistryClient
     from kiosk.upstream.sms import SmsClient
@@ -186,17 +194,18 @@ def build_services(
     )
     registry = RegistryClient(up.registry_url, config.secret("upstream", "registry_key"), timeout)
     sms = SmsClient(up.sms_url, config.secret("upstream", "sms_key"), timeout)
-    # A partial of plain values: it pickles, so a refresh process makes its own source.
-    open_source = functools.partial(
-        FhirSource, up.fhir_url, timeout, up.fhir_page_size,
-        max_page_bytes=up.fhir_max_page_mib * 2**20,
-        radiology=Radiology(
-            hosts=frozenset(h.strip().lower() for h in up.fhir_radiology_hosts.split(",")
-                            if h.strip()),
-            systems=frozenset(s.strip() for s in up.fhir_radiology_systems.split(",")
-                              if s.strip())),
+    # Plain values: it pickles, so a refresh process opens its own source.
+    open_source = OpenFhirSource(
+        up.fhir_url, timeout, up.fhir_page_size, up.fhir_max_page_mib * 2**20,
+        radiology_hosts=frozenset(h.strip().lower() for h in up.fhir_radiology_hosts.split(",")
+                                  if h.strip()),
+        radiology_systems=frozenset(s.strip() for s in up.fhir_radiology_systems.split(",")
+                                    if s.strip()),
     )
-    source = open_source()
+    # The kiosk's own process reads FHIR only when its refresh process cannot start, or
+    # for the staff panel: it opens the source then (issue 18, ready_ms). ``kiosk sync``
+    # reads by streams, which the source it opens now has.
+    source = open_source() if sync_worker else LazyFhirSource(open_source)
     desk = SupportDeskClient(up.support_url, config.secret("upstream", "support_key"), timeout)
     key_hex = config.secret("security", "code_key")
     services = assemble(
@@ -226,6 +235,7 @@ def build_services(
         },
     )
     services.support_channel = desk
+    services.preparers.append(portal.prepare)
     for client in (portal, registry, sms, source, desk):
         close = getattr(client, "close", None)
         if close is not None:

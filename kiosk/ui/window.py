@@ -644,7 +644,7 @@ class KioskWindow(QWidget):
             return
         self._show(self.screens.device)
         self.screens.device.start()
-        self._prepare_refresh()
+        self._prepare_sign_in()
 
     def _services_ready(self) -> None:
         self._ask_qr_offered()
@@ -659,13 +659,14 @@ class KioskWindow(QWidget):
             self.screens.welcome.set_busy(self.tr("Киоск запускается, подождите несколько секунд…"))
             return
         self._show(self.screens.credentials)
-        self._prepare_refresh()
+        self._prepare_sign_in()
 
-    def _prepare_refresh(self) -> None:
-        """While the patient signs in, get the sign-in refresh's process ready (its
-        first start is ~0.5 s of CPU; see ``SyncService.prepare_refresh``)."""
-        self.ctx.call(self.ctx.svc.sync.prepare_refresh,
-                      on_error=lambda err: log.warning("refresh not prepared: %s",
+    def _prepare_sign_in(self) -> None:
+        """While the patient signs in, load what the next steps need and get the sign-in
+        refresh's process ready (``Services.prepare_sign_in``; the process's first start
+        is ~0.5 s of CPU)."""
+        self.ctx.call(self.ctx.svc.prepare_sign_in,
+                      on_error=lambda err: log.warning("sign-in not prepared: %s",
                                                        type(err).__name__))
 
     def _attempt_started(self, attempt: Attempt) -> None:

@@ -20,10 +20,9 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
-
-import jwt
 
 from kiosk.services.ports import (
     AccountLevel,
@@ -42,6 +41,9 @@ from kiosk.upstream.http import (
     same_origin,
 )
 
+if TYPE_CHECKING:
+    import jwt
+
 SERVICE = "portal"
 #: The userinfo claim carrying the account level (simplified | standard | full).
 LEVEL_CLAIM = "account_level"
@@ -49,6 +51,15 @@ ID_TOKEN_ALGORITHMS = ["RS256"]
 #: Clock skew tolerated between the kiosk and the portal when checking exp/iat.
 LEEWAY_SECONDS = 60
 _ERROR_CODE = re.compile(r"^[a-z_]{1,40}$")
+
+
+def _pyjwt() -> ModuleType:
+    """PyJWT, imported when an ID token is first checked (or at ``OidcPortal.prepare``):
+    with ``cryptography`` it is ~70–90 ms of CPU that the kiosk's start does not need
+    (issue 18, ``ready_ms``)."""
+    import jwt
+
+    return jwt
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +87,11 @@ class OidcPortal:
 
     def close(self) -> None:
         self.http.close()
+
+    def prepare(self) -> None:
+        """Import what checking an ID token needs (``_pyjwt``) now, not in a sign-in's
+        request: the kiosk calls this when a patient begins to sign in."""
+        _pyjwt()
 
     def __enter__(self) -> OidcPortal:
         return self
@@ -183,16 +199,17 @@ class OidcPortal:
         return access_token, id_token
 
     def _verify_id_token(self, config: _Discovery, token: str) -> str:
+        pyjwt = _pyjwt()
         try:
-            header = jwt.get_unverified_header(token)
-        except jwt.PyJWTError:
+            header = pyjwt.get_unverified_header(token)
+        except pyjwt.PyJWTError:
             raise Refused(SERVICE, "ID token unreadable") from None
         kid = header.get("kid") if isinstance(header.get("kid"), str) else ""
         if header.get("alg") not in ID_TOKEN_ALGORITHMS:
             raise Refused(SERVICE, "ID token algorithm not allowed")
         key = self._key(config, kid)
         try:
-            claims: dict[str, Any] = jwt.decode(
+            claims: dict[str, Any] = pyjwt.decode(
                 token,
                 key.key,
                 algorithms=ID_TOKEN_ALGORITHMS,
@@ -201,9 +218,9 @@ class OidcPortal:
                 leeway=LEEWAY_SECONDS,
                 options={"require": ["exp", "iat", "iss", "aud", "sub"]},
             )
-        except jwt.ExpiredSignatureError:
+        except pyjwt.ExpiredSignatureError:
             raise Refused(SERVICE, "ID token expired") from None
-        except jwt.PyJWTError as err:
+        except pyjwt.PyJWTError as err:
             raise Refused(SERVICE, f"ID token rejected ({type(err).__name__})") from None
         aud, azp = claims.get("aud"), claims.get("azp")
         if isinstance(aud, list) and len(aud) > 1 and azp is None:
@@ -224,6 +241,7 @@ class OidcPortal:
         return key
 
     def _fetch_jwks(self, config: _Discovery) -> dict[str, jwt.PyJWK]:
+        pyjwt = _pyjwt()
         body = self.http.get_json(config.jwks_uri, "jwks")
         keys = body.get("keys") if isinstance(body, dict) else None
         if not isinstance(keys, list):
@@ -233,8 +251,8 @@ class OidcPortal:
             if not isinstance(item, dict) or item.get("use", "sig") != "sig":
                 continue
             try:
-                jwk = jwt.PyJWK(item)
-            except (jwt.PyJWTError, ValueError, TypeError, KeyError):
+                jwk = pyjwt.PyJWK(item)
+            except (pyjwt.PyJWTError, ValueError, TypeError, KeyError):
                 continue  # a key type we cannot use; another key may do
             kid = item.get("kid")
             out[kid if isinstance(kid, str) else ""] = jwk
