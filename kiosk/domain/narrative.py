@@ -38,6 +38,9 @@ _DROP = frozenset(
      "noscript", "embed", "applet", "frame", "frameset", "canvas", "audio", "video",
      "select", "textarea", "button"})
 _BLOCK = frozenset({"h3", "h4", "p", "pre", "ul", "ol", "li", "table", "tr"})
+#: Each kept tag opened and closed, spelled once.
+_OPENING = {kept: f"<{kept}>" for kept in _KEEP.values()}
+_CLOSING = {kept: f"</{kept}>" for kept in _KEEP.values()}
 _SPAN_ATTRS = frozenset({"colspan", "rowspan"})
 #: The deepest nesting kept; deeper elements are flattened to their text.
 _MAX_DEPTH = 64
@@ -49,7 +52,7 @@ def strip_format_chars(text: str) -> str:
     They are invisible but change what a patient sees: a right-to-left override turns a
     line around, a zero-width space inside a surname moves its first letter (R-SHOW-1).
     """
-    if text.isascii():
+    if text.isascii() or text.isprintable():  # format characters are not printable
         return text
     return _FORMAT_CHARS.sub("", text)
 
@@ -104,7 +107,7 @@ class _Sanitiser(HTMLParser):
                 if name in _SPAN_ATTRS and value and value.isdigit() and 1 < int(value) <= 50:
                     spans += f' {name}="{int(value)}"'
         self.open.append(kept)
-        self.out.append(f"<{kept}{spans}>")
+        self.out.append(f"<{kept}{spans}>" if spans else _OPENING[kept])
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _VOID_KEEP and not self.skip:
@@ -124,8 +127,9 @@ class _Sanitiser(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self.skip or not data:
             return
-        data = strip_format_chars(data)
-        self.out.append(html.escape(data, quote=False))
+        if not (data.isascii() or data.isprintable()):  # strip_format_chars, html.escape
+            data = _FORMAT_CHARS.sub("", data)
+        self.out.append(data.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
         self.words.append(data)
 
     # -- structure
@@ -133,7 +137,7 @@ class _Sanitiser(HTMLParser):
     def _close(self, kept: str) -> None:
         while self.open:
             top = self.open.pop()
-            self.out.append(f"</{top}>")
+            self.out.append(_CLOSING[top])
             if top in _BLOCK:
                 self.words.append("\n")
             if top == kept:
@@ -148,15 +152,94 @@ class _Sanitiser(HTMLParser):
 
 
 def _plain(words: str) -> str:
-    lines = (" ".join(line.split()) for line in words.splitlines())
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    text = "\n".join([" ".join(line.split()) for line in words.splitlines()])
+    return _BLANK_LINES.sub("\n\n", text).strip()
+
+
+#: Three line breaks or more; spelled with a literal start, which ``re`` looks for in
+#: C (``\n{3,}`` was tried at every character: ~100 instructions each).
+_BLANK_LINES = re.compile("\n\n\n+")
 
 
 def sanitise(markup: str) -> tuple[str, str]:
     """``(safe XHTML subset, its plain text)`` of HTML or XHTML from upstream."""
+    markup = markup.replace("\x00", "")
     parser = _Sanitiser()
-    parser.feed(markup.replace("\x00", ""))
+    if not _tokenised(parser, markup):
+        parser = _Sanitiser()  # what the quick way saw is dropped with its parser
+        parser.feed(markup)
     return parser.finish()
+
+
+#: The markup ``_tokenised`` takes: text, and tags (from a ``<`` to the first ``>``)
+#: that are start tags with plain attributes (quoted values with no ``&``; not
+#: ``script`` or ``style``, whose content the parser reads as raw text) or end tags.
+#: Whitespace is HTML's own, at which the parser's tag-name rule stops; anything else
+#: (comments, declarations, ``<`` in text, bare or escaped attribute values, odd tag
+#: names) is the parser's.
+_WS = "[ \t\n\r\f]"
+_NAME = "[a-zA-Z][a-zA-Z0-9]*"
+_RAW_TEXT = ("(?![sS][cC][rR][iI][pP][tT](?:[ \t\n\r\f/]|\\Z)"
+             "|[sS][tT][yY][lL][eE](?:[ \t\n\r\f/]|\\Z))")
+_TAG = re.compile(
+    f"{_RAW_TEXT}({_NAME})((?:{_WS}+[a-zA-Z][-a-zA-Z0-9_:.]*"
+    f"(?:{_WS}*={_WS}*(?:\"[^\"&]*\"|'[^'&]*'))?)*){_WS}*(/?)|/({_NAME}){_WS}*")
+_ATTR = re.compile(f"([a-zA-Z][-a-zA-Z0-9_:.]*)(?:{_WS}*={_WS}*(?:\"([^\"]*)\"|'([^']*)'))?")
+_START, _END, _START_END = 0, 1, 2
+#: What is between a tag's ``<`` and ``>`` → ``(kind, name, attributes)``: the same
+#: few dozen tags make a whole sync's notes (bounded: cleared when full).
+_TAGS: dict[str, tuple[int, str, list[tuple[str, str | None]]]] = {}
+
+
+def _tokenised(parser: _Sanitiser, markup: str) -> bool:
+    """``markup`` handed to ``parser``'s handlers as ``HTMLParser`` would hand it, when
+    it is all of the plain kind ``_TAG`` takes (clinics' notes are); else ``False``,
+    the handlers having seen a part. A 1.3 KB protocol costs ~2.8 million instructions
+    through ``HTMLParser``, ~0.9 million this way; the same out, which
+    tests/unit/test_narrative.py holds it to on generated markup."""
+    pieces = markup.split("<")
+    data = parser.handle_data
+    if pieces[0]:
+        data(html.unescape(pieces[0]) if "&" in pieces[0] else pieces[0])
+    for piece in pieces[1:]:
+        inside, gt, text = piece.partition(">")
+        if not gt:
+            return False
+        tag = _TAGS.get(inside) or _tag(inside)
+        if tag is None:
+            return False
+        kind, name, attrs = tag
+        if kind == _START:
+            parser.handle_starttag(name, attrs)
+        elif kind == _END:
+            parser.handle_endtag(name)
+        else:
+            parser.handle_startendtag(name, attrs)
+        if text:
+            data(html.unescape(text) if "&" in text else text)
+    return True
+
+
+def _tag(inside: str) -> tuple[int, str, list[tuple[str, str | None]]] | None:
+    """A tag read as ``HTMLParser`` reads it (names lower case, attribute values
+    unquoted, ``None`` for a name alone), remembered; ``None`` when not plain."""
+    found = _TAG.fullmatch(inside)
+    if found is None:
+        return None
+    name, attrs, slash, closing = found.groups()
+    if closing is not None:
+        tag = (_END, closing.lower(), [])
+    else:
+        pairs: list[tuple[str, str | None]] = []
+        for attr in _ATTR.finditer(attrs):
+            double, single = attr.group(2, 3)
+            pairs.append((attr.group(1).lower(), double if double is not None else single))
+        tag = (_START_END if slash else _START, name.lower(), pairs)
+    if len(inside) <= 200:
+        if len(_TAGS) >= 4096:
+            _TAGS.clear()
+        _TAGS[inside] = tag
+    return tag
 
 
 def escape_text(text: str) -> str:
