@@ -17,6 +17,7 @@ stray ``</td>``): every element this module opens it also closes.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from html.parser import HTMLParser
@@ -186,9 +187,7 @@ _TAG = re.compile(
     f"(?:{_WS}*={_WS}*(?:\"[^\"&]*\"|'[^'&]*'))?)*){_WS}*(/?)|/({_NAME}){_WS}*")
 _ATTR = re.compile(f"([a-zA-Z][-a-zA-Z0-9_:.]*)(?:{_WS}*={_WS}*(?:\"([^\"]*)\"|'([^']*)'))?")
 _START, _END, _START_END = 0, 1, 2
-#: What is between a tag's ``<`` and ``>`` → ``(kind, name, attributes)``: the same
-#: few dozen tags make a whole sync's notes (bounded: cleared when full).
-_TAGS: dict[str, tuple[int, str, list[tuple[str, str | None]]]] = {}
+_Tag = tuple[int, str, list[tuple[str, str | None]]]
 
 
 def _tokenised(parser: _Sanitiser, markup: str) -> bool:
@@ -205,7 +204,7 @@ def _tokenised(parser: _Sanitiser, markup: str) -> bool:
         inside, gt, text = piece.partition(">")
         if not gt:
             return False
-        tag = _TAGS.get(inside) or _tag(inside)
+        tag = _remembered_tag(inside) if len(inside) <= 200 else _tag(inside)
         if tag is None:
             return False
         kind, name, attrs = tag
@@ -220,9 +219,9 @@ def _tokenised(parser: _Sanitiser, markup: str) -> bool:
     return True
 
 
-def _tag(inside: str) -> tuple[int, str, list[tuple[str, str | None]]] | None:
+def _tag(inside: str) -> _Tag | None:
     """A tag read as ``HTMLParser`` reads it (names lower case, attribute values
-    unquoted, ``None`` for a name alone), remembered; ``None`` when not plain."""
+    unquoted, ``None`` for a name alone); ``None`` when not plain."""
     found = _TAG.fullmatch(inside)
     if found is None:
         return None
@@ -235,11 +234,12 @@ def _tag(inside: str) -> tuple[int, str, list[tuple[str, str | None]]] | None:
             double, single = attr.group(2, 3)
             pairs.append((attr.group(1).lower(), double if double is not None else single))
         tag = (_START_END if slash else _START, name.lower(), pairs)
-    if len(inside) <= 200:
-        if len(_TAGS) >= 4096:
-            _TAGS.clear()
-        _TAGS[inside] = tag
     return tag
+
+
+#: What is between a tag's ``<`` and ``>`` → ``_Tag``, remembered for short tags: the
+#: same few dozen make a whole sync's notes. The handlers only read the attributes.
+_remembered_tag = functools.lru_cache(maxsize=4096)(_tag)
 
 
 def escape_text(text: str) -> str:
