@@ -187,8 +187,15 @@ class SyncService:
         the whole EMR. The last transaction drops the cached documents the source no
         longer has (R-SYNC-3), records the rejects and marks the EMR synced: a refresh
         that fails before it leaves the EMR stale (R-SHOW-6), its documents written so
-        far each a valid upstream document."""
+        far each a valid upstream document.
+
+        Only documents cached before the refresh began can be dropped: one that a full
+        sync running meanwhile adds after the source's page was read is not in the
+        snapshot, and the sync's cursor has passed it, so dropping it would lose it
+        until the next full resync."""
         source = self._source
+        with self._uow() as uow:
+            before = uow.documents.ids_of_emr(emr_id)
         parts = (source.snapshot_pages(emr_id) if isinstance(source, PagedSnapshotSource)
                  else iter([source.snapshot(emr_id)]))
         seen: set[str] = set()
@@ -210,8 +217,7 @@ class SyncService:
             seen.update(d.doc_id for d in documents)
             rejected.extend(part.rejected)
         now = self._clock.now()
-        with self._uow() as uow:
-            gone = uow.documents.ids_of_emr(emr_id) - seen
+        gone = before - seen
         with self._uow(write=True) as uow:
             uow.documents.delete_many(sorted(gone))
             uow.sync_state.add_rejects(rejected, now)

@@ -182,3 +182,30 @@ def test_r_ksk_7_an_emr_opened_while_the_refresh_writes_is_audited_at_once(
     result = verify_chain(store.uow_factory)
     assert result.ok and result.checked == 1
     store.dispose()
+
+
+def test_r_sync_3_a_document_a_full_sync_adds_during_the_refresh_stays(
+    tmp_path: Path
+) -> None:
+    """A full sync running beside the sign-in refresh writes a document the source got
+    after the refresh read its page; the sync's cursor has passed it. The refresh drops
+    what the source no longer has (R-SYNC-3) — the document cached before it began and
+    now missing — but not that one: losing it would hide it until the next resync."""
+    store = _store(tmp_path / "k.db")
+    with store.uow_factory(write=True) as uow:
+        uow.patients.upsert_many([patient("e1")])
+        uow.documents.upsert_many([document("a", "e1"), document("withdrawn", "e1")])
+        uow.commit()
+
+    class Paged(FakeSource):
+        def snapshot_pages(self, emr_id: str) -> Iterator[EmrSnapshot]:
+            yield EmrSnapshot(patient("e1"), [document("a", "e1")])
+            with store.uow_factory(write=True) as uow:  # the full sync's batch commits
+                uow.documents.upsert_many([document("new-meanwhile", "e1")])
+                uow.commit()
+            yield EmrSnapshot(None, [document("b", "e1")])
+
+    clock = FakeClock()
+    assert SyncService(Paged(), store.uow_factory, clock).refresh(["e1"]).refreshed == ["e1"]
+    assert [row[0] for row in _documents(tmp_path / "k.db")] == ["a", "b", "new-meanwhile"]
+    store.dispose()
