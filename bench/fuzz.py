@@ -37,8 +37,9 @@ from kiosk.domain.documents import Document
 from kiosk.domain.otp import is_well_formed
 from kiosk.domain.people import Patient
 from kiosk.services.ports import Malformed, Rejected
-from kiosk.upstream.fhir_read import Ignored, ParsedPage, Withdrawn, read_value
+from kiosk.upstream.fhir_read import Ignored, ParsedPage, read_value
 from kiosk.upstream.fhir_read import read_bundle_value as parse_bundle
+from kiosk.upstream.fhir_status import Withdrawn
 from kiosk.upstream.http import HttpClient, HttpResponse
 
 V2 = "http://terminology.hl7.org/CodeSystem/v2-0074"

@@ -38,13 +38,9 @@ from kiosk.services.ports import (
     UpstreamError,
 )
 from kiosk.upstream import fhir_model
-from kiosk.upstream.fhir_read import (
-    ParsedPage,
-    Radiology,
-    Reader,
-    aware_instant,
-    read_base64,
-)
+from kiosk.upstream.fhir_content import read_base64
+from kiosk.upstream.fhir_fields import aware_instant
+from kiosk.upstream.fhir_read import ParsedPage, Radiology, Reader
 from kiosk.upstream.gcpause import gc_paused
 from kiosk.upstream.http import (
     MAX_BODY_BYTES,

@@ -6,7 +6,7 @@ observation-category code system) or the real data it was seen in (the official 
 examples, IPS, a Synthea export). A record whose kind cannot be told from these is
 rejected with the codes it had, so a clinic's IT person can ask for a row.
 
-How a kind is found (``kiosk.upstream.fhir_read``):
+How a kind is found (``kiosk.upstream.fhir_kinds``):
 - DocumentReference and Composition: ``type`` by ``DOCUMENT_TYPES`` (LOINC, also as
   its OID), else ``category`` the same way.
 - DiagnosticReport: ``category`` by v2-0074 (``REPORT_SECTIONS``, also without a

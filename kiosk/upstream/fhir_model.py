@@ -239,7 +239,7 @@ class Composition(Single, tag_field="resourceType", tag="Composition", kw_only=T
 
 class Binary(Single, tag_field="resourceType", tag="Binary", kw_only=True):
     contentType: str | None = None
-    #: Read by the same base64 reader as an attachment's data (``fhir_read.read_base64``).
+    #: Read by the same base64 reader as an attachment's data (``fhir_content.read_base64``).
     data: msgspec.Raw = NO_DATA
 
 

@@ -4,9 +4,9 @@ A kiosk needs its EMR source only after a patient's code is confirmed (the sign-
 refresh), and then in a process of its own (``RefreshWorker``): the kiosk's own
 process reads FHIR only when that process cannot start, or for the staff panel's sync
 and probe. Importing the FHIR client and its reader (``kiosk.upstream.fhir``,
-``fhir_read``, ``fhir_model``: ~30–35 ms of CPU) at start-up delayed the moment a
-sign-in can start for nothing (issue 18, ``ready_ms``). This module imports neither
-until a source is opened.
+``fhir_read`` and the ``fhir_*`` modules it reads with, ``fhir_model``: ~30–35 ms of
+CPU) at start-up delayed the moment a sign-in can start for nothing (issue 18,
+``ready_ms``). This module imports neither until a source is opened.
 """
 
 from __future__ import annotations

@@ -27,7 +27,8 @@ from kiosk.domain.documents import Document
 from kiosk.domain.people import Patient
 from kiosk.services.ports import Rejected
 from kiosk.upstream import fhir_model as m
-from kiosk.upstream.fhir_read import Ignored, Reader, Withdrawn
+from kiosk.upstream.fhir_read import Ignored, Reader
+from kiosk.upstream.fhir_status import Withdrawn
 
 #: Resource types that carry a document the patient may read.
 DOCUMENT_TYPES = ("DocumentReference", "DiagnosticReport", "Composition")

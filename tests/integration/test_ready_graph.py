@@ -43,7 +43,8 @@ from kiosk.app import build_services
 config, problems = check_config(None, production=True)
 assert not problems, problems
 deferred = ("sqlalchemy.orm", "alembic", "jwt", "cryptography", "kiosk.upstream.fhir",
-            "kiosk.upstream.fhir_read")
+            "kiosk.upstream.fhir_read", "kiosk.upstream.fhir_fields", "kiosk.upstream.fhir_status",
+            "kiosk.upstream.fhir_kinds", "kiosk.upstream.fhir_content", "kiosk.upstream.fhir_labs")
 services = build_services(config)
 print("built", sorted(m for m in deferred if m in sys.modules))
 print("sign-in", sorted(m for m in ("sqlalchemy", "requests") if m in sys.modules))

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from kiosk.domain.documents import DocKind, Document, Flag
-from kiosk.upstream.fhir_read import Reader, Withdrawn
+from kiosk.upstream.fhir_read import Reader
+from kiosk.upstream.fhir_status import Withdrawn
 from kiosk.upstream.fhir_survey import load_set, survey, synthea_items
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "fhir-r4-examples"

@@ -21,10 +21,10 @@ from kiosk.upstream.fhir_read import (
     Ignored,
     ParsedPage,
     Reader,
-    Withdrawn,
     parse_page,
     read_value,
 )
+from kiosk.upstream.fhir_status import Withdrawn
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "fhir-r4-examples"
 READER = Reader()
