@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 #: What a sync worker process needs, imported once by the fork server rather than by
 #: every worker (SQLAlchemy alone takes ~0.4 s of CPU to import).
 SYNC_WORKER_PRELOAD = ("kiosk.services.sync", "kiosk.store.database", "kiosk.store.repositories",
-                       "kiosk.upstream.fhir")
+                       "kiosk.upstream.fhir", "kiosk.upstream.transport")
 
 @dataclass
 class Services:

@@ -89,8 +89,10 @@ class OidcPortal:
         self.http.close()
 
     def prepare(self) -> None:
-        """Import what checking an ID token needs (``_pyjwt``) now, not in a sign-in's
-        request: the kiosk calls this when a patient begins to sign in."""
+        """Import what a sign-in's requests need — the HTTP transport, and for checking
+        an ID token ``_pyjwt`` — now, not in a sign-in's request: the kiosk calls this
+        when a patient begins to sign in, while they type."""
+        self.http.prepare()
         _pyjwt()
 
     def __enter__(self) -> OidcPortal:
