@@ -22,8 +22,10 @@ from kiosk.upstream import fhir_model as m
 
 MAX_TITLE_CHARS = 500
 MAX_NAME_CHARS = 200
-#: How many entries each of the reader's own caches holds at most (then starts over).
-CACHED = 4096
+#: How many entries each of the reader's ``lru_cache``s holds at most.
+CACHE_SIZE = 4096
+#: Texts longer than this are read but not remembered (a cache keeps its keys alive).
+CACHED_TEXT = 1000
 
 #: A usable resource id (FHIR's ``id`` type).
 ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
@@ -59,23 +61,22 @@ def one_line(text: str | None, limit: int) -> str:
     organisations and doctors repeat over a whole sync, hence the cache."""
     if not text:
         return ""
-    if len(text) > 1000:
+    if len(text) > CACHED_TEXT:
         return _one_line.__wrapped__(text, limit)
     return _one_line(text, limit)
 
 
 def title_line(text: str) -> str:
-    """``one_line(text, MAX_TITLE_CHARS)``, remembered in ``LINES`` (titles and analytes
-    repeat over a sync; ``LINES.get(text) or title_line(text)`` is the quick way)."""
-    out = one_line(text, MAX_TITLE_CHARS)
-    if len(text) <= 1000:
-        if len(LINES) >= CACHED:
-            LINES.clear()
-        LINES[text] = out
-    return out
+    """``one_line(text, MAX_TITLE_CHARS)``: a document's title, a lab row's analyte
+    (they repeat over a sync, hence ``_title_line``'s cache)."""
+    if len(text) > CACHED_TEXT:
+        return one_line(text, MAX_TITLE_CHARS)
+    return _title_line(text)
 
 
-LINES: dict[str, str] = {}
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _title_line(text: str) -> str:
+    return one_line(text, MAX_TITLE_CHARS)
 
 
 def source_id(rtype: str, rid: object) -> str:
@@ -92,24 +93,16 @@ def checked_id(rid: str | None) -> str:
     return rid
 
 
+@functools.lru_cache(maxsize=CACHE_SIZE)
 def patient_id(ref: m.Ref | None) -> str:
     """The Patient id of a subject reference (plain, absolute or versioned); a
-    patient's documents come together in a page, hence ``_PATIENTS``."""
-    found = _PATIENTS.get(ref)
-    if found is not None:
-        return found
+    patient's documents come together in a page, hence the cache (a refusal raises,
+    and is not remembered)."""
     if ref is None:
         raise Reject("missing subject")
     if not ref.reference:
         raise Reject("subject has no reference")
-    found = _patient_of(ref.reference)
-    if len(_PATIENTS) >= CACHED:
-        _PATIENTS.clear()
-    _PATIENTS[ref] = found
-    return found
-
-
-_PATIENTS: dict[m.Ref | None, str] = {}
+    return _patient_of(ref.reference)
 
 
 def _patient_of(reference: str) -> str:
@@ -269,22 +262,23 @@ def party_of(refs: Sequence[m.Ref] | None, contained: Contained, want: str) -> s
 def parties_of(refs: Sequence[m.Ref] | None, contained: Contained) -> tuple[str, str]:
     """``(organization, practitioner)`` named by a list of references, each on one line
     (``one_line``): a report's performers hold both. A sync sees the same few hundred
-    organisations and doctors thousands of times, hence ``_PARTIES``."""
+    organisations and doctors thousands of times, hence ``_named_by``'s cache."""
     if not refs:
         return _NO_PARTIES
-    key = tuple(refs)
-    found = _PARTIES.get(key)
-    if found is None:
-        found = _read_parties(refs, contained)
-        if not any((ref.reference or "").startswith("#") for ref in refs):
-            if len(_PARTIES) >= CACHED:
-                _PARTIES.clear()
-            _PARTIES[key] = found  # not when a contained resource gave a name
-    return found
+    return _named_by(tuple(refs)) or _read_parties(refs, contained)
 
 
 _NO_PARTIES = ("", "")
-_PARTIES: dict[tuple[m.Ref, ...], tuple[str, str]] = {}
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _named_by(refs: tuple[m.Ref, ...]) -> tuple[str, str] | None:
+    """``parties_of`` for references alone; ``None`` when one names a contained
+    resource (``#id``): what it names is in the resource, not in the reference, so only
+    that ``None`` is remembered for such a list, never the names."""
+    if any((ref.reference or "").startswith("#") for ref in refs):
+        return None
+    return _read_parties(refs, NO_CONTAINED)
 
 
 def _read_parties(refs: Sequence[m.Ref], contained: Contained) -> tuple[str, str]:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from kiosk.domain.documents import DocKind
 from kiosk.upstream import fhir_codes as codes
 from kiosk.upstream import fhir_model as m
-from kiosk.upstream.fhir_fields import CACHED, Reject, concept_text
+from kiosk.upstream.fhir_fields import CACHE_SIZE, Reject, concept_text
 
 
 def _codings(concepts: Iterable[m.Concept | None]) -> list[m.Coding]:
@@ -24,21 +24,23 @@ def document_kind(type_: m.Concept | None, category: Sequence[m.Concept] | None)
     if type_ is not None:
         codings = type_.coding
         if codings is not None and len(codings) == 1:
-            kind = _TYPE_KINDS.get(codings[0])  # the usual: one code, seen before
+            kind = _type_kind(codings[0])  # the usual: one LOINC code
             if kind is not None:
                 return kind
     return _document_kind(type_, category)
 
 
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _type_kind(coding: m.Coding) -> DocKind | None:
+    """The kind a single ``type`` coding tells, ``None`` when it tells none."""
+    if not coding.code:
+        return None
+    return _loinc_document(coding.system, coding.code)
+
+
 def _document_kind(type_: m.Concept | None, category: Sequence[m.Concept] | None) -> DocKind:
-    codings = type_.coding if type_ is not None else None
-    if codings is not None and len(codings) == 1 and codings[0].code:
-        kind = _loinc_document(codings[0].system, codings[0].code)
-        if kind is not None:
-            if len(_TYPE_KINDS) >= CACHED:
-                _TYPE_KINDS.clear()
-            _TYPE_KINDS[codings[0]] = kind
-            return kind
+    """``document_kind`` by every coding of ``type``, then of ``category``, or why none
+    tells a kind."""
     seen: list[str] = []
     for concepts in ([type_], category or ()):
         for coding in _codings(concepts):
@@ -56,21 +58,18 @@ def _document_kind(type_: m.Concept | None, category: Sequence[m.Concept] | None
     raise Reject("unknown document type " + ", ".join(c[:20] for c in seen[:4]))
 
 
-#: A DocumentReference's single type coding → its kind (``document_kind``).
-_TYPE_KINDS: dict[m.Coding, DocKind] = {}
-
-
 def _loinc_document(system: str | None, code: str) -> DocKind | None:
     if system in codes.LOINC_SYSTEMS or system is None:
         return codes.DOCUMENT_TYPES.get(code)
     return None
 
 
+@functools.lru_cache(maxsize=CACHE_SIZE)
 def _section_kind(coding: m.Coding) -> DocKind | None:
+    """The kind a report's category coding tells (a sync sees a handful of them)."""
     return _section_of(coding.system, coding.code or "")
 
 
-@functools.lru_cache(maxsize=1024)
 def _section_of(system: str | None, code: str) -> DocKind | None:
     if system in codes.V2_0074_SYSTEMS or system is None:
         kind = codes.REPORT_SECTIONS.get(code.upper())
@@ -97,7 +96,7 @@ def report_kind(res: m.DiagnosticReport,
     if res.category:
         first = res.category[0].coding
         if first:
-            kind = _SECTION_KINDS.get(first[0])  # the usual: a category seen before
+            kind = _section_kind(first[0])  # the usual: the first coding tells
             if kind is not None:
                 return kind
     seen: list[str] = []
@@ -106,10 +105,7 @@ def report_kind(res: m.DiagnosticReport,
             seen.append(coding.code or "")
             kind = _section_kind(coding)
             if kind is not None:
-                if len(_SECTION_KINDS) >= CACHED:
-                    _SECTION_KINDS.clear()
-                _SECTION_KINDS[coding] = kind
-                return kind  # the usual: a v2-0074 or LOINC category
+                return kind  # a v2-0074, LOINC, observation or SNOMED category
         words = concept_text(concept)
         kind = codes.kind_of_words(words) if words else None
         if kind is not None:
@@ -118,10 +114,6 @@ def report_kind(res: m.DiagnosticReport,
     if kind is not None:
         return kind
     return _results_kind(res, [obs for _, obs in results if obs is not None], seen)
-
-
-#: A category coding → the kind it tells (``report_kind``).
-_SECTION_KINDS: dict[m.Coding, DocKind] = {}
 
 
 def _code_kind(code: m.Concept | None) -> DocKind | None:

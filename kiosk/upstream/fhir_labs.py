@@ -11,7 +11,6 @@ from decimal import Decimal, InvalidOperation
 from kiosk.domain.documents import Flag, LabRow
 from kiosk.upstream import fhir_model as m
 from kiosk.upstream.fhir_fields import (
-    LINES,
     MAX_TITLE_CHARS,
     Contained,
     concept_text,
@@ -122,7 +121,7 @@ def _row(holder: m.Component, name: str, status: str) -> LabRow:
             flag = Flag.NORMAL
     else:
         flag = _flag(holder, low, high)
-    return LabRow(LINES.get(name) or title_line(name) or "Показатель", value,
+    return LabRow(title_line(name) or "Показатель", value,
                   one_line(unit, 60) if unit else "", low_text, high_text, range_text,
                   flag, status)
 

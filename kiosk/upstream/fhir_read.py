@@ -51,7 +51,6 @@ from kiosk.upstream.fhir_content import (
 )
 from kiosk.upstream.fhir_fields import (
     ID,
-    LINES,
     MAX_NAME_CHARS,
     MAX_TITLE_CHARS,
     NO_CONTAINED,
@@ -282,9 +281,9 @@ class Reader:
                 organization=organization, performer=performer, meta=res.meta,
                 radiology=False)
         else:
-            doc = Document(doc_id, emr_id, kind, created, LINES.get(title) or title_line(title),
-                           organization, performer, text, version_of(res.meta), False, "",
-                           (), None, date_only)
+            doc = Document(doc_id, emr_id, kind, created, title_line(title), organization,
+                           performer, text, version_of(res.meta), False, "", (), None,
+                           date_only)
         if res.status == "current" and res.relatesTo:
             return [doc, *replaced(res.relatesTo, doc_id)]
         return doc
@@ -340,7 +339,7 @@ class Reader:
         if len(text) > MAX_TEXT_CHARS:
             raise Reject(f"text over {MAX_TEXT_CHARS} characters")
         return Document(
-            doc_id, emr_id, kind, created, LINES.get(title) or title_line(title), organization,
+            doc_id, emr_id, kind, created, title_line(title), organization,
             doctor, text, version_of(res.meta), radiology, "", tuple(rows) if rows else (),
             None, date_only)
 

@@ -261,6 +261,29 @@ def test_radiology_service_by_source_or_identifier():
     assert isinstance(lab, Document) and not lab.radiology  # only instrumental studies
 
 
+def test_organisation_and_performer_named_by_reference_or_contained_R_SHOW_5():
+    """The reader remembers what a list of references names (issue 19: an
+    ``lru_cache``), but a name a contained resource gave belongs to that resource: the
+    same ``#id`` in another report names whatever that report contains."""
+    displayed = [{"reference": "Organization/7", "display": "ГП № 7"},
+                 {"reference": "Practitioner/3", "display": "Иванова А. Б."}]
+    by_ref = [parse_diagnostic_report(report(id=f"d{i}", performer=displayed))
+              for i in range(2)]
+    assert all(isinstance(d, Document) and (d.organization, d.performer) ==
+               ("ГП № 7", "Иванова А. Б.") for d in by_ref)
+    contained_refs = [{"reference": "#org"}, {"reference": "#doc"}]
+    outs = []
+    for org, family in (("ГП № 1", "Петров"), ("ГКБ № 2", "Сидорова")):
+        outs.append(parse_diagnostic_report(report(
+            id=f"c{len(outs)}", performer=contained_refs, contained=[
+                *report()["contained"],
+                {"resourceType": "Organization", "id": "org", "name": org},
+                {"resourceType": "Practitioner", "id": "doc",
+                 "name": [{"family": family, "given": ["Анна"]}]}])))
+    assert [(d.organization, d.performer) for d in outs if isinstance(d, Document)] == [
+        ("ГП № 1", "Анна Петров"), ("ГКБ № 2", "Анна Сидорова")]
+
+
 def test_images_are_never_text():
     res = report(presentedForm=[{"contentType": "image/png", "data": "iVBORw0KGgo="}])
     doc = parse_diagnostic_report(res)
