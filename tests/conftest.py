@@ -33,6 +33,86 @@ if TYPE_CHECKING:
 PG_ENV = "KIOSK_TEST_PG_URL"
 
 
+# ---------------------------------------------------------------- parallel runs (xdist)
+#
+# `pytest` with no paths (the whole suite, `./dev test`) runs on pytest-xdist workers,
+# one per CPU core (`-n auto --dist loadfile` in pyproject.toml): many tests wait on
+# subprocesses, timeouts and real peers, so two workers halve the wall time on two
+# cores. A file is one unit of work, so module fixtures (a 10,000-entry audit log, a
+# Node server, the 8-process kiosk fleet) are made once. Named paths, ``-s`` and
+# ``--pdb`` run in this one process, as before.
+
+#: Files that share a session fixture too costly to make twice: one unit, one worker.
+#: (Not ``xdist_group`` marks: ``--dist loadgroup`` ignores them under pytest 9.2,
+#: pytest-xdist issue 1386, and the bundle was built on both workers.)
+SAME_WORKER = {"tests/shipping/test_bundle.py": "bundle", "tests/shipping/test_deb.py": "bundle"}
+#: Handed out first, longest first, so that no long file is left to run alone at the end
+#: while the other worker idles (seconds per file on the 2-CPU machine, 2026-12-04).
+LONG_FIRST = (
+    "tests/ui/test_session_cycles.py",  # 47
+    "tests/shipping/test_bundle.py",  # 31 (+ test_deb.py 10, the same unit)
+    "tests/shipping/test_deb.py",
+    "tests/ui/test_layout.py",  # 28
+    "tests/faults/test_fault_crash.py",  # 26
+    "tests/faults/test_fault_upstreams.py",  # 18
+    "tests/peers/test_device_authlib.py",  # 15
+    "tests/postgres/test_store_pg.py",  # 12
+    "tests/bench/test_bench_smoke.py",  # 10
+    "tests/integration/test_upstream_faults.py",  # 9
+    "tests/shipping/test_cage_session.py",  # 9
+    "tests/shipping/test_many_kiosks.py",  # 8
+)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """``-n auto``: workers only for the whole suite; named paths, ``-s`` (whose output
+    workers would swallow: the FIGURE lines) and ``--pdb`` run in one process."""
+    whole_suite = config.args_source == pytest.Config.ArgsSource.TESTPATHS
+    if not whole_suite or config.getoption("capture") == "no":
+        return 0
+    return None  # xdist's own count: PYTEST_XDIST_AUTO_NUM_WORKERS, else the CPU cores
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """``--dist loadfile`` with the files of ``SAME_WORKER`` as one unit."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class Scheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = super()._split_scope(nodeid)
+            return SAME_WORKER.get(path, path)
+
+    return Scheduling(config, log)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On xdist workers only (``--no-loadscope-reorder`` hands units out in this order):
+    the files of ``LONG_FIRST`` first. A run in one process keeps the collection order."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    rank = {path: i for i, path in enumerate(LONG_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
+
+
+#: Summary lines that workers hand back (``pytest_sessionfinish`` of a test package puts
+#: them in ``config.workeroutput["summary"]``): a worker's own terminal is never shown.
+WORKER_SUMMARY: list[str] = []
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: object, error: object) -> None:
+    WORKER_SUMMARY.extend(getattr(node, "workeroutput", {}).get("summary", []))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for line in WORKER_SUMMARY:
+        terminalreporter.write_line(line)
+
+
 @dataclass
 class SimClock:
     offset: timedelta = field(default_factory=timedelta)

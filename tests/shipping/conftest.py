@@ -99,10 +99,20 @@ def deb(bundle: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def _summary() -> str:
+    return "shipping: " + ", ".join(f"{k} {v}" for k, v in FIGURES.items())
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """On an xdist worker: hand the line to the controller (tests/conftest.py prints it)."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None and FIGURES:
+        workeroutput.setdefault("summary", []).append(_summary())
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if FIGURES:
-        terminalreporter.write_line(
-            "shipping: " + ", ".join(f"{k} {v}" for k, v in FIGURES.items()))
+    if FIGURES and not hasattr(terminalreporter.config, "workeroutput"):
+        terminalreporter.write_line(_summary())
 
 
 # ---------------------------------------------------------------- PostgreSQL
