@@ -9,6 +9,7 @@ import multiprocessing
 import os
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -252,11 +253,22 @@ def test_the_workers_leave_checkpoints_to_the_sync_process(sim: SimServer, tmp_p
 def test_a_stream_stopped_early_lets_its_next_page_arrive_first(sim: SimServer, monkeypatch):
     """A worker told to stop after a batch closes its stream while the next page is on
     its way: the page's thread is done before the HTTP session closes (no two threads
-    on one session, no thread left)."""
+    on one session, no thread left). The next page is held until the close begins: on
+    loopback it could otherwise arrive before the test looks (seen under load)."""
     import threading
 
     def ahead() -> list[threading.Thread]:
         return [t for t in threading.enumerate() if t.name == "fhir-fetch-ahead"]
+
+    gate = threading.Event()
+    fetch_body = FhirSource._fetch_body
+
+    def held(self: FhirSource, *args: Any, **kwargs: Any) -> bytes:
+        if threading.current_thread().name == "fhir-fetch-ahead":
+            gate.wait(30)
+        return fetch_body(self, *args, **kwargs)
+
+    monkeypatch.setattr(FhirSource, "_fetch_body", held)
 
     left_at_close: list[int] = []
     close = FhirSource.close
@@ -272,6 +284,7 @@ def test_a_stream_stopped_early_lets_its_next_page_arrive_first(sim: SimServer, 
     assert next(batches).documents
     assert ahead()  # the next page is on its way
     left_at_close.clear()
+    gate.set()  # it goes on now, while the stream closes: the close waits for it
     batches.close()
     assert left_at_close == [0]
     assert not ahead()
