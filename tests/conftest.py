@@ -66,8 +66,10 @@ LONG_FIRST = (
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
-    """``-n auto``: workers only for the whole suite; named paths, ``-s`` (whose output
-    workers would swallow: the FIGURE lines) and ``--pdb`` run in one process."""
+    """``-n auto`` (the default in pyproject.toml, or given again) and ``-n logical``:
+    workers only for the whole suite; named paths and ``-s`` (whose output workers would
+    swallow: the FIGURE lines) run in one process. A number (``-n 2``) gives workers to
+    named paths too; ``--pdb`` is one process by xdist's own rule."""
     whole_suite = config.args_source == pytest.Config.ArgsSource.TESTPATHS
     if not whole_suite or config.getoption("capture") == "no":
         return 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import binascii
 import functools
+import html
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
@@ -268,14 +269,11 @@ def read_sections(sections: Sequence[m.Section], parts: list[str], words: list[s
         markup, text = narrative_of(section.text)
         if heading and (text or section.section):
             tag = "h3" if depth == 0 else "h4"
-            parts.append(f"<{tag}>{_escape(one_line(heading, MAX_TITLE_CHARS))}</{tag}>")
+            shown = html.escape(one_line(heading, MAX_TITLE_CHARS), quote=False)
+            parts.append(f"<{tag}>{shown}</{tag}>")
             words.append(heading)
         if text:
             parts.append(markup)
             words.append(text)
         if section.section and depth < 4:
             read_sections(section.section, parts, words, depth + 1)
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

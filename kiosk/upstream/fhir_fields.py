@@ -22,7 +22,8 @@ from kiosk.upstream import fhir_model as m
 
 MAX_TITLE_CHARS = 500
 MAX_NAME_CHARS = 200
-#: How many entries each of the reader's ``lru_cache``s holds at most.
+#: How many entries the reader's ``lru_cache``s of references and codes hold at most
+#: (``one_line``'s holds 8,192 texts: organisations, doctors, titles and analytes).
 CACHE_SIZE = 4096
 #: Texts longer than this are read but not remembered (a cache keeps its keys alive).
 CACHED_TEXT = 1000
@@ -67,15 +68,7 @@ def one_line(text: str | None, limit: int) -> str:
 
 
 def title_line(text: str) -> str:
-    """``one_line(text, MAX_TITLE_CHARS)``: a document's title, a lab row's analyte
-    (they repeat over a sync, hence ``_title_line``'s cache)."""
-    if len(text) > CACHED_TEXT:
-        return one_line(text, MAX_TITLE_CHARS)
-    return _title_line(text)
-
-
-@functools.lru_cache(maxsize=CACHE_SIZE)
-def _title_line(text: str) -> str:
+    """A document's title, a lab row's analyte: ``one_line(text, MAX_TITLE_CHARS)``."""
     return one_line(text, MAX_TITLE_CHARS)
 
 

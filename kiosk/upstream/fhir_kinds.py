@@ -46,10 +46,9 @@ def _document_kind(type_: m.Concept | None, category: Sequence[m.Concept] | None
         for coding in _codings(concepts):
             if coding.code:
                 seen.append(f"{coding.code}")
-                if coding.system in codes.LOINC_SYSTEMS or coding.system is None:
-                    kind = codes.DOCUMENT_TYPES.get(coding.code)
-                    if kind is not None:
-                        return kind
+                kind = _loinc_document(coding.system, coding.code)
+                if kind is not None:
+                    return kind
     if not seen:
         raise Reject("missing document type")
     for code in seen:
@@ -67,10 +66,7 @@ def _loinc_document(system: str | None, code: str) -> DocKind | None:
 @functools.lru_cache(maxsize=CACHE_SIZE)
 def _section_kind(coding: m.Coding) -> DocKind | None:
     """The kind a report's category coding tells (a sync sees a handful of them)."""
-    return _section_of(coding.system, coding.code or "")
-
-
-def _section_of(system: str | None, code: str) -> DocKind | None:
+    system, code = coding.system, coding.code or ""
     if system in codes.V2_0074_SYSTEMS or system is None:
         kind = codes.REPORT_SECTIONS.get(code.upper())
         if kind is not None:
@@ -93,12 +89,6 @@ def report_kind(res: m.DiagnosticReport,
     """A DiagnosticReport's kind: its category (codes, then words), else its own code,
     else its results' categories (fhir_codes says which tables); ``results``: each
     result's reference and the Observation found for it."""
-    if res.category:
-        first = res.category[0].coding
-        if first:
-            kind = _section_kind(first[0])  # the usual: the first coding tells
-            if kind is not None:
-                return kind
     seen: list[str] = []
     for concept in res.category or ():
         for coding in concept.coding or ():
