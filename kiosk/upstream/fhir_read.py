@@ -73,11 +73,9 @@ from kiosk.upstream.fhir_fields import (
 from kiosk.upstream.fhir_kinds import document_kind, report_kind
 from kiosk.upstream.fhir_labs import report_results, report_rows
 from kiosk.upstream.fhir_status import (
-    COMPOSITION_FINAL,
-    NOT_FINAL,
     REPORT_FINAL,
-    WITHDRAWN,
     Withdrawn,
+    composition_withdrawn,
     docref_withdrawn,
     replaced,
     report_withdrawn,
@@ -373,13 +371,9 @@ class Reader:
         """A Composition as one document made of its sections' narratives; ``parties``:
         the display names of the document Bundle's Organizations and Practitioners."""
         doc_id = "Composition/" + checked_id(res.id)
-        if res.status in WITHDRAWN:
-            return Withdrawn(doc_id, res.status or "")
-        if res.status == "preliminary":
-            return Withdrawn(doc_id, NOT_FINAL)
-        if res.status not in COMPOSITION_FINAL:
-            raise Reject("missing status" if res.status is None
-                          else f"unknown status {res.status[:30]!r}")
+        withdrawn = composition_withdrawn(res, doc_id)
+        if withdrawn is not None:
+            return withdrawn
         kind = document_kind(res.type, res.category)
         emr_id = patient_id(res.subject)
         created, date_only = parse_date(res.date, "date")

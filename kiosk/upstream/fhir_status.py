@@ -47,6 +47,19 @@ def docref_withdrawn(res: m.DocumentReference, doc_id: str) -> Withdrawn | None:
     return None
 
 
+def composition_withdrawn(res: m.Composition, doc_id: str) -> Withdrawn | None:
+    """A Composition that must leave (withdrawn, or a draft), else ``None``; a missing
+    or unknown status is refused."""
+    if res.status in WITHDRAWN:
+        return Withdrawn(doc_id, res.status or "")
+    if res.status == "preliminary":
+        return Withdrawn(doc_id, NOT_FINAL)
+    if res.status not in COMPOSITION_FINAL:
+        raise Reject("missing status" if res.status is None
+                     else f"unknown status {res.status[:30]!r}")
+    return None
+
+
 def replaced(relations: Sequence[m.RelatesTo], doc_id: str) -> list[Withdrawn]:
     """The documents a current one ``replaces``: they leave the cache."""
     out: list[Withdrawn] = []

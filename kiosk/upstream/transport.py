@@ -127,6 +127,8 @@ def send(
     auth: tuple[str, str] | None,
     max_body: int,
 ) -> HttpResponse:
+    """One request of ``client`` (``HttpClient.request``), its body read by
+    ``_read_capped``; requests' and urllib3's errors become the ports' typed ones."""
     deadline = time.monotonic() + client.connect_timeout + client.read_timeout
     try:
         resp = client.session.request(
@@ -162,12 +164,13 @@ def send(
             url=resp.url,
         )
 
+
 def _read_capped(
     client: HttpClient, resp: requests.Response, op: str, deadline: float,
     max_body: int,
 ) -> bytes:
     declared = resp.headers.get("Content-Length")
-    if declared is not None and declared.isdigit() and int(declared) > max_body:
+    if declared_over(declared, max_body):
         # Read no more than the head a caller may need to name the record.
         max_body = min(max_body, _HEAD_BYTES)
     chunks: list[bytes] = []
