@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
 
-from kiosk.domain.documents import DocKind
+from kiosk.domain.documents import KIND_ORDER, DocKind
 from kiosk.domain.grants import (
     DEFAULT_CHILD_AGE_LIMIT,
     Grant,
@@ -47,8 +47,6 @@ PAGE_SIZE = 50
 #: The largest list page: a list that has shown 5,000 rows asks for 5,000 more at once
 #: (see ``kiosk.ui.emr.MAX_PAGE``); a page of that size is read in a few milliseconds.
 MAX_PAGE_SIZE = 5000
-
-
 class RecordsService:
     def __init__(
         self,
@@ -226,6 +224,25 @@ class RecordsService:
             rows = uow.documents.list_visible(emr_id, DocKind.LAB_RESULT, limit)
             docs = [uow.documents.get_visible(emr_id, r.doc_id) for r in rows]
         return [d for d in docs if d is not None]
+
+    # ------------------------------------------------------------------ warm-up
+
+    def warm(self, session: Session, emr_id: str, limit: int = PAGE_SIZE) -> int:
+        """Read, while the picker shows, what opening ``emr_id`` reads first — the first
+        kind's first page and the per-kind counts, which walk the EMR's whole index — and
+        keep none of it (issue 18: the user's own EMR prefetched).
+
+        On a kiosk whose cache holds many patients, this patient's index and rows are
+        not in the OS's page cache when the picker appears; the tap would read them from
+        disk. Read here, the tap finds them in memory, and still reads them itself:
+        the list it shows is what the cache holds at the tap (a sync may write while the
+        picker shows), and no rows of the patient wait in memory for a tap that may not
+        come. Nothing is audited: nothing is shown. The grant is checked like any read.
+        Returns the number of documents the EMR shows, for the log.
+        """
+        limit = max(1, min(limit, MAX_PAGE_SIZE))
+        self.documents(session, emr_id, KIND_ORDER[0], limit=limit)
+        return sum(self.counts(session, emr_id).values())
 
     # ------------------------------------------------------------------ helpers
 

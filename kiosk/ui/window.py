@@ -283,6 +283,13 @@ def _card_and_first_page(records: RecordsService, session: Session,
     return card, first
 
 
+def _warm(records: RecordsService, session: Session, emr_id: str) -> int:
+    """Worker side of ``KioskWindow._warm_own``."""
+    from kiosk.ui.emr import PAGE
+
+    return records.warm(session, emr_id, PAGE)
+
+
 def _log_only(err: object) -> None:
     logging.getLogger(__name__).warning("sign-out audit failed: %s", type(err).__name__)
 
@@ -726,6 +733,25 @@ class KioskWindow(QWidget):
         now = self.ctx.svc.clock.now()
         self.screens.picker.set_cards(cards, moscow_date(now),
                                       self.ctx.config.kiosk.child_age_limit)
+        self._warm_own(cards)
+
+    def _warm_own(self, cards: list[EmrCard]) -> None:
+        """While the picker shows, have the store read what opening the user's own EMR
+        (or the only one) reads first, so that the tap finds it in memory
+        (``RecordsService.warm``; issue 18). Nothing is kept, shown or audited."""
+        from kiosk.domain.grants import Relation
+
+        session = self.ctx.state.session
+        if session is None or self.current_name() != "picker":
+            return
+        own = next((c for c in cards if c.relation is Relation.SELF), None)
+        if own is None and len(cards) == 1:
+            own = cards[0]
+        if own is None:
+            return
+        self.ctx.call(_warm, self.ctx.svc.records, session, own.emr_id,
+                      on_error=lambda err: log.info("warm-up failed: %s",
+                                                    type(err).__name__))
 
     def open_emr(self, emr_id: str) -> None:
         """The card and the first kind's first page in one worker task: the EMR screen

@@ -219,3 +219,29 @@ def test_r_ksk_3_print_only_chosen_documents_audited_once(w: World) -> None:
     for bad in (["e0"], ["k1"]):
         with pytest.raises(NotFound):
             printing.prepare(w.session, "emr-self", bad)
+
+
+def test_issue_18_warm_up_reads_under_the_grant_and_keeps_and_audits_nothing(w: World) -> None:
+    """Issue 18: while the picker shows, the own EMR is read ahead so the tap finds it in
+    memory; nothing is audited (R-KSK-7: the patient opened nothing), nothing of it stays
+    in the session, and the tap still reads the cache as it is at the tap."""
+    before = repr(vars(w.session))
+    assert w.svc.warm(w.session, "emr-self", limit=50) == 3  # e2, e1 and r1 are shown
+    assert w.store.data.audit == []
+    assert repr(vars(w.session)) == before
+    with w.store() as uow:  # a sync writes while the picker shows
+        uow.documents.upsert_many([document("e3", created=datetime(2026, 1, 1, tzinfo=UTC))])
+        uow.commit()
+    w.svc.card(w.session, "emr-self")
+    rows = w.svc.documents(w.session, "emr-self", DocKind.EXAM_PROTOCOL).rows
+    assert [r.doc_id for r in rows] == ["e3", "e2", "e1"]
+    assert [r.event for r in w.store.data.audit] == ["emr.opened"]
+
+
+def test_issue_18_warm_up_is_refused_once_access_ends(w: World) -> None:
+    """R-ACC-2/5: the warm-up is a read like any other: a revoked grant refuses it."""
+    w.registry.grants["sub"] = [w.grants[0],
+                                grant("emr-kid", Relation.CHILD, birth=KID_BIRTH, revoked=NOW)]
+    w.clock.advance(seconds=5)
+    with pytest.raises(AccessEnded):
+        w.svc.warm(w.session, "emr-kid")
