@@ -31,8 +31,8 @@ RAW_SQL = ("SELECT doc_id, created_at, title, organization, performer, date_only
            "FROM documents WHERE emr_id = %s AND kind = %s AND visible "
            "ORDER BY created_at DESC, doc_id ASC LIMIT %s")
 COPY_COLUMNS = ("doc_id", "emr_id", "kind", "created_at", "title", "organization",
-                "performer", "text", "version", "radiology", "visible", "narrative",
-                "results", "pdf", "date_only")
+                "performer", "text", "version", "radiology", "visible", "updated",
+                "narrative", "results", "pdf", "date_only")
 
 
 def server_url() -> str | None:
@@ -153,7 +153,7 @@ def _copy_rows(batches: list) -> list[tuple]:
     from kiosk.store.repositories.documents import rows_json
 
     return [(d.doc_id, d.emr_id, str(d.kind), d.created_at, d.title, d.organization,
-             d.performer, d.text, d.version, bool(d.radiology), d.visible,
+             d.performer, d.text, d.version, bool(d.radiology), d.visible, d.updated,
              d.narrative or None, rows_json(d.results), d.pdf, bool(d.date_only))
             for b in batches for d in b.documents]
 

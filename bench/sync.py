@@ -35,8 +35,8 @@ from bench.common import Sizes, Timer, median, p10, run_json_child
 from bench.simproc import SimProcess
 
 COLUMNS = ("doc_id", "emr_id", "kind", "created_at", "title", "organization", "performer",
-           "text", "version", "radiology", "visible", "narrative", "results", "pdf",
-           "date_only")
+           "text", "version", "radiology", "visible", "updated", "narrative", "results",
+           "pdf", "date_only")
 #: The product's checkpoint interval (kiosk.services.sync_workers.CHECKPOINT_EVERY).
 CHECKPOINT_EVERY = 0.05
 
@@ -54,7 +54,8 @@ def _rows(batches: list) -> list[list[tuple]]:
     return [
         [(d.doc_id, d.emr_id, d.kind.value, to_sqlite_text(d.created_at), d.title,
           d.organization, d.performer, d.text, d.version, 1 if d.radiology else 0,
-          1 if d.visible else 0, d.narrative or None,
+          1 if d.visible else 0,
+          to_sqlite_text(d.updated) if d.updated is not None else None, d.narrative or None,
           encode(d.results).decode() if d.results else None, d.pdf, 1 if d.date_only else 0)
          for d in b.documents]
         for b in batches

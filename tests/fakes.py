@@ -160,7 +160,12 @@ class _Documents:
         return x if x and x.emr_id == emr_id and x.visible else None
 
     def upsert_many(self, documents: Sequence[Document]) -> None:
+        """As the store: an older version (``Document.updated``) never replaces a newer."""
         for x in [_stored(x) for x in documents]:
+            held = self.d.documents.get(x.doc_id)
+            if (held is not None and held.updated is not None and x.updated is not None
+                    and x.updated < held.updated):
+                continue
             self.d.documents[x.doc_id] = x
 
     def delete_many(self, doc_ids: Sequence[str]) -> None:

@@ -153,6 +153,10 @@ class Document(msgspec.Struct, frozen=True, gc=False):
     results: tuple[LabRow, ...] = ()
     pdf: bytes | None = None
     date_only: bool = False
+    #: The source's ``meta.lastUpdated`` of this version (None: it gave none). The cache
+    #: never replaces a version with an older one: a sign-in refresh that read a page
+    #: before a concurrent sync wrote a newer version must not put the old one back.
+    updated: datetime | None = None
 
     def __repr__(self) -> str:  # no content in logs and tracebacks
         return f"Document(doc_id={self.doc_id!r}, kind={self.kind.value!r})"

@@ -148,6 +148,10 @@ DOCUMENTS = Table(
     Column("version", String(64), nullable=False),
     Column("radiology", Boolean, nullable=False),
     Column("visible", Boolean, nullable=False),
+    #: The source's meta.lastUpdated of the version held (0003): an older one never
+    #: replaces it (``kiosk.store.repositories.documents``). Declared before the content
+    #: columns, which a plain text document's statement leaves out; on disk it is last.
+    _instant("updated", nullable=True),
     #: The safe XHTML subset of a narrative document (kiosk.domain.narrative).
     Column("narrative", Text),
     #: Lab rows as JSON (``kiosk.store.repositories.documents.rows_json``).

@@ -202,6 +202,11 @@ def aware_instant(value: object) -> datetime | None:
     return moment if moment.tzinfo is not None else None
 
 
+def updated_of(meta: m.Meta | None) -> datetime | None:
+    """``meta.lastUpdated`` as ``Document.updated``: what orders two versions."""
+    return aware_instant(meta.lastUpdated) if meta is not None else None
+
+
 def version_of(meta: m.Meta | None) -> str:
     """The version the store compares: ``meta.versionId``, else ``meta.lastUpdated``."""
     if meta is None:

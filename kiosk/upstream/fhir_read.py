@@ -68,6 +68,7 @@ from kiosk.upstream.fhir_fields import (
     patient_id,
     source_id,
     title_line,
+    updated_of,
     version_of,
 )
 from kiosk.upstream.fhir_kinds import document_kind, report_kind
@@ -281,7 +282,7 @@ class Reader:
         else:
             doc = Document(doc_id, emr_id, kind, created, title_line(title), organization,
                            performer, text, version_of(res.meta), False, "", (), None,
-                           date_only)
+                           date_only, updated_of(res.meta))
         if res.status == "current" and res.relatesTo:
             return [doc, *replaced(res.relatesTo, doc_id)]
         return doc
@@ -339,7 +340,7 @@ class Reader:
         return Document(
             doc_id, emr_id, kind, created, title_line(title), organization,
             doctor, text, version_of(res.meta), radiology, "", tuple(rows) if rows else (),
-            None, date_only)
+            None, date_only, updated_of(res.meta))
 
     def _eris(self, res: m.DiagnosticReport) -> bool:
         """Whether an instrumental study is the radiology service's (R-SHOW-4)."""
@@ -452,7 +453,7 @@ class Reader:
             title=one_line(title, MAX_TITLE_CHARS), organization=organization,
             performer=performer, text=text, version=version_of(meta), radiology=radiology,
             narrative=narrative, results=tuple(content.rows) if content.rows else (),
-            pdf=content.pdf, date_only=date_only)
+            pdf=content.pdf, date_only=date_only, updated=updated_of(meta))
 
     # -- a page
 

@@ -186,7 +186,7 @@ def test_migrations_upgrade_empty_file_to_head(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
     assert migrate.current(url) is None
     migrate.upgrade(url)
-    assert migrate.current(url) == migrate.head() == "0002"
+    assert migrate.current(url) == migrate.head() == "0003"
     migrate.upgrade(url)  # idempotent: a second start changes nothing
     s = open_store(url)
     try:

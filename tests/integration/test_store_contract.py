@@ -357,6 +357,34 @@ class RepositoryContract:
         with store.uow_factory() as uow:
             assert uow.documents.get_visible("emr-1", "d") == plain4
 
+    def test_an_older_version_never_replaces_a_newer_one_r_sync_1(self, store: Store) -> None:
+        """R-SYNC-1 (issue 18): a sign-in refresh that read a page before a concurrent
+        sync wrote a newer version must not put the old one back. By ``meta.lastUpdated``
+        (``Document.updated``), in either shape and within one batch; a version without
+        one, or a row held without one (cached before 0003), is replaced as before."""
+        hour = timedelta(hours=1)
+        v1 = structs.replace(doc("d"), updated=T0)
+        v2 = structs.replace(doc("d"), version="2", text="Исправлено", updated=T0 + hour,
+                             narrative="<p>Исправлено</p>")
+        v3 = structs.replace(doc("d"), version="3", text="Снова", updated=T0 + 2 * hour)
+
+        def write(*docs: Document) -> Document | None:
+            with store.uow_factory(write=True) as uow:
+                uow.documents.upsert_many(list(docs))
+                uow.commit()
+            with store.uow_factory() as uow:
+                return uow.documents.get_visible("emr-1", "d")
+
+        assert write(v2) == v2
+        assert write(v1) == v2  # plain and older: left alone
+        assert write(v3, v1) == v3  # newer, then older in the same batch
+        assert write(v2, doc("e")) == v3  # rich and older
+        assert write(structs.replace(v3, text="Тот же миг")).text == "Тот же миг"
+        unstamped = structs.replace(v1, version="4", updated=None)
+        assert write(unstamped) == unstamped  # the source gave no instant
+        assert write(v1) == v1  # a row held without one takes any version
+        assert self.rows(store, "documents") == 2
+
     def test_upsert_can_hide_a_document(self, store: Store) -> None:
         """Visibility is recomputed on every write: a corrected date can hide a document."""
         with store.uow_factory(write=True) as uow:
@@ -716,6 +744,33 @@ class StoreContract(RepositoryContract):
         """Kiosks starting together on an empty store: every one starts, schema at head."""
         assert run_in_processes(upgrade_store, [(store_url,)] * 3) == [0, 0, 0]
         assert migrate.current(store_url) == migrate.head()
+
+    def test_documents_cached_before_0003_take_the_next_version(self, store_url: str) -> None:
+        """A kiosk upgraded to 0003 keeps its cache: rows written at 0002 have no source
+        instant (NULL), read back as before, and the next version replaces them."""
+        store = open_store(store_url)
+        try:
+            store.upgrade("0002")
+            sqlite = store.engine.dialect.name == "sqlite"
+            at = "'2024-03-01T09:30:00.000000'" if sqlite else "'2024-03-01 09:30:00+00'"
+            with store.engine.begin() as conn:
+                conn.exec_driver_sql(
+                    "INSERT INTO documents (doc_id, emr_id, kind, created_at, title, "
+                    "organization, performer, text, version, radiology, visible) VALUES "
+                    f"('d', 'emr-1', 'exam', {at}, 'Протокол d', 'ГП № 2', 'Петрова А. А.', "
+                    "'Старый текст', '1', false, true)")
+            store.upgrade()
+            with store.uow_factory() as uow:
+                held = uow.documents.get_visible("emr-1", "d")
+            assert held is not None and held.text == "Старый текст" and held.updated is None
+            new = structs.replace(doc("d"), version="2", updated=T0)
+            with store.uow_factory(write=True) as uow:
+                uow.documents.upsert_many([new])
+                uow.commit()
+            with store.uow_factory() as uow:
+                assert uow.documents.get_visible("emr-1", "d") == new
+        finally:
+            store.dispose()
 
     def test_a_store_at_head_starts_without_alembic_issue_18(self, store_url: str) -> None:
         """Issue 18 (ready_ms): the kiosk's start checks the schema with one query; Alembic

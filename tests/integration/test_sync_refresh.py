@@ -209,3 +209,37 @@ def test_r_sync_3_a_document_a_full_sync_adds_during_the_refresh_stays(
     assert SyncService(Paged(), store.uow_factory, clock).refresh(["e1"]).refreshed == ["e1"]
     assert [row[0] for row in _documents(tmp_path / "k.db")] == ["a", "b", "new-meanwhile"]
     store.dispose()
+
+
+def test_r_sync_1_a_refresh_never_writes_back_a_version_older_than_a_syncs(
+    tmp_path: Path
+) -> None:
+    """The refresh read a page holding version 1 of a document; before it wrote the page,
+    a full sync beside it wrote version 2 (the sync's cursor has passed it, so nothing
+    would ever write it again). The refresh's write leaves version 2 in place: the
+    cache compares the source's ``meta.lastUpdated`` of the two."""
+    from msgspec import structs
+
+    store = _store(tmp_path / "k.db")
+    at = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    v1 = structs.replace(document("a", "e1", text="Версия 1"), version="1", updated=at)
+    v2 = structs.replace(document("a", "e1", text="Версия 2"), version="2",
+                         updated=at + timedelta(minutes=5))
+    with store.uow_factory(write=True) as uow:
+        uow.patients.upsert_many([patient("e1")])
+        uow.documents.upsert_many([v1])
+        uow.commit()
+
+    class Paged(FakeSource):
+        def snapshot_pages(self, emr_id: str) -> Iterator[EmrSnapshot]:
+            read = EmrSnapshot(patient("e1"), [v1])  # the page as the refresh read it
+            with store.uow_factory(write=True) as uow:  # the full sync's batch commits
+                uow.documents.upsert_many([v2])
+                uow.commit()
+            yield read
+
+    assert SyncService(Paged(), store.uow_factory, FakeClock()).refresh(["e1"]).refreshed \
+        == ["e1"]
+    with store.uow_factory() as uow:
+        assert uow.documents.get_visible("e1", "a") == v2
+    store.dispose()

@@ -39,7 +39,7 @@ def test_upgrade_on_empty_schema(store_url: str) -> None:
     assert migrate.current(store_url) is None
     migrate.upgrade(store_url)
     migrate.upgrade(store_url)
-    assert migrate.current(store_url) == "0002"
+    assert migrate.current(store_url) == "0003"
 
 
 def test_sync_lock_per_schema_r_sync_5(store: Store, pg_base_url: str) -> None:

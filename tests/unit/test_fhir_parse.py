@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +117,27 @@ def test_exam_protocol_at_the_2017_cutoff_R_SHOW_4():
     assert (doc.performer, doc.organization, doc.text) == ("Орлова Н. В.", "ГП № 2", "Жалоб нет.")
     hidden = parse_document_reference(docref(date="2016-12-31T20:30:00Z"))
     assert isinstance(hidden, Document) and not hidden.visible
+
+
+@pytest.mark.parametrize(("meta", "updated"), [
+    ({"versionId": "7", "lastUpdated": "2026-12-01T12:00:00.123+03:00"},
+     datetime(2026, 12, 1, 9, 0, 0, 123000, tzinfo=UTC)),
+    ({"versionId": "7"}, None),  # no instant: the cache replaces it as before
+    ({"lastUpdated": "2026-12-01"}, None),  # not an instant: no zone
+    (None, None),
+])
+def test_the_sources_last_updated_is_kept_to_order_versions_R_SYNC_1(meta, updated):
+    """``Document.updated``: what the cache compares so that an older version never
+    replaces a newer one (a refresh racing a full sync)."""
+    res = docref() if meta is None else docref(meta=meta)
+    doc = parse_document_reference(res)
+    assert isinstance(doc, Document) and doc.updated == updated
+    # On a search page a plain note takes the reader's short way (``plain_note``).
+    page = parse_bundle({"resourceType": "Bundle", "type": "searchset",
+                         "entry": [{"resource": res}]})
+    assert [d.updated for d in page.documents] == [updated]
+    rep = parse_diagnostic_report(report() if meta is None else report(meta=meta))
+    assert isinstance(rep, Document) and rep.updated == updated
 
 
 def test_discharge_summary_code():

@@ -7,11 +7,11 @@ tables. What differs between SQLite and PostgreSQL is asked of the unit's ``Dial
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from sqlalchemy import Connection, Executable, Table, delete, null, tuple_
+from sqlalchemy import ColumnElement, Connection, Executable, Table, and_, delete, null, or_, tuple_
 
 if TYPE_CHECKING:
     from kiosk.store.repositories.dialects import Dialect
@@ -50,13 +50,17 @@ class Upsert:
     sign-in refresh re-reads every document of the patient's EMRs and most have not
     changed since the last one: it then holds the write lock, which every audit append
     waits for, for a few milliseconds instead of seconds (issue 18, ``open_field_ms``).
+    ``newer``: a column of instants; a row whose held instant is later than the new
+    one is left alone (either missing: written), so that an older version read before
+    a newer one was written never replaces it.
 
     The construct is built once per dialect, on first use: building a Core construct
     costs more than running a small query.
     """
 
     def __init__(self, table: Table, columns: Sequence[str], keys: Sequence[str], *,
-                 cleared: Sequence[str] = (), only_changed: bool = False) -> None:
+                 cleared: Sequence[str] = (), only_changed: bool = False,
+                 newer: str | None = None) -> None:
         if list(columns[: len(keys)]) != list(keys):
             raise ValueError("an upsert's columns start with its keys")
         self.table = table
@@ -64,6 +68,10 @@ class Upsert:
         self.keys = tuple(keys)
         self.cleared = tuple(cleared)
         self.only_changed = only_changed
+        if newer is not None and newer not in self.columns:
+            raise ValueError("an upsert's newer column is one of its columns")
+        self.newer = newer
+        self._newer_at = self.columns.index(newer) if newer is not None else -1
         self._statements: dict[str, Executable] = {}
 
     def statement(self, dialect: Dialect) -> Executable:
@@ -78,13 +86,39 @@ class Upsert:
         for name in self.cleared:
             default: Any = table.c[name].server_default
             new[name] = default.arg if default is not None else null()
-        where = None
-        if self.only_changed:
-            where = tuple_(*(table.c[name] for name in new)).is_distinct_from(
-                tuple_(*new.values()))
         stmt: Executable = insert.on_conflict_do_update(
-            index_elements=list(self.keys), set_=new, where=where)
+            index_elements=list(self.keys), set_=new, where=self.condition(insert, new))
         return stmt
+
+    def latest(self, rows: Sequence[tuple[Any, ...]]) -> Iterable[tuple[Any, ...]]:
+        """One row per key, as writing ``rows`` in order through the statement leaves
+        them: the later row of a key wins unless its ``newer`` instant is earlier."""
+        keys, at = len(self.keys), self._newer_at
+        kept: dict[Any, tuple[Any, ...]] = {}
+        for row in rows:
+            key = row[0] if keys == 1 else row[:keys]
+            if at >= 0:
+                held = kept.get(key)
+                if (held is not None and held[at] is not None and row[at] is not None
+                        and row[at] < held[at]):
+                    continue
+            kept[key] = row
+        return kept.values()
+
+    def condition(self, insert: Any, new: Mapping[str, Any]) -> ColumnElement[bool] | None:
+        """The ``DO UPDATE … WHERE`` of ``insert`` setting ``new`` (``only_changed``,
+        ``newer``), for this statement and the PostgreSQL staging merge alike."""
+        table = self.table
+        parts: list[ColumnElement[bool]] = []
+        if self.newer is not None:
+            held, coming = table.c[self.newer], insert.excluded[self.newer]
+            parts.append(or_(held.is_(None), coming.is_(None), coming >= held))
+        if self.only_changed:
+            parts.append(tuple_(*(table.c[name] for name in new)).is_distinct_from(
+                tuple_(*new.values())))
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else and_(*parts)
 
 
 class Unit(Protocol):

@@ -42,7 +42,6 @@ from sqlalchemy import (
     literal_column,
     select,
     text,
-    tuple_,
 )
 from sqlalchemy.dialects import sqlite
 
@@ -242,7 +241,7 @@ class PostgresDialect(Dialect):
         SQLAlchemy's ``executemany`` spent ~30 µs of Python per document on parameter
         processing; ``COPY`` takes the rows in C (~4 µs) and the server does the upsert
         in one statement. That statement must not meet a key twice, so within a part
-        the last row of a key is the one kept: the result of writing them in order.
+        one row of a key is kept, the one writing them in order leaves (``latest``).
         The staging table is made in the transaction that uses it and dropped at its
         end (so it always has the table's current columns, defaults included: what a
         part's ``cleared`` columns take), emptied after each use within it.
@@ -255,11 +254,8 @@ class PostgresDialect(Dialect):
         conn.exec_driver_sql(f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} "
                              f"(LIKE {first.table.name} INCLUDING DEFAULTS) ON COMMIT DROP")
         for upsert, rows in parts:
-            keys = len(upsert.keys)
-            latest = ({row[0]: row for row in rows} if keys == 1
-                      else {row[:keys]: row for row in rows})
             _copy(conn, f"COPY {stage} ({', '.join(upsert.columns)}) FROM STDIN",
-                  latest.values())
+                  upsert.latest(rows))
         conn.exec_driver_sql(self._merge(conn, first, stage))
         conn.exec_driver_sql(f"TRUNCATE {stage}")
 
@@ -269,18 +265,14 @@ class PostgresDialect(Dialect):
         table for ``VALUES``; compiled once."""
         table = upsert.table
         names = [c.name for c in table.columns if c.name in (*upsert.columns, *upsert.cleared)]
-        key = (table.name, tuple(names), upsert.keys, upsert.only_changed)
+        key = (table.name, tuple(names), upsert.keys, upsert.only_changed, upsert.newer)
         sql = self._merge_sql.get(key)
         if sql is None:
             staged = Table(stage, MetaData(), *(Column(c.name, c.type) for c in table.columns))
             insert = self.insert(table).from_select(names, select(*(staged.c[n] for n in names)))
             new = {name: insert.excluded[name] for name in names if name not in upsert.keys}
-            where = None
-            if upsert.only_changed:
-                where = tuple_(*(table.c[name] for name in new)).is_distinct_from(
-                    tuple_(*new.values()))
             stmt = insert.on_conflict_do_update(index_elements=list(upsert.keys), set_=new,
-                                                where=where)
+                                                where=upsert.condition(insert, new))
             sql = self._merge_sql[key] = str(stmt.compile(dialect=conn.dialect))
         return sql
 

@@ -32,6 +32,7 @@ COLUMNS = (
     "version",
     "radiology",
     "visible",
+    "updated",
     "narrative",
     "results",
     "pdf",
@@ -42,9 +43,10 @@ COLUMNS = (
 #: four empty values costs SQLite a third more per row).
 _CONTENT_COLUMNS = ("narrative", "results", "pdf", "date_only")
 _PLAIN = len(COLUMNS) - len(_CONTENT_COLUMNS)
-_UPSERT = Upsert(DOCUMENTS, COLUMNS, ["doc_id"], only_changed=True)
+#: An older version never replaces a newer one (``Document.updated``).
+_UPSERT = Upsert(DOCUMENTS, COLUMNS, ["doc_id"], only_changed=True, newer="updated")
 _PLAIN_UPSERT = Upsert(DOCUMENTS, COLUMNS[:_PLAIN], ["doc_id"], cleared=_CONTENT_COLUMNS,
-                       only_changed=True)
+                       only_changed=True, newer="updated")
 
 _encode_rows = msgspec.json.Encoder().encode
 _decode_rows = msgspec.json.Decoder(tuple[LabRow, ...]).decode
@@ -92,6 +94,19 @@ def _visible_from(dialect: Dialect) -> dict[str, tuple[Any, Any]]:
     return found
 
 
+def _latest(documents: Sequence[Document]) -> list[Document]:
+    """One version per document, the one writing them in order leaves: the later
+    unless it is older (``Document.updated``; as ``Upsert.latest`` for rows)."""
+    kept: dict[str, Document] = {}
+    for d in documents:
+        held = kept.get(d.doc_id)
+        if (held is not None and held.updated is not None and d.updated is not None
+                and d.updated < held.updated):
+            continue
+        kept[d.doc_id] = d
+    return list(kept.values())
+
+
 def _document_rows(documents: Sequence[Document], instant: Callable[[datetime], Any],
                    visible: dict[str, tuple[Any, Any]]
                    ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
@@ -107,9 +122,11 @@ def _document_rows(documents: Sequence[Document], instant: Callable[[datetime], 
         kind = kinds[d.kind]
         created = instant(d.created_at)
         radiology = 1 if d.radiology else 0
+        updated = d.updated
         row = (d.doc_id, d.emr_id, kind, created, d.title, d.organization, d.performer,
                d.text, d.version, radiology,
-               1 if created >= visible[kind][radiology] else 0)  # Document.visible
+               1 if created >= visible[kind][radiology] else 0,  # Document.visible
+               None if updated is None else instant(updated))
         if d.narrative or d.results or d.pdf is not None or d.date_only:
             rich.append((*row, d.narrative or None, rows_json(d.results), d.pdf,
                          1 if d.date_only else 0))
@@ -234,12 +251,14 @@ class SqlDocumentRepository(Repository):
             results=_rows_of(row.results),
             pdf=row.pdf,
             date_only=bool(row.date_only),
+            updated=row.updated,
         )
 
     def upsert_many(self, documents: Sequence[Document]) -> None:
         """The sync's hot path: ready rows, ``CHUNK`` documents at a time, each shape
         (plain text or not) in one bulk write. Should a chunk hold one document in both
-        shapes, only its last version is written: the result of writing them in order."""
+        shapes, one version is written: the one writing them in order leaves. A version
+        older than the one held (``Document.updated``) never replaces it."""
         if not documents:
             return
         dialect, conn = self._dialect, self._conn
@@ -249,8 +268,7 @@ class SqlDocumentRepository(Repository):
                 plain, rich = _document_rows(chunk, instant, visible)
                 if plain and rich and not {row[0] for row in plain}.isdisjoint(
                         row[0] for row in rich):
-                    latest = list({d.doc_id: d for d in chunk}.values())
-                    plain, rich = _document_rows(latest, instant, visible)
+                    plain, rich = _document_rows(_latest(chunk), instant, visible)
             except KeyError as unknown:
                 raise ValueError(f"{unknown.args[0]!r} is not a document kind") from None
             dialect.bulk_upsert(conn, (_PLAIN_UPSERT, plain), (_UPSERT, rich))
