@@ -16,7 +16,7 @@ from typing import Any, Self
 
 import msgspec
 
-from kiosk.domain.documents import DocKind, Document, DocumentSummary
+from kiosk.domain.documents import DocKind, Document, DocumentSummary, is_older
 from kiosk.domain.grants import Grant, Relation
 from kiosk.domain.otp import AccountState
 from kiosk.domain.people import Patient, Sex
@@ -163,8 +163,7 @@ class _Documents:
         """As the store: an older version (``Document.updated``) never replaces a newer."""
         for x in [_stored(x) for x in documents]:
             held = self.d.documents.get(x.doc_id)
-            if (held is not None and held.updated is not None and x.updated is not None
-                    and x.updated < held.updated):
+            if held is not None and is_older(x.updated, held.updated):
                 continue
             self.d.documents[x.doc_id] = x
 

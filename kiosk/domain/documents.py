@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import Any
 
 import msgspec
 
@@ -61,6 +62,14 @@ def visible_from(kind: DocKind, radiology: bool) -> date:
     if kind is DocKind.INSTRUMENTAL and radiology:
         return RADIOLOGY_CUTOFF
     return CUTOFFS[kind]
+
+
+def is_older(coming: Any, held: Any) -> bool:
+    """Whether a version stamped ``coming`` is older than the one held, stamped ``held``:
+    it then never replaces it. Stamps are ``Document.updated`` or that instant as the
+    store's driver takes it (text on SQLite): two of a kind, or ``None``. A version
+    without a stamp, or held without one, is not older."""
+    return coming is not None and held is not None and coming < held
 
 
 def is_visible(kind: DocKind, created_at: datetime, radiology: bool) -> bool:

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, Connection, Executable, Table, and_, delete, null, or_, tuple_
 
+from kiosk.domain.documents import is_older
+
 if TYPE_CHECKING:
     from kiosk.store.repositories.dialects import Dialect
 
@@ -99,8 +101,7 @@ class Upsert:
             key = row[0] if keys == 1 else row[:keys]
             if at >= 0:
                 held = kept.get(key)
-                if (held is not None and held[at] is not None and row[at] is not None
-                        and row[at] < held[at]):
+                if held is not None and is_older(row[at], held[at]):
                     continue
             kept[key] = row
         return kept.values()

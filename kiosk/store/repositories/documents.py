@@ -14,7 +14,14 @@ from typing import Any
 import msgspec
 from sqlalchemy import Select, bindparam, func, or_, select, true
 
-from kiosk.domain.documents import DocKind, Document, DocumentSummary, LabRow, visible_from
+from kiosk.domain.documents import (
+    DocKind,
+    Document,
+    DocumentSummary,
+    LabRow,
+    is_older,
+    visible_from,
+)
 from kiosk.domain.moscow import moscow_midnight
 from kiosk.store.models import DOCUMENTS
 from kiosk.store.repositories.base import CHUNK, Repository, Upsert, chunks
@@ -100,8 +107,7 @@ def _latest(documents: Sequence[Document]) -> list[Document]:
     kept: dict[str, Document] = {}
     for d in documents:
         held = kept.get(d.doc_id)
-        if (held is not None and held.updated is not None and d.updated is not None
-                and d.updated < held.updated):
+        if held is not None and is_older(d.updated, held.updated):
             continue
         kept[d.doc_id] = d
     return list(kept.values())
