@@ -47,6 +47,8 @@ PAGE_SIZE = 50
 #: The largest list page: a list that has shown 5,000 rows asks for 5,000 more at once
 #: (see ``kiosk.ui.emr.MAX_PAGE``); a page of that size is read in a few milliseconds.
 MAX_PAGE_SIZE = 5000
+
+
 class RecordsService:
     def __init__(
         self,
@@ -238,7 +240,7 @@ class RecordsService:
         the list it shows is what the cache holds at the tap (a sync may write while the
         picker shows), and no rows of the patient wait in memory for a tap that may not
         come. Nothing is audited: nothing is shown. The grant is checked like any read.
-        Returns the number of documents the EMR shows, for the log.
+        Returns the number of documents the EMR shows (what the counts walked).
         """
         limit = max(1, min(limit, MAX_PAGE_SIZE))
         self.documents(session, emr_id, KIND_ORDER[0], limit=limit)
