@@ -174,6 +174,9 @@ class _Documents:
     def ids_of_emr(self, emr_id: str) -> set[str]:
         return {i for i, x in self.d.documents.items() if x.emr_id == emr_id}
 
+    def cached(self, doc_ids: Sequence[str]) -> set[str]:
+        return {i for i in doc_ids if i in self.d.documents}
+
 
 class _SyncState:
     def __init__(self, d: FakeData) -> None:

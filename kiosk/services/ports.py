@@ -288,6 +288,10 @@ class DocumentRepository(Protocol):
         """Every cached document of the EMR, visible or not (the refresh's strays)."""
         ...
 
+    def cached(self, doc_ids: Sequence[str]) -> set[str]:
+        """Which of ``doc_ids`` the cache holds, visible or not."""
+        ...
+
 
 class SyncStateRepository(Protocol):
     def get_cursor(self, stream: str, *, for_update: bool = False) -> str | None:

@@ -8,10 +8,11 @@ read twice changes nothing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from kiosk.domain.documents import Document
 from kiosk.services.ports import (
     Clock,
     CountingSource,
@@ -24,6 +25,7 @@ from kiosk.services.ports import (
     SyncLock,
     Timeout,
     Unavailable,
+    UnitOfWork,
     UnitOfWorkFactory,
     UpstreamError,
 )
@@ -192,7 +194,11 @@ class SyncService:
         Only documents cached before the refresh began can be dropped: one that a full
         sync running meanwhile adds after the source's page was read is not in the
         snapshot, and the sync's cursor has passed it, so dropping it would lose it
-        until the next full resync."""
+        until the next full resync. The other way round, a document cached before the
+        refresh began and gone when its page is written was withdrawn meanwhile by a
+        full sync (its entry in error, its patient withdrawn): the page, read earlier,
+        does not bring it back (``_still_cached``); nor does an older version of one the
+        sync rewrote replace it (``Document.updated``)."""
         source = self._source
         with self._uow() as uow:
             before = uow.documents.ids_of_emr(emr_id)
@@ -212,7 +218,7 @@ class SyncService:
                 with self._uow(write=True) as uow:
                     if part.patient is not None and at == 0:
                         uow.patients.upsert_many([part.patient])
-                    uow.documents.upsert_many(chunk)
+                    uow.documents.upsert_many(_still_cached(uow, chunk, before))
                     uow.commit()
             seen.update(d.doc_id for d in documents)
             rejected.extend(part.rejected)
@@ -249,6 +255,20 @@ class SyncService:
         except NoSyncWorkers as err:
             log.warning("refresh runs in this process: %s", err)
             return None
+
+
+def _still_cached(uow: UnitOfWork, chunk: Sequence[Document],
+                  before: set[str]) -> Sequence[Document]:
+    """``chunk`` without the documents that were cached when the refresh began and are
+    not now: a full sync withdrew them after the refresh's page was read. Asked in the
+    unit that writes the chunk (on SQLite it holds the write lock already)."""
+    were = [d.doc_id for d in chunk if d.doc_id in before]
+    if not were:
+        return chunk
+    held = uow.documents.cached(were)
+    if len(held) == len(were):
+        return chunk
+    return [d for d in chunk if d.doc_id not in before or d.doc_id in held]
 
 
 def apply_batch(

@@ -423,6 +423,12 @@ class RepositoryContract:
             assert uow.documents.get_visible("emr-1", "hidden") is None
             assert uow.documents.ids_of_emr("emr-1") == {"keep", "hidden"}
             assert uow.documents.ids_of_emr("emr-3") == set()
+            # Which of some ids the cache holds, any EMR, hidden ones too; more ids than
+            # one statement binds (the refresh asks about a page of them).
+            many = [f"nope-{i}" for i in range(1200)]
+            assert uow.documents.cached(["keep", "hidden", "elsewhere", *many]) == {
+                "keep", "hidden", "elsewhere"}
+            assert uow.documents.cached([]) == set()
 
     def test_bulk_upsert_many_rows(self, store: Store) -> None:
         """Chunked bulk writes keep every row (more than one chunk)."""

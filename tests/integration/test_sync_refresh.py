@@ -243,3 +243,30 @@ def test_r_sync_1_a_refresh_never_writes_back_a_version_older_than_a_syncs(
     with store.uow_factory() as uow:
         assert uow.documents.get_visible("e1", "a") == v2
     store.dispose()
+
+
+def test_r_sync_3_a_document_a_full_sync_withdraws_during_the_refresh_stays_withdrawn(
+    tmp_path: Path
+) -> None:
+    """The refresh read a page holding a document; before it wrote the page, a full sync
+    beside it read that document entered in error and deleted it (R-SYNC-3). The page,
+    read earlier, does not bring it back; the rest of the page is written."""
+    store = _store(tmp_path / "k.db")
+    with store.uow_factory(write=True) as uow:
+        uow.patients.upsert_many([patient("e1")])
+        uow.documents.upsert_many([document("a", "e1"), document("in-error", "e1")])
+        uow.commit()
+
+    class Paged(FakeSource):
+        def snapshot_pages(self, emr_id: str) -> Iterator[EmrSnapshot]:
+            read = EmrSnapshot(patient("e1"), [document("a", "e1"), document("in-error", "e1"),
+                                               document("b", "e1")])
+            with store.uow_factory(write=True) as uow:  # the full sync's withdrawal
+                uow.documents.delete_many(["in-error"])
+                uow.commit()
+            yield read
+
+    assert SyncService(Paged(), store.uow_factory, FakeClock()).refresh(["e1"]).refreshed \
+        == ["e1"]
+    assert [row[0] for row in _documents(tmp_path / "k.db")] == ["a", "b"]
+    store.dispose()
