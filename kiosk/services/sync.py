@@ -196,9 +196,9 @@ class SyncService:
         snapshot, and the sync's cursor has passed it, so dropping it would lose it
         until the next full resync. The other way round, a document cached before the
         refresh began and gone when its page is written was withdrawn meanwhile by a
-        full sync (its entry in error, its patient withdrawn): the page, read earlier,
-        does not bring it back (``_still_cached``); nor does an older version of one the
-        sync rewrote replace it (``Document.updated``)."""
+        full sync (its entry in error): the page, read earlier, does not bring it back
+        (``_still_cached``); nor does an older version of one the sync rewrote replace
+        it (``Document.updated``)."""
         source = self._source
         with self._uow() as uow:
             before = uow.documents.ids_of_emr(emr_id)

@@ -9,17 +9,19 @@ import functools
 import logging
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from msgspec import structs
 
 import kiosk.services.sync_workers as sync_workers
 from kiosk.app import SYNC_WORKER_PRELOAD
+from kiosk.domain.documents import Document
 from kiosk.services.audit import AuditLog, verify_chain
 from kiosk.services.clock import SystemClock
-from kiosk.services.ports import EmrSnapshot
+from kiosk.services.ports import EmrSnapshot, UnitOfWork
 from kiosk.services.records import RecordsService
 from kiosk.services.session import Session
 from kiosk.services.sync import SyncService
@@ -184,6 +186,29 @@ def test_r_ksk_7_an_emr_opened_while_the_refresh_writes_is_audited_at_once(
     store.dispose()
 
 
+def _cached_e1(store: Store, *docs: Document) -> None:
+    with store.uow_factory(write=True) as uow:
+        uow.patients.upsert_many([patient("e1")])
+        uow.documents.upsert_many(list(docs))
+        uow.commit()
+
+
+def _refresh_beside_a_sync(store: Store, pages: list[EmrSnapshot],
+                           sync: Callable[[UnitOfWork], None]) -> None:
+    """The sign-in refresh of EMR e1 reads ``pages``; a full sync running beside it
+    commits ``sync`` after the refresh read its first page and before it wrote it."""
+
+    class Paged(FakeSource):
+        def snapshot_pages(self, emr_id: str) -> Iterator[EmrSnapshot]:
+            with store.uow_factory(write=True) as uow:
+                sync(uow)
+                uow.commit()
+            yield from pages
+
+    report = SyncService(Paged(), store.uow_factory, FakeClock()).refresh(["e1"])
+    assert report.refreshed == ["e1"]
+
+
 def test_r_sync_3_a_document_a_full_sync_adds_during_the_refresh_stays(
     tmp_path: Path
 ) -> None:
@@ -192,21 +217,11 @@ def test_r_sync_3_a_document_a_full_sync_adds_during_the_refresh_stays(
     what the source no longer has (R-SYNC-3) — the document cached before it began and
     now missing — but not that one: losing it would hide it until the next resync."""
     store = _store(tmp_path / "k.db")
-    with store.uow_factory(write=True) as uow:
-        uow.patients.upsert_many([patient("e1")])
-        uow.documents.upsert_many([document("a", "e1"), document("withdrawn", "e1")])
-        uow.commit()
-
-    class Paged(FakeSource):
-        def snapshot_pages(self, emr_id: str) -> Iterator[EmrSnapshot]:
-            yield EmrSnapshot(patient("e1"), [document("a", "e1")])
-            with store.uow_factory(write=True) as uow:  # the full sync's batch commits
-                uow.documents.upsert_many([document("new-meanwhile", "e1")])
-                uow.commit()
-            yield EmrSnapshot(None, [document("b", "e1")])
-
-    clock = FakeClock()
-    assert SyncService(Paged(), store.uow_factory, clock).refresh(["e1"]).refreshed == ["e1"]
+    _cached_e1(store, document("a", "e1"), document("withdrawn", "e1"))
+    _refresh_beside_a_sync(
+        store, [EmrSnapshot(patient("e1"), [document("a", "e1")]),
+                EmrSnapshot(None, [document("b", "e1")])],
+        lambda uow: uow.documents.upsert_many([document("new-meanwhile", "e1")]))
     assert [row[0] for row in _documents(tmp_path / "k.db")] == ["a", "b", "new-meanwhile"]
     store.dispose()
 
@@ -218,28 +233,14 @@ def test_r_sync_1_a_refresh_never_writes_back_a_version_older_than_a_syncs(
     a full sync beside it wrote version 2 (the sync's cursor has passed it, so nothing
     would ever write it again). The refresh's write leaves version 2 in place: the
     cache compares the source's ``meta.lastUpdated`` of the two."""
-    from msgspec import structs
-
     store = _store(tmp_path / "k.db")
     at = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
     v1 = structs.replace(document("a", "e1", text="Версия 1"), version="1", updated=at)
     v2 = structs.replace(document("a", "e1", text="Версия 2"), version="2",
                          updated=at + timedelta(minutes=5))
-    with store.uow_factory(write=True) as uow:
-        uow.patients.upsert_many([patient("e1")])
-        uow.documents.upsert_many([v1])
-        uow.commit()
-
-    class Paged(FakeSource):
-        def snapshot_pages(self, emr_id: str) -> Iterator[EmrSnapshot]:
-            read = EmrSnapshot(patient("e1"), [v1])  # the page as the refresh read it
-            with store.uow_factory(write=True) as uow:  # the full sync's batch commits
-                uow.documents.upsert_many([v2])
-                uow.commit()
-            yield read
-
-    assert SyncService(Paged(), store.uow_factory, FakeClock()).refresh(["e1"]).refreshed \
-        == ["e1"]
+    _cached_e1(store, v1)
+    _refresh_beside_a_sync(store, [EmrSnapshot(patient("e1"), [v1])],
+                           lambda uow: uow.documents.upsert_many([v2]))
     with store.uow_factory() as uow:
         assert uow.documents.get_visible("e1", "a") == v2
     store.dispose()
@@ -252,21 +253,10 @@ def test_r_sync_3_a_document_a_full_sync_withdraws_during_the_refresh_stays_with
     beside it read that document entered in error and deleted it (R-SYNC-3). The page,
     read earlier, does not bring it back; the rest of the page is written."""
     store = _store(tmp_path / "k.db")
-    with store.uow_factory(write=True) as uow:
-        uow.patients.upsert_many([patient("e1")])
-        uow.documents.upsert_many([document("a", "e1"), document("in-error", "e1")])
-        uow.commit()
-
-    class Paged(FakeSource):
-        def snapshot_pages(self, emr_id: str) -> Iterator[EmrSnapshot]:
-            read = EmrSnapshot(patient("e1"), [document("a", "e1"), document("in-error", "e1"),
-                                               document("b", "e1")])
-            with store.uow_factory(write=True) as uow:  # the full sync's withdrawal
-                uow.documents.delete_many(["in-error"])
-                uow.commit()
-            yield read
-
-    assert SyncService(Paged(), store.uow_factory, FakeClock()).refresh(["e1"]).refreshed \
-        == ["e1"]
+    _cached_e1(store, document("a", "e1"), document("in-error", "e1"))
+    _refresh_beside_a_sync(
+        store, [EmrSnapshot(patient("e1"), [document("a", "e1"), document("in-error", "e1"),
+                                            document("b", "e1")])],
+        lambda uow: uow.documents.delete_many(["in-error"]))
     assert [row[0] for row in _documents(tmp_path / "k.db")] == ["a", "b"]
     store.dispose()
