@@ -198,10 +198,12 @@ class SyncService:
         refresh began and gone when its page is written was withdrawn meanwhile by a
         full sync (its entry in error): the page, read earlier, does not bring it back
         (``_still_cached``); nor does an older version of one the sync rewrote replace
-        it (``Document.updated``)."""
+        it (``Document.updated``). A patient cached before and gone was withdrawn, with
+        the EMR's documents: the refresh then writes nothing more of that EMR."""
         source = self._source
         with self._uow() as uow:
             before = uow.documents.ids_of_emr(emr_id)
+            had_patient = uow.patients.get(emr_id) is not None
         parts = (source.snapshot_pages(emr_id) if isinstance(source, PagedSnapshotSource)
                  else iter([source.snapshot(emr_id)]))
         seen: set[str] = set()
@@ -216,6 +218,11 @@ class SyncService:
                 if not chunk and part.patient is None:
                     continue
                 with self._uow(write=True) as uow:
+                    if had_patient and uow.patients.get(emr_id) is None:
+                        # A full sync withdrew the patient (and the EMR's documents)
+                        # after this snapshot was read: nothing of it is written back.
+                        log.info("refresh stopped: the EMR was withdrawn meanwhile")
+                        return
                     if part.patient is not None and at == 0:
                         uow.patients.upsert_many([part.patient])
                     uow.documents.upsert_many(_still_cached(uow, chunk, before))

@@ -260,3 +260,21 @@ def test_r_sync_3_a_document_a_full_sync_withdraws_during_the_refresh_stays_with
         lambda uow: uow.documents.delete_many(["in-error"]))
     assert [row[0] for row in _documents(tmp_path / "k.db")] == ["a", "b"]
     store.dispose()
+
+
+def test_r_sync_3_a_patient_a_full_sync_withdraws_during_the_refresh_stays_withdrawn(
+    tmp_path: Path
+) -> None:
+    """A full sync beside the refresh withdraws the patient, and with them the EMR's
+    documents (R-SYNC-3), after the refresh read its snapshot: the refresh writes back
+    neither the patient nor any document of theirs, nor marks the EMR synced."""
+    store = _store(tmp_path / "k.db")
+    _cached_e1(store, document("a", "e1"))
+    _refresh_beside_a_sync(
+        store, [EmrSnapshot(patient("e1"), [document("a", "e1"), document("b", "e1")])],
+        lambda uow: uow.patients.delete_many(["e1"]))
+    assert _documents(tmp_path / "k.db") == []
+    with store.uow_factory() as uow:
+        assert uow.patients.get("e1") is None
+    assert "e1" not in _synced(tmp_path / "k.db")
+    store.dispose()
