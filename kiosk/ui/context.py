@@ -39,6 +39,8 @@ class SessionState:
     cards: list[EmrCard]
     emr_id: str | None
     refreshed: bool
+    #: The EMR the picker's warm-up read (``KioskWindow._warm_own``): once a session.
+    warmed: str | None
 
     def __init__(self) -> None:
         self.wipe()  # one list of what a patient leaves: nothing can be missed at sign-out
@@ -49,6 +51,7 @@ class SessionState:
         self.cards = []
         self.emr_id = None
         self.refreshed = False
+        self.warmed = None
 
     def card(self, emr_id: str | None = None) -> EmrCard | None:
         emr_id = emr_id or self.emr_id

@@ -738,17 +738,21 @@ class KioskWindow(QWidget):
     def _warm_own(self, cards: list[EmrCard]) -> None:
         """While the picker shows, have the store read what opening the user's own EMR
         (or the only one) reads first, so that the tap finds it in memory
-        (``RecordsService.warm``; issue 18). Nothing is kept, shown or audited."""
+        (``RecordsService.warm``; issue 18). Nothing is kept, shown or audited. Once a
+        session: the picker's cards are read again when the refresh lands and when the
+        patient comes back to it, and the pages are in memory by then."""
         from kiosk.domain.grants import Relation
 
-        session = self.ctx.state.session
+        state = self.ctx.state
+        session = state.session
         if session is None or self.current_name() != "picker":
             return
         own = next((c for c in cards if c.relation is Relation.SELF), None)
         if own is None and len(cards) == 1:
             own = cards[0]
-        if own is None:
+        if own is None or state.warmed == own.emr_id:
             return
+        state.warmed = own.emr_id
         self.ctx.call(_warm, self.ctx.svc.records, session, own.emr_id,
                       on_error=lambda err: log.info("warm-up failed: %s",
                                                     type(err).__name__))

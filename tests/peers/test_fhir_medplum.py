@@ -217,12 +217,17 @@ def test_update_and_withdrawal_reach_an_incremental_sync_R_SYNC_1_R_SYNC_3(
             report = _sync(peer.base_url, store)
             after = _cursor(store)
             docs = _cache(store)[0]
+            with store.uow_factory() as uow:
+                held = uow.documents.get_visible("1001", f"DocumentReference/{exam_id}")
         finally:
             with requests.Session() as http:
                 http.headers["Content-Type"] = "application/fhir+json"
                 _put(http, peer.base_url, "DocumentReference", exam_id, original_exam)
                 _put(http, peer.base_url, "DiagnosticReport", lab_id, original_lab)
     assert docs[f"DocumentReference/{exam_id}"][8] == "Исправлено"
+    # The version order (Document.updated) is the peer's own stamp, not one we made.
+    assert held is not None and held.updated == datetime.fromisoformat(
+        stored["meta"]["lastUpdated"])
     assert f"DiagnosticReport/{lab_id}" not in docs
     assert report.withdrawn == 1
     # Incremental: only the changed records and the boundary ones came again.
