@@ -1,7 +1,9 @@
 """The composition root: config → store → clients → services. The UI receives ``Services``.
 
-Imports of SQLAlchemy and requests happen inside :func:`build_services`, which the UI
-calls from a worker after the Welcome screen is painted: start-up pays only for Qt.
+:func:`build_services` runs in a worker after the Welcome screen is painted (start-up
+pays only for Qt) and imports neither SQLAlchemy nor requests: its store is opened by
+``Services.open_store``, which the kiosk calls next, or at its first use; requests with
+a client's first call or ``Services.prepare_sign_in``.
 """
 
 from __future__ import annotations
@@ -72,6 +74,11 @@ class Services:
     sleeper: Sleeper = field(default_factory=EventSleeper)
     #: What a sign-in's steps need that the kiosk's start left out (``prepare_sign_in``).
     preparers: list[Callable[[], None]] = field(default_factory=list)
+    #: Opens the store now and brings it to the schema's head; raises ``StoreError``
+    #: when it cannot (and the next unit of work tries again). The graph
+    #: ``build_services`` makes opens its store at first use; the kiosk asks for it right
+    #: after the graph is built, in a worker. A graph given an open store: nothing to do.
+    open_store: Callable[[], object] = field(default=lambda: None)
 
     @property
     def kiosk_id(self) -> str:
@@ -170,14 +177,15 @@ def assemble(
 def build_services(
     config: Config, clock: Clock | None = None, *, sync_worker: bool = False
 ) -> Services:
-    """The production graph: real store and real HTTP clients.
+    """The production graph: real store (opened at its first use, or by
+    ``Services.open_store``) and real HTTP clients.
 
     ``sync_worker``: the graph of ``kiosk sync``, whose sync may run the EMR source's
     searches in worker processes (``upstream.fhir_sync_processes``); a kiosk's own graph
     runs its sign-in refreshes in a process instead (the same setting).
     """
 
-    from kiosk.store.database import open_store
+    from kiosk.store.deferred import DeferredStore
     from kiosk.upstream.fhir_open import LazyFhirSource, OpenFhirSource
     from kiosk.upstream.portal import OidcPortal
     from kiosk.upstream.registry import RegistryClient
@@ -186,8 +194,12 @@ def build_services(
 
     up = config.upstream
     timeout = (up.connect_timeout_s, up.read_timeout_s)
-    store = open_store(config.store.url or default_store_url())
-    store.upgrade()
+    # Opened by ``Services.open_store`` (the kiosk calls it in a worker once the graph is
+    # built: a sign-in can start meanwhile) or at its first use; ``kiosk sync`` opens it
+    # now, so that a store it cannot open fails the command at once.
+    store = DeferredStore(config.store.url or default_store_url())
+    if sync_worker:
+        store.open()
     portal = OidcPortal(
         config.portal.issuer, config.portal.client_id, config.secret("portal", "client_secret"),
         timeout,
@@ -235,6 +247,7 @@ def build_services(
         },
     )
     services.support_channel = desk
+    services.open_store = store.open
     services.preparers.append(portal.prepare)
     for client in (portal, registry, sms, source, desk):
         close = getattr(client, "close", None)

@@ -9,8 +9,6 @@ from __future__ import annotations
 import contextlib
 import os
 import select
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -20,7 +18,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from kiosk.services.ports import StoreError, SyncLock, UnitOfWorkFactory
+from kiosk.services.ports import StoreError, SyncLock
+from kiosk.store.deferred import DEFAULT_BUSY_TIMEOUT, StoreOpener
 from kiosk.store.errors import on_handle_error, raise_driver_error, translating
 from kiosk.store.locks import FileSyncLock, PgAdvisorySyncLock
 from kiosk.store.repositories.dialects import dialect_for
@@ -38,7 +37,6 @@ _PG_MIGRATE_LOCK = text(
     "SELECT pg_advisory_xact_lock(hashtextextended('kiosk.migrate:' || current_schema(), 0))"
 )
 
-DEFAULT_BUSY_TIMEOUT = 5.0
 DEFAULT_CONNECT_TIMEOUT = 5
 
 
@@ -149,20 +147,6 @@ class Store:
         tb: TracebackType | None,
     ) -> None:
         self.dispose()
-
-
-@dataclass(frozen=True, slots=True)
-class StoreOpener:
-    """``OpenStore`` of ``kiosk.services.sync_workers``: plain values, so it pickles."""
-
-    url: str = field(repr=False)  # may hold a PostgreSQL password
-    busy_timeout: float = DEFAULT_BUSY_TIMEOUT
-    autocheckpoint: bool = True
-
-    def __call__(self) -> tuple[UnitOfWorkFactory, Callable[[], None]]:
-        store = open_store(self.url, busy_timeout=self.busy_timeout,
-                           autocheckpoint=self.autocheckpoint)
-        return store.uow_factory, store.dispose
 
 
 def open_store(
@@ -281,4 +265,4 @@ def _replace_if_closed(dbapi_conn: Any, record: ConnectionPoolEntry, proxy: Any)
         raise DisconnectionError("the server closed this pooled connection")
 
 
-__all__ = ["Store", "StoreError", "open_store"]
+__all__ = ["Store", "StoreError", "StoreOpener", "open_store"]

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import (
     QCoreApplication,
     QMessageLogContext,
+    QTimer,
     QtMsgType,
     qInstallMessageHandler,
 )
@@ -116,22 +117,53 @@ def _attach_printer(ctx: UiContext, printer_target: str | None = None) -> None:
                             config.print.paper)
 
 
+#: How long a kiosk whose store could not be opened waits before it tries again (ms).
+STORE_RETRY_MS = 30_000
+
+
+def _cannot_start(window: KioskWindow) -> None:
+    window.screens.welcome.set_busy(QCoreApplication.translate("KioskWindow",
+        "Киоск сейчас не может начать работу. Обратитесь к администратору в регистратуре."))
+
+
 def _start_services(ctx: UiContext, window: KioskWindow, factory: Callable[[], Services],
                     then: Callable[[], None] | None = None) -> None:
-    """Build the services in a worker; ``then`` runs on the GUI thread once they are set."""
+    """Build the services in a worker; ``then`` runs on the GUI thread once they are set,
+    and the store is opened in a worker right after (:func:`_open_store`)."""
     def failed(err: object) -> None:
         _collect_again()
         log.error("the services could not be built: %s", err)
-        window.screens.welcome.set_busy(QCoreApplication.translate("KioskWindow",
-            "Киоск сейчас не может начать работу. Обратитесь к администратору в регистратуре."))
+        _cannot_start(window)
 
     def built(services: Services) -> None:
         ctx.set_services(services)
         _collect_again()
         if then is not None:
             then()
+        _open_store(ctx, window, services)
 
     ctx.runner.submit(factory, on_done=built, on_error=failed)
+
+
+def _open_store(ctx: UiContext, window: KioskWindow, services: Services,
+                failed_before: bool = False) -> None:
+    """Open the store in a worker (issue 18, ``ready_ms``): the graph is built without it,
+    so a sign-in can start while SQLAlchemy loads; a sign-in that reaches the store
+    first waits for this open. One that fails says on Welcome that the kiosk cannot
+    work, as a graph that could not be built does, and is tried again every
+    ``STORE_RETRY_MS``; the message goes once the store opens."""
+    def failed(err: object) -> None:
+        log.error("the store could not be opened: %s", err)
+        _cannot_start(window)
+        QTimer.singleShot(STORE_RETRY_MS, window,
+                          lambda: _open_store(ctx, window, services, failed_before=True))
+
+    def opened(_: object) -> None:
+        if failed_before:
+            log.info("the store is open")
+            window.screens.welcome.set_busy("")
+
+    ctx.runner.submit(services.open_store, on_done=opened, on_error=failed)
 
 
 def _collect_again() -> None:

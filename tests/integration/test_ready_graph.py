@@ -1,9 +1,10 @@
 """The kiosk's service graph as it is built at start-up (issue 18, ``ready_ms``).
 
-A sign-in can start once the graph is built: the store is open and at the schema's
-head, and the portal, registry and SMS clients exist. What only later steps need is
-loaded then: SQLAlchemy's ORM never (the store's tables are Core tables), Alembic only
-to migrate, the HTTP transport (requests) and PyJWT when a patient begins to sign in
+A sign-in can start once the graph is built: the portal, registry and SMS clients exist.
+What only later steps need is loaded then: the store and SQLAlchemy when the kiosk opens
+it right after the graph is built (``Services.open_store``, in a worker) or at its first
+use, SQLAlchemy's ORM never (the store's tables are Core tables), Alembic only to
+migrate, the HTTP transport (requests) and PyJWT when a patient begins to sign in
 (``Services.prepare_sign_in``, while they type), the FHIR client when the kiosk's own
 process first reads FHIR (its sign-in refresh runs in a process of its own).
 """
@@ -48,6 +49,8 @@ deferred = ("sqlalchemy.orm", "alembic", "jwt", "cryptography", "kiosk.upstream.
 services = build_services(config)
 print("built", sorted(m for m in deferred if m in sys.modules))
 print("sign-in", sorted(m for m in ("sqlalchemy", "requests") if m in sys.modules))
+services.open_store()
+print("store", sorted(m for m in ("sqlalchemy", "alembic") if m in sys.modules))
 services.prepare_sign_in()
 print("prepared", sorted(m for m in ("jwt", "requests") if m in sys.modules),
       "kiosk.upstream.fhir" in sys.modules)
@@ -70,7 +73,8 @@ def test_start_up_graph_leaves_out_what_a_sign_in_does_not_need_yet(tmp_path: Pa
     assert out.returncode == 0, out.stdout + out.stderr
     assert out.stdout.splitlines() == [
         "built []",
-        "sign-in ['sqlalchemy']",
+        "sign-in []",
+        "store ['sqlalchemy']",
         "prepared ['jwt', 'requests'] False",
         "read True",
     ], out.stdout + out.stderr
