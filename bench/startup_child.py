@@ -6,7 +6,7 @@ completed and exit at once; the parent times spawn → that line. Both use the s
 so the harness costs both sides the same. ``kiosk`` goes through the production entry
 point (``kiosk.cli.main(["run"])`` → ``run_kiosk``) and stops at the painted Welcome
 screen, before the service graph is built. ``ready`` goes on until the services are
-built too (``ready_ms``, issue 18).
+built too (``ready_ms``, issue 18); ``tap`` then taps «Войти» at once.
 """
 
 from __future__ import annotations
@@ -108,6 +108,56 @@ def ready() -> None:
     main(["run"])
 
 
+def tap() -> None:
+    """``ready``, then «Войти» tapped at that very moment: prints ``READY`` and, once the
+    credentials screen's first paint is flushed, ``CREDENTIALS``. What a patient who
+    walks up to a kiosk that has just started waits for: the store is still being
+    opened in a worker while that screen is built (issue 18)."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
+    from kiosk.ui.context import UiContext
+    from kiosk.ui.window import KioskWindow
+
+    paint = QEvent.Type.Paint
+    flush = (QEvent.Type.UpdateRequest, QEvent.Type.Expose)
+    windows: list[KioskWindow] = []
+    state = {"painted": False}
+
+    class App(QApplication):
+        def notify(self, receiver, event):
+            result = super().notify(receiver, event)
+            kind = event.type()
+            if kind == paint and type(receiver).__name__ == "CredentialsScreen":
+                state["painted"] = True
+            elif state["painted"] and kind in flush:
+                sys.stdout.write("CREDENTIALS\n")
+                sys.stdout.flush()
+                os._exit(0)
+            return result
+
+    window_init = KioskWindow.__init__
+
+    def remember(window: KioskWindow, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        window_init(window, *args, **kwargs)
+        windows.append(window)
+
+    original = UiContext.set_services
+
+    def set_services(ctx: UiContext, services) -> None:  # type: ignore[no-untyped-def]
+        original(ctx, services)
+        sys.stdout.write("READY\n")
+        sys.stdout.flush()
+        windows[0].start_sign_in()  # what Welcome's «Войти» calls
+
+    KioskWindow.__init__ = remember  # type: ignore[method-assign]
+    UiContext.set_services = set_services  # type: ignore[method-assign]
+    App(sys.argv[:1])
+    from kiosk.cli import main
+
+    main(["run"])
+
+
 if __name__ == "__main__":
-    {"bare": bare, "kiosk": kiosk, "ready": ready}[sys.argv[1]]()
+    {"bare": bare, "kiosk": kiosk, "ready": ready, "tap": tap}[sys.argv[1]]()
     sys.exit(3)  # never painted
