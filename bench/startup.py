@@ -5,8 +5,8 @@ fresh process showing a bare PySide6 window; alternated, median of the per-pair 
 painted *and* the service graph built (``bench.startup_child ready``) — on a cache that
 is already there and at the schema's head, as a kiosk restarting at a clinic finds it.
 ``ready_cpu_ms``: that process's CPU time (its threads included) up to then.
-``tap_credentials_ms``: «Войти» tapped the moment it is ready, until the credentials
-screen has painted (the store is opened in a worker meanwhile).
+``tap_credentials_ms``: spawn → the credentials screen painted, «Войти» having been
+tapped the moment the kiosk was ready (the store is opened in a worker meanwhile).
 """
 
 from __future__ import annotations

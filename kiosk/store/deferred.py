@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from kiosk.services.ports import SyncLock, UnitOfWork, UnitOfWorkFactory
+from kiosk.services.ports import StoreError, SyncLock, UnitOfWork, UnitOfWorkFactory
 
 if TYPE_CHECKING:
     from kiosk.store.database import Store
@@ -45,12 +45,22 @@ class StoreOpener:
 class DeferredStore:
     """The parts of ``Store`` a service graph uses, the store itself opened (and brought
     to the schema's head) by ``open()`` or at the first unit of work, ping, checkpoint
-    or sync lock. Thread-safe: a second caller waits for the first one's open."""
+    or sync lock.
+
+    Thread-safe. A caller that waited while another's open failed gets that failure
+    rather than a second attempt of its own: a PostgreSQL server that does not answer
+    costs its connect timeout once, not once per waiting thread. ``dispose`` does not
+    wait for an open in progress (shutdown on the GUI thread); that open then closes
+    what it opened, and the store opens no more.
+    """
 
     def __init__(self, url: str) -> None:
         self._url = url
         self._lock = threading.Lock()
         self._store: Store | None = None
+        self._finished = 0  # attempts to open that have ended, in failure or not
+        self._failure: Exception | None = None
+        self._closed = False
 
     @property
     def opened(self) -> bool:
@@ -60,20 +70,46 @@ class DeferredStore:
         """The open store; ``StoreError`` (or ``ValueError`` for a URL no store can have)
         when it cannot be opened now — nothing is kept, the next call tries again."""
         store = self._store
-        if store is not None:
+        if store is not None and not self._closed:
             return store
+        finished = self._finished
         with self._lock:
-            if self._store is None:
-                from kiosk.store.database import open_store
+            if self._closed:
+                raise StoreError(CLOSED)
+            if self._store is not None:
+                return self._store
+            failure = self._failure
+            if finished != self._finished and failure is not None:  # the attempt waited for
+                if isinstance(failure, StoreError):
+                    raise StoreError(*failure.args) from None
+                raise failure
+            try:
+                opened = self._open_now()
+            except Exception as err:
+                self._failure = err
+                raise
+            finally:
+                self._finished += 1
+            self._failure = None
+            self._store = opened
+        if self._closed:  # disposed while it opened: ``dispose`` may not have seen it
+            opened.dispose()
+            raise StoreError(CLOSED)
+        return opened
 
-                opened = open_store(self._url)
-                try:
-                    opened.upgrade()
-                except BaseException:
-                    opened.dispose()
-                    raise
-                self._store = opened
-            return self._store
+    def _open_now(self) -> Store:
+        from kiosk.store.database import open_store
+
+        opened = open_store(self._url)
+        try:
+            # A store that does not answer fails here, once, rather than after
+            # ``upgrade`` has taken it for one without a schema and gone to Alembic.
+            opened.ping()
+            opened.upgrade()
+        except BaseException:
+            opened.dispose()
+            raise
+        return opened
 
     def uow_factory(self, *, write: bool = False) -> UnitOfWork:
         return self.open().uow_factory(write=write)
@@ -92,9 +128,14 @@ class DeferredStore:
         self.open().ping()
 
     def dispose(self) -> None:
-        with self._lock:
-            if self._store is not None:
-                self._store.dispose()
+        self._closed = True
+        store = self._store
+        if store is not None:
+            store.dispose()
+
+
+#: ``StoreError``'s message once the kiosk has closed its store (it is shutting down).
+CLOSED = "The store is closed: the kiosk is shutting down."
 
 
 class _DeferredSyncLock:
@@ -102,12 +143,15 @@ class _DeferredSyncLock:
 
     def __init__(self, store: DeferredStore) -> None:
         self._store = store
+        self._made = threading.Lock()
         self._lock: SyncLock | None = None
 
     def try_acquire(self) -> bool:
-        if self._lock is None:
-            self._lock = self._store.open().sync_lock()
-        return self._lock.try_acquire()
+        with self._made:  # two threads at once must share one lock, not make two
+            if self._lock is None:
+                self._lock = self._store.open().sync_lock()
+            lock = self._lock
+        return lock.try_acquire()
 
     def release(self) -> None:
         if self._lock is not None:

@@ -77,6 +77,9 @@ class UiContext(QObject):
         if runner is not None:
             self._use_runner(runner)
         self.services: Services | None = None
+        #: The kiosk could not build its services or open its store: Welcome says it
+        #: cannot work and takes no sign-in (``KioskWindow.show_start_state``).
+        self.cannot_start = False
         self.state = SessionState()
         self.languages = Languages()
         self.large_text = config.kiosk.large_text

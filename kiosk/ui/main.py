@@ -20,7 +20,6 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
-    QCoreApplication,
     QMessageLogContext,
     QTimer,
     QtMsgType,
@@ -34,6 +33,7 @@ from kiosk.ui.window import KioskWindow
 if TYPE_CHECKING:
     from kiosk.app import Services
     from kiosk.config import Config
+    from kiosk.services.ports import StoreError
     from kiosk.ui.demo import CODE, DemoPhone, SelfTestFailed, run_demo, self_test
     from kiosk.ui.refusal import RefusalScreen
 
@@ -121,49 +121,67 @@ def _attach_printer(ctx: UiContext, printer_target: str | None = None) -> None:
 STORE_RETRY_MS = 30_000
 
 
-def _cannot_start(window: KioskWindow) -> None:
-    window.screens.welcome.set_busy(QCoreApplication.translate("KioskWindow",
-        "Киоск сейчас не может начать работу. Обратитесь к администратору в регистратуре."))
-
-
 def _start_services(ctx: UiContext, window: KioskWindow, factory: Callable[[], Services],
                     then: Callable[[], None] | None = None) -> None:
     """Build the services in a worker; ``then`` runs on the GUI thread once they are set,
-    and the store is opened in a worker right after (:func:`_open_store`)."""
+    and the store is opened in a worker right after (:func:`_open_store`). Both are the
+    kiosk's own tasks: a sign-out meanwhile (a language tapped) does not drop them."""
     def failed(err: object) -> None:
         _collect_again()
         log.error("the services could not be built: %s", err)
-        _cannot_start(window)
+        ctx.cannot_start = True
+        window.show_start_state()
 
     def built(services: Services) -> None:
         ctx.set_services(services)
-        _collect_again()
         if then is not None:
             then()
         _open_store(ctx, window, services)
 
-    ctx.runner.submit(factory, on_done=built, on_error=failed)
+    ctx.runner.submit(factory, on_done=built, on_error=failed, kiosk=True)
 
 
-def _open_store(ctx: UiContext, window: KioskWindow, services: Services,
-                failed_before: bool = False) -> None:
+def _open_store(ctx: UiContext, window: KioskWindow, services: Services) -> None:
     """Open the store in a worker (issue 18, ``ready_ms``): the graph is built without it,
     so a sign-in can start while SQLAlchemy loads; a sign-in that reaches the store
     first waits for this open. One that fails says on Welcome that the kiosk cannot
-    work, as a graph that could not be built does, and is tried again every
-    ``STORE_RETRY_MS``; the message goes once the store opens."""
+    work and takes no sign-in, as a graph that could not be built does, and is tried
+    again ``STORE_RETRY_MS`` after; the kiosk works again once the store opens."""
     def failed(err: object) -> None:
-        log.error("the store could not be opened: %s", err)
-        _cannot_start(window)
-        QTimer.singleShot(STORE_RETRY_MS, window,
-                          lambda: _open_store(ctx, window, services, failed_before=True))
+        _collect_again()
+        if ctx.cannot_start:  # still: once in the journal, not every STORE_RETRY_MS
+            log.debug("the store still cannot be opened: %s", err)
+        else:
+            log.error("the store could not be opened: %s", err)
+        ctx.cannot_start = True
+        window.show_start_state()
+        QTimer.singleShot(STORE_RETRY_MS, window, lambda: _open_store(ctx, window, services))
 
-    def opened(_: object) -> None:
-        if failed_before:
+    def opened() -> None:
+        _collect_again()
+        if ctx.cannot_start:
             log.info("the store is open")
-            window.screens.welcome.set_busy("")
+            ctx.cannot_start = False
+            window.show_start_state()
 
-    ctx.runner.submit(services.open_store, on_done=opened, on_error=failed)
+    def attempt() -> StoreError | None:
+        """The open; a store that cannot be opened is an outcome here, not a bug to log
+        with its traceback every ``STORE_RETRY_MS``."""
+        from kiosk.services.ports import StoreError  # not before Welcome's paint
+
+        try:
+            services.open_store()
+        except StoreError as err:
+            return err
+        return None
+
+    def done(err: StoreError | None) -> None:
+        if err is None:
+            opened()
+        else:
+            failed(err)
+
+    ctx.runner.submit(attempt, on_done=done, on_error=failed, kiosk=True)
 
 
 def _collect_again() -> None:

@@ -66,14 +66,15 @@ class _Outcomes(QObject):
 class _Pending:
     """What the runner remembers of a submitted task until its outcome is delivered."""
 
-    __slots__ = ("generation", "on_done", "on_error", "task")
+    __slots__ = ("generation", "kiosk", "on_done", "on_error", "task")
 
     def __init__(self, generation: int, on_done: Callable[[Any], None] | None,
-                 on_error: ErrorCallback | None, task: _Task) -> None:
+                 on_error: ErrorCallback | None, task: _Task, kiosk: bool = False) -> None:
         self.generation = generation
         self.on_done = on_done
         self.on_error = on_error
         self.task = task
+        self.kiosk = kiosk
 
 
 class _Task:
@@ -163,21 +164,30 @@ class TaskRunner(QObject):
     def submit(
         self, fn: Callable[[*Ts], T], *args: *Ts,
         on_done: Callable[[T], None] | None = None, on_error: ErrorCallback | None = None,
+        kiosk: bool = False,
     ) -> int:
-        """Run ``fn(*args)`` on the pool; call ``on_done(result)`` or ``on_error(exc)`` later."""
+        """Run ``fn(*args)`` on the pool; call ``on_done(result)`` or ``on_error(exc)`` later.
+
+        ``kiosk=True``: the kiosk's own task (building its services, opening its store),
+        not a patient's: a sign-out neither cancels it nor drops its outcome. A sign-out
+        during start-up (a language tapped on Welcome) dropped the outcome of the
+        services' build, and the kiosk said «Киоск запускается…» until restarted."""
         self._next_id += 1
         was_idle = not self._current_pending()
         task = _Task(self._next_id, fn, args, self._outcomes, self._lock)
-        self._pending[self._next_id] = _Pending(self.generation, on_done, on_error, task)
+        self._pending[self._next_id] = _Pending(self.generation, on_done, on_error, task, kiosk)
         self._pool.start(task)
         if was_idle:
             self.busy_changed.emit(True)
         return self._next_id
 
     def cancel_all(self) -> None:
-        """Sign-out: queued tasks never start; running ones finish into the void."""
+        """Sign-out: queued tasks never start; running ones finish into the void. The
+        kiosk's own tasks (``submit(kiosk=True)``) go on and report as before."""
         self.generation += 1
         for task_id, pending in list(self._pending.items()):
+            if pending.kiosk:
+                continue
             pending.on_done = None
             pending.on_error = None
             with self._lock:
@@ -202,6 +212,8 @@ class TaskRunner(QObject):
 
     def shutdown(self, msecs: int = 10_000) -> None:
         """Stop taking work, ignore every pending result, and join the pool threads."""
+        for pending in self._pending.values():
+            pending.kiosk = False  # the kiosk's own go too
         self.cancel_all()
         self._pool.waitForDone(msecs)
         self._pending.clear()
@@ -230,8 +242,10 @@ class TaskRunner(QObject):
     def _settle(self, task_id: int) -> _Pending | None:
         """Forget a reported task; return it if its result is still wanted."""
         pending = self._pending.pop(task_id, None)
-        if pending is None or pending.generation != self.generation:
+        if pending is None:
             return None
+        if pending.generation != self.generation:
+            return pending if pending.kiosk else None
         if not self._current_pending():
             self.busy_changed.emit(False)
         return pending

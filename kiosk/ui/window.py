@@ -349,8 +349,7 @@ class KioskWindow(QWidget):
         ctx.services_ready.connect(self._services_ready)
         self.screens = Screens(ctx, self._adopt)
         self._show(self.screens.welcome)
-        if ctx.services is None:
-            self.screens.welcome.set_busy(self.tr("Киоск запускается…"))
+        self.show_start_state()
 
     # ------------------------------------------------------------------ building
 
@@ -647,7 +646,7 @@ class KioskWindow(QWidget):
         self.screens.welcome.set_qr_offered(self._qr_offered)
 
     def start_qr_sign_in(self) -> None:
-        if self.ctx.services is None or not self._qr_offered:
+        if self.ctx.services is None or self.ctx.cannot_start or not self._qr_offered:
             return
         self._show(self.screens.device)
         self.screens.device.start()
@@ -655,12 +654,27 @@ class KioskWindow(QWidget):
 
     def _services_ready(self) -> None:
         self._ask_qr_offered()
-        self.screens.welcome.set_busy("")
+        self.show_start_state()
         if self._pending_sign_in:
             self._pending_sign_in = False
             self.start_sign_in()
 
+    def show_start_state(self) -> None:
+        """Welcome's line about the kiosk itself: that it cannot work (its services
+        could not be built or its store opened), that it is starting, or nothing."""
+        if self.ctx.cannot_start:
+            text = self.tr(
+                "Киоск сейчас не может начать работу. Обратитесь к администратору в регистратуре.")
+        elif self.ctx.services is None:
+            text = self.tr("Киоск запускается…")
+        else:
+            text = ""
+        self.screens.welcome.set_busy(text)
+
     def start_sign_in(self) -> None:
+        if self.ctx.cannot_start:
+            self.show_start_state()
+            return
         if self.ctx.services is None:
             self._pending_sign_in = True
             self.screens.welcome.set_busy(self.tr("Киоск запускается, подождите несколько секунд…"))
@@ -918,8 +932,7 @@ class KioskWindow(QWidget):
         self._rebuild()
         self._ask_qr_offered()
         self._show(self.screens.welcome)
-        if self.ctx.services is None:
-            self.screens.welcome.set_busy(self.tr("Киоск запускается…"))
+        self.show_start_state()
         if message:
             self.overlay.show_message(message)
         self.signed_out.emit()

@@ -23,7 +23,6 @@ def test_nothing_is_opened_until_the_store_is_used(tmp_path: Path) -> None:
     path = tmp_path / "cache.sqlite3"
     store = DeferredStore(f"sqlite:///{path}")
     opener = store.opener()
-    store.dispose()  # never opened: nothing to close
     assert not store.opened and not path.exists()
     assert pickle.loads(pickle.dumps(opener)) == opener  # a refresh process opens its own
     assert opener == StoreOpener(f"sqlite:///{path}", autocheckpoint=False)
@@ -74,6 +73,88 @@ def test_threads_that_use_it_at_once_share_one_open(tmp_path: Path) -> None:
         t.join()
     assert len(opened) == 4 and all(s is opened[0] for s in opened)
     store.dispose()
+
+
+def test_threads_that_waited_on_a_failed_open_share_its_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store that does not answer costs its time-out once, not once per thread that
+    waited for it (the kiosk's pool has four); the next use after that tries again."""
+    from kiosk.store import database
+
+    calls: list[int] = []
+    entered, gate = threading.Event(), threading.Event()
+    real_open = database.open_store
+
+    def open_store(url: str, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 1:
+            entered.set()
+            assert gate.wait(10)  # the first attempt hangs, as on a dead server
+            raise StoreError("The database cannot be reached.")
+        return real_open(url, **kwargs)
+
+    monkeypatch.setattr(database, "open_store", open_store)
+    store = DeferredStore(f"sqlite:///{tmp_path / 'cache.sqlite3'}")
+    store._lock = _CountingLock()  # tells when the waiters are at the lock
+    errors: list[BaseException] = []
+
+    def use() -> None:
+        try:
+            store.open()
+        except StoreError as err:
+            errors.append(err)
+
+    threads = [threading.Thread(target=use) for _ in range(4)]
+    threads[0].start()
+    assert entered.wait(10)
+    for t in threads[1:]:
+        t.start()
+    for _ in range(1000):
+        if store._lock.arrived == 4:
+            break
+        threading.Event().wait(0.01)
+    assert store._lock.arrived == 4
+    gate.set()
+    for t in threads:
+        t.join(10)
+    assert len(calls) == 1  # one attempt for four threads
+    assert [str(e) for e in errors] == ["The database cannot be reached."] * 4
+    assert store.open() is store.open()  # the next use opens it
+    assert len(calls) == 2
+    store.dispose()
+
+
+class _CountingLock:
+    """A lock that counts the threads that have come to it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._count = threading.Lock()
+        self.arrived = 0
+
+    def __enter__(self) -> None:
+        with self._count:
+            self.arrived += 1
+        self._lock.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
+
+
+def test_a_disposed_store_opens_no_more(tmp_path: Path) -> None:
+    """Shutdown: ``dispose`` waits for nobody, and nothing is opened after it."""
+    path = tmp_path / "cache.sqlite3"
+    never = DeferredStore(f"sqlite:///{path}")
+    never.dispose()
+    with pytest.raises(StoreError):
+        never.open()
+    assert not path.exists()
+    store = DeferredStore(f"sqlite:///{path}")
+    store.open()
+    store.dispose()
+    with pytest.raises(StoreError), store.uow_factory() as uow:
+        uow.documents.count_visible("e1")
 
 
 def test_its_sync_lock_excludes_a_second_sync_r_sync_5(tmp_path: Path) -> None:

@@ -68,6 +68,37 @@ def test_cancel_ignores_late_results(qtbot) -> None:
     assert runner.pending == 0
 
 
+def test_the_kiosks_own_tasks_outlive_a_sign_out(qtbot) -> None:
+    """Building the services and opening the store (``kiosk=True``) report after a
+    sign-out, running or queued; the patient's task beside them does not. ``shutdown``
+    drops them too."""
+    runner = TaskRunner(max_threads=1)
+    started, gate = threading.Event(), threading.Event()
+    got: list[object] = []
+
+    def slow(name: str) -> str:
+        started.set()
+        gate.wait(5)
+        return name
+
+    runner.submit(slow, "services", on_done=got.append, kiosk=True)
+    runner.submit(lambda: "patient", on_done=got.append)
+    runner.submit(lambda: "store", on_done=got.append, kiosk=True)
+    assert started.wait(5)
+    runner.cancel_all()  # a sign-out: a language tapped on Welcome at start-up
+    gate.set()
+    wait_for_tasks(runner)
+    assert got == ["services", "store"]
+    gate.clear()
+    started.clear()
+    runner.submit(slow, "late", on_done=got.append, kiosk=True)
+    assert started.wait(5)
+    gate.set()
+    runner.shutdown()
+    flush_events()
+    assert got == ["services", "store"] and runner.pending == 0
+
+
 def test_waits_run_an_event_loop_not_process_events(qtbot) -> None:
     """PySide6 6.12 on Python 3.11: each processEvents() drops a reference to None and
     ~10,000 calls abort the process. The waits must not lose references to None."""
