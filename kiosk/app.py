@@ -138,6 +138,7 @@ def assemble(
     sync_workers: SyncWorkers | None = None,
     refresher: RefreshWorker | None = None,
     probes: dict[str, Callable[[], None]] | None = None,
+    checkpoint: Callable[[], None] | None = None,
 ) -> Services:
     """Wire services from ready adapters (the real ones, or fakes in tests)."""
     clock = clock or SystemClock()
@@ -168,7 +169,7 @@ def assemble(
         receipts=ReceiptService(uow, clock, audit, kiosk_id, config.portal.booking_url,
                                 config.portal.support_url),
         staff=StaffService(uow, clock, audit, kiosk_id, pin_hash, key, policy, probes or {}),
-        sync=SyncService(source, uow, clock, sync_lock, sync_workers, refresher),
+        sync=SyncService(source, uow, clock, sync_lock, sync_workers, refresher, checkpoint),
         booking_url=qr_payload(config.portal.booking_url),
         support_url=qr_payload(config.portal.support_url),
     )
@@ -197,7 +198,10 @@ def build_services(
     # Opened by ``Services.open_store`` (the kiosk calls it in a worker once the graph is
     # built: a sign-in can start meanwhile) or at its first use; ``kiosk sync`` opens it
     # now, so that a store it cannot open fails the command at once.
-    store = DeferredStore(config.store.url or default_store_url())
+    # ``kiosk sync`` checkpoints the WAL from a thread of its own while it writes (its
+    # workers' writes and its own alike), so its store's units leave that to it.
+    store = DeferredStore(config.store.url or default_store_url(),
+                          autocheckpoint=not sync_worker)
     if sync_worker:
         store.open()
     portal = OidcPortal(
@@ -237,6 +241,7 @@ def build_services(
         refresher=RefreshWorker(replace(store.opener(), autocheckpoint=True), open_source,
                                 SYNC_WORKER_PRELOAD)
         if not sync_worker and up.fhir_sync_processes else None,
+        checkpoint=store.checkpoint if sync_worker else None,
         probes={
             "portal": portal.ping,
             "registry": registry.ping,

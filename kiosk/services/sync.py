@@ -8,7 +8,9 @@ read twice changes nothing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -30,7 +32,12 @@ from kiosk.services.ports import (
     UpstreamError,
 )
 from kiosk.services.session import Session
-from kiosk.services.sync_workers import NoSyncWorkers, RefreshWorker, SyncWorkers
+from kiosk.services.sync_workers import (
+    CHECKPOINT_EVERY,
+    NoSyncWorkers,
+    RefreshWorker,
+    SyncWorkers,
+)
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +79,10 @@ class SyncService:
     multi-core PC, see ``sync_workers``); without them, or for a source that has no
     streams, batches are applied here one after another. ``refresher``: run the
     sign-in refresh in a process of its own (the kiosk's, see ``RefreshWorker``);
-    without it, or when it cannot start, the refresh runs here."""
+    without it, or when it cannot start, the refresh runs here. ``checkpoint``: the
+    store's units do not checkpoint their own writes (``kiosk sync``'s store); a sync run
+    here calls this from a thread every ``CHECKPOINT_EVERY`` seconds and once at its end,
+    as this process does for its workers."""
 
     def __init__(
         self,
@@ -82,6 +92,7 @@ class SyncService:
         lock: SyncLock | None = None,
         workers: SyncWorkers | None = None,
         refresher: RefreshWorker | None = None,
+        checkpoint: Callable[[], None] | None = None,
     ) -> None:
         self._source = source
         self._uow = uow
@@ -89,6 +100,7 @@ class SyncService:
         self._lock = lock
         self._workers = workers
         self._refresher = refresher
+        self._checkpoint = checkpoint
 
     def pending(self) -> int | None:
         """Records the source holds past the stored cursor, when it can tell."""
@@ -120,12 +132,13 @@ class SyncService:
                 if report.error is None:
                     self._completed(started)
                 return report
-            for batch in self._source.changes(cursor):
-                self._apply(batch, report)
-                if max_batches is not None and report.batches >= max_batches:
-                    break
-            else:  # read to the end, not cut short by max_batches
-                self._completed(started)
+            with checkpoints(self._checkpoint):
+                for batch in self._source.changes(cursor):
+                    self._apply(batch, report)
+                    if max_batches is not None and report.batches >= max_batches:
+                        break
+                else:  # read to the end, not cut short by max_batches
+                    self._completed(started)
         except (UpstreamError, StoreError) as err:
             report.error = f"{type(err).__name__}: {err}"
             log.warning("sync stopped: %s", report.error)
@@ -276,6 +289,39 @@ def _still_cached(uow: UnitOfWork, chunk: Sequence[Document],
     if len(held) == len(were):
         return chunk
     return [d for d in chunk if d.doc_id not in before or d.doc_id in held]
+
+
+@contextmanager
+def checkpoints(checkpoint: Callable[[], None] | None) -> Iterator[None]:
+    """``checkpoint()`` from a thread every ``CHECKPOINT_EVERY`` seconds while the body
+    writes, and once after it: a store whose writing connection leaves the WAL to
+    another (``autocheckpoint=False``). SQLite checkpointed inside the writer's COMMIT
+    otherwise, and those commits were half of the store's time in a sync run here
+    (issue 18, ``ingest_ratio``); on the other core the copy overlaps the next batch's
+    mapping. A failed checkpoint is left to the next one (``StoreError``)."""
+    if checkpoint is None:
+        yield
+        return
+    stop = threading.Event()
+
+    def quietly() -> None:
+        try:
+            checkpoint()
+        except StoreError as err:
+            log.info("sync checkpoint skipped: %s", err)
+
+    def loop() -> None:
+        while not stop.wait(CHECKPOINT_EVERY):
+            quietly()
+
+    thread = threading.Thread(target=loop, name="sync-checkpoints", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+        quietly()
 
 
 def apply_batch(

@@ -54,8 +54,9 @@ class DeferredStore:
     what it opened, and the store opens no more.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, autocheckpoint: bool = True) -> None:
         self._url = url
+        self._autocheckpoint = autocheckpoint  # see ``open_store``
         self._lock = threading.Lock()
         self._store: Store | None = None
         self._finished = 0  # attempts to open that have ended, in failure or not
@@ -100,7 +101,7 @@ class DeferredStore:
     def _open_now(self) -> Store:
         from kiosk.store.database import open_store
 
-        opened = open_store(self._url)
+        opened = open_store(self._url, autocheckpoint=self._autocheckpoint)
         try:
             # A store that does not answer fails here, once, rather than after
             # ``upgrade`` has taken it for one without a schema and gone to Alembic.
