@@ -37,6 +37,7 @@ from kiosk.services.sync_workers import (
     NoSyncWorkers,
     RefreshWorker,
     SyncWorkers,
+    checkpoint_quietly,
 )
 
 log = logging.getLogger(__name__)
@@ -298,21 +299,15 @@ def checkpoints(checkpoint: Callable[[], None] | None) -> Iterator[None]:
     another (``autocheckpoint=False``). SQLite checkpointed inside the writer's COMMIT
     otherwise, and those commits were half of the store's time in a sync run here
     (issue 18, ``ingest_ratio``); on the other core the copy overlaps the next batch's
-    mapping. A failed checkpoint is left to the next one (``StoreError``)."""
+    mapping. A failed checkpoint is left to the next one (``checkpoint_quietly``)."""
     if checkpoint is None:
         yield
         return
     stop = threading.Event()
 
-    def quietly() -> None:
-        try:
-            checkpoint()
-        except StoreError as err:
-            log.info("sync checkpoint skipped: %s", err)
-
     def loop() -> None:
         while not stop.wait(CHECKPOINT_EVERY):
-            quietly()
+            checkpoint_quietly(checkpoint)
 
     thread = threading.Thread(target=loop, name="sync-checkpoints", daemon=True)
     thread.start()
@@ -321,7 +316,7 @@ def checkpoints(checkpoint: Callable[[], None] | None) -> Iterator[None]:
     finally:
         stop.set()
         thread.join()
-        quietly()
+        checkpoint_quietly(checkpoint)
 
 
 def apply_batch(

@@ -65,7 +65,7 @@ class DeferredStore:
 
     @property
     def opened(self) -> bool:
-        return self._store is not None
+        return self._store is not None and not self._closed
 
     def open(self) -> Store:
         """The open store; ``StoreError`` (or ``ValueError`` for a URL no store can have)
@@ -84,6 +84,7 @@ class DeferredStore:
                 if isinstance(failure, StoreError):
                     raise StoreError(*failure.args) from None
                 raise failure
+            self._failure = None  # this attempt's outcome, whatever ends it
             try:
                 opened = self._open_now()
             except Exception as err:

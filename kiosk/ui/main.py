@@ -33,7 +33,6 @@ from kiosk.ui.window import KioskWindow
 if TYPE_CHECKING:
     from kiosk.app import Services
     from kiosk.config import Config
-    from kiosk.services.ports import StoreError
     from kiosk.ui.demo import CODE, DemoPhone, SelfTestFailed, run_demo, self_test
     from kiosk.ui.refusal import RefusalScreen
 
@@ -147,12 +146,15 @@ def _open_store(ctx: UiContext, window: KioskWindow, services: Services) -> None
     first waits for this open. One that fails says on Welcome that the kiosk cannot
     work and takes no sign-in, as a graph that could not be built does, and is tried
     again ``STORE_RETRY_MS`` after; the kiosk works again once the store opens."""
-    def failed(err: object) -> None:
+    from kiosk.services.ports import StoreError  # not before Welcome's paint
+
+    def failed(err: Exception) -> None:
         _collect_again()
         if ctx.cannot_start:  # still: once in the journal, not every STORE_RETRY_MS
             log.debug("the store still cannot be opened: %s", err)
-        else:
-            log.error("the store could not be opened: %s", err)
+        else:  # a StoreError is a plain sentence; anything else, where it came from
+            log.error("the store could not be opened: %s", err,
+                      exc_info=None if isinstance(err, StoreError) else err)
         ctx.cannot_start = True
         window.show_start_state()
         QTimer.singleShot(STORE_RETRY_MS, window, lambda: _open_store(ctx, window, services))
@@ -164,18 +166,16 @@ def _open_store(ctx: UiContext, window: KioskWindow, services: Services) -> None
             ctx.cannot_start = False
             window.show_start_state()
 
-    def attempt() -> StoreError | None:
-        """The open; a store that cannot be opened is an outcome here, not a bug to log
-        with its traceback every ``STORE_RETRY_MS``."""
-        from kiosk.services.ports import StoreError  # not before Welcome's paint
-
+    def attempt() -> Exception | None:
+        """The open; a store that cannot be opened is an outcome here, logged once an
+        outage by ``failed``, not by the runner with its traceback every retry."""
         try:
             services.open_store()
-        except StoreError as err:
+        except Exception as err:
             return err
         return None
 
-    def done(err: StoreError | None) -> None:
+    def done(err: Exception | None) -> None:
         if err is None:
             opened()
         else:

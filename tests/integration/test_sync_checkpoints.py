@@ -5,10 +5,13 @@ for its workers (issue 18, ``ingest_ratio``), and every batch lands (R-SYNC-1)."
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from kiosk.services.clock import SystemClock
 from kiosk.services.ports import SourceBatch
@@ -59,3 +62,28 @@ def test_a_sync_run_here_checkpoints_while_it_writes_and_at_its_end(tmp_path: Pa
     assert in_file > schema_only + 400 * 100
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT count(*) FROM documents").fetchone() == (400,)
+
+
+def test_a_failing_checkpoint_neither_stops_the_sync_nor_replaces_its_outcome(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A checkpoint that fails (here: a bug, not a ``StoreError``) is logged and left to
+    the next one; every batch still lands and the report is the sync's own."""
+    store = open_store(f"sqlite:///{tmp_path / 'cache.sqlite3'}", autocheckpoint=False)
+    store.upgrade()
+    during = threading.Event()
+
+    def broken() -> None:
+        during.set()
+        raise RuntimeError("a checkpoint bug")
+
+    try:
+        with caplog.at_level(logging.WARNING, logger="kiosk.services.sync_workers"):
+            report = SyncService(_TwoBatches(during), store.uow_factory, SystemClock(),
+                                 checkpoint=broken).run()  # type: ignore[arg-type]
+        with store.uow_factory() as uow:
+            assert uow.documents.count_all() == 400
+    finally:
+        store.dispose()
+    assert report.error is None and report.documents == 400
+    assert "sync checkpoint failed" in caplog.text

@@ -51,15 +51,27 @@ def test_a_store_that_cannot_open_says_so_takes_no_sign_in_and_is_tried_again(
         if not database_up:
             raise StoreError("The database cannot be reached.")
 
-    kiosk.env.services.open_store = open_store
+    inside, release = threading.Event(), threading.Event()
+    release.set()
+
+    def held_open_store() -> None:
+        if not release.is_set():
+            inside.set()
+            assert release.wait(10)
+        open_store()
+
+    kiosk.env.services.open_store = held_open_store
     main._open_store(kiosk.ctx, kiosk.window, kiosk.env.services)
     qtbot.waitUntil(lambda: len(attempts) >= 2, timeout=10_000)  # tried again
     status = kiosk.s.welcome.status
     assert not status.isHidden() and CANNOT in status.text()
     kiosk.window.start_sign_in()
     assert kiosk.name() == "welcome"  # no login typed into a kiosk that cannot check it
-    kiosk.s.welcome.en.click()  # a sign-out: Welcome is rebuilt, the retries go on
+    release.clear()
+    qtbot.waitUntil(inside.is_set, timeout=10_000)  # an attempt is running...
+    kiosk.s.welcome.en.click()  # ...when a sign-out rebuilds Welcome: the retries go on
     seen = len(attempts)
+    release.set()
     qtbot.waitUntil(lambda: len(attempts) >= seen + 2, timeout=10_000)
     status = kiosk.s.welcome.status
     assert not status.isHidden() and "cannot start" in status.text()

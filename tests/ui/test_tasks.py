@@ -71,10 +71,11 @@ def test_cancel_ignores_late_results(qtbot) -> None:
 def test_the_kiosks_own_tasks_outlive_a_sign_out(qtbot) -> None:
     """Building the services and opening the store (``kiosk=True``) report after a
     sign-out, running or queued; the patient's task beside them does not. ``shutdown``
-    drops them too."""
+    drops them too, and a queued one never starts."""
     runner = TaskRunner(max_threads=1)
     started, gate = threading.Event(), threading.Event()
     got: list[object] = []
+    ran: list[str] = []
 
     def slow(name: str) -> str:
         started.set()
@@ -87,16 +88,18 @@ def test_the_kiosks_own_tasks_outlive_a_sign_out(qtbot) -> None:
     assert started.wait(5)
     runner.cancel_all()  # a sign-out: a language tapped on Welcome at start-up
     gate.set()
-    wait_for_tasks(runner)
+    assert pump_until(lambda: len(got) == 2, 5000)
     assert got == ["services", "store"]
     gate.clear()
     started.clear()
     runner.submit(slow, "late", on_done=got.append, kiosk=True)
+    runner.submit(lambda: ran.append("queued"), kiosk=True)
     assert started.wait(5)
     gate.set()
     runner.shutdown()
     flush_events()
     assert got == ["services", "store"] and runner.pending == 0
+    assert ran == []  # queued behind the running one: cancelled by the shutdown
 
 
 def test_waits_run_an_event_loop_not_process_events(qtbot) -> None:
