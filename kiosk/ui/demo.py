@@ -195,8 +195,11 @@ def run_demo(services_factory: ServicesFactory,
     app.processEvents()
     window.build_rest_later()
 
+    # The kiosk's own task: a language tapped while the demo's cache syncs must not
+    # drop the services (TaskRunner.submit).
     ctx.runner.submit(services_factory, on_done=ctx.set_services,
-                      on_error=lambda err: window.screens.welcome.set_busy(str(type(err).__name__)))
+                      on_error=lambda err: window.screens.welcome.set_busy(str(type(err).__name__)),
+                      kiosk=True)
 
     def finish() -> None:
         phone.stop()
