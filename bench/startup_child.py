@@ -13,30 +13,66 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 
 
-def _install(target_name: str) -> None:
+def _say(line: str) -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def _say_and_exit(line: str) -> Callable[[], None]:
+    def done() -> None:
+        _say(line)
+        os._exit(0)
+
+    return done
+
+
+def _install(target_name: str, then: Callable[[], None] | None = None) -> None:
+    """The process's ``QApplication``, calling ``then()`` once, when the first paint of a
+    ``target_name`` widget has been flushed (the next update request or expose); by
+    default, print ``PAINTED`` and exit."""
+    then = then or _say_and_exit("PAINTED")
     from PySide6.QtCore import QEvent
     from PySide6.QtWidgets import QApplication
 
     paint = QEvent.Type.Paint
     flush = (QEvent.Type.UpdateRequest, QEvent.Type.Expose)
+    state = {"painted": False, "flushed": False}
 
     class App(QApplication):
-        painted = False
-
         def notify(self, receiver, event):
             result = super().notify(receiver, event)
-            kind = event.type()
-            if kind == paint and type(receiver).__name__ == target_name:
-                App.painted = True
-            elif App.painted and kind in flush:
-                sys.stdout.write("PAINTED\n")
-                sys.stdout.flush()
-                os._exit(0)
+            if not state["flushed"]:
+                kind = event.type()
+                if kind == paint and type(receiver).__name__ == target_name:
+                    state["painted"] = True
+                elif state["painted"] and kind in flush:
+                    state["flushed"] = True
+                    then()
             return result
 
     App(sys.argv[:1])
+
+
+def _after_set_services(then: Callable[[], None]) -> None:
+    """``then()`` once the window has its services (``UiContext.set_services``)."""
+    from kiosk.ui.context import UiContext
+
+    original = UiContext.set_services
+
+    def set_services(ctx: UiContext, services) -> None:  # type: ignore[no-untyped-def]
+        original(ctx, services)
+        then()
+
+    UiContext.set_services = set_services  # type: ignore[method-assign]
+
+
+def _run_kiosk() -> None:
+    from kiosk.cli import main
+
+    main(["run"])
 
 
 def bare() -> None:
@@ -56,56 +92,31 @@ def bare() -> None:
 
 def kiosk() -> None:
     _install("WelcomeScreen")
-    from kiosk.cli import main
-
-    main(["run"])
+    _run_kiosk()
 
 
 def ready() -> None:
     """``ready_ms`` (issue 18): the production entry until a sign-in can start: Welcome
     painted *and* the service graph built (``UiContext.set_services``, after which the
     window takes a login). Prints ``PAINTED`` and then ``READY`` as each happens."""
-    from PySide6.QtCore import QEvent
-    from PySide6.QtWidgets import QApplication
-
-    from kiosk.ui.context import UiContext
-
-    paint = QEvent.Type.Paint
-    flush = (QEvent.Type.UpdateRequest, QEvent.Type.Expose)
-    state = {"painted": False, "flushed": False, "services": False}
+    state = {"flushed": False, "services": False}
 
     def done_if_both() -> None:
         if state["flushed"] and state["services"]:
-            sys.stdout.write("READY\n")
-            sys.stdout.flush()
-            os._exit(0)
+            _say_and_exit("READY")()
 
-    class App(QApplication):
-        def notify(self, receiver, event):
-            result = super().notify(receiver, event)
-            if not state["flushed"]:
-                kind = event.type()
-                if kind == paint and type(receiver).__name__ == "WelcomeScreen":
-                    state["painted"] = True
-                elif state["painted"] and kind in flush:
-                    state["flushed"] = True
-                    sys.stdout.write("PAINTED\n")
-                    sys.stdout.flush()
-                    done_if_both()
-            return result
+    def flushed() -> None:
+        state["flushed"] = True
+        _say("PAINTED")
+        done_if_both()
 
-    original = UiContext.set_services
-
-    def set_services(ctx: UiContext, services) -> None:  # type: ignore[no-untyped-def]
-        original(ctx, services)
+    def services() -> None:
         state["services"] = True
         done_if_both()
 
-    UiContext.set_services = set_services  # type: ignore[method-assign]
-    App(sys.argv[:1])
-    from kiosk.cli import main
-
-    main(["run"])
+    _after_set_services(services)
+    _install("WelcomeScreen", flushed)
+    _run_kiosk()
 
 
 def tap() -> None:
@@ -113,49 +124,23 @@ def tap() -> None:
     credentials screen's first paint is flushed, ``CREDENTIALS``. What a patient who
     walks up to a kiosk that has just started waits for: the store is still being
     opened in a worker while that screen is built (issue 18)."""
-    from PySide6.QtCore import QEvent
-    from PySide6.QtWidgets import QApplication
-
-    from kiosk.ui.context import UiContext
     from kiosk.ui.window import KioskWindow
 
-    paint = QEvent.Type.Paint
-    flush = (QEvent.Type.UpdateRequest, QEvent.Type.Expose)
     windows: list[KioskWindow] = []
-    state = {"painted": False}
-
-    class App(QApplication):
-        def notify(self, receiver, event):
-            result = super().notify(receiver, event)
-            kind = event.type()
-            if kind == paint and type(receiver).__name__ == "CredentialsScreen":
-                state["painted"] = True
-            elif state["painted"] and kind in flush:
-                sys.stdout.write("CREDENTIALS\n")
-                sys.stdout.flush()
-                os._exit(0)
-            return result
-
     window_init = KioskWindow.__init__
 
     def remember(window: KioskWindow, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         window_init(window, *args, **kwargs)
         windows.append(window)
 
-    original = UiContext.set_services
-
-    def set_services(ctx: UiContext, services) -> None:  # type: ignore[no-untyped-def]
-        original(ctx, services)
-        sys.stdout.write("READY\n")
-        sys.stdout.flush()
+    def tapped() -> None:
+        _say("READY")
         windows[0].start_sign_in()  # what Welcome's «Войти» calls
 
     KioskWindow.__init__ = remember  # type: ignore[method-assign]
-    UiContext.set_services = set_services  # type: ignore[method-assign]
-    App(sys.argv[:1])
-    from kiosk.cli import main
-
-    main(["run"])
+    _after_set_services(tapped)
+    _install("CredentialsScreen", _say_and_exit("CREDENTIALS"))
+    _run_kiosk()
 
 
 if __name__ == "__main__":
