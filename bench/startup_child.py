@@ -1,12 +1,13 @@
 """One fresh process of the start-up benchmark: ``bare``, ``kiosk`` or ``ready``.
 
 ``bare`` and ``kiosk`` print ``PAINTED`` on stdout once their window's first paint has
-completed and exit at once; the parent times spawn → that line. Both use the same tiny
-``QApplication`` subclass to notice the paint (it runs after each event is delivered),
-so the harness costs both sides the same. ``kiosk`` goes through the production entry
-point (``kiosk.cli.main(["run"])`` → ``run_kiosk``) and stops at the painted Welcome
-screen, before the service graph is built. ``ready`` goes on until the services are
-built too (``ready_ms``, issue 18); ``tap`` then taps «Войти» at once.
+been flushed and exit at once; the parent times spawn → that line. Both notice the paint
+the same way (:func:`_watch_paint`: Python in two methods of two classes, nothing per
+event of other objects), so the harness costs both sides the same. ``kiosk`` goes
+through the production entry point (``kiosk.cli.main(["run"])`` → ``run_kiosk``) and
+stops at the painted Welcome screen, before the service graph is built. ``ready`` goes
+on until the services are built too (``ready_ms``, issue 18); ``tap`` then taps «Войти»
+at once.
 """
 
 from __future__ import annotations
@@ -29,31 +30,49 @@ def _say_and_exit(line: str) -> Callable[[], None]:
     return done
 
 
-def _install(target_name: str, then: Callable[[], None] | None = None) -> None:
-    """The process's ``QApplication``, calling ``then()`` once, when the first paint of a
-    ``target_name`` widget has been flushed (the next update request or expose); by
-    default, print ``PAINTED`` and exit."""
-    then = then or _say_and_exit("PAINTED")
-    from PySide6.QtCore import QEvent
+def _watch_paint(window: type) -> Callable[[type, Callable[[], None]], None]:
+    """``watch(target, then)``: ``then()`` once, just after the first paint of a
+    ``target`` widget inside a ``window`` has been flushed to the screen.
+
+    Qt paints a window's widgets and flushes them to the screen inside the update
+    request its top-level widget (of class ``window``) receives; so Python runs only in
+    ``target``'s ``paintEvent`` and in ``window``'s ``event``, and ``then()`` is called
+    as that request returns. ``window`` is watched from now on (PySide remembers, per
+    object, which methods Python does not override), ``target`` once ``watch`` is
+    called. The harness before 5 December 2026 overrode ``QApplication.notify``,
+    which sees every event of every object: PySide made a Python wrapper for each
+    receiver, and the first receiver of a class PySide does not expose (Qt's window of
+    a widget) made it create every lazy class of QtWidgets with their enums, ~20 ms
+    that the kiosk's own start-up never spends.
+    """
+    painted: list[bool] = [False]
+    pending: list[Callable[[], None]] = []
+    event = window.event
+
+    def watched_event(widget, any_event) -> bool:  # type: ignore[no-untyped-def]
+        result = event(widget, any_event)
+        if painted[0] and pending:
+            pending.pop()()
+        return result
+
+    def watch(target: type, then: Callable[[], None]) -> None:
+        paint_event = target.paintEvent
+
+        def watched_paint(widget, paint) -> None:  # type: ignore[no-untyped-def]
+            paint_event(widget, paint)
+            painted[0] = True
+
+        target.paintEvent = watched_paint  # type: ignore[method-assign]
+        pending.append(then)
+
+    window.event = watched_event  # type: ignore[method-assign]
+    return watch
+
+
+def _application() -> None:
     from PySide6.QtWidgets import QApplication
 
-    paint = QEvent.Type.Paint
-    flush = (QEvent.Type.UpdateRequest, QEvent.Type.Expose)
-    state = {"painted": False, "flushed": False}
-
-    class App(QApplication):
-        def notify(self, receiver, event):
-            result = super().notify(receiver, event)
-            if not state["flushed"]:
-                kind = event.type()
-                if kind == paint and type(receiver).__name__ == target_name:
-                    state["painted"] = True
-                elif state["painted"] and kind in flush:
-                    state["flushed"] = True
-                    then()
-            return result
-
-    App(sys.argv[:1])
+    QApplication(sys.argv[:1])
 
 
 def _after_set_services(then: Callable[[], None]) -> None:
@@ -75,13 +94,21 @@ def _run_kiosk() -> None:
     main(["run"])
 
 
+def _watch_welcome(then: Callable[[], None] | None = None) -> None:
+    from kiosk.ui.welcome import WelcomeScreen
+    from kiosk.ui.window import KioskWindow
+
+    _watch_paint(KioskWindow)(WelcomeScreen, then or _say_and_exit("PAINTED"))
+
+
 def bare() -> None:
-    _install("BareWindow")
     from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
 
     class BareWindow(QWidget):
         pass
 
+    _application()
+    _watch_paint(BareWindow)(BareWindow, _say_and_exit("PAINTED"))
     w = BareWindow()
     QVBoxLayout(w).addWidget(QLabel("Hello"))
     w.showFullScreen()
@@ -91,7 +118,8 @@ def bare() -> None:
 
 
 def kiosk() -> None:
-    _install("WelcomeScreen")
+    _application()
+    _watch_welcome()
     _run_kiosk()
 
 
@@ -115,7 +143,8 @@ def ready() -> None:
         done_if_both()
 
     _after_set_services(services)
-    _install("WelcomeScreen", flushed)
+    _application()
+    _watch_welcome(flushed)
     _run_kiosk()
 
 
@@ -128,6 +157,7 @@ def tap() -> None:
 
     windows: list[KioskWindow] = []
     window_init = KioskWindow.__init__
+    credentials = _say_and_exit("CREDENTIALS")
 
     def remember(window: KioskWindow, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         window_init(window, *args, **kwargs)
@@ -135,11 +165,15 @@ def tap() -> None:
 
     def tapped() -> None:
         _say("READY")
+        from kiosk.ui.credentials import CredentialsScreen  # as «Войти» would: timed
+
+        watch(CredentialsScreen, credentials)
         windows[0].start_sign_in()  # what Welcome's «Войти» calls
 
     KioskWindow.__init__ = remember  # type: ignore[method-assign]
     _after_set_services(tapped)
-    _install("CredentialsScreen", _say_and_exit("CREDENTIALS"))
+    _application()
+    watch = _watch_paint(KioskWindow)
     _run_kiosk()
 
 

@@ -308,6 +308,10 @@ def init_screen(page: QWidget, name: str, scroll: bool = True) -> QVBoxLayout:
         area.setFrameShape(QFrame.Shape.NoFrame)
         area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         area.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the focus goes to the controls
+        # A viewport of our own: the one Qt makes is of a class PySide does not expose,
+        # and the first ``viewport()`` that returns it makes PySide create every lazy
+        # class of QtWidgets to find a wrapper type (~11 ms before Welcome's paint).
+        area.setViewport(QWidget())
         # A finger drags the screen (dragscroll.py), not QScroller: every grabGesture
         # registers a recognizer Qt keeps after the screen is deleted, and screens are
         # rebuilt at each sign-out (the 1,000-cycle test caught 13 MiB).
