@@ -17,7 +17,6 @@ stray ``</td>``): every element this module opens it also closes.
 
 from __future__ import annotations
 
-import functools
 import html
 import re
 from html.parser import HTMLParser
@@ -165,14 +164,15 @@ _BLANK_LINES = re.compile("\n\n\n+")
 def sanitise(markup: str) -> tuple[str, str]:
     """``(safe XHTML subset, its plain text)`` of HTML or XHTML from upstream."""
     markup = markup.replace("\x00", "")
+    quick = _quick(markup)
+    if quick is not None:
+        return quick
     parser = _Sanitiser()
-    if not _tokenised(parser, markup):
-        parser = _Sanitiser()  # what the quick way saw is dropped with its parser
-        parser.feed(markup)
+    parser.feed(markup)
     return parser.finish()
 
 
-#: The markup ``_tokenised`` takes: text, and tags (from a ``<`` to the first ``>``)
+#: The markup ``_quick`` takes: text, and tags (from a ``<`` to the first ``>``)
 #: that are start tags with plain attributes (quoted values with no ``&``; not
 #: ``script`` or ``style``, whose content the parser reads as raw text) or end tags.
 #: Whitespace is HTML's own, at which the parser's tag-name rule stops; anything else
@@ -189,34 +189,119 @@ _ATTR = re.compile(f"([a-zA-Z][-a-zA-Z0-9_:.]*)(?:{_WS}*={_WS}*(?:\"([^\"]*)\"|'
 _START, _END, _START_END = 0, 1, 2
 _Tag = tuple[int, str, list[tuple[str, str | None]]]
 
+#: What a tag does to the sanitiser's state, as ``_Sanitiser``'s handlers would do it:
+#: ``(_OPEN, kept, opening, block, paragraph)``, ``(_CLOSE, kept)``, ``(_BR,)``,
+#: ``(_DROP_OPEN,)``, ``(_DROP_CLOSE,)`` or ``(_IGNORE,)``.
+_OPEN, _CLOSE, _BR, _DROP_OPEN, _DROP_CLOSE, _IGNORE = range(6)
+_Op = tuple[object, ...]
+_PARAGRAPHS = frozenset({"p", "h3", "h4"})
 
-def _tokenised(parser: _Sanitiser, markup: str) -> bool:
-    """``markup`` handed to ``parser``'s handlers as ``HTMLParser`` would hand it, when
-    it is all of the plain kind ``_TAG`` takes (clinics' notes are); else ``False``,
-    the handlers having seen a part. A 1.3 KB protocol costs ~2.8 million instructions
-    through ``HTMLParser``, ~0.9 million this way; the same out, which
-    tests/unit/test_narrative.py holds it to on generated markup."""
-    pieces = markup.split("<")
-    data = parser.handle_data
-    if pieces[0]:
-        data(html.unescape(pieces[0]) if "&" in pieces[0] else pieces[0])
-    for piece in pieces[1:]:
-        inside, gt, text = piece.partition(">")
-        if not gt:
-            return False
-        tag = _remembered_tag(inside) if len(inside) <= 200 else _tag(inside)
-        if tag is None:
-            return False
-        kind, name, attrs = tag
-        if kind == _START:
-            parser.handle_starttag(name, attrs)
-        elif kind == _END:
-            parser.handle_endtag(name)
+
+def _op(tag: _Tag) -> _Op:
+    kind, name, attrs = tag
+    if kind == _START_END:  # the handler keeps a line break, nothing else
+        return (_BR,) if name in _VOID_KEEP else (_IGNORE,)
+    if name in _DROP:
+        return (_DROP_OPEN,) if kind == _START else (_DROP_CLOSE,)
+    if kind == _END:
+        kept = _KEEP.get(name)
+        return (_IGNORE,) if kept is None else (_CLOSE, kept)
+    if name in _VOID_KEEP:
+        return (_BR,)
+    kept = _KEEP.get(name)
+    if kept is None:
+        return (_IGNORE,)
+    spans = ""
+    if kept in ("td", "th"):
+        for attr, value in attrs:
+            if attr in _SPAN_ATTRS and value and value.isdigit() and 1 < int(value) <= 50:
+                spans += f' {attr}="{int(value)}"'
+    opening = f"<{kept}{spans}>" if spans else _OPENING[kept]
+    return (_OPEN, kept, opening, kept in _BLOCK, kept in _PARAGRAPHS)
+
+
+#: What is between a tag's ``<`` and ``>`` → its ``_Op``, remembered for short tags:
+#: the same few dozen make a whole sync's notes.
+_OPS: dict[str, _Op] = {}
+_OPS_KEPT = 4096
+
+
+def _quick(markup: str) -> tuple[str, str] | None:
+    """``sanitise(markup)`` as ``_Sanitiser`` makes it, when the markup is all of the
+    plain kind ``_TAG`` takes (clinics' notes are); else ``None``.
+
+    The parser's handlers, one loop with its state in local variables: a sync
+    sanitises a protocol of ~1.3 KB and ~45 tags for every third document, and the
+    handlers' method calls were most of its cost (87 µs a protocol through
+    ``HTMLParser``'s handlers fed by a quick tokenizer, ~2.8 million instructions
+    through ``HTMLParser`` itself). tests/unit/test_narrative.py holds it to the parser's
+    output on generated markup.
+    """
+    out: list[str] = []
+    words: list[str] = []
+    opened: list[str] = []
+    skip = 0
+    emit, say = out.append, words.append
+    ops = _OPS
+    first = True
+    for piece in markup.split("<"):
+        if first:  # text before the first tag
+            first, text = False, piece
         else:
-            parser.handle_startendtag(name, attrs)
-        if text:
-            data(html.unescape(text) if "&" in text else text)
-    return True
+            inside, gt, text = piece.partition(">")
+            if not gt:
+                return None
+            op = ops.get(inside)
+            if op is None:
+                tag = _tag(inside)
+                if tag is None:
+                    return None
+                op = _op(tag)
+                if len(inside) <= 200 and len(ops) < _OPS_KEPT:
+                    ops[inside] = op
+            code = op[0]
+            if code == _OPEN:
+                if not skip and len(opened) < _MAX_DEPTH:
+                    if op[3]:
+                        say("\n")
+                    if op[4] and opened and opened[-1] in _PARAGRAPHS:  # <p> in <p>
+                        top = opened.pop()
+                        emit(_CLOSING[top])
+                        say("\n")  # p, h3 and h4 are all blocks
+                    opened.append(op[1])  # type: ignore[arg-type]
+                    emit(op[2])  # type: ignore[arg-type]
+            elif code == _CLOSE:
+                if not skip and op[1] in opened:
+                    while opened:
+                        top = opened.pop()
+                        emit(_CLOSING[top])
+                        if top in _BLOCK:
+                            say("\n")
+                        if top == op[1]:
+                            break
+            elif code == _BR:
+                if not skip:
+                    emit("<br/>")
+                    say("\n")
+            elif code == _DROP_OPEN:
+                skip += 1
+            elif code == _DROP_CLOSE and skip:
+                skip -= 1
+        if text and not skip:
+            if "&" in text:
+                text = html.unescape(text)
+                if not text:
+                    continue
+            if not (text.isascii() or text.isprintable()):  # strip_format_chars
+                text = _FORMAT_CHARS.sub("", text)
+            emit(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+            say(text)
+    while opened:
+        top = opened.pop()
+        emit(_CLOSING[top])
+        if top in _BLOCK:
+            say("\n")
+    return "".join(out).strip(), _plain("".join(words))
 
 
 def _tag(inside: str) -> _Tag | None:
@@ -235,11 +320,6 @@ def _tag(inside: str) -> _Tag | None:
             pairs.append((attr.group(1).lower(), double if double is not None else single))
         tag = (_START_END if slash else _START, name.lower(), pairs)
     return tag
-
-
-#: What is between a tag's ``<`` and ``>`` → ``_Tag``, remembered for short tags: the
-#: same few dozen make a whole sync's notes. The handlers only read the attributes.
-_remembered_tag = functools.lru_cache(maxsize=4096)(_tag)
 
 
 def escape_text(text: str) -> str:
