@@ -159,7 +159,13 @@ class _Wraps:
             self.updateGeometry()  # a line more or fewer at this width: the hint changed
 
     def heightForWidth(self, width: int) -> int:
-        return max(self._size_for(self.wrapped(width)).height(), self.minimumHeight())
+        shown = self.wrapped(width)
+        # One line: the button's own hint, as for a label without spaces. Qt computes it
+        # the same way and keeps it, unfocused: the focused style's thicker border made
+        # a spaced label 4 px taller as it took the focus, and the screen under it moved
+        # (and each layout pass asked the style again, ~10 ms before Welcome's paint).
+        size = super().sizeHint() if shown == self.text() else self._size_for(shown)
+        return max(size.height(), self.minimumHeight())
 
     def paintEvent(self, event: QPaintEvent) -> None:
         shown = self.shown_text()
@@ -176,11 +182,12 @@ class _Wraps:
 
 
 def _words(text: str) -> list[str]:
-    """``text`` split where a line may break: at spaces, but a count in brackets stays
-    with the word before it («осмотров (1)», not «(1)» alone on the last line)."""
+    """``text`` split where a line may break: at spaces, but a count in brackets or a
+    per cent sign stays with the word before it («осмотров (1)», not «(1)» alone on the
+    last line; «200 %», not «%» alone under «Крупный текст: 200»)."""
     words: list[str] = []
     for word in text.split(" "):
-        if words and word.startswith("("):
+        if words and (word.startswith("(") or word == "%"):
             words[-1] = f"{words[-1]} {word}"
         else:
             words.append(word)

@@ -562,3 +562,48 @@ def test_the_one_column_lab_table_reads_in_english(kiosk: Kiosk) -> None:
     finally:  # the translator is the application's: leave Russian for the next test
         kiosk.window.set_language("ru")
         kiosk.settle()
+
+
+def test_a_per_cent_sign_stays_with_its_number_when_a_button_wraps(qtbot) -> None:
+    """Seen on a picture of Welcome's text-size button at 200 % text, 600 px wide: the
+    label broke as «Крупный текст: 200» over a lone «%». The sign stays with its
+    number, as a count in brackets does."""
+    from kiosk.ui.style import style_sheet
+
+    page = QWidget()
+    page.setStyleSheet(style_sheet(2, False))
+    button = KioskButton("Крупный текст: 200 %", page)
+    qtbot.addWidget(page)
+    button.setProperty("role", "primary")
+    page.show()
+    lines = button.wrapped(560).split("\n")
+    assert len(lines) == 2, lines
+    assert lines[-1].endswith("200 %")
+
+
+def test_a_button_does_not_grow_when_it_takes_the_focus(qtbot) -> None:
+    """The focus ring's thicker border is drawn inside the button: at 200 % text a
+    button whose label has spaces grew 4 px taller when it took the focus (its height
+    followed the focused style's size), and the screen under it moved; one without
+    spaces never did."""
+    from PySide6.QtWidgets import QVBoxLayout
+
+    from kiosk.ui.style import style_sheet
+
+    page = QWidget()
+    page.setStyleSheet(style_sheet(2, False))
+    layout = QVBoxLayout(page)
+    spaced, plain = KioskButton("Запись к врачу"), KioskButton("Поддержка")
+    layout.addWidget(spaced)
+    layout.addWidget(plain)
+    layout.addStretch(1)
+    qtbot.addWidget(page)
+    page.resize(600, 600)
+    page.show()
+    plain.setFocus()
+    flush_events()
+    before = spaced.height(), spaced.y(), plain.y()
+    spaced.setFocus()
+    flush_events()
+    assert (spaced.height(), spaced.y(), plain.y()) == before
+    assert spaced.height() == plain.height()
