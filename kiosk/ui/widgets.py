@@ -138,9 +138,16 @@ class _Wraps:
         """As narrow as the longest word, as tall as one line (the layout asks
         :meth:`heightForWidth` for the height at a narrower width)."""
         hint = super().minimumSizeHint()
-        if " " not in self.text():
+        text = self.text()
+        if " " not in text:
             return hint
-        return QSize(self._size_for("\n".join(_words(self.text()))).width() + 2, hint.height())
+        # The one-line hint with the label's width swapped for its longest word's: the
+        # style adds the same padding and border whatever the text (unfocused, as the
+        # height, see heightForWidth), and the style is not asked before Welcome paints.
+        fm, mnemonic = self.fontMetrics(), Qt.TextFlag.TextShowMnemonic.value
+        words = fm.size(mnemonic, "\n".join(_words(text))).width()
+        return QSize(super().sizeHint().width() - fm.size(mnemonic, text).width() + words + 2,
+                     hint.height())
 
     def sizeHint(self) -> QSize:
         """One line wide; as tall as the lines at the present width. A button's height is
