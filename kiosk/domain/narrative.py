@@ -152,8 +152,19 @@ class _Sanitiser(HTMLParser):
 
 
 def _plain(words: str) -> str:
-    text = "\n".join([" ".join(line.split()) for line in words.splitlines()])
-    return _BLANK_LINES.sub("\n\n", text).strip()
+    """``words`` with each line's whitespace runs made one space and trimmed, and no more
+    than one blank line in a row.
+
+    Taken whole where every line is so already (a protocol's usually are): no space
+    next to a line break, no two in a row, and no whitespace but spaces and line breaks
+    (the only whitespace ``isprintable`` lets through is the ASCII space). The line by
+    line way costs ~70 Python steps a protocol, 17 µs of its 63; the check, 3 µs.
+    tests/unit/test_narrative.py holds both ways to the same text.
+    """
+    if (" \n" in words or "\n " in words or "  " in words
+            or not words.replace("\n", "").isprintable()):
+        words = "\n".join([" ".join(line.split()) for line in words.splitlines()])
+    return _BLANK_LINES.sub("\n\n", words).strip()
 
 
 #: Three line breaks or more; spelled with a literal start, which ``re`` looks for in

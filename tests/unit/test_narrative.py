@@ -3,6 +3,7 @@ reduced to the safe subset the same way, whichever way it is tokenised (R-SHOW-5
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from hypothesis import given, settings
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 
 from kiosk.domain.narrative import (
     FORMAT_RANGES,
+    _plain,
     _quick,
     _Sanitiser,
     sanitise,
@@ -100,3 +102,18 @@ def test_the_quick_tokenizer_takes_a_clinics_protocol() -> None:
     assert quick is not None
     assert quick == _by_the_parser(note) == sanitise(note)
     assert '<td colspan="2">АД</td>' in sanitise(note)[0]
+
+
+def _line_by_line(words: str) -> str:
+    text = "\n".join([" ".join(line.split()) for line in words.splitlines()])
+    return re.sub("\n\n\n+", "\n\n", text).strip()
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(st.sampled_from(" \n\t\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2007\u2028"
+                               "\u2029\u202f\u3000\u200bаb."), max_size=24))
+def test_the_plain_text_is_the_same_taken_whole_or_line_by_line_r_show_5(words: str) -> None:
+    """What a document's text search and speech read: every kind of whitespace Python
+    knows, line breaks of every kind, runs and blank lines, normalised the same way
+    whichever way ``_plain`` takes."""
+    assert _plain(words) == _line_by_line(words)
