@@ -242,7 +242,7 @@ def _quick(markup: str) -> tuple[str, str] | None:
     plain kind ``_TAG`` takes (clinics' notes are); else ``None``.
 
     The parser's handlers, one loop with its state in local variables: a sync
-    sanitises a protocol of ~1.3 KB and ~45 tags for every third document, and the
+    sanitises a protocol of ~1.3 KB and ~90 tags for every third document, and the
     handlers' method calls were most of its cost (87 µs a protocol through
     ``HTMLParser``'s handlers fed by a quick tokenizer, ~2.8 million instructions
     through ``HTMLParser`` itself). tests/unit/test_narrative.py holds it to the parser's

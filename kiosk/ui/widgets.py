@@ -97,6 +97,9 @@ class _Wraps:
 
         opt = self._option()
         opt.text = text
+        # Unfocused, as the button's own hint: the focused style's thicker border is
+        # drawn inside, not grown around (a wrapped label grew 4 px taller with it).
+        opt.state &= ~QStyle.StateFlag.State_HasFocus
         shown = self.fontMetrics().size(Qt.TextFlag.TextShowMnemonic.value, text)
         opt.rect.setSize(shown)
         contents = getattr(QStyle.ContentsType, self._CONTENTS)

@@ -585,7 +585,8 @@ def test_a_button_does_not_grow_when_it_takes_the_focus(qtbot) -> None:
     """The focus ring's thicker border is drawn inside the button: at 200 % text a
     button whose label has spaces grew 4 px taller when it took the focus (its height
     followed the focused style's size), and the screen under it moved; one without
-    spaces never did. Its narrowest width does not change either."""
+    spaces never did. Its narrowest width does not change either, nor does a label
+    wrapped on two lines."""
     from PySide6.QtWidgets import QVBoxLayout
 
     from kiosk.ui.style import style_sheet
@@ -607,3 +608,13 @@ def test_a_button_does_not_grow_when_it_takes_the_focus(qtbot) -> None:
     flush_events()
     assert (spaced.height(), spaced.y(), plain.y(), spaced.minimumSizeHint()) == before
     assert spaced.height() == plain.height()
+    # A label on two lines at this width: as steady.
+    spaced.setText("Лабораторные исследования (3)")
+    page.resize(400, 600)
+    plain.setFocus()
+    flush_events()
+    assert "\n" in spaced.shown_text()
+    before = spaced.height(), plain.y(), spaced.minimumSizeHint()
+    spaced.setFocus()
+    flush_events()
+    assert (spaced.height(), plain.y(), spaced.minimumSizeHint()) == before
