@@ -11,12 +11,15 @@ tapped the moment the kiosk was ready (the store is opened in a worker meanwhile
 
 from __future__ import annotations
 
+import contextlib
 import resource
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from bench.common import ROOT, Sizes, alternate, child_env, median, p90
@@ -36,15 +39,31 @@ PRODUCTION_ENV = {
 }
 
 
+#: A child that never says it painted is killed after this long (its paint went
+#: unnoticed: see ``bench.startup_child._watch_paint``); the run then fails, not hangs.
+CHILD_TIMEOUT = 60.0
+
+
+@contextlib.contextmanager
+def _killed_after(proc: subprocess.Popen, seconds: float) -> Iterator[None]:
+    timer = threading.Timer(seconds, proc.kill)
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+
+
 def _spawn(which: str) -> float:
     env = {**child_env(), **PRODUCTION_ENV}
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "bench.startup_child", which], cwd=ROOT,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     assert proc.stdout is not None
-    line = proc.stdout.readline()
-    elapsed = time.perf_counter() - start
-    proc.wait(30)
+    with _killed_after(proc, CHILD_TIMEOUT):
+        line = proc.stdout.readline()
+        elapsed = time.perf_counter() - start
+        proc.wait(30)
     if line.strip() != "PAINTED":
         raise RuntimeError(f"start-up child {which!r} did not paint (exit {proc.returncode})")
     return elapsed
@@ -72,9 +91,10 @@ def _child_lines(which: str, store_url: str, expected: set[str]) -> tuple[dict[s
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     assert proc.stdout is not None
     seen: dict[str, float] = {}
-    for line in proc.stdout:
-        seen[line.strip()] = (time.perf_counter() - start) * 1000
-    proc.wait(60)
+    with _killed_after(proc, CHILD_TIMEOUT):
+        for line in proc.stdout:
+            seen[line.strip()] = (time.perf_counter() - start) * 1000
+        proc.wait(60)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if not expected <= seen.keys():
         raise RuntimeError(f"{which} child: {sorted(seen)} (exit {proc.returncode})")

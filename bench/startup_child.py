@@ -32,27 +32,41 @@ def _say_and_exit(line: str) -> Callable[[], None]:
 
 def _watch_paint(window: type) -> Callable[[type, Callable[[], None]], None]:
     """``watch(target, then)``: ``then()`` once, just after the first paint of a
-    ``target`` widget inside a ``window`` has been flushed to the screen.
+    ``target`` widget inside a top-level widget of class ``window`` has been flushed.
 
-    Qt paints a window's widgets and flushes them to the screen inside the update
-    request its top-level widget (of class ``window``) receives; so Python runs only in
-    ``target``'s ``paintEvent`` and in ``window``'s ``event``, and ``then()`` is called
-    as that request returns. ``window`` is watched from now on (PySide remembers, per
-    object, which methods Python does not override), ``target`` once ``watch`` is
-    called. The harness before 5 December 2026 overrode ``QApplication.notify``,
-    which sees every event of every object: PySide made a Python wrapper for each
-    receiver, and the first receiver of a class PySide does not expose (Qt's window of
-    a widget) made it create every lazy class of QtWidgets with their enums, ~20 ms
-    that the kiosk's own start-up never spends.
+    Python runs only in ``target``'s ``paintEvent`` and in ``window``'s ``event``.
+    Qt paints a window's widgets and flushes them inside one event: the first time an
+    expose of Qt's own window object (which Python does not see), later an update
+    request to the top-level widget. ``then()`` is called when the next event the
+    top-level widget receives returns: the update request itself, or for the first
+    paint the next event Qt sends it (on the offscreen platform, the synthetic mouse
+    enter, ~0.05 ms after the flush). A zero timer posted at the paint is the backstop
+    should no such event come: it fired 13-20 ms late in the kiosk, once the services'
+    thread held the GIL. ``target`` is a child on both sides, so both are timed by the
+    same rule (a target that is the window itself would be seen at its own paint
+    event, before its children paint).
+
+    ``window`` is watched from now on (PySide remembers, per object, which methods
+    Python does not override), ``target`` once ``watch`` is called. The harness before
+    5 December 2026 overrode ``QApplication.notify``, which sees every event of every
+    object: PySide made a Python wrapper for each receiver, and the first receiver of
+    a class PySide does not expose made it create every lazy class of QtWidgets with
+    their enums, ~20 ms that the kiosk's own start-up never spends.
     """
+    from PySide6.QtCore import QTimer
+
     painted: list[bool] = [False]
     pending: list[Callable[[], None]] = []
     event = window.event
 
+    def fire() -> None:
+        if pending:
+            pending.pop()()
+
     def watched_event(widget, any_event) -> bool:  # type: ignore[no-untyped-def]
         result = event(widget, any_event)
-        if painted[0] and pending:
-            pending.pop()()
+        if painted[0]:
+            fire()
         return result
 
     def watch(target: type, then: Callable[[], None]) -> None:
@@ -60,7 +74,9 @@ def _watch_paint(window: type) -> Callable[[type, Callable[[], None]], None]:
 
         def watched_paint(widget, paint) -> None:  # type: ignore[no-untyped-def]
             paint_event(widget, paint)
-            painted[0] = True
+            if not painted[0]:
+                painted[0] = True
+                QTimer.singleShot(0, fire)
 
         target.paintEvent = watched_paint  # type: ignore[method-assign]
         pending.append(then)
@@ -107,10 +123,13 @@ def bare() -> None:
     class BareWindow(QWidget):
         pass
 
+    class BareLabel(QLabel):
+        pass
+
     _application()
-    _watch_paint(BareWindow)(BareWindow, _say_and_exit("PAINTED"))
+    _watch_paint(BareWindow)(BareLabel, _say_and_exit("PAINTED"))
     w = BareWindow()
-    QVBoxLayout(w).addWidget(QLabel("Hello"))
+    QVBoxLayout(w).addWidget(BareLabel("Hello"))
     w.showFullScreen()
     app = QApplication.instance()
     assert app is not None
