@@ -46,6 +46,21 @@ _SPAN_ATTRS = frozenset({"colspan", "rowspan"})
 _MAX_DEPTH = 64
 
 
+def _spans(attrs: list[tuple[str, str | None]]) -> str:
+    """A cell's ``colspan``/``rowspan`` as kept: the first of each (as browsers read a
+    repeated attribute), when it is 2 to 50 in ASCII digits. ``"²".isdigit()`` holds
+    and ``int("²")`` raises, as does ``int()`` of 4,301 digits: a document was rejected
+    for a stray superscript in a span."""
+    spans, seen = "", set()
+    for name, value in attrs:
+        if name in _SPAN_ATTRS and name not in seen:
+            seen.add(name)
+            if value and len(value) <= 2 and value.isascii() and value.isdigit() \
+                    and 1 < int(value) <= 50:
+                spans += f' {name}="{int(value)}"'
+    return spans
+
+
 def strip_format_chars(text: str) -> str:
     """``text`` without format characters (zero-width, bidi controls, soft hyphen).
 
@@ -101,11 +116,7 @@ class _Sanitiser(HTMLParser):
             self.words.append("\n")
         if kept in ("p", "h3", "h4") and self.open and self.open[-1] in ("p", "h3", "h4"):
             self._close(self.open[-1])  # <p> inside <p>: HTML closes the first
-        spans = ""
-        if kept in ("td", "th"):
-            for name, value in attrs:
-                if name in _SPAN_ATTRS and value and value.isdigit() and 1 < int(value) <= 50:
-                    spans += f' {name}="{int(value)}"'
+        spans = _spans(attrs) if kept in ("td", "th") else ""
         self.open.append(kept)
         self.out.append(f"<{kept}{spans}>" if spans else _OPENING[kept])
 
@@ -222,11 +233,7 @@ def _op(tag: _Tag) -> _Op:
     kept = _KEEP.get(name)
     if kept is None:
         return (_IGNORE,)
-    spans = ""
-    if kept in ("td", "th"):
-        for attr, value in attrs:
-            if attr in _SPAN_ATTRS and value and value.isdigit() and 1 < int(value) <= 50:
-                spans += f' {attr}="{int(value)}"'
+    spans = _spans(attrs) if kept in ("td", "th") else ""
     opening = f"<{kept}{spans}>" if spans else _OPENING[kept]
     return (_OPEN, kept, opening, kept in _BLOCK, kept in _PARAGRAPHS)
 
