@@ -46,6 +46,15 @@ _SPAN_ATTRS = frozenset({"colspan", "rowspan"})
 _MAX_DEPTH = 64
 
 
+def _close_dropped(dropped: list[str], tag: str) -> None:
+    """``</tag>`` of a dropped element: it and the dropped elements inside it are
+    closed; an end tag of one not open is ignored. (One depth count for all of them
+    let ``<svg></style>shown</svg>`` show «shown», found in review.)"""
+    if tag in dropped:
+        while dropped.pop() != tag:
+            pass
+
+
 def _spans(attrs: list[tuple[str, str | None]]) -> str:
     """A cell's ``colspan``/``rowspan`` as kept: the first of each (as browsers read a
     repeated attribute), when it is 2 to 50 in ASCII digits. ``"²".isdigit()`` holds
@@ -95,15 +104,15 @@ class _Sanitiser(HTMLParser):
         self.out: list[str] = []
         self.words: list[str] = []
         self.open: list[str] = []  # kept tags, as opened
-        self.skip = 0  # depth inside a dropped element
+        self.dropped: list[str] = []  # dropped elements open, innermost last
 
     # -- tokens
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _DROP:
-            self.skip += 1
+            self.dropped.append(tag)
             return
-        if self.skip:
+        if self.dropped:
             return
         if tag in _VOID_KEEP:
             self.out.append("<br/>")
@@ -121,22 +130,22 @@ class _Sanitiser(HTMLParser):
         self.out.append(f"<{kept}{spans}>" if spans else _OPENING[kept])
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _VOID_KEEP and not self.skip:
+        if tag in _VOID_KEEP and not self.dropped:
             self.out.append("<br/>")
             self.words.append("\n")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _DROP:
-            self.skip = max(0, self.skip - 1)
+            _close_dropped(self.dropped, tag)
             return
-        if self.skip:
+        if self.dropped:
             return
         kept = _KEEP.get(tag)
         if kept is not None and kept in self.open:
             self._close(kept)
 
     def handle_data(self, data: str) -> None:
-        if self.skip or not data:
+        if self.dropped or not data:
             return
         if not (data.isascii() or data.isprintable()):  # strip_format_chars, html.escape
             data = _FORMAT_CHARS.sub("", data)
@@ -213,7 +222,7 @@ _Tag = tuple[int, str, list[tuple[str, str | None]]]
 
 #: What a tag does to the sanitiser's state, as ``_Sanitiser``'s handlers would do it:
 #: ``(_OPEN, kept, opening, block, paragraph)``, ``(_CLOSE, kept)``, ``(_BR,)``,
-#: ``(_DROP_OPEN,)``, ``(_DROP_CLOSE,)`` or ``(_IGNORE,)``.
+#: ``(_DROP_OPEN, name)``, ``(_DROP_CLOSE, name)`` or ``(_IGNORE,)``.
 _OPEN, _CLOSE, _BR, _DROP_OPEN, _DROP_CLOSE, _IGNORE = range(6)
 _Op = tuple[object, ...]
 _PARAGRAPHS = frozenset({"p", "h3", "h4"})
@@ -224,7 +233,7 @@ def _op(tag: _Tag) -> _Op:
     if kind == _START_END:  # the handler keeps a line break, nothing else
         return (_BR,) if name in _VOID_KEEP else (_IGNORE,)
     if name in _DROP:
-        return (_DROP_OPEN,) if kind == _START else (_DROP_CLOSE,)
+        return (_DROP_OPEN, name) if kind == _START else (_DROP_CLOSE, name)
     if kind == _END:
         kept = _KEEP.get(name)
         return (_IGNORE,) if kept is None else (_CLOSE, kept)
@@ -258,7 +267,7 @@ def _quick(markup: str) -> tuple[str, str] | None:
     out: list[str] = []
     words: list[str] = []
     opened: list[str] = []
-    skip = 0
+    dropped: list[str] = []
     emit, say = out.append, words.append
     ops = _OPS
     first = True
@@ -279,7 +288,7 @@ def _quick(markup: str) -> tuple[str, str] | None:
                     ops[inside] = op
             code = op[0]
             if code == _OPEN:
-                if not skip and len(opened) < _MAX_DEPTH:
+                if not dropped and len(opened) < _MAX_DEPTH:
                     if op[3]:
                         say("\n")
                     if op[4] and opened and opened[-1] in _PARAGRAPHS:  # <p> in <p>
@@ -289,7 +298,7 @@ def _quick(markup: str) -> tuple[str, str] | None:
                     opened.append(op[1])  # type: ignore[arg-type]
                     emit(op[2])  # type: ignore[arg-type]
             elif code == _CLOSE:
-                if not skip and op[1] in opened:
+                if not dropped and op[1] in opened:
                     while opened:
                         top = opened.pop()
                         emit(_CLOSING[top])
@@ -298,14 +307,14 @@ def _quick(markup: str) -> tuple[str, str] | None:
                         if top == op[1]:
                             break
             elif code == _BR:
-                if not skip:
+                if not dropped:
                     emit("<br/>")
                     say("\n")
             elif code == _DROP_OPEN:
-                skip += 1
-            elif code == _DROP_CLOSE and skip:
-                skip -= 1
-        if text and not skip:
+                dropped.append(op[1])  # type: ignore[arg-type]
+            elif code == _DROP_CLOSE:
+                _close_dropped(dropped, op[1])  # type: ignore[arg-type]
+        if text and not dropped:
             if "&" in text:
                 text = html.unescape(text)
                 if not text:

@@ -44,7 +44,7 @@ def test_format_characters_are_stripped_and_others_kept_r_show_1() -> None:
 
 _TAGS = ["p", "P", "div", "br", "b", "i", "h1", "h2", "h6", "ul", "ol", "li", "table", "tr",
          "td", "TD", "th", "tbody", "span", "a", "img", "script", "style", "title", "svg",
-         "o:p", "my-tag", "x1"]
+         "o:p", "my-tag", "x1", "iframe", "noscript"]
 _SPACE = st.sampled_from([" ", "  ", "\n", "\t", "\r\n", "\f", "\v", "\xa0", ""])
 _VALUE = st.sampled_from(["2", "3", "51", "0", "x", "", "a b", "a&amp;b", "1>2", "javascript:x",
                           "03", "\u00b2", "\u0663", "9" * 4301])
@@ -135,3 +135,19 @@ def test_a_cell_span_in_any_digits_neither_rejects_the_note_nor_passes_r_show_5(
     }
     for markup, expected in cases.items():
         assert sanitise(markup) == _by_the_parser(markup) == expected, markup[:60]
+
+
+def test_the_end_tag_of_another_dropped_element_does_not_show_hidden_text_r_show_5() -> None:
+    """Found by review: one depth count for every dropped element let the end tag of
+    another one end the drop, and the text hidden in a drawing or a frame showed
+    («shown», «secret»). A dropped element ends at its own end tag, with those inside
+    it."""
+    cases = {
+        "<svg></style>shown</svg><p>after</p>": ("<p>after</p>", "after"),
+        "<iframe></svg>secret</iframe>x": ("x", "x"),
+        "<svg><iframe></svg>x": ("x", "x"),
+        "<svg><svg></svg>inner</svg>outer": ("outer", "outer"),
+        "</svg>stray end tag": ("stray end tag", "stray end tag"),
+    }
+    for markup, expected in cases.items():
+        assert sanitise(markup) == _by_the_parser(markup) == expected, markup
