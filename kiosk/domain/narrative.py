@@ -204,15 +204,22 @@ def sanitise(markup: str) -> tuple[str, str]:
 
 
 #: The markup ``_quick`` takes: text, and tags (from a ``<`` to the first ``>``)
-#: that are start tags with plain attributes (quoted values with no ``&``; not
-#: ``script`` or ``style``, whose content the parser reads as raw text) or end tags.
+#: that are start tags with plain attributes (quoted values with no ``&``; not of an
+#: element whose content the parser reads as text, ``_RAW_TEXT_ELEMENTS``) or end tags.
 #: Whitespace is HTML's own, at which the parser's tag-name rule stops; anything else
 #: (comments, declarations, ``<`` in text, bare or escaped attribute values, odd tag
 #: names) is the parser's.
 _WS = "[ \t\n\r\f]"
 _NAME = "[a-zA-Z][a-zA-Z0-9]*"
-_RAW_TEXT = ("(?![sS][cC][rR][iI][pP][tT](?:[ \t\n\r\f/]|\\Z)"
-             "|[sS][tT][yY][lL][eE](?:[ \t\n\r\f/]|\\Z))")
+#: The elements whose content ``HTMLParser`` reads as text up to their end tag: this
+#: Python's (3.11: ``script`` and ``style``), and those that newer patch releases add
+#: (``textarea``, ``title``, ``xmp``, ``iframe``, …; found by review). Markup with one of
+#: them goes to the parser whole, so an interpreter upgrade cannot make the two ways
+#: read it differently (the property test compares them on this Python only).
+_RAW_TEXT_ELEMENTS = frozenset({
+    *HTMLParser.CDATA_CONTENT_ELEMENTS, *getattr(HTMLParser, "RCDATA_CONTENT_ELEMENTS", ()),
+    "iframe", "noembed", "noframes", "noscript", "plaintext", "textarea", "title", "xmp"})
+_RAW_TEXT = ("(?!(?ai:" + "|".join(sorted(_RAW_TEXT_ELEMENTS)) + ")(?:[ \t\n\r\f/]|\\Z))")
 _TAG = re.compile(
     f"{_RAW_TEXT}({_NAME})((?:{_WS}+[a-zA-Z][-a-zA-Z0-9_:.]*"
     f"(?:{_WS}*={_WS}*(?:\"[^\"&]*\"|'[^'&]*'))?)*){_WS}*(/?)|/({_NAME}){_WS}*")
