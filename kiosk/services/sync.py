@@ -8,9 +8,7 @@ read twice changes nothing.
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -33,11 +31,10 @@ from kiosk.services.ports import (
 )
 from kiosk.services.session import Session
 from kiosk.services.sync_workers import (
-    CHECKPOINT_EVERY,
     NoSyncWorkers,
     RefreshWorker,
     SyncWorkers,
-    checkpoint_quietly,
+    checkpoints,
 )
 
 log = logging.getLogger(__name__)
@@ -290,33 +287,6 @@ def _still_cached(uow: UnitOfWork, chunk: Sequence[Document],
     if len(held) == len(were):
         return chunk
     return [d for d in chunk if d.doc_id not in before or d.doc_id in held]
-
-
-@contextmanager
-def checkpoints(checkpoint: Callable[[], None] | None) -> Iterator[None]:
-    """``checkpoint()`` from a thread every ``CHECKPOINT_EVERY`` seconds while the body
-    writes, and once after it: a store whose writing connection leaves the WAL to
-    another (``autocheckpoint=False``). SQLite checkpointed inside the writer's COMMIT
-    otherwise, and those commits were half of the store's time in a sync run here
-    (issue 18, ``ingest_ratio``); on the other core the copy overlaps the next batch's
-    mapping. A failed checkpoint is left to the next one (``checkpoint_quietly``)."""
-    if checkpoint is None:
-        yield
-        return
-    stop = threading.Event()
-
-    def loop() -> None:
-        while not stop.wait(CHECKPOINT_EVERY):
-            checkpoint_quietly(checkpoint)
-
-    thread = threading.Thread(target=loop, name="sync-checkpoints", daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join()
-        checkpoint_quietly(checkpoint)
 
 
 def apply_batch(

@@ -27,8 +27,8 @@ import contextlib
 import logging
 import os
 import threading
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Protocol
 
 from kiosk.services.ports import (
@@ -115,52 +115,44 @@ class SyncWorkers:
         except OSError as err:  # no shared memory or semaphores here
             raise NoSyncWorkers(f"no worker process ({type(err).__name__})") from None
         conns: dict[Connection, Any] = {}
-        checkpointed = False
-        try:
-            for _ in range(min(len(streams), self._processes or _cpus())):
-                theirs, ours = ctx.Pipe(duplex=False)
-                proc = ctx.Process(target=_worker_main, name="kiosk-sync-stream", daemon=True,
-                                   args=(streams, taken, self._open_store, clock, ours, stop))
-                try:
-                    proc.start()
-                except Exception as err:  # EOFError from a dead fork server, OSError…
-                    theirs.close()
-                    if not conns:
-                        raise NoSyncWorkers(f"no worker process ({type(err).__name__})") \
-                            from None
-                    # The workers running take every stream from the queue: fewer is slower,
-                    # not wrong.
-                    log.warning("sync with %d worker process(es) (%s)", len(conns),
-                                type(err).__name__)
-                    break
-                finally:
-                    ours.close()
-                conns[theirs] = proc
-            if self._collect(conns, stop, report) == len(conns):
-                # Every worker stopped before saying a word (a frozen build missing a
-                # module, a broken interpreter): this process can still do the work.
-                # A batch one of them committed unreported is applied again: upserts.
-                report.error = None
-                raise NoSyncWorkers("every worker process stopped before its first batch")
-            if report.error is None:
-                # Every worker has said "done" after closing its store: nobody writes,
-                # and the last checkpoint need not wait for their processes to exit.
-                self._checkpoint_now()
-                checkpointed = True
-        finally:
-            stop.set()
-            for conn, proc in conns.items():
-                conn.close()
-                proc.join(30)
-                if proc.is_alive():  # pragma: no cover - a worker hung past its timeouts
-                    proc.terminate()
-                    proc.join(5)
-            if not checkpointed:
-                self._checkpoint_now()  # the last one, once nobody writes
-
-    def _checkpoint_now(self) -> None:
-        if self._checkpoint is not None:
-            checkpoint_quietly(self._checkpoint)
+        # The last checkpoint once every worker has stopped (the context's exit): nobody
+        # writes then.
+        with checkpoints(self._checkpoint):
+            try:
+                for _ in range(min(len(streams), self._processes or _cpus())):
+                    theirs, ours = ctx.Pipe(duplex=False)
+                    proc = ctx.Process(target=_worker_main, name="kiosk-sync-stream",
+                                       daemon=True, args=(streams, taken, self._open_store,
+                                                          clock, ours, stop))
+                    try:
+                        proc.start()
+                    except Exception as err:  # EOFError from a dead fork server, OSError…
+                        theirs.close()
+                        if not conns:
+                            raise NoSyncWorkers(
+                                f"no worker process ({type(err).__name__})") from None
+                        # The workers running take every stream from the queue: fewer is
+                        # slower, not wrong.
+                        log.warning("sync with %d worker process(es) (%s)", len(conns),
+                                    type(err).__name__)
+                        break
+                    finally:
+                        ours.close()
+                    conns[theirs] = proc
+                if self._collect(conns, stop, report) == len(conns):
+                    # Every worker stopped before saying a word (a frozen build missing a
+                    # module, a broken interpreter): this process can still do the work.
+                    # A batch one of them committed unreported is applied again: upserts.
+                    report.error = None
+                    raise NoSyncWorkers("every worker process stopped before its first batch")
+            finally:
+                stop.set()
+                for conn, proc in conns.items():
+                    conn.close()
+                    proc.join(30)
+                    if proc.is_alive():  # pragma: no cover - a worker hung past its timeouts
+                        proc.terminate()
+                        proc.join(5)
 
     def _collect(self, conns: dict[Connection, Any], stop: Any, report: SyncReport) -> int:
         """The workers' messages until each is done or gone; how many went without a
@@ -172,18 +164,8 @@ class SyncWorkers:
         pending = dict(conns)
         heard = False
         silent = 0
-        due = time.monotonic() + CHECKPOINT_EVERY
         while pending:
-            if self._checkpoint is None:
-                ready = wait(list(pending))
-            else:
-                # Every CHECKPOINT_EVERY whatever the workers report meanwhile: a steady
-                # flow of messages must not starve the WAL of its checkpoints.
-                ready = wait(list(pending), max(0.0, due - time.monotonic()))
-                if time.monotonic() >= due:
-                    self._checkpoint_now()
-                    due = time.monotonic() + CHECKPOINT_EVERY
-            for conn in ready:
+            for conn in wait(list(pending)):
                 assert isinstance(conn, Connection)
                 try:
                     message = conn.recv()
@@ -218,6 +200,36 @@ def checkpoint_quietly(checkpoint: Callable[[], None]) -> None:
         log.info("sync checkpoint skipped: %s", err)
     except Exception:  # a bug: where, in the journal; the sync goes on
         log.warning("sync checkpoint failed", exc_info=True)
+
+
+@contextmanager
+def checkpoints(checkpoint: Callable[[], None] | None) -> Iterator[None]:
+    """``checkpoint()`` from a thread every ``CHECKPOINT_EVERY`` seconds while the body
+    writes, and once after it: a store whose writing connections leave the WAL to
+    another (``autocheckpoint=False``), the workers' as a sync run in this process.
+    SQLite checkpointed inside the writer's COMMIT otherwise, and those commits were
+    half of the store's time in a sync run here (issue 18, ``ingest_ratio``); on the
+    other core the copy overlaps the next batch's mapping. A failed checkpoint is left
+    to the next one (``checkpoint_quietly``). A thread, not the workers' message loop:
+    a steady flow of messages cannot starve the WAL of its checkpoints."""
+    if checkpoint is None:
+        yield
+        return
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(CHECKPOINT_EVERY):
+            checkpoint_quietly(checkpoint)
+
+    thread = threading.Thread(target=loop, name="sync-checkpoints", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+        checkpoint_quietly(checkpoint)
+
 
 
 def _cpus() -> int:
