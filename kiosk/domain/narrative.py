@@ -38,6 +38,8 @@ _DROP = frozenset(
      "noscript", "embed", "applet", "frame", "frameset", "canvas", "audio", "video",
      "select", "textarea", "button"})
 _BLOCK = frozenset({"h3", "h4", "p", "pre", "ul", "ol", "li", "table", "tr"})
+#: Kept tags a paragraph or heading opened inside one closes first, as HTML does.
+_PARAGRAPHS = frozenset({"p", "h3", "h4"})
 #: Each kept tag opened and closed, spelled once.
 _OPENING = {kept: f"<{kept}>" for kept in _KEEP.values()}
 _CLOSING = {kept: f"</{kept}>" for kept in _KEEP.values()}
@@ -123,7 +125,7 @@ class _Sanitiser(HTMLParser):
             return
         if kept in _BLOCK:
             self.words.append("\n")
-        if kept in ("p", "h3", "h4") and self.open and self.open[-1] in ("p", "h3", "h4"):
+        if kept in _PARAGRAPHS and self.open and self.open[-1] in _PARAGRAPHS:
             self._close(self.open[-1])  # <p> inside <p>: HTML closes the first
         spans = _spans(attrs) if kept in ("td", "th") else ""
         self.open.append(kept)
@@ -232,7 +234,6 @@ _Tag = tuple[int, str, list[tuple[str, str | None]]]
 #: ``(_DROP_OPEN, name)``, ``(_DROP_CLOSE, name)`` or ``(_IGNORE,)``.
 _OPEN, _CLOSE, _BR, _DROP_OPEN, _DROP_CLOSE, _IGNORE = range(6)
 _Op = tuple[object, ...]
-_PARAGRAPHS = frozenset({"p", "h3", "h4"})
 
 
 def _op(tag: _Tag) -> _Op:
