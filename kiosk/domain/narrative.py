@@ -72,15 +72,20 @@ def _spans(attrs: list[tuple[str, str | None]]) -> str:
     return spans
 
 
-def strip_format_chars(text: str) -> str:
-    """``text`` without format characters (zero-width, bidi controls, soft hyphen).
+def strip_invisible(text: str) -> str:
+    """``text`` without format characters (zero-width, bidi controls, soft hyphen) and
+    control characters (but tab, line feed, carriage return and NUL, which ``clean``
+    marks); a vertical tab or form feed becomes a line break.
 
-    They are invisible but change what a patient sees: a right-to-left override turns a
-    line around, a zero-width space inside a surname moves its first letter (R-SHOW-1).
+    Format characters are invisible but change what a patient sees: a right-to-left
+    override turns a line around, a zero-width space inside a surname moves its first
+    letter (R-SHOW-1). Control characters carry nothing a patient can read, and Qt
+    draws each as a box, on screen and on paper; a vertical tab is the line break
+    Word writes.
     """
-    if text.isascii() or text.isprintable():  # format characters are not printable
+    if text.isprintable() or _INVISIBLE.search(text) is None:
         return text
-    return _FORMAT_CHARS.sub("", text)
+    return _INVISIBLE.sub("", text.translate(_BREAKS))
 
 
 #: Every non-ASCII character of Unicode category Cf (format) up to Unicode 15.1, as
@@ -95,9 +100,29 @@ FORMAT_RANGES: tuple[tuple[int, int], ...] = (
     (0x13430, 0x1343F), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0001, 0xE0001),
     (0xE0020, 0xE007F),
 )
-#: The same as one character class: a search in C.
-_FORMAT_CHARS = re.compile(
-    "[" + "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in FORMAT_RANGES) + "]")
+#: C0 controls but NUL, tab, line feed and carriage return; DEL; C1 controls.
+CONTROL_RANGES: tuple[tuple[int, int], ...] = (
+    (0x01, 0x08), (0x0B, 0x0C), (0x0E, 0x1F), (0x7F, 0x9F))
+#: Both as one character class: a search in C.
+_INVISIBLE = re.compile("[" + "".join(
+    f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in CONTROL_RANGES + FORMAT_RANGES)
+    + "]")
+_BREAKS = str.maketrans({"\x0b": "\n", "\x0c": "\n"})
+#: What a text piece of markup loses (NUL too, which ``sanitise`` takes out of the
+#: markup first): a vertical tab or form feed becomes a space, as HTML reads ``\f``.
+_INVISIBLE_IN_MARKUP = re.compile("\x00|" + _INVISIBLE.pattern)
+
+
+def _space_for_break(found: re.Match[str]) -> str:
+    return " " if found.group() in "\x0b\x0c" else ""
+
+
+def _visible(text: str) -> str:
+    """A text piece of markup without control or format characters. Asked only of a
+    piece that is not printable: a line break makes most of them so (~10 of 14 ASCII
+    pieces of a protocol), and this way costs ~1.3 µs a protocol against ~4 µs for a
+    search of the whole markup."""
+    return _INVISIBLE_IN_MARKUP.sub(_space_for_break, text)
 
 
 class _Sanitiser(HTMLParser):
@@ -149,8 +174,8 @@ class _Sanitiser(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self.dropped or not data:
             return
-        if not (data.isascii() or data.isprintable()):  # strip_format_chars, html.escape
-            data = _FORMAT_CHARS.sub("", data)
+        if not data.isprintable():  # _visible, html.escape
+            data = _visible(data)
         self.out.append(data.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
         self.words.append(data)
 
@@ -327,8 +352,8 @@ def _quick(markup: str) -> tuple[str, str] | None:
                 text = html.unescape(text)
                 if not text:
                     continue
-            if not (text.isascii() or text.isprintable()):  # strip_format_chars
-                text = _FORMAT_CHARS.sub("", text)
+            if not text.isprintable():
+                text = _visible(text)
             emit(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
             say(text)
     while opened:

@@ -15,7 +15,7 @@ from typing import Protocol
 import msgspec
 
 from kiosk.domain.documents import MAX_PDF_BYTES, MAX_TEXT_CHARS, LabRow
-from kiosk.domain.narrative import sanitise
+from kiosk.domain.narrative import sanitise, strip_invisible
 from kiosk.upstream import fhir_model as m
 from kiosk.upstream.fhir_fields import MAX_TITLE_CHARS, Reject, clean, concept_text, one_line
 
@@ -173,11 +173,9 @@ def _take(content: Content, ctype: str | None, raw: bytes, what: str) -> None:
     if media.startswith("text/"):
         if len(raw) > MAX_TEXT_CHARS * 4:
             raise Reject(f"text over {MAX_TEXT_CHARS} characters")
-        text = _decode_text(raw, charset, what).strip()
+        text = _plain_text(_decode_text(raw, charset, what), raw)
         if text:
-            # NUL looked for in the bytes (a memchr, 10x cheaper than in the text): in
-            # every encoding a NUL character holds a zero byte.
-            content.texts.append(text if 0 not in raw else clean(text))
+            content.texts.append(text)
         return
     content.skip(media or "no content type")
 
@@ -197,15 +195,23 @@ def plain_note(items: Sequence[m.Content] | None) -> tuple[str, str] | None:
             or len(data) > MAX_TEXT_CHARS * 4 or _media(att.contentType) not in _PLAIN):
         return None
     try:
-        text = data.decode().strip()
+        text = _plain_text(data.decode(), data)
     except UnicodeDecodeError:
         return None
     if not text:
         return None
     if len(text) > MAX_TEXT_CHARS:
         raise Reject(f"text over {MAX_TEXT_CHARS} characters")
-    # NUL looked for in the bytes (a memchr): in UTF-8 only the NUL character holds one.
-    return (text if 0 not in data else clean(text)), att.title or ""
+    return text, att.title or ""
+
+
+def _plain_text(text: str, raw: bytes) -> str:
+    """A text attachment's ``text`` (decoded from ``raw``) made fit to show: trimmed,
+    no control or format characters (``strip_invisible``), NUL marked (``clean``).
+    NUL is looked for in the bytes (a memchr, 10x cheaper than in the text): in every
+    encoding a NUL character holds a zero byte."""
+    text = strip_invisible(text).strip()
+    return text if 0 not in raw else clean(text)
 
 
 _PLAIN = frozenset({("text/plain", None), ("text/plain", "utf-8")})
@@ -222,9 +228,9 @@ def read_attachment(content: Content, att: m.Attachment | None, what: str,
     if isinstance(data, bytes) and len(data) <= MAX_TEXT_CHARS * 4:
         media, charset = _media(att.contentType)
         if media == "text/plain":  # the usual note, already decoded with its page
-            text = _decode_text(data, charset, what).strip()
+            text = _plain_text(_decode_text(data, charset, what), data)
             if text:
-                content.texts.append(text if 0 not in data else clean(text))
+                content.texts.append(text)
             return
     if _has_data(data):
         limit = MAX_PDF_BYTES if _media(att.contentType)[0] == "application/pdf" \
@@ -269,8 +275,8 @@ def read_sections(sections: Sequence[m.Section], parts: list[str], words: list[s
         markup, text = narrative_of(section.text)
         if heading and (text or section.section):
             tag = "h3" if depth == 0 else "h4"
-            shown = html.escape(one_line(heading, MAX_TITLE_CHARS), quote=False)
-            parts.append(f"<{tag}>{shown}</{tag}>")
+            heading = one_line(heading, MAX_TITLE_CHARS)
+            parts.append(f"<{tag}>{html.escape(heading, quote=False)}</{tag}>")
             words.append(heading)
         if text:
             parts.append(markup)

@@ -17,7 +17,7 @@ from typing import Any
 import msgspec
 
 from kiosk.domain.moscow import moscow_midnight
-from kiosk.domain.narrative import strip_format_chars
+from kiosk.domain.narrative import strip_invisible
 from kiosk.upstream import fhir_model as m
 
 MAX_TITLE_CHARS = 500
@@ -53,7 +53,7 @@ def clean(text: str) -> str:
 
 @functools.lru_cache(maxsize=8192)
 def _one_line(text: str, limit: int) -> str:
-    out = clean(" ".join(strip_format_chars(text).split()))
+    out = clean(" ".join(strip_invisible(text).split()))
     return out if len(out) <= limit else out[: limit - 1] + "…"
 
 

@@ -37,6 +37,7 @@ from urllib.parse import urlsplit
 import msgspec
 
 from kiosk.domain.documents import KIND_TITLES_RU, MAX_TEXT_CHARS, DocKind, Document, LabRow
+from kiosk.domain.narrative import strip_invisible
 from kiosk.domain.people import Patient, Sex
 from kiosk.services.ports import Rejected
 from kiosk.upstream import fhir_model as m
@@ -334,7 +335,7 @@ class Reader:
                 doc_id, emr_id, kind, created, date_only, content, title=title,
                 organization=organization, performer=doctor, meta=res.meta,
                 radiology=radiology)
-        text = clean(f"Заключение: {conclusion}").strip() if conclusion else ""
+        text = clean(strip_invisible(f"Заключение: {conclusion}")).strip() if conclusion else ""
         if len(text) > MAX_TEXT_CHARS:
             raise Reject(f"text over {MAX_TEXT_CHARS} characters")
         return Document(
@@ -353,7 +354,7 @@ class Reader:
         nothing else."""
         content = Content()
         if conclusion:
-            content.texts.append(clean(f"Заключение: {conclusion}"))
+            content.texts.append(clean(strip_invisible(f"Заключение: {conclusion}")))
         if rows:
             content.add_rows(rows)
         for i, form in enumerate(res.presentedForm or ()):

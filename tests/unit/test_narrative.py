@@ -15,7 +15,7 @@ from kiosk.domain.narrative import (
     _quick,
     _Sanitiser,
     sanitise,
-    strip_format_chars,
+    strip_invisible,
 )
 
 
@@ -29,15 +29,15 @@ def test_every_format_character_of_this_pythons_unicode_is_listed() -> None:
     known = {c for c in range(0x80, 0x110000) if unicodedata.category(chr(c)) == "Cf"}
     assert known <= listed()
     assert all(unicodedata.category(chr(c)) == "Cn" for c in listed() - known)
-    # strip_format_chars skips printable text: none of them is printable.
+    # strip_invisible skips printable text: none of them is printable.
     assert not any(chr(c).isprintable() for c in listed())
 
 
 def test_format_characters_are_stripped_and_others_kept_r_show_1() -> None:
     mixed = "\u200bРим\u00adская\u202e \u2066Елена\u2069 \U000e0041"
-    assert strip_format_chars(mixed) == "Римская Елена "
-    assert strip_format_chars("Иван Петрович") == "Иван Петрович"
-    assert strip_format_chars("plain ascii") == "plain ascii"
+    assert strip_invisible(mixed) == "Римская Елена "
+    assert strip_invisible("Иван Петрович") == "Иван Петрович"
+    assert strip_invisible("plain ascii") == "plain ascii"
 
 
 # ---------------------------------------------------------------- the quick tokenizer
