@@ -6,7 +6,9 @@ Contrast (issue 16, WCAG 1.4.3/1.4.6/1.4.11): text and hints at least 4.5:1 in t
 scheme and 7:1 in high contrast; control borders, radio rings, scroll-bar handles and
 the focus ring at least 3:1 against what they sit on. A button's focus ring is two lines
 (``widgets.KioskButton``): the focus colour outside, the button's text colour inside, so
-it stands out on a blue (or yellow) primary button as well as on the background.
+it stands out on a blue (or yellow) primary button as well as on the background. Its
+focused border keeps the unfocused width (the ring covers it): Qt keeps a button's size
+as last computed, and one computed while it had the focus kept a thicker border's 4 px.
 :func:`contrast_pairs` lists the colour pairs the sheet draws, so
 ``tests/ui/test_layout.py`` checks the same numbers this file uses.
 
@@ -140,6 +142,7 @@ QPushButton {{ min-height: {BUTTON_HEIGHT}px; padding: 0 22px;
 QPushButton:focus {{ border: {border_w + 2}px solid {s.focus}; }}
 KioskButton {{ qproperty-focusOuter: {s.focus}; qproperty-focusOnFill: {s.primary_text};
     qproperty-focusOnPanel: {s.text}; }}
+KioskButton:focus {{ border-width: {border_w}px; }}
 QPushButton:pressed, QPushButton:checked {{ background: {s.primary}; color: {s.primary_text}; }}
 QPushButton:disabled {{ color: {s.muted}; border-style: dashed; }}
 QPushButton[role="primary"] {{ background: {s.primary}; color: {s.primary_text};

@@ -99,8 +99,8 @@ class _Wraps:
 
         opt = self._option()
         opt.text = text
-        # Unfocused, as the button's own hint: the focused style's thicker border is
-        # drawn inside, not grown around (a wrapped label grew 4 px taller with it).
+        # Unfocused, as the button's own hint: a focused style with a thicker border
+        # (the kiosk's sheet no longer has one, style.py) made a wrapped label grow.
         opt.state &= ~QStyle.StateFlag.State_HasFocus
         shown = self.fontMetrics().size(Qt.TextFlag.TextShowMnemonic.value, text)
         opt.rect.setSize(shown)
@@ -173,9 +173,8 @@ class _Wraps:
     def heightForWidth(self, width: int) -> int:
         shown = self.wrapped(width)
         # One line: the button's own hint, as for a label without spaces. Qt computes it
-        # the same way and keeps it, unfocused: the focused style's thicker border made
-        # a spaced label 4 px taller as it took the focus, and the screen under it moved
-        # (and each layout pass asked the style again, ~10 ms before Welcome's paint).
+        # the same way and keeps it: asking the style at each layout pass cost ~10 ms
+        # before Welcome's paint.
         size = super().sizeHint() if shown == self.text() else self._size_for(shown)
         return max(size.height(), self.minimumHeight())
 

@@ -618,3 +618,32 @@ def test_a_button_does_not_grow_when_it_takes_the_focus(qtbot) -> None:
     spaced.setFocus()
     flush_events()
     assert (spaced.height(), plain.y(), spaced.minimumSizeHint()) == before
+
+
+def test_a_button_whose_label_changed_while_focused_keeps_its_size_after(qtbot) -> None:
+    """Qt keeps a button's size as it last computed it. One computed while the button
+    had the focus (its label changed at that moment: Welcome's text-size button tapped
+    at 200 %) kept the focused border's 4 px after the focus left, and the button
+    stayed taller than its neighbours. The focused look keeps the border's width."""
+    from PySide6.QtWidgets import QVBoxLayout
+
+    from kiosk.ui.style import style_sheet
+
+    page = QWidget()
+    page.setStyleSheet(style_sheet(2, False))
+    layout = QVBoxLayout(page)
+    tapped, twin = KioskButton("Крупный"), KioskButton("Обычный")
+    layout.addWidget(tapped)
+    layout.addWidget(twin)
+    layout.addStretch(1)
+    qtbot.addWidget(page)
+    page.resize(600, 600)
+    page.show()
+    flush_events()
+    tapped.setFocus()
+    tapped.setText("Обычный")  # now the twin of a button never focused
+    flush_events()
+    twin.setFocus()
+    flush_events()
+    assert tapped.sizeHint() == twin.sizeHint()
+    assert tapped.height() == twin.height()
