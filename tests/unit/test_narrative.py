@@ -65,7 +65,8 @@ def _token(draw: st.DrawFn) -> str:
     kind = draw(st.integers(0, 9))
     tag = draw(st.sampled_from(_TAGS))
     if kind <= 3:
-        return draw(st.text(st.sampled_from("ab Жж\n\t&;#<>x0\u200b\u202e\xa0'\""),
+        return draw(st.text(st.sampled_from("ab Жж\n\t&;#<>x0\u200b\u202e\xa0'\""
+                                            "\x01\x0b\x0c\x1b\x7f\x85"),
                             max_size=12)) or "текст"
     if kind == 4:
         return draw(st.sampled_from(["&amp;", "&lt;", "&nbsp;", "&#1046;", "&#x416;", "&bogus;",
