@@ -17,6 +17,7 @@ stray ``</td>``): every element this module opens it also closes.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import re
 from html.parser import HTMLParser
@@ -75,7 +76,9 @@ def _spans(attrs: list[tuple[str, str | None]]) -> str:
 def strip_invisible(text: str) -> str:
     """``text`` without format characters (zero-width, bidi controls, soft hyphen) and
     control characters (but tab, line feed, carriage return and NUL, which ``clean``
-    marks); a vertical tab or form feed becomes a line break.
+    marks); a vertical tab or form feed becomes a line break, and a C1 control the
+    Windows-1252 character of its code (``_C1``), or with the characters around it
+    the UTF-8 they were read from (``_LATIN_1_UTF_8``).
 
     Format characters are invisible but change what a patient sees: a right-to-left
     override turns a line around, a zero-width space inside a surname moves its first
@@ -85,7 +88,7 @@ def strip_invisible(text: str) -> str:
     """
     if text.isprintable() or _INVISIBLE.search(text) is None:
         return text
-    return _INVISIBLE.sub("", text.translate(_BREAKS))
+    return _INVISIBLE_IN_TEXT.sub(_in_text, text)
 
 
 #: Every non-ASCII character of Unicode category Cf (format) up to Unicode 15.1, as
@@ -107,22 +110,51 @@ CONTROL_RANGES: tuple[tuple[int, int], ...] = (
 _INVISIBLE = re.compile("[" + "".join(
     f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in CONTROL_RANGES + FORMAT_RANGES)
     + "]")
-_BREAKS = str.maketrans({"\x0b": "\n", "\x0c": "\n"})
-#: What a text piece of markup loses (NUL too, which ``sanitise`` takes out of the
-#: markup first): a vertical tab or form feed becomes a space, as HTML reads ``\f``.
-_INVISIBLE_IN_MARKUP = re.compile("\x00|" + _INVISIBLE.pattern)
+#: A C1 control in text is nearly always a Windows-1252 character read as Latin-1
+#: («CARDIOsphere\x99» in an official HL7 example: «™»). It becomes that character, as
+#: HTML reads a character reference to one (``&#x99;``); one with none there goes.
+_C1 = {chr(c): bytes([c]).decode("cp1252", "ignore") for c in range(0x80, 0xA0)}
+#: What an invisible character becomes in plain text and in a text piece of markup
+#: (a vertical tab or form feed: a line break, and a space as HTML reads ``\f``);
+#: any other, nothing.
+_PLAIN_FOR = {"\x0b": "\n", "\x0c": "\n", **_C1}
+_MARKUP_FOR = {"\x0b": " ", "\x0c": " ", **_C1}
+#: A UTF-8 sequence read as Latin-1 (its lead byte, then its continuation bytes as
+#: U+0080–U+00BF): «•» came as «â\x80¢» in the same examples. One holding a C1
+#: control is made UTF-8 again; no text means one.
+_LATIN_1_UTF_8 = ("[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}"
+                  "|[\xf0-\xf4][\x80-\xbf]{3}")
+_INVISIBLE_IN_TEXT = re.compile(_LATIN_1_UTF_8 + "|" + _INVISIBLE.pattern)
+#: The same in a text piece of markup, NUL too (``sanitise`` takes it out first).
+_INVISIBLE_IN_MARKUP = re.compile(_LATIN_1_UTF_8 + "|\x00|" + _INVISIBLE.pattern)
 
 
-def _space_for_break(found: re.Match[str]) -> str:
-    return " " if found.group() in "\x0b\x0c" else ""
+def _in_text(found: re.Match[str]) -> str:
+    return _replaced(found.group(), _PLAIN_FOR)
+
+
+def _in_markup(found: re.Match[str]) -> str:
+    return _replaced(found.group(), _MARKUP_FOR)
+
+
+def _replaced(chars: str, table: dict[str, str]) -> str:
+    """What ``chars`` (one invisible character, or a UTF-8 sequence read as Latin-1)
+    become."""
+    if len(chars) == 1:
+        return table.get(chars, "")
+    if any("\x80" <= c <= "\x9f" for c in chars):
+        # What was meant may be invisible itself (a zero-width space, a C1 control).
+        with contextlib.suppress(UnicodeDecodeError):
+            chars = chars.encode("latin-1").decode()
+    return "".join(table.get(c, "") if _INVISIBLE.match(c) else c for c in chars)
 
 
 def _visible(text: str) -> str:
-    """A text piece of markup without control or format characters. Asked only of a
-    piece that is not printable: a line break makes most of them so (~10 of 14 ASCII
-    pieces of a protocol), and this way costs ~1.3 µs a protocol against ~4 µs for a
-    search of the whole markup."""
-    return _INVISIBLE_IN_MARKUP.sub(_space_for_break, text)
+    """A text piece of markup without control or format characters (see
+    ``strip_invisible``). Asked only of a piece that is not printable: a line break
+    makes most of them so (~10 of 14 ASCII pieces of a protocol), and this way costs
+    ~1.3 µs a protocol against ~4 µs for a search of the whole markup."""
+    return _INVISIBLE_IN_MARKUP.sub(_in_markup, text)
 
 
 class _Sanitiser(HTMLParser):

@@ -34,9 +34,10 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 #: What must never be left in a text: C0 controls but tab, line feed and carriage
 #: return, DEL, C1 controls, and the format characters put in below.
 LEFT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u202e\u2066\ufeff]")
-#: Put into texts in turn (a vertical tab is a line break: tested on its own).
-INVISIBLE = ["\x01", "\x1b", "\x7f", "\x85", "\x9f", "\x07", "\u200b", "\u202e", "\x1f",
-             "\ufeff"]
+#: Put into texts in turn (a vertical tab is a line break, and a C1 control with a
+#: Windows-1252 character becomes it: tested on their own; these C1 ones have none).
+INVISIBLE = ["\x01", "\x1b", "\x7f", "\x81", "\x9d", "\x07", "\u200b", "\u202e", "\x1f",
+             "\ufeff", "\x90"]
 #: Keys whose string values are text a patient reads.
 TEXT_KEYS = frozenset({"div", "display", "text", "title", "conclusion", "description",
                        "valueString", "family", "given", "unit", "name"})
@@ -140,9 +141,33 @@ def test_the_records_hold_every_kind_of_text() -> None:
 def test_a_vertical_tab_is_a_line_break_and_controls_go_r_show_5() -> None:
     """Word writes a line break as a vertical tab; an export may leave a colour escape."""
     assert strip_invisible("Диагноз:\x0bJ06.9\x01") == "Диагноз:\nJ06.9"
-    markup, words = sanitise("<p>Жалобы\x01 на боль\x0bв горле\x1b[31m.</p><p>x\x7fy\x85z</p>")
+    markup, words = sanitise("<p>Жалобы\x01 на боль\x0bв горле\x1b[31m.</p><p>x\x7fy\x81z</p>")
     assert markup == "<p>Жалобы на боль в горле[31m.</p><p>xyz</p>"
     assert words == "Жалобы на боль в горле[31m.\n\nxyz"
+
+
+def test_a_windows_1252_character_read_as_latin_1_is_shown_as_meant_r_show_5() -> None:
+    """Seen in an official HL7 example: «CARDIOsphere\x99 ultrasonic contrast agent»,
+    a «™» of Windows-1252 read as Latin-1. Qt drew a box; it is the «™» again, as HTML
+    reads ``&#x99;``. The five codes Windows-1252 leaves unassigned go."""
+    assert strip_invisible("CARDIOsphere\x99 \x96 \x93Тест\x94\x85") == "CARDIOsphere™ – “Тест”…"
+    assert sanitise("<td>CARDIOsphere\x99 agent</td>") == (
+        "<td>CARDIOsphere™ agent</td>", "CARDIOsphere™ agent")
+    assert sanitise("<p>a&#x99;b</p>") == sanitise("<p>a\x99b</p>")
+    assert strip_invisible("a\x81\x8d\x8f\x90\x9db") == "ab"
+
+
+def test_a_utf_8_character_read_as_latin_1_is_shown_as_meant_r_show_5() -> None:
+    """The same examples list reasons with «â\x80¢ Data Entry error»: the UTF-8 of «•»
+    read as Latin-1, its middle byte a C1 control. Made UTF-8 again; such a sequence
+    with no C1 control in it («Â\xa0», «Ã©») is left as it came: text may mean it."""
+    note = "<p>due to:\r\n\u00e2\x80\u00a2 Data Entry error</p>"
+    assert sanitise(note)[1] == "due to:\n• Data Entry error"
+    assert strip_invisible("x\u00e2\x80\u00a2y\x0b") == "x•y\n"
+    assert strip_invisible("CHEST\u00c2\xa0 \u00c3\u00a9\x01") == "CHEST\u00c2\xa0 \u00c3\u00a9"
+    assert strip_invisible("\u00e2\x80") == "\u00e2€"  # cut short: each one on its own
+    # What was meant is invisible itself: a zero-width space, a C1 control.
+    assert strip_invisible("a\u00e2\x80\x8bb\u00c2\x81c\u00c2\x99") == "abc™"
 
 
 @settings(max_examples=500, deadline=None)
