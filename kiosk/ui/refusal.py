@@ -18,10 +18,6 @@ from kiosk.ui.style import style_sheet
 from kiosk.ui.widgets import label
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("RefusalScreen", text)
-
-
 class RefusalScreen(QWidget):
     """Frameless and on top like the kiosk itself; a close request does nothing.
 
@@ -40,13 +36,15 @@ class RefusalScreen(QWidget):
         box = QVBoxLayout(self)
         box.setContentsMargins(48, 48, 48, 48)
         box.addStretch(1)
-        self.message = label(_tr(
+        self.message = label(QCoreApplication.translate(
+            "RefusalScreen",
             "Киоск сейчас не работает. Обратитесь, пожалуйста, в регистратуру."), "title",
             name="refusalMessage")
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         box.addWidget(self.message)
         keys = sorted({p.split(":", 1)[0] for p in problems})
-        self.details = label(_tr(
+        self.details = label(QCoreApplication.translate(
+            "RefusalScreen",
             "Для администратора: киоск не настроен для работы с пациентами (%1). "
             "Подробности — в системном журнале; проверка: kiosk check-config.")
             .replace("%1", ", ".join(keys)), "muted", name="refusalDetails")

@@ -797,12 +797,13 @@ def numeric_pad(
         key.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         key.clicked.connect(lambda _=False, d=digit: target.insert(d))
         pad.addWidget(key, i // 3, i % 3 if i < 9 else 1)
-    erase = button("⌫", "pad", erase_name, _tr("Стереть"))
+    erase = button("⌫", "pad", erase_name, QCoreApplication.translate("Keypad", "Стереть"))
     erase.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     erase.clicked.connect(target.backspace)
     pad.addWidget(erase, 3, 0)
     if clear_name:
-        clear = button(_tr("Сброс"), "pad", clear_name, _tr("Очистить"))
+        clear = button(QCoreApplication.translate("Keypad", "Сброс"), "pad", clear_name,
+                       QCoreApplication.translate("Keypad", "Очистить"))
         clear.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         clear.clicked.connect(target.clear)
         pad.addWidget(clear, 3, 2)
@@ -811,7 +812,3 @@ def numeric_pad(
     box.addLayout(pad, stretch)
     box.addStretch(1)
     return box
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("Keypad", text)

@@ -399,22 +399,22 @@
 <context>
     <name>Header</name>
     <message>
-        <location filename="../../widgets.py" line="335"/>
+        <location filename="../../widgets.py" line="357"/>
         <source>ЛКП</source>
         <translation>PPA</translation>
     </message>
     <message>
-        <location filename="../../widgets.py" line="336"/>
+        <location filename="../../widgets.py" line="358"/>
         <source>Личный кабинет пациента</source>
         <translation>Patient&apos;s personal account</translation>
     </message>
     <message>
-        <location filename="../../widgets.py" line="332"/>
+        <location filename="../../widgets.py" line="354"/>
         <source>Озвучить</source>
         <translation>Read aloud</translation>
     </message>
     <message>
-        <location filename="../../widgets.py" line="333"/>
+        <location filename="../../widgets.py" line="355"/>
         <source>Озвучить экран</source>
         <translation>Read the screen aloud</translation>
     </message>
@@ -505,42 +505,59 @@
     </message>
 </context>
 <context>
+    <name>Keypad</name>
+    <message>
+        <location filename="../../widgets.py" line="800"/>
+        <source>Стереть</source>
+        <translation>Delete</translation>
+    </message>
+    <message>
+        <location filename="../../widgets.py" line="805"/>
+        <source>Сброс</source>
+        <translation>Clear</translation>
+    </message>
+    <message>
+        <location filename="../../widgets.py" line="806"/>
+        <source>Очистить</source>
+        <translation>Clear all</translation>
+    </message>
+</context>
+<context>
     <name>KioskWindow</name>
     <message>
-        <location filename="../../main.py" line="121"/>
+        <location filename="../../window.py" line="667"/>
         <source>Киоск сейчас не может начать работу. Обратитесь к администратору в регистратуре.</source>
         <translation>The kiosk cannot start right now. Please ask the receptionist.</translation>
     </message>
     <message>
-        <location filename="../../window.py" line="328"/>
-        <location filename="../../window.py" line="894"/>
+        <location filename="../../window.py" line="335"/>
+        <location filename="../../window.py" line="947"/>
         <source>Личный кабинет пациента</source>
         <extracomment>Every screen but Welcome, in the order the idle-time build makes them (the patient&apos;s path first). Each module is imported only when its screen is first built. The mode the kiosk is configured for; the staff panel may leave it only for as long as the panel is open (R-KSK-4).</extracomment>
         <translation>Patient&apos;s personal account</translation>
     </message>
     <message>
-        <location filename="../../window.py" line="346"/>
-        <location filename="../../window.py" line="882"/>
+        <location filename="../../window.py" line="669"/>
         <source>Киоск запускается…</source>
         <translation>The kiosk is starting…</translation>
     </message>
     <message>
-        <location filename="../../window.py" line="658"/>
+        <location filename="../../window.py" line="680"/>
         <source>Киоск запускается, подождите несколько секунд…</source>
         <translation>The kiosk is starting, please wait a few seconds…</translation>
     </message>
     <message>
-        <location filename="../../window.py" line="784"/>
+        <location filename="../../window.py" line="838"/>
         <source>Готово. Заберите, пожалуйста, документы из принтера.</source>
         <translation>Done. Please take your documents from the printer.</translation>
     </message>
     <message>
-        <location filename="../../window.py" line="833"/>
+        <location filename="../../window.py" line="887"/>
         <source>Вы ещё здесь? Через %1 сеанс завершится, а данные будут стёрты с экрана. Коснитесь экрана, чтобы продолжить.</source>
         <translation>Are you still there? In %1 the session ends and your data is cleared from the screen. Touch the screen to continue.</translation>
     </message>
     <message>
-        <location filename="../../window.py" line="836"/>
+        <location filename="../../window.py" line="890"/>
         <source>Продолжить</source>
         <translation>Continue</translation>
     </message>
@@ -818,8 +835,8 @@
 <context>
     <name>Overlay</name>
     <message>
-        <location filename="../../widgets.py" line="720"/>
-        <location filename="../../widgets.py" line="738"/>
+        <location filename="../../widgets.py" line="742"/>
+        <location filename="../../widgets.py" line="760"/>
         <source>Понятно</source>
         <translation>OK</translation>
     </message>
@@ -942,9 +959,22 @@
 <context>
     <name>QrWidget</name>
     <message>
-        <location filename="../../widgets.py" line="618"/>
+        <location filename="../../widgets.py" line="640"/>
         <source>QR-код</source>
         <translation>QR code</translation>
+    </message>
+</context>
+<context>
+    <name>RefusalScreen</name>
+    <message>
+        <location filename="../../refusal.py" line="39"/>
+        <source>Киоск сейчас не работает. Обратитесь, пожалуйста, в регистратуру.</source>
+        <translation>The kiosk is not working at the moment. Please ask at the reception desk.</translation>
+    </message>
+    <message>
+        <location filename="../../refusal.py" line="46"/>
+        <source>Для администратора: киоск не настроен для работы с пациентами (%1). Подробности — в системном журнале; проверка: kiosk check-config.</source>
+        <translation>For the administrator: the kiosk is not configured to serve patients (%1). Details are in the system journal; check: kiosk check-config.</translation>
     </message>
 </context>
 <context>
@@ -958,97 +988,97 @@
 <context>
     <name>Speech</name>
     <message>
-        <location filename="../../speech.py" line="149"/>
+        <location filename="../../speech.py" line="156"/>
         <source>норма от %1 до %2</source>
         <translation>normal range %1 to %2</translation>
     </message>
     <message>
-        <location filename="../../speech.py" line="150"/>
+        <location filename="../../speech.py" line="157"/>
         <source>норма до %1</source>
         <translation>normal up to %1</translation>
     </message>
     <message>
-        <location filename="../../speech.py" line="151"/>
+        <location filename="../../speech.py" line="158"/>
         <source>норма от %1</source>
         <translation>normal from %1</translation>
     </message>
     <message>
-        <location filename="../../speech.py" line="152"/>
+        <location filename="../../speech.py" line="159"/>
         <source>норма %1</source>
         <translation>normal range %1</translation>
     </message>
     <message>
-        <location filename="../../speech.py" line="153"/>
+        <location filename="../../speech.py" line="160"/>
         <source>тысяч на микролитр</source>
         <translation>thousand per microlitre</translation>
     </message>
     <message>
-        <location filename="../../speech.py" line="154"/>
+        <location filename="../../speech.py" line="161"/>
         <source>миллионов на микролитр</source>
         <translation>million per microlitre</translation>
     </message>
     <message>
-        <location filename="../../speech.py" line="155"/>
+        <location filename="../../speech.py" line="162"/>
         <source>грамм на литр</source>
         <translation>grams per litre</translation>
     </message>
     <message>
-        <location filename="../../speech.py" line="156"/>
+        <location filename="../../speech.py" line="163"/>
         <source>миллиграмм на литр</source>
         <translation>milligrams per litre</translation>
     </message>
     <message>
-        <location filename="../../speech.py" line="157"/>
+        <location filename="../../speech.py" line="164"/>
         <source>миллимоль на литр</source>
         <translation>millimoles per litre</translation>
     </message>
     <message>
-        <location filename="../../speech.py" line="158"/>
+        <location filename="../../speech.py" line="165"/>
         <source>микромоль на литр</source>
         <translation>micromoles per litre</translation>
     </message>
     <message>
-        <location filename="../../speech.py" line="159"/>
+        <location filename="../../speech.py" line="166"/>
         <source>нанограмм на миллилитр</source>
         <translation>nanograms per millilitre</translation>
     </message>
     <message>
-        <location filename="../../speech.py" line="160"/>
+        <location filename="../../speech.py" line="167"/>
         <source>единиц на литр</source>
         <translation>units per litre</translation>
     </message>
     <message>
-        <location filename="../../speech.py" line="161"/>
+        <location filename="../../speech.py" line="168"/>
         <source>процентов</source>
         <translation>per cent</translation>
     </message>
     <message>
-        <location filename="../../speech.py" line="162"/>
+        <location filename="../../speech.py" line="169"/>
         <source>фемтолитров</source>
         <translation>femtolitres</translation>
     </message>
     <message>
-        <location filename="../../speech.py" line="163"/>
+        <location filename="../../speech.py" line="170"/>
         <source>пикограммов</source>
         <translation>picograms</translation>
     </message>
     <message>
-        <location filename="../../speech.py" line="164"/>
+        <location filename="../../speech.py" line="171"/>
         <source>миллиметров в час</source>
         <translation>millimetres per hour</translation>
     </message>
     <message>
-        <location filename="../../speech.py" line="165"/>
+        <location filename="../../speech.py" line="172"/>
         <source>выше нормы</source>
         <translation>above normal</translation>
     </message>
     <message>
-        <location filename="../../speech.py" line="166"/>
+        <location filename="../../speech.py" line="173"/>
         <source>ниже нормы</source>
         <translation>below normal</translation>
     </message>
     <message>
-        <location filename="../../speech.py" line="167"/>
+        <location filename="../../speech.py" line="174"/>
         <source>вне нормы</source>
         <translation>out of the normal range</translation>
     </message>
