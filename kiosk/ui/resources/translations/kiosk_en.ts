@@ -1208,7 +1208,7 @@
     </message>
     <message>
         <location filename="../../staff.py" line="234"/>
-        <source>не было</source>
+        <source>ещё не выполнялась</source>
         <translation>never</translation>
     </message>
     <message>
