@@ -148,12 +148,16 @@ QPushButton:disabled {{ color: {s.muted}; border-style: dashed; }}
 QPushButton[role="primary"] {{ background: {s.primary}; color: {s.primary_text};
     font-weight: bold; border-color: {s.primary}; }}
 QPushButton[role="primary"]:focus {{ border-color: {s.focus}; }}
+QPushButton#key_enter {{ min-height: {KEY_HEIGHT}px; }}
 QPushButton[role="primary"]:disabled {{ background: {s.panel}; color: {s.muted};
     border-color: {s.border}; }}
 QPushButton[role="card"] {{ text-align: left; padding: 18px; background: {s.panel}; }}
 QPushButton[role="key"] {{ min-height: {KEY_HEIGHT}px; padding: 0 2px;
     font-size: {min(int(f * 1.1), KEY_FONT_MAX)}px; }}
 QPushButton[role="pad"] {{ min-height: 84px; font-size: {int(f * 1.6)}px; font-weight: bold; }}
+QPushButton[role="padWord"] {{ min-height: 84px; font-size: {min(int(f * 1.3), KEY_FONT_MAX)}px;
+    font-weight: bold;
+    padding: 0 8px; }}
 QLineEdit, QPlainTextEdit, QTextEdit, QListView, QTableView {{
     background: {s.panel}; color: {s.text}; border: {border_w}px solid {s.border};
     border-radius: 8px; padding: 8px; selection-background-color: {s.primary};

@@ -778,37 +778,84 @@ class Overlay(QFrame):
         return False
 
 
+class EvenKeys(QWidget):
+    """Keys in equal columns, each as wide as the widest key needs (the code's keypad
+    and the staff PIN's). A grid sized by its keys' own widths made the keypad's
+    columns 148, 96 and 288 px on a 720×1280 screen at 200 % text: a word key
+    («Сброс») and «⌫» held their columns open while the digits' shrank. Here the keys
+    ignore their own widths, so the columns share the width equally, and the widget
+    asks for three times the widest key's need.
+
+    Signals: none.
+    """
+
+    def __init__(self, columns: int, spacing: int = 10, parent: QWidget | None = None) -> None:
+        from PySide6.QtWidgets import QGridLayout
+
+        super().__init__(parent)
+        self._columns = columns
+        self._keys: list[QWidget] = []
+        self._grid = QGridLayout(self)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._grid.setSpacing(spacing)
+        for column in range(columns):
+            self._grid.setColumnStretch(column, 1)
+
+    def add(self, key: QWidget, row: int, column: int) -> None:
+        policy = key.sizePolicy()
+        policy.setHorizontalPolicy(QSizePolicy.Policy.Ignored)
+        key.setSizePolicy(policy)
+        self._keys.append(key)
+        self._grid.addWidget(key, row, column)
+
+    def _times_widest(self, widths: list[int]) -> int:
+        return self._columns * max(widths, default=0) + (self._columns - 1) * self._grid.spacing()
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(self._times_widest([k.minimumSizeHint().width() for k in self._keys]),
+                     super().minimumSizeHint().height())
+
+    def sizeHint(self) -> QSize:
+        return QSize(self._times_widest([k.sizeHint().width() for k in self._keys]),
+                     super().sizeHint().height())
+
+    def event(self, event: QEvent) -> bool:
+        """The keys' widths change with the text size, and the grid does not see it
+        (they ignore their widths there): the layout around is told."""
+        if event.type() in _REFLOW:
+            self.updateGeometry()
+        return super().event(event)
+
+
 def numeric_pad(
     target: QLineEdit, prefix: str, erase_name: str, clear_name: str = "", stretch: int = 4
 ) -> QHBoxLayout:
-    """A big 3×4 digit keypad typing into ``target`` (code entry, staff PIN).
+    """A big 3×4 digit keypad typing into ``target`` (code entry, staff PIN), its keys
+    in equal columns (:class:`EvenKeys`).
 
     Keys never take focus, so the field keeps the caret and a physical keyboard keeps
     working beside the touch keys. ``clear_name`` adds a «Сброс» key right of 0.
     """
-    from PySide6.QtWidgets import QGridLayout
-
-    pad = QGridLayout()
-    pad.setSpacing(10)
-    for column in range(3):  # equal while they fit: «Сброс» at 200 % made its column wide
-        pad.setColumnStretch(column, 1)
+    pad = EvenKeys(3)
     for i, digit in enumerate("1234567890"):
         key = button(digit, "pad", f"{prefix}{digit}")
         key.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         key.clicked.connect(lambda _=False, d=digit: target.insert(d))
-        pad.addWidget(key, i // 3, i % 3 if i < 9 else 1)
+        pad.add(key, i // 3, i % 3 if i < 9 else 1)
     erase = button("⌫", "pad", erase_name, QCoreApplication.translate("Keypad", "Стереть"))
     erase.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     erase.clicked.connect(target.backspace)
-    pad.addWidget(erase, 3, 0)
+    pad.add(erase, 3, 0)
     if clear_name:
-        clear = button(QCoreApplication.translate("Keypad", "Сброс"), "pad", clear_name,
+        # A word in the digits' size needs twice a digit's width: smaller, the even
+        # columns need less of a narrow screen.
+        clear = button(QCoreApplication.translate("Keypad", "Сброс"), "padWord", clear_name,
                        QCoreApplication.translate("Keypad", "Очистить"))
         clear.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         clear.clicked.connect(target.clear)
-        pad.addWidget(clear, 3, 2)
+        pad.add(clear, 3, 2)
     box = QHBoxLayout()
     box.addStretch(1)
-    box.addLayout(pad, stretch)
+    box.addWidget(pad, stretch)
     box.addStretch(1)
     return box

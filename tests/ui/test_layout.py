@@ -647,3 +647,40 @@ def test_a_button_whose_label_changed_while_focused_keeps_its_size_after(qtbot) 
     flush_events()
     assert tapped.sizeHint() == twin.sizeHint()
     assert tapped.height() == twin.height()
+
+
+@pytest.mark.parametrize("size", [(720, 1280), (1280, 720), (1080, 1920)])
+def test_the_code_keypad_keys_are_equally_wide_at_200_percent(kiosk: Kiosk,
+                                                              size: tuple[int, int]) -> None:
+    """Seen on the 720×1280 picture at 200 % text: the keypad's columns were 148, 96
+    and 288 px wide, «Сброс» in the digits' size holding its column open; a patient
+    aims at a grid of equal keys."""
+    from PySide6.QtWidgets import QPushButton
+
+    kiosk.sign_in_to_code()
+    kiosk.window.resize(*size)
+    kiosk.window.set_text_size(2)
+    for _ in range(4):
+        flush_events()
+    code = kiosk.s.code
+    keys = [code.findChild(QPushButton, f"pad_{d}") for d in "1234567890"]
+    keys += [b for b in code.findChildren(QPushButton) if b.property("role") == "padWord"]
+    keys += [b for b in code.findChildren(QPushButton) if b.text() == "⌫"]
+    widths = {k.objectName() or k.text(): k.width() for k in keys}
+    assert len(widths) == 12
+    assert max(widths.values()) - min(widths.values()) <= 2, widths
+    assert all(_text_fits(k) for k in keys)
+
+
+@pytest.mark.parametrize("text_size", [0, 2])
+def test_the_keyboard_enter_key_is_as_tall_as_its_row(kiosk: Kiosk, text_size: int) -> None:
+    """Seen on every keyboard picture: «Ввод», a primary button, took a button's
+    height (64 px) instead of a key's (54 px) and stood out of its row above and below."""
+    kiosk.window.start_sign_in()
+    kiosk.window.set_text_size(text_size)
+    for _ in range(4):
+        flush_events()
+    kb = kiosk.s.credentials.keyboard
+    assert kb.enter_key.height() == kb.space_key.height() == kb.backspace_key.height()
+    assert kb.enter_key.y() == kb.space_key.y()
+    assert _text_fits(kb.enter_key)
