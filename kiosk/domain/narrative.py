@@ -110,6 +110,8 @@ CONTROL_RANGES: tuple[tuple[int, int], ...] = (
 _INVISIBLE = re.compile("[" + "".join(
     f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in CONTROL_RANGES + FORMAT_RANGES)
     + "]")
+#: The same with NUL, for markup (``sanitise`` takes NUL out of it first).
+_INVISIBLE_OR_NUL = re.compile("[\x00" + _INVISIBLE.pattern[1:])
 #: A C1 control in text is nearly always a Windows-1252 character read as Latin-1
 #: («CARDIOsphere\x99» in an official HL7 example: «™»). It becomes that character, as
 #: HTML reads a character reference to one (``&#x99;``); one with none there goes.
@@ -153,7 +155,11 @@ def _visible(text: str) -> str:
     """A text piece of markup without control or format characters (see
     ``strip_invisible``). Asked only of a piece that is not printable: a line break
     makes most of them so (~10 of 14 ASCII pieces of a protocol), and this way costs
-    ~1.3 µs a protocol against ~4 µs for a search of the whole markup."""
+    ~1.3 µs a protocol against ~4 µs for a search of the whole markup. A piece with
+    nothing to replace (a line break, a no-break space) costs one search, 2.5 times
+    cheaper than the replacing pattern's."""
+    if _INVISIBLE_OR_NUL.search(text) is None:
+        return text
     return _INVISIBLE_IN_MARKUP.sub(_in_markup, text)
 
 
