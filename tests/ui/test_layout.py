@@ -581,12 +581,9 @@ def test_a_per_cent_sign_stays_with_its_number_when_a_button_wraps(qtbot) -> Non
     assert lines[-1].endswith("200 %")
 
 
-def test_a_button_does_not_grow_when_it_takes_the_focus(qtbot) -> None:
-    """The focus ring's thicker border is drawn inside the button: at 200 % text a
-    button whose label has spaces grew 4 px taller when it took the focus (its height
-    followed the focused style's size), and the screen under it moved; one without
-    spaces never did. Its narrowest width does not change either, nor does a label
-    wrapped on two lines."""
+def _two_buttons_at_200_percent(qtbot, first: str, second: str,  # type: ignore[no-untyped-def]
+                                ) -> tuple[QWidget, KioskButton, KioskButton]:
+    """A 600 px page at 200 % text with two buttons one under the other, shown."""
     from PySide6.QtWidgets import QVBoxLayout
 
     from kiosk.ui.style import style_sheet
@@ -594,13 +591,23 @@ def test_a_button_does_not_grow_when_it_takes_the_focus(qtbot) -> None:
     page = QWidget()
     page.setStyleSheet(style_sheet(2, False))
     layout = QVBoxLayout(page)
-    spaced, plain = KioskButton("Запись к врачу"), KioskButton("Поддержка")
-    layout.addWidget(spaced)
-    layout.addWidget(plain)
+    one, two = KioskButton(first), KioskButton(second)
+    layout.addWidget(one)
+    layout.addWidget(two)
     layout.addStretch(1)
     qtbot.addWidget(page)
     page.resize(600, 600)
     page.show()
+    return page, one, two
+
+
+def test_a_button_does_not_grow_when_it_takes_the_focus(qtbot) -> None:
+    """The focus ring's thicker border is drawn inside the button: at 200 % text a
+    button whose label has spaces grew 4 px taller when it took the focus (its height
+    followed the focused style's size), and the screen under it moved; one without
+    spaces never did. Its narrowest width does not change either, nor does a label
+    wrapped on two lines."""
+    page, spaced, plain = _two_buttons_at_200_percent(qtbot, "Запись к врачу", "Поддержка")
     plain.setFocus()
     flush_events()
     before = spaced.height(), spaced.y(), plain.y(), spaced.minimumSizeHint()
@@ -625,20 +632,7 @@ def test_a_button_whose_label_changed_while_focused_keeps_its_size_after(qtbot) 
     had the focus (its label changed at that moment: Welcome's text-size button tapped
     at 200 %) kept the focused border's 4 px after the focus left, and the button
     stayed taller than its neighbours. The focused look keeps the border's width."""
-    from PySide6.QtWidgets import QVBoxLayout
-
-    from kiosk.ui.style import style_sheet
-
-    page = QWidget()
-    page.setStyleSheet(style_sheet(2, False))
-    layout = QVBoxLayout(page)
-    tapped, twin = KioskButton("Крупный"), KioskButton("Обычный")
-    layout.addWidget(tapped)
-    layout.addWidget(twin)
-    layout.addStretch(1)
-    qtbot.addWidget(page)
-    page.resize(600, 600)
-    page.show()
+    _, tapped, twin = _two_buttons_at_200_percent(qtbot, "Крупный", "Обычный")
     flush_events()
     tapped.setFocus()
     tapped.setText("Обычный")  # now the twin of a button never focused
