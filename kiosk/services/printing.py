@@ -128,13 +128,14 @@ TREND_IMAGE = "kiosk-trend:{}"
 
 
 def _trend_section(trends: Sequence[Trend]) -> str:
-    """Two pictures a row, each under its analyte and over its sentence, so the paper
-    says in words what the picture shows (and pdftotext finds it)."""
+    """Two pictures a row, each over its sentence, so the paper says in words what the
+    picture shows (and pdftotext finds it). The picture carries its analyte and unit as
+    its heading (``kiosk.ui.lab_trend.TrendTextObject``): a heading line of its own was
+    left at a page's foot while the picture went to the next page."""
     cells = []
     for i, t in enumerate(trends):
-        unit = f", {escape(t.unit)}" if t.unit else ""
         band = band_ru(t)
-        cells.append(f"<td width='50%' valign='top'><b>{escape(t.analyte)}{unit}</b><br/>"
+        cells.append(f"<td width='50%' valign='top'>"
                      f"<img src='{TREND_IMAGE.format(i)}'/><br/>"
                      f"{escape(describe_ru(t))}. {escape(band[:1].upper() + band[1:])}.</td>")
     rows = "".join(f"<tr>{''.join(cells[i:i + 2])}</tr>" for i in range(0, len(cells), 2))

@@ -322,7 +322,12 @@ _TREND_INDEX = TREND_OBJECT + 1  # the char format property that says which tren
 class TrendTextObject(QPyTextObject):
     """Draws a trend where the print HTML has its placeholder image: vector lines and
     real text in the PDF (sharp at any resolution, a few KB, and its numbers are text a
-    screen reader or ``pdftotext`` finds), the same :func:`paint_trend` as the screen."""
+    screen reader or ``pdftotext`` finds), the same :func:`paint_trend` as the screen.
+
+    Its analyte and unit are drawn above it, in bold, as part of the same object: a
+    heading of its own line was left at the foot of a page while its picture went to
+    the next (seen on a two-page lab print-out); one object is one line, which a page
+    break never splits."""
 
     def __init__(self, trends: tuple[Trend, ...], size: QSizeF, font_pt: float,
                  parent: QObject) -> None:
@@ -331,16 +336,41 @@ class TrendTextObject(QPyTextObject):
         self._size = size
         self._font_pt = font_pt
 
+    def _font(self, title: bool = False) -> QFont:
+        """The picture's font; its heading's is the print-out's own (2 pt larger, bold)."""
+        font = QFont("DejaVu Sans")
+        font.setPointSizeF(self._font_pt + 2 if title else self._font_pt)
+        font.setBold(title)
+        return font
+
+    def _title_height(self, doc: QTextDocument) -> float:
+        device = doc.documentLayout().paintDevice()
+        metrics = (QFontMetricsF(self._font(True), device) if device is not None
+                   else QFontMetricsF(self._font(True)))
+        return metrics.lineSpacing() * 1.4
+
     def intrinsicSize(self, doc: QTextDocument, pos: int, fmt: QTextFormat) -> QSizeF:
-        return self._size
+        return QSizeF(self._size.width(), self._size.height() + self._title_height(doc))
 
     def drawObject(self, painter: QPainter, rect: QRectF, doc: QTextDocument, pos: int,
                    fmt: QTextFormat) -> None:
         i = fmt.property(_TREND_INDEX)
         if isinstance(i, int) and 0 <= i < len(self._trends):
-            font = QFont("DejaVu Sans")
-            font.setPointSizeF(self._font_pt)
-            paint_trend(painter, rect, self._trends[i], PRINT, font)
+            trend = self._trends[i]
+            title_h = self._title_height(doc)
+            painter.save()
+            painter.setFont(self._font(True))
+            painter.setPen(QColor(PRINT.text))
+            painter.drawText(QRectF(rect.left(), rect.top(), rect.width(), title_h),
+                             int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                             trend_title(trend))
+            painter.restore()
+            paint_trend(painter, rect.adjusted(0, title_h, 0, 0), trend, PRINT, self._font())
+
+
+def trend_title(trend: Trend) -> str:
+    """«Гемоглобин, г/л»: a printed trend's heading."""
+    return f"{trend.analyte}, {trend.unit}" if trend.unit else trend.analyte
 
 
 def embed_trends(doc: QTextDocument, trends: tuple[Trend, ...], width_px: float,

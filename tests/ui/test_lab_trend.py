@@ -250,3 +250,25 @@ def test_r_ksk_8_trend_reads_in_english_too(kiosk: Kiosk) -> None:
     finally:  # the translator is the application's: leave Russian for the next test
         kiosk.window.set_language("ru")
         kiosk.settle()
+
+
+def test_r_act_3_a_printed_trend_heading_stays_on_its_picture_s_page(kiosk: Kiosk) -> None:
+    """Seen on the two-page print preview of a full blood count: «СОЭ, мм/ч» and
+    «С-реактивный белок, мг/л» stood at the foot of page 1, their pictures on page 2.
+    Each heading is now part of its picture, so both are on one page."""
+    from tests.ui.screens import _lab
+
+    _lab(kiosk)
+    kiosk.window.prepare_print(["d-lab"])
+    kiosk.settle()
+    kiosk.s.preview.print_button.click()
+    kiosk.settle()
+    path = kiosk.ctx.printer.last_file()
+    assert path is not None
+    pages = [" ".join(p.split()) for p in pages_text(path)]
+    assert len(pages) == 2  # the case that split them
+    for heading, newest in (("Гемоглобин, г/л", "↓ 118"), ("Лейкоциты, ×10⁹/л", "↑ 11.8"),
+                            ("СОЭ, мм/ч", "↑ 24"), ("С-реактивный белок, мг/л", "↑ 12.4")):
+        on = [i for i, page in enumerate(pages) if heading in page]
+        assert len(on) == 1, (heading, on)
+        assert newest in pages[on[0]], (heading, newest)
