@@ -7,6 +7,7 @@ import os
 import signal
 import sqlite3
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -24,6 +25,18 @@ def _documents(path: Path) -> int:
         return 0
 
 
+#: Runs a command with SIGINT at its default, as a terminal runs its foreground job.
+#: A suite started as a background job (``cmd &`` in a script, ``nohup``) has SIGINT
+#: ignored, its children inherit that, and Python keeps an inherited ignore: `kiosk
+#: sync` could not hear the Ctrl-C under test. Found by the diagnostics below: the
+#: sync's process had SIGINT in its ignored mask (SigIgn 0x1001007: HUP, INT, QUIT,
+#: PIPE, XFSZ) in a run started with ``nohup … &``, as was the 4 Dec 2026 one.
+WITH_DEFAULT_SIGINT = [
+    sys.executable, "-c",
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "os.execv(sys.argv[1], sys.argv[1:])"]
+
+
 def test_ctrl_c_stops_the_sync_and_its_workers_cleanly(sim: SimServer, tmp_path: Path) -> None:
     """Ctrl-C in a terminal signals the whole process group: `kiosk sync --follow` exits
     0 without a traceback from any process, every worker is gone, and what was committed
@@ -32,7 +45,8 @@ def test_ctrl_c_stops_the_sync_and_its_workers_cleanly(sim: SimServer, tmp_path:
     env = {**os.environ, "LANG": "C.UTF-8", **sim_env(sim), "KIOSK_STORE_URL": f"sqlite:///{db}",
            "KIOSK_UPSTREAM_FHIR_PAGE_SIZE": "10"}
     sim.set_fault("fhir", latency=0.1)  # several seconds of sync: Ctrl-C lands mid-way
-    proc = subprocess.Popen([*kiosk_cmd(), "sync", "--follow"], env=env, text=True,
+    proc = subprocess.Popen([*WITH_DEFAULT_SIGINT, *kiosk_cmd(), "sync", "--follow"],
+                            env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             start_new_session=True)
     try:
