@@ -230,8 +230,8 @@ class StaffScreen(QWidget):
                 state = self.tr("работает") if checks[key] else self.tr("НЕ ОТВЕЧАЕТ")
                 lines.append(f"{'✓' if checks[key] else '✗'} {names[key]}: {state}")
         last = health.last_sync
-        lines.append(self.tr("Последняя синхронизация: %1").replace(
-            "%1", moscow(last) if isinstance(last, datetime) else self.tr("ещё не выполнялась")))
+        lines.append(self.tr("Последняя синхронизация: %1").replace("%1", moscow(last))
+                     if isinstance(last, datetime) else self.tr("Синхронизации ещё не было"))
         lines.append(self.tr("Обращений ждут отправки: %1").replace(
             "%1", str(health.outbox_pending)))
         self.health.setText("\n".join(lines))

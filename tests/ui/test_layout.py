@@ -147,7 +147,10 @@ def _drive_staff(k: Kiosk) -> list[tuple[str, Callable[[], None]]]:
     k.settle()
     k.settle()
     return [("staff-pin", pin_page),
-            ("staff", lambda: (w._show(staff), staff.show_panel(), k.settle()))]
+            # The health check's answer, and what it starts, land in two passes: the
+            # label's new text was once measured before its new height was laid out.
+            ("staff", lambda: (w._show(staff), staff.show_panel(), k.settle(),
+                               flush_events(), k.settle()))]
 
 
 # ---------------------------------------------------------------- the checks

@@ -507,17 +507,17 @@
 <context>
     <name>Keypad</name>
     <message>
-        <location filename="../../widgets.py" line="800"/>
+        <location filename="../../widgets.py" line="845"/>
         <source>Стереть</source>
         <translation>Delete</translation>
     </message>
     <message>
-        <location filename="../../widgets.py" line="805"/>
+        <location filename="../../widgets.py" line="852"/>
         <source>Сброс</source>
         <translation>Clear</translation>
     </message>
     <message>
-        <location filename="../../widgets.py" line="806"/>
+        <location filename="../../widgets.py" line="853"/>
         <source>Очистить</source>
         <translation>Clear all</translation>
     </message>
@@ -669,7 +669,7 @@
         <translation>no reference range given</translation>
     </message>
     <message>
-        <location filename="../../lab_trend.py" line="396"/>
+        <location filename="../../lab_trend.py" line="426"/>
         <source>Динамика: %1</source>
         <translation>Trend: %1</translation>
     </message>
@@ -1208,8 +1208,8 @@
     </message>
     <message>
         <location filename="../../staff.py" line="234"/>
-        <source>ещё не выполнялась</source>
-        <translation>never</translation>
+        <source>Синхронизации ещё не было</source>
+        <translation>No sync yet</translation>
     </message>
     <message>
         <location filename="../../staff.py" line="235"/>
@@ -1442,27 +1442,27 @@
 <context>
     <name>TrendPanel</name>
     <message>
-        <location filename="../../lab_trend.py" line="460"/>
+        <location filename="../../lab_trend.py" line="490"/>
         <source>Предыдущий показатель</source>
         <translation>Previous test</translation>
     </message>
     <message>
-        <location filename="../../lab_trend.py" line="461"/>
+        <location filename="../../lab_trend.py" line="491"/>
         <source>Следующий показатель</source>
         <translation>Next test</translation>
     </message>
     <message>
-        <location filename="../../lab_trend.py" line="474"/>
+        <location filename="../../lab_trend.py" line="504"/>
         <source>Другой показатель — кнопками «‹» «›» или нажатием на его строку в таблице.</source>
         <translation>For another test, use «‹» «›» or tap its row in the table.</translation>
     </message>
     <message>
-        <location filename="../../lab_trend.py" line="533"/>
+        <location filename="../../lab_trend.py" line="563"/>
         <source>Динамика: %1</source>
         <translation>Trend: %1</translation>
     </message>
     <message>
-        <location filename="../../lab_trend.py" line="534"/>
+        <location filename="../../lab_trend.py" line="564"/>
         <source>%1 из %2</source>
         <translation>%1 of %2</translation>
     </message>
