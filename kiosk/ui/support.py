@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QLineEdit,
     QPlainTextEdit,
-    QStackedWidget,
     QWidget,
 )
 
@@ -26,6 +25,7 @@ from kiosk.ui.messages import message_for
 from kiosk.ui.slips import SlipPrint
 from kiosk.ui.widgets import (
     AdaptiveGrid,
+    PageStack,
     QrWidget,
     WrapRadio,
     button,
@@ -56,7 +56,7 @@ class SupportScreen(QWidget):
         self.back_button = button(self.tr("Назад"), name="back")
         self.back_button.clicked.connect(self.back)
         layout.addLayout(header(self.tr("Обращение в поддержку"), self.back_button))
-        self.pages = QStackedWidget()
+        self.pages = PageStack()
         layout.addWidget(self.pages, 1)
 
         form = QWidget()
@@ -113,7 +113,7 @@ class SupportScreen(QWidget):
         self.keyboard.set_targets(self.text, self.contact)
         self.keyboard.enter_pressed.connect(self._enter)
         f.addWidget(self.keyboard)
-        self.pages.addWidget(form)
+        self.pages.add(form)
 
         done = QWidget()
         done.setObjectName("screen")
@@ -149,7 +149,7 @@ class SupportScreen(QWidget):
         d.addWidget(self.receipt.done)
         d.addWidget(self.receipt.error)
         d.addWidget(bottom)
-        self.pages.addWidget(done)
+        self.pages.add(done)
 
     def _make_receipt(self) -> Callable[[], Slip]:
         receipts, session = self._ctx.svc.receipts, self._ctx.state.session
@@ -192,7 +192,7 @@ class SupportScreen(QWidget):
         self.number.setAccessibleName(self.tr("Номер обращения: %1").replace("%1", request_id))
         self.text.clear()
         self.contact.clear()
-        self.pages.setCurrentIndex(1)
+        self.pages.show_page(1)
         self.done_button.setFocus()  # the forward action, never «Назад»
 
     def _failed(self, err: object) -> None:
@@ -210,4 +210,4 @@ class SupportScreen(QWidget):
         self.receipt.reset()
         self.error.hide()
         self.topics.button(0).setChecked(True)
-        self.pages.setCurrentIndex(0)
+        self.pages.show_page(0)

@@ -778,6 +778,78 @@ class Overlay(QFrame):
         return False
 
 
+class PageStack(QWidget):
+    """Pages one at a time, as big as the page shown. A ``QStackedWidget`` is as big as
+    its biggest page: its layout takes the largest hint and height for width of every
+    page, whatever their size policies, and a layout asks a widget's own layout, not
+    the widget, for its height for width. So the support form, keyboard and all, held
+    its confirmation page that tall, and «Готово» stood below the fold at 1920×1080.
+    Hence no layout here: the page shown is placed over the whole widget, and the
+    widget's hints are that page's.
+
+    Signals: none.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._pages: list[QWidget] = []
+        self._index = -1
+
+    def add(self, page: QWidget) -> None:
+        page.setParent(self)
+        self._pages.append(page)
+        if self._index < 0:
+            self.show_page(0)
+        else:
+            page.hide()
+
+    def show_page(self, index: int) -> None:
+        self._index = index
+        for i, page in enumerate(self._pages):
+            page.setVisible(i == index)
+        self._place()
+        self.updateGeometry()
+
+    def current(self) -> int:
+        return self._index
+
+    def _shown(self) -> QWidget | None:
+        return self._pages[self._index] if 0 <= self._index < len(self._pages) else None
+
+    def _place(self) -> None:
+        page = self._shown()
+        if page is not None:
+            page.setGeometry(self.rect())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._place()
+
+    def event(self, event: QEvent) -> bool:
+        """A page's hints changed (its text, the text size): the layout around is told,
+        as a layout of its own would have done."""
+        if event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()
+            self._place()
+        return super().event(event)
+
+    def sizeHint(self) -> QSize:
+        page = self._shown()
+        return page.sizeHint() if page is not None else QSize(0, 0)
+
+    def minimumSizeHint(self) -> QSize:
+        page = self._shown()
+        return page.minimumSizeHint() if page is not None else QSize(0, 0)
+
+    def hasHeightForWidth(self) -> bool:
+        page = self._shown()
+        return page is not None and page.hasHeightForWidth()
+
+    def heightForWidth(self, width: int) -> int:
+        page = self._shown()
+        return page.heightForWidth(width) if page is not None else -1
+
+
 class EvenKeys(QWidget):
     """Keys in equal columns, each as wide as the widest key needs (the code's keypad
     and the staff PIN's). A grid sized by its keys' own widths made the keypad's

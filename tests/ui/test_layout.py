@@ -127,8 +127,8 @@ def _drive_patient(k: Kiosk) -> list[tuple[str, Callable[[], None]]]:
         ("preview", show(preview)),
         ("booking", show(s.booking)),
         ("device", show(s.device)),  # QR sign-in as built, before a grant is started
-        ("support", show(support, lambda: support.pages.setCurrentIndex(0))),
-        ("support-done", show(support, lambda: support.pages.setCurrentIndex(1))),
+        ("support", show(support, lambda: support.pages.show_page(0))),
+        ("support-done", show(support, lambda: support.pages.show_page(1))),
         ("message", show(emr, lambda: w.overlay.show_message(
             w.tr("Вы ещё здесь? Через %1 сеанс завершится, а данные будут стёрты с экрана. "
                  "Коснитесь экрана, чтобы продолжить."), k.env.config.portal.level_help_url))),
@@ -681,3 +681,29 @@ def test_the_keyboard_enter_key_is_as_tall_as_its_row(kiosk: Kiosk, text_size: i
     assert kb.enter_key.height() == kb.space_key.height() == kb.backspace_key.height()
     assert kb.enter_key.y() == kb.space_key.y()
     assert _text_fits(kb.enter_key)
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1080, 1920)])
+def test_the_support_confirmation_shows_its_buttons_without_scrolling(
+        kiosk: Kiosk, size: tuple[int, int]) -> None:
+    """Seen on the 1920×1080 picture at 100 %: after sending a request, «Готово» and
+    «Распечатать квитанцию» stood below the fold under an empty band. The pages' stack
+    was as tall as its tallest page, the form with its keyboard. (On the smallest
+    screen, 1280×720, the page itself with its QR code is 781 px: it scrolls.)"""
+    kiosk.window.resize(*size)
+    kiosk.s.welcome.help.click()
+    kiosk.s.support.text.setPlainText("Не вижу анализ от 1 октября.")
+    kiosk.s.support.send.click()
+    kiosk.settle()
+    for _ in range(4):
+        flush_events()
+    support = kiosk.s.support
+    assert support.pages.current() == 1
+    for target in (support.done_button, support.receipt.button):
+        bottom = target.mapTo(kiosk.window, target.rect().bottomLeft()).y()
+        assert target.isVisible() and bottom <= kiosk.window.height(), (target.text(), bottom)
+    # Back to the form: as tall as it needs again (its keyboard whole).
+    support.reset()
+    for _ in range(4):
+        flush_events()
+    assert support.keyboard.height() >= support.keyboard.minimumSizeHint().height()
