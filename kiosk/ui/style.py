@@ -162,6 +162,7 @@ QLineEdit, QPlainTextEdit, QTextEdit, QListView, QTableView {{
     background: {s.panel}; color: {s.text}; border: {border_w}px solid {s.border};
     border-radius: 8px; padding: 8px; selection-background-color: {s.primary};
     selection-color: {s.primary_text}; placeholder-text-color: {s.muted}; }}
+QTableView::item {{ padding: 0 {max(4, f // 4)}px; }}
 QLineEdit {{ min-height: {BUTTON_HEIGHT - 8}px; font-size: {int(f * 1.2)}px; }}
 QLineEdit:focus, QPlainTextEdit:focus {{ border: {border_w + 2}px solid {s.focus}; }}
 QLineEdit[role="code"] {{ font-size: {int(f * 2.2)}px; letter-spacing: 12px;

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QRect, Qt
-from PySide6.QtGui import QColor, QFontMetrics, QPalette
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPalette
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -707,3 +707,24 @@ def test_the_support_confirmation_shows_its_buttons_without_scrolling(
     for _ in range(4):
         flush_events()
     assert support.keyboard.height() >= support.keyboard.minimumSizeHint().height()
+
+
+def test_the_lab_table_columns_keep_a_gap_between_them(kiosk: Kiosk) -> None:
+    """Seen on the lab pictures at 1920×1080, 100 %: each column was exactly as wide as
+    its text, so «120–140» ran into «↓ ниже нормы» and «ммоль/л» into «3.9–6.1». Each
+    cell now has a little room on both sides."""
+    from tests.ui.screens import _lab
+
+    kiosk.window.resize(1920, 1080)
+    _lab(kiosk)
+    for _ in range(4):
+        flush_events()
+    table = kiosk.s.document.labs
+    assert table.isVisible() and table.property("stack") == 0
+    for r in range(table.rowCount()):
+        for c in range(1, 4):
+            item = table.item(r, c)
+            font = QFont(table.font())  # the style sheet's size; bold where flagged
+            font.setBold(item.font().bold())
+            ink = QFontMetrics(font).horizontalAdvance(item.text())
+            assert ink + 8 <= table.columnWidth(c), (item.text(), ink, table.columnWidth(c))
