@@ -892,8 +892,9 @@ class EvenKeys(QWidget):
                      super().sizeHint().height())
 
     def event(self, event: QEvent) -> bool:
-        """The keys' widths change with the text size, and the grid does not see it
-        (they ignore their widths there): the layout around is told."""
+        """The keys' widths change with the text size: the layout around asks for the
+        widest key's need again (the grid's own pass tells it too; this does not rely
+        on that, since the grid ignores the keys' widths)."""
         if event.type() in _REFLOW:
             self.updateGeometry()
         return super().event(event)
